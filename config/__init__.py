@@ -1,0 +1,1 @@
+"""The bundled demo project and the defaults (data files; every YAML has a typed model)."""

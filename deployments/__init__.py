@@ -1,0 +1,1 @@
+"""Deployments: work pool, schedules derived from J."""

@@ -1,0 +1,31 @@
+"""Contact-number policy and retention rule of a project."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .base import StrictModel
+
+
+class NumberRange(StrictModel):
+    first: int = Field(ge=0)
+    last: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "NumberRange":
+        if self.last < self.first:
+            raise ValueError("last must not be below first")
+        return self
+
+
+class ContactNumberPolicy(StrictModel):
+    policy: Literal["keep", "allocate"] = "keep"
+    reserved_range: NumberRange | None = None
+
+
+class RetentionSettings(StrictModel):
+    """'Older data must be deleted' (spec §8.1): the cut-off the customer gave in writing."""
+
+    cutoff: date | None = None

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Set up everything stx-migrate needs on a fresh Debian machine with Python 3.11.
+#   scripts/setup.sh          the virtualenv (.venv) with stx-migrate installed: enough for the demo
+#   scripts/setup.sh --test   plus the system packages the tests use: PostgreSQL, MariaDB,
+#                             the ODBC drivers, mdbtools (Access) and Chromium (UI screenshot)
+# Idempotent: a second run only checks. Servers are never started here: tests start
+# throwaway ones on loopback and stop them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+SYSTEM_PACKAGES=(postgresql mariadb-server unixodbc odbc-postgresql odbc-mariadb tdsodbc odbc-mdbtools mdbtools chromium fonts-noto-cjk)
+
+if [ "$want_test" = 1 ]; then
+  missing=()
+  for p in "${SYSTEM_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    echo "setup: installing system packages: ${missing[*]}" >&2
+    $SUDO apt-get update -q >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}" >&2
+  fi
+fi
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+  .venv/bin/pip install -q --upgrade pip >&2
+fi
+stamp=.venv/.installed-$(cat pyproject.toml setup.py | sha256sum | cut -c1-16)-$want_test
+if [ ! -f "$stamp" ]; then
+  extras="."; [ "$want_test" = 1 ] && extras=".[test,bench]"
+  .venv/bin/pip install -q -e "$extras" >&2
+  rm -f .venv/.installed-*; touch "$stamp"
+fi
