@@ -1,6 +1,14 @@
 """Session fixtures shared by every test folder: real database servers on loopback."""
 from __future__ import annotations
 
+import os
+import tempfile
+
+# Prefect reads its settings at import: keep tests off ~/.prefect and off any real server.
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="stx-prefect-home."))
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
 import pytest
 
 from servers import start_mariadb, start_postgres
@@ -32,3 +40,15 @@ def workspace_home(tmp_path, monkeypatch):
     home = tmp_path / "workspace"
     monkeypatch.setenv("STX_MIGRATE_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """A real Prefect API (temporary server + database) for the whole session, started on first use.
+
+    Flows and CLI commands called in-process inside a test that uses this fixture talk to it.
+    """
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
