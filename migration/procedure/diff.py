@@ -1,0 +1,168 @@
+"""The diff between two deliverables: what the J-1 refresh changes against the validated one.
+
+Contacts are matched by their migration identity, the ``source_ref`` (``dataset:key``,
+DESIGN §4) that indexes every SecuTix frame. Reported: new, changed and vanished
+contacts (with the columns that changed), rejects that are new in the refresh
+(same source_ref and code not rejected before), and columns whose type or fill rate
+changed. Everything is vectorised; the result holds row references and column codes,
+never values, so it can go into an artifact.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+# a column's "type" as SecuTix sees its text: the kind every non-empty value matches
+_KINDS = (
+    ("integer", r"-?\d+"),
+    ("decimal", r"-?\d+[.,]\d+"),
+    ("date", r"\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}|\d{2}\.\d{2}\.\d{4}"),
+    ("boolean", r"(?i:true|false)"),
+)
+FILL_RATE_TOLERANCE = 0.05   # a 5-point move in a column's fill rate is worth a look
+
+
+def column_kind(values: pd.Series) -> str:
+    """``empty``, ``integer``, ``decimal``, ``date``, ``boolean`` or ``text``: what every filled cell is."""
+    filled = values[values.astype("str").str.len() > 0].astype("str")
+    if filled.empty:
+        return "empty"
+    for kind, pattern in _KINDS:
+        if filled.str.fullmatch(pattern).all():
+            return kind
+    return "text"
+
+
+def fill_rate(values: pd.Series) -> float:
+    return 0.0 if len(values) == 0 else float((values.astype("str").str.len() > 0).mean())
+
+
+@dataclass
+class ColumnChange:
+    column: str
+    old_kind: str
+    new_kind: str
+    old_fill_rate: float
+    new_fill_rate: float
+
+    @property
+    def what(self) -> str:
+        parts = []
+        if self.old_kind != self.new_kind:
+            parts.append(f"type {self.old_kind} → {self.new_kind}")
+        if abs(self.new_fill_rate - self.old_fill_rate) >= FILL_RATE_TOLERANCE:
+            parts.append(f"fill rate {self.old_fill_rate:.1%} → {self.new_fill_rate:.1%}")
+        if self.old_kind == "missing" or self.new_kind == "missing":
+            parts = [f"column {'added' if self.old_kind == 'missing' else 'removed'}"]
+        return ", ".join(parts)
+
+
+@dataclass
+class DeliverableDiff:
+    old_id: str
+    new_id: str
+    old_rows: int
+    new_rows: int
+    new: list[str] = field(default_factory=list)
+    vanished: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)     # source_ref → changed columns
+    new_rejects: list[dict[str, str]] = field(default_factory=list)  # source_ref, column, code
+    columns: list[ColumnChange] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"contacts_before": self.old_rows, "contacts_after": self.new_rows, "new": len(self.new),
+                "changed": len(self.changed), "vanished": len(self.vanished),
+                "unchanged": self.old_rows - len(self.vanished) - len(self.changed),
+                "new_rejects": len(self.new_rejects), "columns_changed": len(self.columns)}
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["counts"] = self.counts
+        data["columns"] = [dict(asdict(c), what=c.what) for c in self.columns]
+        return data
+
+    def to_markdown(self, sample: int = 20) -> str:
+        """A report for the UI: counts, the columns that moved, and a sample of row references."""
+        c = self.counts
+        lines = [f"# J-1 diff: {self.new_id} against validated {self.old_id}", "",
+                 "| | contacts |", "|---|---|"]
+        lines += [f"| {name.replace('_', ' ')} | {value} |" for name, value in c.items()]
+        if self.columns:
+            lines += ["", "## Columns that changed type or fill rate", "", "| column | change |", "|---|---|"]
+            lines += [f"| {col.column} | {col.what} |" for col in self.columns]
+        if self.new_rejects:
+            by_code = pd.Series([r["code"] for r in self.new_rejects]).value_counts()
+            lines += ["", "## New rejects by code", "", "| code | rows |", "|---|---|"]
+            lines += [f"| {code} | {n} |" for code, n in by_code.items()]
+        for title, refs in (("New", self.new), ("Vanished", self.vanished), ("Changed", list(self.changed))):
+            if refs:
+                shown = ", ".join(f"`{r}`" for r in refs[:sample])
+                more = f" … and {len(refs) - sample} more (diff.json)" if len(refs) > sample else ""
+                lines += ["", f"**{title}** ({len(refs)}): {shown}{more}"]
+        return "\n".join(lines)
+
+
+def diff_deliverables(old: pd.DataFrame, new: pd.DataFrame, old_rejects: pd.DataFrame | None = None,
+                      new_rejects: pd.DataFrame | None = None, old_id: str = "old", new_id: str = "new") -> DeliverableDiff:
+    """Compare two SecuTix frames (index = source_ref) and their findings (rejects.csv frames).
+
+    A contact is *changed* when any cell of a column both frames have differs; columns
+    present in only one frame are reported as column changes, not as changed contacts.
+    Only ``error`` findings count as rejects.
+    """
+    old_refs, new_refs = old.index.astype("str"), new.index.astype("str")
+    old, new = old.set_axis(old_refs), new.set_axis(new_refs)
+    result = DeliverableDiff(old_id, new_id, len(old), len(new))
+    result.new = sorted(new_refs.difference(old_refs))
+    result.vanished = sorted(old_refs.difference(new_refs))
+    common_rows = old_refs.intersection(new_refs)
+    common_cols = [c for c in new.columns if c in old.columns]
+    if len(common_rows) and common_cols:
+        a = old.loc[common_rows, common_cols].astype("str").fillna("")
+        b = new.loc[common_rows, common_cols].astype("str").fillna("")
+        differs = a.ne(b)
+        hits = differs.stack()
+        hits = hits[hits]
+        if len(hits):
+            grouped = pd.Series(hits.index.get_level_values(1), index=hits.index.get_level_values(0)).groupby(level=0)
+            result.changed = {ref: list(cols) for ref, cols in grouped}
+            result.changed = dict(sorted(result.changed.items()))
+    for column in list(dict.fromkeys([*old.columns, *new.columns])):
+        in_old, in_new = column in old.columns, column in new.columns
+        ok = column_kind(old[column]) if in_old else "missing"
+        nk = column_kind(new[column]) if in_new else "missing"
+        of = fill_rate(old[column]) if in_old else 0.0
+        nf = fill_rate(new[column]) if in_new else 0.0
+        if ok != nk or abs(nf - of) >= FILL_RATE_TOLERANCE:
+            result.columns.append(ColumnChange(column, ok, nk, round(of, 4), round(nf, 4)))
+    result.new_rejects = _new_rejects(old_rejects, new_rejects)
+    return result
+
+
+def _errors(findings: pd.DataFrame | None) -> pd.DataFrame:
+    if findings is None or len(findings) == 0:
+        return pd.DataFrame({"source_ref": [], "column": [], "code": []}, dtype="str")
+    errors = findings[findings["severity"].astype("str") == "error"] if "severity" in findings else findings
+    return errors[["source_ref", "column", "code"]].astype("str").drop_duplicates()
+
+
+def _new_rejects(old_rejects: pd.DataFrame | None, new_rejects: pd.DataFrame | None) -> list[dict[str, str]]:
+    old_e, new_e = _errors(old_rejects), _errors(new_rejects)
+    merged = new_e.merge(old_e[["source_ref", "code"]].drop_duplicates(), on=["source_ref", "code"],
+                         how="left", indicator=True)
+    fresh = merged[merged["_merge"] == "left_only"].drop(columns="_merge").sort_values(["source_ref", "code"])
+    return fresh.to_dict("records")
+
+
+def write_diff(diff: DeliverableDiff, out_dir: Path) -> Path:
+    """Write ``diff.json`` (everything) and ``diff.md`` (the report) into ``out_dir``; returns diff.json."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "diff.md").write_text(diff.to_markdown() + "\n", encoding="utf-8")
+    path = out_dir / "diff.json"
+    path.write_text(json.dumps(diff.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,73 @@
+"""The procedure's guards: reasons a step must not run. An empty list means it may.
+
+Guards are plain functions of the procedure state and the deliverable; the flows turn
+a non-empty list into ``GuardRefused`` (exit 1, Failed state with the reasons).
+"""
+from __future__ import annotations
+
+from .state import DeliverableRef, ProcedureState
+
+
+def production_guard(state: ProcedureState, deliverable: DeliverableRef) -> list[str]:
+    """Why ``deliverable`` must not be imported into production (empty: it may).
+
+    All three must hold:
+    1. the gate passed on this very deliverable (its gate.json, or the recorded gate event);
+    2. the customer's approval in force is for this deliverable's protocol hash (the
+       latest decision on that hash is an approval);
+    3. a pre-production import of a deliverable with this protocol hash succeeded — the
+       J-1 refresh produces a new deliverable with the validated protocol, so the
+       customer judged the same protocol on the pre-production data.
+    """
+    reasons: list[str] = []
+    did, h = deliverable.deliverable_id, deliverable.protocol_hash
+    gate = deliverable.gate_passed if deliverable.gate_passed is not None else state.gate_passed(did)
+    if gate is None:
+        reasons.append(f"no quality gate result for deliverable {did}")
+    elif not gate:
+        why = f" ({'; '.join(deliverable.gate_reasons)})" if deliverable.gate_reasons else ""
+        reasons.append(f"the quality gate failed on deliverable {did}{why}")
+    on_hash = [d for d in state.decisions if d.protocol_hash == h]
+    if not on_hash:
+        reasons.append(f"the customer has not approved protocol {h[:12]} (no decision recorded for it)")
+    elif not on_hash[-1].approved:
+        last = on_hash[-1]
+        reasons.append(f"the customer rejected protocol {h[:12]} (decision by {last.by} at {last.at:%Y-%m-%d %H:%M})")
+    if not state.preprod_imports_of_hash(h):
+        reasons.append(f"no successful pre-production import of a deliverable with protocol {h[:12]}")
+    return reasons
+
+
+def refresh_guard(state: ProcedureState, protocol_hash: str) -> list[str]:
+    """Why the J-1 refresh must not replay the protocol with ``protocol_hash`` (empty: it may).
+
+    The refresh replays the *validated* protocol: the hash must be the one the
+    customer's approval in force names. A changed protocol is refused unless a new
+    validation was given for it (a pre-production import of it, then an approval),
+    which makes it the validated one.
+    """
+    validated = state.validated
+    if validated is None:
+        rejected = state.decisions[-1] if state.decisions else None
+        if rejected is not None:
+            return [f"no approved customer validation: the last decision ({rejected.by}) rejected protocol "
+                    f"{rejected.protocol_hash[:12]}"]
+        return ["no customer validation yet: import into pre-production and get the customer's decision first"]
+    if validated.protocol_hash != protocol_hash:
+        return [f"the protocol changed since the customer's validation: validated {validated.protocol_hash[:12]} "
+                f"(deliverable {validated.deliverable_id}), current {protocol_hash[:12]}; "
+                "import the new protocol into pre-production and get a new validation, or restore the validated protocol"]
+    return []
+
+
+def preprod_guard(deliverable: DeliverableRef, state: ProcedureState) -> list[str]:
+    """Why ``deliverable`` must not go to pre-production: only a failed gate stops it."""
+    gate = deliverable.gate_passed if deliverable.gate_passed is not None else state.gate_passed(deliverable.deliverable_id)
+    if gate is False:
+        return [f"the quality gate failed on deliverable {deliverable.deliverable_id}"]
+    return []
+
+
+def close_guard(state: ProcedureState) -> list[str]:
+    """Why the final validation must not close the ticket: production must be done."""
+    return [] if state.imported("prod") else ["no successful production import yet"]

@@ -1,0 +1,143 @@
+"""The procedure state: what happened to which deliverable, rebuilt from an append-only journal.
+
+Every step that matters for a guard appends one event to ``<procedure_dir>/events.jsonl``
+(``gate`` results, ``import`` into an environment, ``refresh``, ``closed``); decisions
+live in their own record (:mod:`.decisions`). :func:`load_state` folds both into a
+:class:`ProcedureState`. Nothing is ever rewritten, so the state after a crash is the
+state of the last finished step, and a resumed procedure can skip what is done.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .decisions import Decision, append_jsonl, read_decisions, read_jsonl, validated_decision
+
+EVENTS_FILE = "events.jsonl"
+EventKind = Literal["receive", "prepare", "gate", "import", "decision-requested", "refresh", "ticket", "closed"]
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: EventKind
+    ok: bool = True
+    at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    env: str | None = None
+    snapshot_id: str | None = None
+    deliverable_id: str | None = None
+    protocol_hash: str | None = None
+    run_folder: str | None = None
+    flow_run_id: str | None = None
+    detail: str = ""           # counts and codes only
+
+
+def record_event(procedure_dir: Path, event: Event) -> Event:
+    """Append ``event`` to the procedure journal; returns it."""
+    append_jsonl(Path(procedure_dir) / EVENTS_FILE, event.model_dump(mode="json"))
+    return event
+
+
+class DeliverableRef(BaseModel):
+    """What the guards need to know about one deliverable (read from its folder)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    deliverable_id: str
+    protocol_hash: str
+    snapshot_id: str | None = None
+    gate_passed: bool | None = None     # None: no gate.json in the folder
+    gate_reasons: list[str] = []
+
+
+def _first(data: dict, *paths: str):
+    for path in paths:
+        value = data
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def read_deliverable_ref(folder: Path) -> DeliverableRef:
+    """Read ``manifest.json`` (and ``gate.json`` when present) of a deliverable folder.
+
+    The manifest names the snapshot and the protocol hash (issue 4); the gate file says
+    whether the gate passed. A missing manifest or hash is a FileNotFoundError/ValueError
+    naming the file.
+    """
+    folder = Path(folder)
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    protocol_hash = _first(manifest, "protocol_hash", "protocol.hash", "protocol.sha256", "protocol_sha256")
+    if not protocol_hash:
+        raise ValueError(f"{manifest_path}: no protocol hash (key protocol_hash)")
+    gate_passed, reasons = None, []
+    gate_path = folder / "gate.json"
+    if gate_path.exists():
+        gate = json.loads(gate_path.read_text(encoding="utf-8"))
+        gate_passed = bool(gate.get("passed"))
+        reasons = [str(r) for r in gate.get("reasons", [])]
+    elif "gate" in manifest and isinstance(manifest["gate"], dict) and "passed" in manifest["gate"]:
+        gate_passed = bool(manifest["gate"]["passed"])
+    return DeliverableRef(
+        deliverable_id=str(manifest.get("deliverable_id") or folder.name),
+        protocol_hash=str(protocol_hash),
+        snapshot_id=_first(manifest, "snapshot_id", "snapshot.id", "snapshot"),
+        gate_passed=gate_passed,
+        gate_reasons=reasons,
+    )
+
+
+@dataclass
+class ProcedureState:
+    """Everything the guards and a resumed procedure need, folded from the journals."""
+
+    events: list[Event] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+
+    def _ok(self, kind: str, env: str | None = None) -> list[Event]:
+        return [e for e in self.events if e.kind == kind and e.ok and (env is None or e.env == env)]
+
+    def gate_passed(self, deliverable_id: str) -> bool | None:
+        """The latest gate verdict recorded for the deliverable (None: never recorded)."""
+        verdicts = [e.ok for e in self.events if e.kind == "gate" and e.deliverable_id == deliverable_id]
+        return verdicts[-1] if verdicts else None
+
+    def imported(self, env: str) -> list[str]:
+        """Deliverable ids imported successfully into ``env``, oldest first."""
+        return [e.deliverable_id for e in self._ok("import", env) if e.deliverable_id]
+
+    def import_event(self, env: str, deliverable_id: str) -> Event | None:
+        found = [e for e in self._ok("import", env) if e.deliverable_id == deliverable_id]
+        return found[-1] if found else None
+
+    def preprod_imports_of_hash(self, protocol_hash: str) -> list[str]:
+        return [e.deliverable_id for e in self._ok("import", "preprod")
+                if e.protocol_hash == protocol_hash and e.deliverable_id]
+
+    @property
+    def validated(self) -> Decision | None:
+        """The customer's approval in force (see :func:`.decisions.validated_decision`)."""
+        return validated_decision(self.decisions)
+
+    def latest(self, kind: str) -> Event | None:
+        found = self._ok(kind)
+        return found[-1] if found else None
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._ok("closed"))
+
+
+def load_state(procedure_dir: Path) -> ProcedureState:
+    """The procedure state of a project from its journals (empty for a new project)."""
+    procedure_dir = Path(procedure_dir)
+    events = [Event.model_validate(r) for r in read_jsonl(procedure_dir / EVENTS_FILE)]
+    return ProcedureState(events=events, decisions=read_decisions(procedure_dir))
