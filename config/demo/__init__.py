@@ -1,0 +1,1 @@
+"""The bundled demo project (project.yaml, protocol.yaml, reference.yaml); data from ``config/demo_data.py``."""

@@ -1,0 +1,197 @@
+"""A seeded, realistic and messy legacy source for the demo project (and the benchmarks).
+
+What a theatre's old ticketing system hands over: a client table, a company table and
+a criteria table in a SQLite database, plus the same clients exported as a Windows-1252
+``;`` CSV. French, Swiss and Belgian names; titles 'M.', 'Mme', 'Monsieur'...; text
+dates in several formats (some impossible); countries spelled out in several
+languages; phones written nationally or internationally; broken e-mails; duplicates
+that differ by case, accents or one typo; deleted accounts; old customers for the
+retention rule. Everything is vectorised (numpy + pandas), so a million rows take
+seconds. Nothing here is a real person.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FIRST_NAMES = [
+    "Jean", "Marie", "Pierre", "Sophie", "Luc", "Anne", "François", "Élodie", "Jérôme", "Céline", "Nicolas",
+    "Isabelle", "Thierry", "Nathalie", "Stéphane", "Valérie", "Grégoire", "Aurélie", "Benoît", "Hélène",
+    "Laurent", "Chloé", "Mathieu", "Léa", "Yves", "Agnès", "Rémi", "Noémie", "Jean-Pierre", "Marie-Claire",
+    "Urs", "Reto", "Beat", "Corinne", "Gaëlle", "Maël", "Loïc", "Zoé", "Théo", "Inès", "Joël", "Françoise",
+    "Pascal", "Sébastien", "Brigitte", "Dominique", "Michèle", "Raphaël", "Anaïs", "Cédric",
+]
+LAST_NAMES = [
+    "Dupont", "Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Girard", "Rousseau", "Fontaine", "Chevalier",
+    "Müller", "Favre", "Rochat", "Bonvin", "Perrin", "Jacquet", "Vuilleumier", "Clément", "Mercier", "Gauthier",
+    "Peeters", "Janssens", "Maes", "Dumont", "Lambert", "Dubois-Leclercq", "Van den Berg", "de la Tour",
+    "Lemaître", "Bérard", "Gérard", "Noël", "Aubert", "Barbier", "Crétin", "Délèze", "Python", "Berset",
+    "Schnyder", "Zbinden", "Wüthrich", "Baertschi", "Leroy", "Roux", "Faure", "André", "Mathieu", "Simon",
+]
+TOWNS = {  # country → (town, zip) with the spellings a legacy system holds for the country
+    "FR": ([("Paris", "75011"), ("Lyon", "69003"), ("Marseille", "13001"), ("Lille", "59000"), ("Strasbourg", "67000"),
+            ("Annecy", "74000"), ("Besançon", "25000")],
+           ["France", "FRANCE", "france", "FR", "Frankreich", "Francia"]),
+    "CH": ([("Genève", "1201"), ("Lausanne", "1003"), ("Fribourg", "1700"), ("Neuchâtel", "2000"), ("Sion", "1950"),
+            ("Bern", "3011"), ("Zürich", "8001")],
+           ["Suisse", "SUISSE", "Schweiz", "Svizzera", "CH", "Switzerland", " suisse "]),
+    "BE": ([("Bruxelles", "1000"), ("Liège", "4000"), ("Namur", "5000"), ("Charleroi", "6000"), ("Mons", "7000")],
+           ["Belgique", "BELGIQUE", "Belgien", "BE", "Belgio"]),
+}
+STREETS = ["rue de la Gare", "avenue des Alpes", "chemin des Vignes", "rue du Lac", "boulevard Voltaire",
+           "place du Marché", "Bahnhofstrasse", "rue Haute", "quai du Mont-Blanc", "route de Berne"]
+TITLES = ["M.", "Mme", "Monsieur", "Madame", "Mlle", "M", "MME", "Mr", "", "Dr"]
+TITLE_WEIGHTS = [0.25, 0.25, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.08, 0.02]
+LANGUAGES = ["FR", "fr", "français", "Français", "DE", "Deutsch", "allemand", "it", "italien", "EN", "", "F"]
+LANGUAGE_WEIGHTS = [0.3, 0.15, 0.1, 0.05, 0.08, 0.05, 0.04, 0.04, 0.02, 0.05, 0.1, 0.02]
+DOMAINS = ["gmail.com", "bluewin.ch", "orange.fr", "skynet.be", "hotmail.com", "free.fr", "gmx.ch", "yahoo.fr"]
+DATE_FORMATS = ["%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y"]
+COMPANY_KINDS = ["ENTREPRISE", "ASSOCIATION", "ECOLE", "COLLECTIVITE"]
+COMPANY_WORDS = ["Horlogerie", "Banque", "Chocolaterie", "Assurances", "Transports", "Imprimerie", "Fondation",
+                 "École", "Atelier", "Cave", "Librairie", "Garage"]
+CRITERIA = {"GENRE": ["Opéra", "Théâtre", "Danse", "Jazz", "Classique"], "ABO": ["Saison", "Découverte", "Jeune"]}
+
+
+def _strip_accents(s: pd.Series) -> pd.Series:
+    return s.str.normalize("NFKD").str.replace("[\u0300-\u036f]", "", regex=True)
+
+
+def _pick(rng, pool, n, p=None) -> np.ndarray:
+    return np.asarray(pool, dtype=object)[rng.choice(len(pool), size=n, p=p)]
+
+
+def _format_dates(rng, days: np.ndarray, start: str, n: int, broken_share: float) -> pd.Series:
+    dates = pd.Timestamp(start) + pd.to_timedelta(days, unit="D")
+    fmt = rng.integers(0, len(DATE_FORMATS), n)
+    out = pd.Series("", index=range(n), dtype="str")
+    for i, f in enumerate(DATE_FORMATS):
+        sel = fmt == i
+        out[sel] = pd.Series(dates[sel]).dt.strftime(f).to_numpy()
+    broken = rng.random(n) < broken_share
+    out[broken] = _pick(rng, ["31/02/1980", "30.02.1975", "00/00/0000", "31-04-1990", "1985-13-01", "inconnue"], int(broken.sum()))
+    return out
+
+
+def _phones(rng, country: np.ndarray, n: int) -> pd.Series:
+    a, b, c, d = (pd.Series(rng.integers(10, 100, n)).astype("str") for _ in range(4))
+    fr = "0" + pd.Series(rng.choice([1, 4, 6], n)).astype("str") + " " + a + " " + b + " " + c + " " + d
+    ch = "0" + pd.Series(rng.choice(["22", "21", "79", "78", "26"], n)).astype("str") + " " + pd.Series(rng.integers(200, 999, n)).astype("str") + " " + b + " " + c
+    be = "0" + pd.Series(rng.choice(["2", "4", "81"], n)).astype("str") + " " + pd.Series(rng.integers(200, 999, n)).astype("str") + " " + b + " " + c
+    national = pd.Series(np.where(country == "FR", fr, np.where(country == "CH", ch, be)), dtype="str")
+    intl_prefix = pd.Series(np.where(country == "FR", "+33 ", np.where(country == "CH", "+41 ", "+32 ")), dtype="str")
+    style = rng.random(n)
+    out = national.where(style < 0.7, intl_prefix + national.str.slice(1))            # +41 22 345 67 89
+    out = out.where(style < 0.85, national.str.replace(" ", ".", regex=False))         # 022.345.67.89
+    out = out.where(style < 0.95, "")                                                  # no phone
+    out = out.where(rng.random(n) > 0.01, "12 34")                                     # broken
+    return out
+
+
+def demo_tables(seed: int = 20270301, rows: int = 2000) -> dict[str, pd.DataFrame]:
+    """The legacy tables as text frames: ``clients``, ``companies``, ``criteria`` (seeded, deterministic)."""
+    rng = np.random.default_rng(seed)
+    n_base = max(1, int(rows * 0.95))
+    n_dup = rows - n_base
+    country = _pick(rng, ["FR", "CH", "BE"], n_base, p=[0.45, 0.4, 0.15])
+    first = pd.Series(_pick(rng, FIRST_NAMES, n_base), dtype="str")
+    last = pd.Series(_pick(rng, LAST_NAMES, n_base), dtype="str")
+    title = pd.Series(_pick(rng, TITLES, n_base, p=TITLE_WEIGHTS), dtype="str")
+    town_idx = rng.integers(0, 100, n_base)
+    town = pd.Series("", index=range(n_base), dtype="str")
+    zipcode = pd.Series("", index=range(n_base), dtype="str")
+    country_text = pd.Series("", index=range(n_base), dtype="str")
+    for code, (towns, spellings) in TOWNS.items():
+        sel = country == code
+        picked = [towns[i % len(towns)] for i in town_idx[sel]]
+        town[sel] = [t for t, _ in picked]
+        zipcode[sel] = [z for _, z in picked]
+        country_text[sel] = _pick(rng, spellings, int(sel.sum()))
+    street = pd.Series(rng.integers(1, 120, n_base)).astype("str") + " " + pd.Series(_pick(rng, STREETS, n_base), dtype="str")
+    local = _strip_accents(first.str.lower() + "." + last.str.lower()).str.replace(r"[^a-z.\-]", "", regex=True)
+    email = local + pd.Series(rng.integers(1, 99, n_base)).astype("str") + "@" + pd.Series(_pick(rng, DOMAINS, n_base), dtype="str")
+    fault = rng.random(n_base)
+    email = email.where(fault > 0.02, email.str.replace("@", "", regex=False))           # no @
+    email = email.where((fault <= 0.02) | (fault > 0.03), email.str.replace("@", "@@", regex=False))
+    email = email.where((fault <= 0.03) | (fault > 0.05), " " + email.str.upper() + " ")  # case and spaces: fine once cleaned
+    email = email.where((fault <= 0.05) | (fault > 0.12), "")                             # none
+    birth = _format_dates(rng, rng.integers(0, 70 * 365, n_base), "1935-01-01", n_base, 0.02)
+    birth = birth.where(rng.random(n_base) > 0.2, "")
+    last_purchase = _format_dates(rng, rng.integers(0, 14 * 365, n_base), "2012-01-01", n_base, 0.0)
+    n_companies = max(1, n_base // 12)
+    company_id = pd.Series(rng.integers(1, n_companies + 1, n_base)).astype("str").where(rng.random(n_base) < 0.15, "")
+    status = pd.Series(_pick(rng, ["ACTIF", "SUPPRIME"], n_base, p=[0.98, 0.02]), dtype="str")
+    clients = pd.DataFrame({
+        "NUM_CLIENT": pd.Series(np.arange(100001, 100001 + n_base)).astype("str"),
+        "CIVILITE": title, "NOM": last, "PRENOM": first,
+        "DATE_NAISSANCE": birth,
+        "ADRESSE": street, "CP": zipcode, "VILLE": town, "PAYS": country_text,
+        "TEL": _phones(rng, country, n_base),
+        "EMAIL": email,
+        "LANGUE": pd.Series(_pick(rng, LANGUAGES, n_base, p=LANGUAGE_WEIGHTS), dtype="str"),
+        "OPTIN_NEWS": pd.Series(_pick(rng, ["O", "N", "oui", "non", "1", "0", ""], n_base), dtype="str"),
+        "SOCIETE_ID": company_id,
+        "DERNIER_ACHAT": last_purchase,
+        "STATUT": status,
+    })
+    # Duplicates: the same person typed again, by case, accents or one letter.
+    src = rng.integers(0, n_base, n_dup)
+    dups = clients.iloc[src].reset_index(drop=True).copy()
+    kind = rng.integers(0, 3, n_dup)
+    dups["NOM"] = dups["NOM"].where(kind != 0, dups["NOM"].str.upper())
+    dups["NOM"] = dups["NOM"].where(kind != 1, _strip_accents(dups["NOM"]))
+    typo = dups["PRENOM"].str.slice(0, -1) + dups["PRENOM"].str.slice(-1).str.upper().str.lower().str.replace(r"[aeiou]", "y", regex=True)
+    dups["PRENOM"] = dups["PRENOM"].where(kind != 2, typo)
+    dups["EMAIL"] = dups["EMAIL"].str.upper()
+    dups["NUM_CLIENT"] = pd.Series(np.arange(100001 + n_base, 100001 + rows)).astype("str")
+    clients = pd.concat([clients, dups], ignore_index=True).astype("str")
+
+    companies = pd.DataFrame({
+        "ID": pd.Series(np.arange(1, n_companies + 1)).astype("str"),
+        "RAISON_SOCIALE": pd.Series(_pick(rng, COMPANY_WORDS, n_companies), dtype="str") + " "
+        + pd.Series(_pick(rng, LAST_NAMES, n_companies), dtype="str") + pd.Series(_pick(rng, [" SA", " Sàrl", " SPRL", " & Fils", ""], n_companies), dtype="str"),
+        "TYPE_SOCIETE": pd.Series(_pick(rng, COMPANY_KINDS + ["Entreprise", "?"], n_companies), dtype="str"),
+    }).astype("str")
+
+    per_client = rng.integers(0, 4, len(clients))
+    owner = np.repeat(clients["NUM_CLIENT"].to_numpy(), per_client)
+    m = len(owner)
+    code = _pick(rng, list(CRITERIA), m)
+    value = np.where(code == "GENRE", _pick(rng, CRITERIA["GENRE"], m), _pick(rng, CRITERIA["ABO"], m))
+    value = np.where(rng.random(m) < 0.03, "Cirque", value)   # an element the target does not know
+    criteria = pd.DataFrame({"NUM_CLIENT": owner, "CODE": code, "VALEUR": value}).astype("str")
+    criteria = criteria.drop_duplicates().reset_index(drop=True)
+    criteria.insert(0, "ID", pd.Series(np.arange(1, len(criteria) + 1)).astype("str"))
+    return {"clients": clients, "companies": companies, "criteria": criteria}
+
+
+def generate_demo_source(folder: Path, seed: int = 20270301, rows: int = 2000) -> dict[str, Path]:
+    """Write the demo's legacy source into ``folder``: ``legacy.sqlite`` (tables CLIENT,
+    SOCIETE, CRITERE) and ``clients.csv`` (the client table, Windows-1252, ``;``).
+
+    Same seed and rows → byte-identical files. Returns the paths written.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = demo_tables(seed, rows)
+    db = folder / "legacy.sqlite"
+    db.unlink(missing_ok=True)
+    with sqlite3.connect(db) as con:
+        con.execute(
+            "CREATE TABLE CLIENT (NUM_CLIENT INTEGER PRIMARY KEY, CIVILITE TEXT, NOM TEXT, PRENOM TEXT, DATE_NAISSANCE TEXT,"
+            " ADRESSE TEXT, CP TEXT, VILLE TEXT, PAYS TEXT, TEL TEXT, EMAIL TEXT, LANGUE TEXT, OPTIN_NEWS TEXT,"
+            " SOCIETE_ID INTEGER, DERNIER_ACHAT TEXT, STATUT TEXT)")
+        con.execute("CREATE TABLE SOCIETE (ID INTEGER PRIMARY KEY, RAISON_SOCIALE TEXT, TYPE_SOCIETE TEXT)")
+        con.execute("CREATE TABLE CRITERE (ID INTEGER PRIMARY KEY, NUM_CLIENT INTEGER, CODE TEXT, VALEUR TEXT)")
+        clients = tables["clients"].copy()
+        clients["SOCIETE_ID"] = clients["SOCIETE_ID"].where(clients["SOCIETE_ID"] != "", None)
+        con.executemany(f"INSERT INTO CLIENT VALUES ({','.join('?' * clients.shape[1])})", clients.itertuples(index=False, name=None))
+        con.executemany("INSERT INTO SOCIETE VALUES (?,?,?)", tables["companies"].itertuples(index=False, name=None))
+        con.executemany("INSERT INTO CRITERE VALUES (?,?,?,?)", tables["criteria"].itertuples(index=False, name=None))
+    csv_path = folder / "clients.csv"
+    export = tables["clients"].rename(columns={"NUM_CLIENT": "N° client", "CIVILITE": "Civilité", "PRENOM": "Prénom",
+                                               "DATE_NAISSANCE": "Né(e) le", "DERNIER_ACHAT": "Dernier achat"})
+    export.to_csv(csv_path, sep=";", index=False, encoding="cp1252", errors="replace", lineterminator="\r\n")
+    return {"sqlite": db, "csv": csv_path}

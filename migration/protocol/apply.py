@@ -1,0 +1,95 @@
+"""Apply a compiled protocol to the snapshot's tables: joins, pivots, filters, columns.
+
+Everything is whole-column: each operation runs once per output column over every
+kept row. Every row of the main dataset ends either in ``contacts`` (one output row)
+or in ``dropped`` (with the filter's reason code).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..findings import concat_findings
+from ..format.catalogue import extended_format
+from .compile import CompiledProtocol
+from .registry import ProjectContext, StepContext
+
+
+@dataclass
+class ProtocolResult:
+    contacts: pd.DataFrame        # SecuTix frame of the kept rows (index source_ref)
+    findings: pd.DataFrame        # warnings/errors the operations reported
+    dropped: pd.Series            # source_ref → reason code of the rows a filter removed
+    source_numbers: pd.Series     # source_ref → contact number from the source ('' when none)
+
+
+def _str_series(values, index: pd.Index) -> pd.Series:
+    return pd.Series(values, index=index, dtype="str").fillna("")
+
+
+def build_source_columns(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
+    """Every column reference the protocol may read, aligned on the main rows' index."""
+    ds = compiled.model.datasets
+    main = tables[ds.main]
+    columns: dict[str, pd.Series] = {c: main[c] for c in main.columns}
+    for join in ds.joins:
+        right = tables[join.dataset]
+        right = right[right[join.key] != ""].drop_duplicates(join.key, keep="first").set_index(join.key)
+        keys = main[join.on]
+        for column in right.columns:
+            columns[f"{join.dataset}.{column}"] = _str_series(right[column].reindex(keys).to_numpy(), main.index)
+    for pivot in ds.pivots:
+        child = tables[pivot.dataset][[pivot.parent, pivot.key, pivot.value]]
+        child = child[child[pivot.key].isin(pivot.keys) & (child[pivot.value].str.strip() != "")]
+        grouped = child.groupby([pivot.parent, pivot.key], sort=False)[pivot.value]
+        values = grouped.first() if pivot.keep == "first" else grouped.agg(pivot.separator.join)
+        for key in pivot.keys:
+            try:
+                per_parent = values.xs(key, level=1)
+            except KeyError:
+                per_parent = pd.Series([], dtype="str")
+            columns[f"{pivot.name}.{key}"] = _str_series(per_parent.reindex(main[pivot.on]).to_numpy(), main.index)
+    return columns
+
+
+def apply_protocol(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame], project: ProjectContext) -> ProtocolResult:
+    """Run the protocol on ``tables`` (dataset → frame of ``str`` columns; the main one indexed by source_ref)."""
+    sources = build_source_columns(compiled, tables)
+    index = tables[compiled.main].index
+
+    drop_code = pd.Series("", index=index, dtype="str")
+    for flt in compiled.filters:
+        needed = {c: sources[c] for c in flt.rule.columns(flt.params)}
+        drop = flt.rule.fn(needed, flt.params, project)
+        drop_code = drop_code.where(~(drop & (drop_code == "")), flt.code)   # first filter that drops names it
+    kept = drop_code == ""
+    dropped = drop_code[~kept]
+    kept_index = index[kept.to_numpy()]
+
+    outputs: dict[str, pd.Series] = {}
+    findings = []
+    for column in compiled.columns:
+        ctx = StepContext(column.code, outputs, project, kept_index)
+        inputs = [sources[ref][kept] for ref in column.inputs]
+        values = inputs if column.many else (inputs[0] if inputs else None)
+        for step in column.steps:
+            arg = values if step.operation.inputs != "none" else None
+            values = step.operation.fn(arg, step.params, ctx)
+        outputs[column.code] = values.astype("str") if values is not None else pd.Series("", index=kept_index, dtype="str")
+        findings.extend(ctx.findings)
+
+    layout = extended_format().layout(with_role="ROLE" in outputs)
+    defaults = {"INSTITUTION": project.institution, "ORGANIZATION": project.organization, "OPERATION": "INSERT"}
+    frame = {}
+    for code in layout:
+        if code in outputs:
+            frame[code] = outputs[code].to_numpy()
+        else:
+            frame[code] = pd.Series(defaults.get(code, ""), index=kept_index, dtype="str").to_numpy()
+    contacts = pd.DataFrame(frame, index=kept_index).astype("str")
+    contacts.index = contacts.index.astype("str").rename("source_ref")
+
+    number_ref = compiled.model.contact_number.from_
+    numbers = sources[number_ref][kept].str.strip() if number_ref else pd.Series("", index=kept_index, dtype="str")
+    return ProtocolResult(contacts, concat_findings(findings), dropped, numbers.astype("str"))

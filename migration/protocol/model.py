@@ -1,0 +1,87 @@
+"""The protocol language as a strict model tree (``protocol.yaml``, docs/protocol.md).
+
+A protocol says which source datasets feed the contacts and how they join, which
+SecuTix column each output column comes from, and the pipeline of named operations
+applied to it. Steps are kept raw here (``{name: params}``); :mod:`.compile` checks
+each against the operation registry and the snapshot's columns.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from ..settings.base import StrictModel
+
+
+class Join(StrictModel):
+    """A many-to-one join: each main row gets at most one row of ``dataset``.
+
+    ``on`` is the main dataset's column, ``key`` the joined dataset's column; the
+    joined columns are referred to as ``<dataset>.<column>``.
+    """
+
+    dataset: str
+    on: str
+    key: str
+
+
+class Pivot(StrictModel):
+    """A child table turned into columns ``<name>.<KEY>``, one per declared key value.
+
+    Several child rows with the same key are joined with ``separator`` in the child
+    table's order (criteria ``v1|v2``) or, with ``keep: first``, only the first is kept.
+    """
+
+    name: str
+    dataset: str
+    parent: str                      # the child table's column holding the main row's key
+    on: str                          # the main dataset's column it points to
+    key: str                         # child column whose value names the new column
+    value: str                       # child column whose value fills it
+    keys: list[str] = Field(min_length=1)
+    keep: Literal["all", "first"] = "all"
+    separator: str = "|"
+
+
+class Datasets(StrictModel):
+    main: str                        # the contact table: one output row per row of it
+    joins: list[Join] = Field(default_factory=list)
+    pivots: list[Pivot] = Field(default_factory=list)
+
+
+class Filter(StrictModel):
+    """A row filter by a named, registered rule; dropped rows carry ``code`` as their reason."""
+
+    rule: str
+    code: str | None = None          # reason code; the rule's own name in upper case when absent
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("code")
+    @classmethod
+    def _code_shape(cls, value: str | None) -> str | None:
+        if value is not None and not value.replace("_", "").isalnum():
+            raise ValueError("use letters, digits and '_' only")
+        return value
+
+
+class ColumnRule(StrictModel):
+    """One output column: its input(s) and the steps applied to them in order."""
+
+    from_: str | list[str] | None = Field(default=None, alias="from")
+    steps: list[str | dict[str, Any]] = Field(default_factory=list)
+
+
+class ContactNumberRule(StrictModel):
+    """Where the source's contact number is (policy and range live in project.yaml)."""
+
+    from_: str | None = Field(default=None, alias="from")
+
+
+class ProtocolModel(StrictModel):
+    version: Literal[1] = 1
+    description: str = ""
+    datasets: Datasets
+    filters: list[Filter] = Field(default_factory=list)
+    contact_number: ContactNumberRule = ContactNumberRule()
+    columns: dict[str, ColumnRule]

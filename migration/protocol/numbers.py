@@ -1,0 +1,71 @@
+"""The contact-number policy (spec §8.4, §13 Q9): keep the source number or allocate one.
+
+- ``keep``: CONTACT_NR is the source number (digits only, leading zeros kept); a
+  number that is not digits, lies outside the reserved range (when one is set) or
+  already exists in the target environment rejects the row. A row without a source
+  number gets none (SecuTix assigns one on INSERT).
+- ``allocate``: every surviving row gets the next free number of the reserved range,
+  in row order, skipping numbers that exist in the target; when the range runs out
+  the remaining rows are rejected. Never a number that exists in the target.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..findings import concat_findings, findings_frame
+from ..settings.prepare import ContactNumberPolicy, NumberRange
+from .codes import reason
+
+
+def _finding(mask: pd.Series, code: str, numbers: pd.Series) -> pd.DataFrame:
+    info = reason(code)
+    refs = pd.Series(mask[mask].index, index=mask[mask].index, dtype="str")
+    return findings_frame(refs, numbers[mask], "CONTACT_NR", code, info.severity, info.message, numbers[mask])
+
+
+def as_number_set(existing: Iterable | None) -> pd.Index:
+    """Existing target numbers as a text index (compared exactly, as SecuTix stores them)."""
+    if existing is None:
+        return pd.Index([], dtype="str")
+    return pd.Index(pd.Series(list(existing), dtype="str").str.strip(), dtype="str").unique()
+
+
+def keep_source_numbers(source_numbers: pd.Series, policy: ContactNumberPolicy, existing: Iterable | None) -> tuple[pd.Series, pd.DataFrame]:
+    """CONTACT_NR per row under the ``keep`` policy, and the findings of the rows it rejects."""
+    numbers = source_numbers.str.strip().astype("str")
+    taken = as_number_set(existing)
+    given = numbers != ""
+    not_digits = given & ~numbers.str.fullmatch(r"[0-9]{1,20}")
+    parts = [_finding(not_digits, "CONTACT_NR_INVALID", numbers)]
+    valid = given & ~not_digits
+    if policy.reserved_range is not None:
+        as_int = pd.to_numeric(numbers.where(valid, None), errors="coerce")
+        outside = valid & ~as_int.between(policy.reserved_range.first, policy.reserved_range.last).fillna(False)
+        parts.append(_finding(outside, "CONTACT_NR_OUT_OF_RANGE", numbers))
+        valid &= ~outside
+    clash = valid & numbers.isin(taken)
+    parts.append(_finding(clash, "CONTACT_NR_TAKEN", numbers))
+    return numbers, concat_findings(parts)
+
+
+def allocate_numbers(index: pd.Index, reserved: NumberRange, existing: Iterable | None) -> tuple[pd.Series, pd.DataFrame]:
+    """The next free numbers of ``reserved`` for the rows of ``index``, in order.
+
+    Rows beyond the free capacity of the range get no number and a
+    CONTACT_NR_RANGE_EXHAUSTED finding (error).
+    """
+    taken = as_number_set(existing)
+    taken_ints = pd.to_numeric(pd.Series(taken, dtype="str"), errors="coerce").dropna().astype("int64").to_numpy()
+    taken_ints = np.unique(taken_ints[(taken_ints >= reserved.first) & (taken_ints <= reserved.last)])
+    wanted = len(index)
+    stop = min(reserved.last, reserved.first + wanted + len(taken_ints) - 1)
+    candidates = np.arange(reserved.first, stop + 1, dtype="int64") if wanted else np.array([], dtype="int64")
+    free = candidates[~np.isin(candidates, taken_ints)][:wanted]
+    values = np.full(wanted, "", dtype=object)
+    values[: len(free)] = free.astype(str)
+    numbers = pd.Series(values, index=index, dtype="str")
+    exhausted = pd.Series(np.arange(wanted) >= len(free), index=index)
+    return numbers, _finding(exhausted, "CONTACT_NR_RANGE_EXHAUSTED", numbers)
