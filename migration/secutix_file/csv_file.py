@@ -1,0 +1,216 @@
+"""SecuTix CSV files (spec §2.2): comma, RFC 4180 quoting, CRLF, UTF-8 with BOM or Windows-1252.
+
+Reading: the encoding is detected (BOM → UTF-8; valid UTF-8 → UTF-8; else Windows-1252;
+else an error naming the byte and its line), the 4 header rows are parsed in Python (they
+may hold quoted newlines), and the data rows are parsed by pyarrow, every column as text,
+from the byte right after row 4. Writing: Python's csv writer in chunks, into a temporary
+file renamed into place, so a failed write never leaves a half-written file.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..errors import InputError, quote_value
+from ..format import HEADER_ROWS
+
+BOM = codecs.BOM_UTF8
+_CHECK_CHUNK = 16 << 20
+_BLOCK_SIZE = 16 << 20
+_WRITE_CHUNK = 50_000
+
+
+def detect_encoding(path: Path, head: bytes) -> str:
+    """``utf-8-sig`` (BOM), ``utf-8`` or ``cp1252``; InputError if neither decodes the file."""
+    if head.startswith(BOM):
+        encoding = "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError("the file is UTF-16 encoded", file=path, row=1,
+                         hint="save it as CSV UTF-8 or 'CSV (Comma delimited)'")
+    else:
+        encoding = "utf-8" if _first_undecodable(path, "utf-8") is None else "cp1252"
+    failure = _first_undecodable(path, encoding)
+    if failure is not None:
+        offset, raw = failure
+        tried = encoding if encoding != "cp1252" else "UTF-8 or Windows-1252"
+        raise InputError(f"bytes that are not {tried} at byte offset {offset}", file=path,
+                         row=_line_of(path, offset), value=raw.hex(" "),
+                         hint="save the file as CSV UTF-8 or Windows-1252")
+    return encoding
+
+
+def _first_undecodable(path: Path, encoding: str) -> tuple[int, bytes] | None:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    done = 0
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(_CHECK_CHUNK)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as e:
+                # e.object = bytes the decoder held back from the previous chunk + this chunk
+                held = len(e.object) - len(chunk)
+                return done - held + e.start, bytes(e.object[e.start:e.end])
+            if not chunk:
+                return None
+            done += len(chunk)
+
+
+def _line_of(path: Path, offset: int) -> int:
+    with open(path, "rb") as handle:
+        return handle.read(offset).count(b"\n") + 1
+
+
+def _split_records(text: str, count: int) -> tuple[list[list[str]], int] | None:
+    """The first ``count`` CSV records of ``text`` and the character offset after them.
+
+    None when ``text`` does not hold ``count`` complete records yet.
+    """
+    records: list[list[str]] = []
+    position, in_quotes, start = 0, False, 0
+    length = len(text)
+    while position < length and len(records) < count:
+        char = text[position]
+        if char == '"':
+            in_quotes = not in_quotes
+        elif not in_quotes and char in "\r\n":
+            end = position
+            if char == "\r" and position + 1 < length and text[position + 1] == "\n":
+                position += 1
+            elif char == "\r" and position + 1 >= length:
+                return None  # a CR at the end of the prefix may be the first half of CRLF
+            records.append(next(csv.reader([text[start:end]], strict=True), []))
+            start = position + 1
+        position += 1
+    if len(records) < count:
+        return None
+    return records, start
+
+
+def read_header(path: Path, encoding: str) -> tuple[list[list[str]], int]:
+    """Rows 1–4 as lists of strings and the byte offset where row 5 starts."""
+    size = path.stat().st_size
+    prefix_bytes = 1 << 16
+    while True:
+        with open(path, "rb") as handle:
+            raw = handle.read(prefix_bytes)
+        at_end = len(raw) >= size
+        text = raw.decode(encoding, errors="strict") if at_end else codecs.getincrementaldecoder(encoding)().decode(raw)
+        if at_end and not text.endswith(("\n", "\r")):
+            text += "\n"  # the last record of a file without a final line end
+        try:
+            found = _split_records(text, HEADER_ROWS)
+        except csv.Error as e:
+            raise InputError(f"the header rows are not valid CSV ({e})", file=path, row=1) from e
+        if found is not None:
+            records, consumed = found
+            offset = len(text[:consumed].encode(encoding))  # 'utf-8-sig' counts the BOM again
+            return records, min(offset, size)
+        if at_end:
+            rows = _count_records(text)
+            raise InputError(f"the file has fewer than {HEADER_ROWS} rows; a SecuTix file starts with "
+                             f"{HEADER_ROWS} header rows (codes in row 4)", file=path, row=rows or None)
+        prefix_bytes *= 4
+
+
+def _count_records(text: str) -> int:
+    try:
+        return sum(1 for record in csv.reader(io.StringIO(text)) if record)
+    except csv.Error:
+        return 0
+
+
+def read_data(path: Path, encoding: str, offset: int, names: list[str]) -> pd.DataFrame:
+    """Data rows (row 5 on) as a frame of ``str`` columns named ``names``; "" for empty cells."""
+    bad_rows: list[object] = []
+
+    def on_invalid(row) -> str:
+        bad_rows.append(row)
+        return "skip"
+
+    def parse(block_size: int) -> pa.Table:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            return pacsv.read_csv(
+                handle,
+                read_options=pacsv.ReadOptions(column_names=names, encoding="utf8" if encoding.startswith("utf-8") else encoding,
+                                               block_size=block_size),
+                parse_options=pacsv.ParseOptions(delimiter=",", newlines_in_values=True, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                     null_values=[], check_utf8=True),
+            )
+
+    if path.stat().st_size <= offset:
+        table = pa.table({n: pa.array([], pa.large_string()) for n in names})
+    else:
+        try:
+            table = parse(_BLOCK_SIZE)
+        except pa.ArrowInvalid as e:
+            if "straddling" not in str(e) and "block size" not in str(e):
+                raise InputError(f"not readable as CSV ({e})", file=path) from e
+            bad_rows.clear()  # a cell larger than a block: parse again in one block
+            table = parse(min(max(path.stat().st_size - offset + 1, _BLOCK_SIZE), 2**31 - 1))
+    if bad_rows:
+        raise _wrong_width(path, encoding, offset, len(names), bad_rows[0])
+    frame = table.to_pandas()
+    return frame.astype("str") if any(str(t) != "str" for t in frame.dtypes) else frame
+
+
+def _wrong_width(path: Path, encoding: str, offset: int, width: int, bad) -> InputError:
+    """Find the first data row whose field count differs (slow path, only on error)."""
+    with open(path, "r", encoding=encoding, newline="") as handle:
+        handle.read(len(path.read_bytes()[:offset].decode(encoding)))
+        for number, record in enumerate(csv.reader(handle), start=1):
+            if len(record) != width:
+                return InputError(f"row has {len(record)} fields where the codes row has {width}",
+                                  file=path, row=f"{HEADER_ROWS + number} (data row {number})",
+                                  value=",".join(record)[:40],
+                                  hint="a ';' separator or an unquoted comma?" if len(record) == 1 and ";" in record[0] else None)
+    return InputError(f"row has {bad.actual_columns} fields where the codes row has {width}", file=path,
+                      value=bad.text)
+
+
+def write_csv(frame: pd.DataFrame, header_rows: list[list[str]], path: Path, encoding: str) -> None:
+    """Write rows 1–3, the codes row and the data; RFC 4180 minimal quoting, CRLF, comma."""
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    codes = list(frame.columns)
+    try:
+        with open(partial, "w", encoding=encoding, newline="", errors="strict") as handle:
+            writer = csv.writer(handle, delimiter=",", quotechar='"', quoting=csv.QUOTE_MINIMAL,
+                                lineterminator="\r\n", doublequote=True)
+            writer.writerows(header_rows)
+            writer.writerow(codes)
+            for start in range(0, len(frame), _WRITE_CHUNK):
+                chunk = frame.iloc[start:start + _WRITE_CHUNK]
+                try:
+                    writer.writerows(zip(*(chunk[c].tolist() for c in codes)))
+                except UnicodeEncodeError:
+                    raise _unencodable(chunk, encoding, path) from None
+        os.replace(partial, path)
+    finally:
+        if partial.exists():
+            partial.unlink()
+
+
+def _unencodable(chunk: pd.DataFrame, encoding: str, path: Path) -> InputError:
+    for column in chunk.columns:
+        for ref, value in chunk[column].items():
+            try:
+                value.encode(encoding)
+            except UnicodeEncodeError as e:
+                return InputError(f"character {value[e.start:e.end]!r} cannot be written in {encoding}",
+                                  file=path, row=ref, column=column, value=value,
+                                  hint="write UTF-8 (output.csv_encoding: utf-8-sig)")
+    return InputError(f"a value cannot be written in {encoding}", file=path)
+
+
+__all__ = ["detect_encoding", "read_header", "read_data", "write_csv", "quote_value"]
