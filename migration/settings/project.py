@@ -13,7 +13,7 @@ from .environments import EnvironmentSettings
 from .gate import GateSettings
 from .output import OutputSettings
 from .prepare import ContactNumberPolicy, RetentionSettings
-from .procedure import ExecutionSettings, TicketSettings
+from .procedure import ExecutionSettings, TicketSettings, ValidationSettings
 from .source import SourceSettings
 
 PROJECT_FILE = "project.yaml"
@@ -29,6 +29,7 @@ class ProjectConfig(StrictModel):
     j_date: date
     project_leader: str | None = None
     ticket: TicketSettings = TicketSettings()
+    validation: ValidationSettings = ValidationSettings()
     source: SourceSettings
     protocol: str = "protocol.yaml"
     environments: dict[str, EnvironmentSettings] = Field(default_factory=dict)

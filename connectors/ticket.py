@@ -1,0 +1,120 @@
+"""The project's ticket: where the flows leave notes and move status and owner.
+
+Two kinds (``project.yaml › ticket``):
+
+* ``kayako`` — a Kayako case through its REST API (v1):
+  ``POST {base}/api/v1/cases/{id}/notes.json`` ``{"contents": …}`` adds an internal note;
+  ``PUT {base}/api/v1/cases/{id}.json`` with ``status_id`` / ``assigned_agent_id`` moves it.
+  The API key is a reference (``${env:NAME}`` / ``${secret:BLOCK}``) resolved when the
+  ticket is opened and sent as ``Authorization: Bearer …``; it never appears in a log,
+  an error or the journal.
+* ``journal`` (default) — the same actions appended as JSON lines to
+  ``<procedure_dir>/ticket.jsonl``, so a project without a ticket system keeps a trace.
+
+Every Kayako action is mirrored in the journal too (with ``"sent": true``), so the
+procedure folder always tells what the ticket was told.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol
+
+from stx_migrate.migration.errors import ConfigError, SourceUnavailable
+from stx_migrate.migration.procedure.decisions import append_jsonl, read_jsonl
+from stx_migrate.migration.settings.procedure import TicketSettings
+
+from .secrets import redact, resolve
+
+TICKET_JOURNAL = "ticket.jsonl"
+log = logging.getLogger("stx_migrate.connectors.ticket")
+
+
+class Ticket(Protocol):
+    def add_note(self, text: str) -> None: ...
+    def set_status(self, status: str) -> None: ...
+    def set_owner(self, owner: str) -> None: ...
+
+
+class JournalTicket:
+    """The local ticket: one JSON line per action under the procedure folder."""
+
+    def __init__(self, procedure_dir: Path, ticket_id: str | None = None):
+        self.path = Path(procedure_dir) / TICKET_JOURNAL
+        self.ticket_id = ticket_id
+
+    def _append(self, action: str, value: str, **extra) -> None:
+        append_jsonl(self.path, {"at": datetime.now(timezone.utc).isoformat(), "action": action, "value": value,
+                                 "ticket_id": self.ticket_id, **extra})
+
+    def add_note(self, text: str) -> None:
+        self._append("note", text)
+
+    def set_status(self, status: str) -> None:
+        self._append("status", status)
+
+    def set_owner(self, owner: str) -> None:
+        self._append("owner", owner)
+
+    def entries(self) -> list[dict]:
+        return read_jsonl(self.path)
+
+
+class KayakoTicket:
+    """A Kayako case. Failures raise SourceUnavailable (retriable) naming the action and HTTP status only."""
+
+    def __init__(self, settings: TicketSettings, procedure_dir: Path, api_key: str):
+        import httpx
+
+        self.settings = settings
+        self.base = settings.base_url.rstrip("/")
+        self.case = settings.ticket_id
+        self._secret = api_key
+        self._client = httpx.Client(timeout=settings.timeout_seconds,
+                                    headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"})
+        self.journal = JournalTicket(procedure_dir, settings.ticket_id)
+
+    def _send(self, method: str, path: str, payload: dict, action: str) -> None:
+        import httpx
+
+        url = f"{self.base}/api/v1/cases/{self.case}{path}"
+        try:
+            response = self._client.request(method, url, json=payload)
+        except httpx.HTTPError as e:
+            raise SourceUnavailable(
+                f"ticket {self.case}: {action} failed: cannot reach {redact(self.base, [self._secret])} "
+                f"({type(e).__name__})") from None
+        if response.status_code >= 400:
+            raise SourceUnavailable(f"ticket {self.case}: {action} refused by Kayako (HTTP {response.status_code})")
+        log.info("ticket %s: %s sent (HTTP %s)", self.case, action, response.status_code)
+
+    def add_note(self, text: str) -> None:
+        self._send("POST", "/notes.json", {"contents": text}, "add note")
+        self.journal._append("note", text, sent=True)
+
+    def set_status(self, status: str) -> None:
+        status_id = {"final validation": self.settings.statuses.final_validation,
+                     "solved": self.settings.statuses.solved}.get(status, status)
+        self._send("PUT", ".json", {"status_id": status_id}, f"set status {status}")
+        self.journal._append("status", status, sent=True, status_id=status_id)
+
+    def set_owner(self, owner: str) -> None:
+        agent = self.settings.leader_agent_id or owner
+        self._send("PUT", ".json", {"assigned_agent_id": agent}, "set owner")
+        self.journal._append("owner", owner, sent=True, agent_id=agent)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def open_ticket(settings: TicketSettings, procedure_dir: Path) -> Ticket:
+    """The ticket the project names; the local journal when none is configured."""
+    if settings.kind == "journal":
+        return JournalTicket(procedure_dir, settings.ticket_id)
+    if not (settings.base_url and settings.ticket_id and settings.api_key):
+        raise ConfigError("project.yaml › ticket: kind kayako needs base_url, ticket_id and api_key")
+    key = resolve(settings.api_key, "project.yaml › ticket › api_key").value
+    if not key:
+        raise ConfigError("project.yaml › ticket › api_key: the referenced secret is empty")
+    return KayakoTicket(settings, procedure_dir, key)
