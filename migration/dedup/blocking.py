@@ -1,0 +1,128 @@
+"""Candidate pairs: which records are compared at all, so that cost grows linearly.
+
+Each blocking pass names a key (an integer code per record, ``-1`` = no key). Records are
+sorted by (kind, key, tie-break) and every record is paired with the next ``window``
+records that share its kind and key (sorted neighbourhood). A block no larger than
+``window + 1`` yields all its pairs; a huge block (a placeholder e-mail shared by
+thousands) yields at most ``window`` pairs per record instead of a square.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .records import EXISTING, INDIVIDUAL, STRUCTURE, Records
+
+# Lower = stronger; a pair found by several passes keeps the strongest name.
+RULE_PRIORITY = {"contact_nr": 0, "structure": 1, "email": 2, "phone": 3, "name_postcode": 4, "fuzzy": 5}
+RULE_NAMES = {v: k for k, v in RULE_PRIORITY.items()}
+
+
+@dataclass
+class Pairs:
+    """Candidate pairs ``left < right`` (record positions) and the strongest rule that found each."""
+
+    left: np.ndarray
+    right: np.ndarray
+    rule: np.ndarray  # RULE_PRIORITY value
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+
+def combine(*codes: np.ndarray) -> np.ndarray:
+    """One code per distinct tuple of codes; ``-1`` when any part is ``-1``."""
+    missing = np.zeros(len(codes[0]), dtype=bool)
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for code in codes:
+        code = np.asarray(code, dtype=np.int64)
+        missing |= code < 0
+        key = key * (int(code.max(initial=0)) + 2) + (code + 1)
+        _, key = np.unique(key, return_inverse=True)  # keep the numbers small
+        key = key.astype(np.int64)
+    return np.where(missing, -1, key)
+
+
+def sorted_neighbour_pairs(key: np.ndarray, kind: np.ndarray, window: int, tiebreak: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of records with the same ``kind`` and ``key``, each with its next ``window`` neighbours."""
+    rows = np.flatnonzero((key >= 0) & (kind > 0))
+    if len(rows) < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    k = key[rows] * 3 + kind[rows]
+    order = np.lexsort((tiebreak[rows], k) if tiebreak is not None else (rows, k))
+    sorted_rows, sorted_k = rows[order], k[order]
+    lefts, rights = [], []
+    for step in range(1, window + 1):
+        same = sorted_k[:-step] == sorted_k[step:]
+        if not same.any():
+            break
+        lefts.append(sorted_rows[:-step][same])
+        rights.append(sorted_rows[step:][same])
+    if not lefts:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(lefts), np.concatenate(rights)
+
+
+def multi_key_pairs(keys: np.ndarray, kind: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Like :func:`sorted_neighbour_pairs` for a record with several values (``keys`` is n × m)."""
+    n, m = keys.shape
+    flat = keys.T.reshape(-1)
+    owner = np.tile(np.arange(n), m)
+    left, right = sorted_neighbour_pairs(flat, np.tile(kind, m), window, tiebreak=owner)
+    left, right = owner[left], owner[right]
+    keep = left != right
+    return left[keep], right[keep]
+
+
+def candidate_pairs(rec: Records, rules: list[str], window: int) -> Pairs:
+    """Every pass of the enabled rules, united; pairs between two existing contacts are left out."""
+    passes: list[tuple[int, tuple[np.ndarray, np.ndarray]]] = []
+    kind = rec.kind
+    ind = np.where(kind == INDIVIDUAL, kind, 0)
+    struct = np.where(kind == STRUCTURE, kind, 0)
+
+    if "contact_nr" in rules:
+        passes.append((RULE_PRIORITY["contact_nr"], sorted_neighbour_pairs(rec.contact_nr, kind, window)))
+    if "structure" in rules:
+        passes.append((RULE_PRIORITY["structure"], sorted_neighbour_pairs(rec.structure_key, struct, window)))
+    if "email" in rules:
+        passes.append((RULE_PRIORITY["email"], multi_key_pairs(rec.emails, kind, window)))
+    if "phone" in rules:
+        passes.append((RULE_PRIORITY["phone"], multi_key_pairs(rec.phones, kind, window)))
+    if "name_postcode" in rules:
+        passes.append((RULE_PRIORITY["name_postcode"], sorted_neighbour_pairs(combine(rec.fn, rec.ln, rec.zip), ind, window)))
+    if "fuzzy" in rules:
+        fuzzy = RULE_PRIORITY["fuzzy"]
+        # First and last name in either order (swapped names), by sound.
+        low, high = np.minimum(rec.fn_ph, rec.ln_ph), np.maximum(rec.fn_ph, rec.ln_ph)
+        both = np.where((rec.fn_ph >= 0) & (rec.ln_ph >= 0), 0, -1)
+        passes.append((fuzzy, sorted_neighbour_pairs(np.where(both == 0, combine(low, high), -1), ind, window, rec.dob)))
+        # Married name or a typo in the last name: first name + birth date.
+        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.fn_ph, rec.dob), ind, window)))
+        # Short or abbreviated first name: last name + birth date, last name + postcode.
+        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.ln_ph, rec.dob), ind, window)))
+        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.ln_ph, rec.zip), ind, window, rec.fn)))
+        # Same address, names mistyped.
+        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.zip, rec.street), kind, window, rec.ln_ph)))
+        # Structures: first word of the name + postcode; administrative number.
+        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.org_ph, rec.zip), struct, window)))
+        passes.append((fuzzy, sorted_neighbour_pairs(rec.admin, struct, window)))
+    return _unite(passes, len(rec), rec.origin)
+
+
+def _unite(passes, n: int, origin: np.ndarray) -> Pairs:
+    if not passes:
+        return Pairs(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int8))
+    left = np.concatenate([np.minimum(a, b) for _, (a, b) in passes]).astype(np.int64)
+    right = np.concatenate([np.maximum(a, b) for _, (a, b) in passes]).astype(np.int64)
+    rule = np.concatenate([np.full(len(a), prio, dtype=np.int8) for prio, (a, _) in passes])
+    keep = (left != right) & ~((origin[left] == EXISTING) & (origin[right] == EXISTING))
+    left, right, rule = left[keep], right[keep], rule[keep]
+    pair_id = left * n + right
+    order = np.lexsort((rule, pair_id))
+    pair_id, rule = pair_id[order], rule[order]
+    first = np.ones(len(pair_id), dtype=bool)
+    first[1:] = pair_id[1:] != pair_id[:-1]
+    pair_id, rule = pair_id[first], rule[first]
+    return Pairs(pair_id // n, pair_id % n, rule)

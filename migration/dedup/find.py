@@ -1,0 +1,198 @@
+"""``find_duplicates``: the matching run, from a SecuTix frame to survivors, merges and review pairs."""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from ..settings.dedup import DedupSettings
+from .blocking import RULE_NAMES, Pairs, candidate_pairs
+from .cluster import connected_components
+from .compare import score_pairs
+from .decisions import IDENTITY_COLUMNS, KEEP_APART, MERGE, ReviewDecisions
+from .records import EXISTING, NEW, Records, build_records
+from .result import DUPLICATE_COLUMNS, REVIEW_COLUMNS, DedupResult
+from .survivorship import choose_survivors, merge_fields
+
+log = logging.getLogger(__name__)
+REVIEW_RULE = "review"
+
+
+def find_duplicates(
+    contacts: pd.DataFrame,
+    settings: DedupSettings,
+    *,
+    existing: pd.DataFrame | None = None,
+    decisions: ReviewDecisions | None = None,
+    recency: pd.Series | None = None,
+    country: str = "FR",
+) -> DedupResult:
+    """Find the duplicates among ``contacts`` and against ``existing``; merge them by survivorship.
+
+    ``contacts``: a SecuTix frame (columns = format codes, ``str``, "" empty, index =
+    source_ref). ``existing``: the target environment's contacts as a SecuTix frame indexed
+    ``"<env>:<contact_nr>"``; a row matching one of them is merged into it (it is not
+    inserted again). ``decisions``: earlier reviewers' decisions and identities (applied
+    first: ``keep_apart`` beats every rule, ``merge`` joins a pair whatever its score).
+    ``recency``: optional per-row timestamp (index source_ref) for the ``most_recent``
+    survivorship; ``country``: the institution's country, for national phone numbers.
+
+    Every input row ends either in ``survivors`` or in ``duplicates``, never both.
+    Individuals and structures are matched separately and never merged together.
+    """
+    decisions = decisions or ReviewDecisions()
+    if existing is not None and (not settings.match_existing or not len(existing)):
+        existing = None
+    if not settings.enabled or not len(contacts):
+        return _nothing_merged(contacts, decisions)
+
+    rec = build_records(contacts, existing, country)
+    pairs = candidate_pairs(rec, list(settings.rules), settings.block_window)
+    log.info("dedup: %d records, %d candidate pairs from blocking", len(rec), len(pairs))
+    score, forced = score_pairs(rec, pairs)
+    rule = np.array(list(map(RULE_NAMES.get, range(len(RULE_NAMES)))), dtype=object)[pairs.rule] if len(pairs) else np.empty(0, object)
+
+    # Reviewers' decisions, matched on stable keys.
+    decided_merge, decided_apart = _decided_pairs(rec, decisions)
+    pair_id = pairs.left * len(rec) + pairs.right
+    apart = np.isin(pair_id, decided_apart)
+    merge = ((forced | (score >= settings.auto_merge)) & ~apart) | np.isin(pair_id, decided_merge)
+    rule = np.where(np.isin(pair_id, decided_merge) & ~(forced | (score >= settings.auto_merge)), REVIEW_RULE, rule)
+    extra = np.setdiff1d(decided_merge, pair_id[merge])  # merge decisions blocking did not propose
+    edges = Pairs(np.concatenate([pairs.left[merge], extra // len(rec)]),
+                  np.concatenate([pairs.right[merge], extra % len(rec)]),
+                  np.zeros(int(merge.sum()) + len(extra), dtype=np.int8))
+    edge_rule = np.concatenate([rule[merge], np.full(len(extra), REVIEW_RULE, dtype=object)])
+    edge_score = np.concatenate([score[merge], np.ones(len(extra))])
+
+    label = connected_components(len(rec), edges.left, edges.right)
+    n_new = len(contacts)
+    new_label = label[:n_new]
+
+    # Survivor: an existing contact of the cluster when there is one, else survivorship's choice.
+    has_existing = np.zeros(len(rec), dtype=bool)
+    if len(rec) > n_new:
+        np.logical_or.at(has_existing, label[n_new:], True)
+    existing_survivor = np.full(len(rec), -1, dtype=np.int64)
+    if len(rec) > n_new:
+        ex_pos = np.arange(n_new, len(rec))
+        order = np.lexsort((ex_pos, label[n_new:]))
+        lbl, first = np.unique(label[n_new:][order], return_index=True)
+        existing_survivor[lbl] = ex_pos[order][first]
+    into_existing = has_existing[new_label]
+    survivor = choose_survivors(contacts, new_label, settings) & ~into_existing
+
+    survivor_pos = np.full(len(rec), -1, dtype=np.int64)
+    survivor_pos[new_label[survivor]] = np.flatnonzero(survivor)
+    survivor_pos = np.where(existing_survivor >= 0, existing_survivor, survivor_pos)
+    row_survivor = survivor_pos[new_label]
+    merged_rows = np.flatnonzero(row_survivor != np.arange(n_new))
+
+    duplicates = _duplicates_frame(rec, merged_rows, row_survivor, edges, edge_rule, edge_score)
+    keep_new = ~into_existing
+    survivors = merge_fields(contacts[keep_new], new_label[keep_new], survivor[keep_new], settings, recency)
+
+    review_mask = ((score >= settings.review) & ~merge & ~apart & (label[pairs.left] != label[pairs.right]))
+    review_pairs = pd.DataFrame({
+        "left_ref": rec.refs[pairs.left[review_mask]], "right_ref": rec.refs[pairs.right[review_mask]],
+        "left_key": rec.stable_key[pairs.left[review_mask]], "right_key": rec.stable_key[pairs.right[review_mask]],
+        "score": np.round(score[review_mask], 4), "rule": rule[review_mask],
+    }, columns=REVIEW_COLUMNS).sort_values(["score", "left_ref"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    review_pairs[["left_ref", "right_ref", "left_key", "right_key", "rule"]] = review_pairs[["left_ref", "right_ref", "left_key", "right_key", "rule"]].astype("str")
+
+    identities = _identities(rec, label, n_new, survivor_pos, decisions)
+    new_decisions = decisions.with_identities(pd.DataFrame({"key": rec.stable_key[:n_new], "identity": identities.to_numpy()}, columns=IDENTITY_COLUMNS).astype("str"))
+    counts = duplicates["rule"].value_counts().to_dict() if len(duplicates) else {}
+    return DedupResult(
+        survivors=survivors, duplicates=duplicates, review_pairs=review_pairs, identities=identities,
+        decisions=new_decisions, candidate_pairs=len(pairs), records=n_new,
+        clusters=int(len(np.unique(new_label))), kept_apart=int(apart.sum()),
+        counts_by_rule={str(k): int(v) for k, v in counts.items()},
+    )
+
+
+def _nothing_merged(contacts: pd.DataFrame, decisions: ReviewDecisions) -> DedupResult:
+    rec_keys = _stable_keys(contacts)
+    known = dict(zip(decisions.identities["key"], decisions.identities["identity"]))
+    identities = pd.Series([known.get(k, k) for k in rec_keys], index=contacts.index, dtype="str", name="identity")
+    return DedupResult(
+        survivors=contacts.copy(), duplicates=pd.DataFrame({c: pd.Series([], dtype="str") for c in DUPLICATE_COLUMNS}),
+        review_pairs=pd.DataFrame({c: pd.Series([], dtype="str") for c in REVIEW_COLUMNS}),
+        identities=identities, decisions=decisions.with_identities(pd.DataFrame({"key": rec_keys, "identity": identities.to_numpy()}).astype("str")),
+        records=len(contacts), clusters=len(contacts),
+    )
+
+
+def _stable_keys(contacts: pd.DataFrame) -> list[str]:
+    numbers = contacts["CONTACT_NR"].fillna("").astype("str").str.strip() if "CONTACT_NR" in contacts else pd.Series([""] * len(contacts))
+    return [f"nr:{n}" if n else f"ref:{r}" for n, r in zip(numbers, contacts.index.astype("str"))]
+
+
+def _decided_pairs(rec: Records, decisions: ReviewDecisions) -> tuple[np.ndarray, np.ndarray]:
+    """Pair ids (``left * n + right``) the decisions name, for merge and for keep_apart."""
+    if not len(decisions.pairs):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    keys = pd.DataFrame({"key": rec.stable_key.astype(str), "pos": np.arange(len(rec))})
+    found = (decisions.pairs.merge(keys.rename(columns={"key": "left_key", "pos": "a"}), on="left_key")
+             .merge(keys.rename(columns={"key": "right_key", "pos": "b"}), on="right_key"))
+    found = found[found["a"] != found["b"]]
+    a, b = found["a"].to_numpy(np.int64), found["b"].to_numpy(np.int64)
+    both_existing = (rec.origin[a] == EXISTING) & (rec.origin[b] == EXISTING)
+    ids = np.minimum(a, b) * len(rec) + np.maximum(a, b)
+    ids, decision = ids[~both_existing], found["decision"].to_numpy()[~both_existing]
+    return np.unique(ids[decision == MERGE]), np.unique(ids[decision == KEEP_APART])
+
+
+def _duplicates_frame(rec: Records, merged_rows: np.ndarray, row_survivor: np.ndarray, edges: Pairs,
+                      edge_rule: np.ndarray, edge_score: np.ndarray) -> pd.DataFrame:
+    """One row per merged row; rule and score from its edge to the survivor, else its strongest edge."""
+    if not len(merged_rows):
+        return pd.DataFrame({c: pd.Series([], dtype="str") for c in DUPLICATE_COLUMNS})
+    both = pd.DataFrame({
+        "row": np.concatenate([edges.left, edges.right]), "other": np.concatenate([edges.right, edges.left]),
+        "rule": np.concatenate([edge_rule, edge_rule]), "score": np.concatenate([edge_score, edge_score]),
+    })
+    both = both[both["row"] < len(row_survivor)]
+    both["to_survivor"] = both["other"].to_numpy() == row_survivor[both["row"].to_numpy()]
+    best = (both.sort_values(["row", "to_survivor", "score"], ascending=[True, False, False], kind="stable")
+            .drop_duplicates("row").set_index("row"))
+    chosen = best.reindex(merged_rows)
+    surv = row_survivor[merged_rows]
+    return pd.DataFrame({
+        "source_ref": rec.refs[merged_rows],
+        "contact_nr": rec.contact_nr_text[merged_rows],
+        "survivor_ref": rec.refs[surv],
+        "survivor_contact_nr": rec.contact_nr_text[surv],
+        "rule": chosen["rule"].fillna(REVIEW_RULE).to_numpy(),
+        "score": np.round(chosen["score"].fillna(1.0).to_numpy(dtype=float), 4),
+    }).astype({c: "str" for c in DUPLICATE_COLUMNS if c != "score"})
+
+
+def _identities(rec: Records, label: np.ndarray, n_new: int, survivor_pos: np.ndarray, decisions: ReviewDecisions) -> pd.Series:
+    """Migration identity per input row: the identity a cluster member already had, else the
+    stable key of the cluster's earliest record (an existing contact's key first)."""
+    keys = rec.stable_key
+    known = pd.Series(decisions.identities["identity"].to_numpy(), index=decisions.identities["key"].to_numpy())
+    known = known[~known.index.duplicated()]
+    member_known = known.reindex(keys[:n_new]).to_numpy(dtype=object)
+    frame = pd.DataFrame({"label": label[:n_new], "known": member_known, "pos": np.arange(n_new)})
+    claimed = frame.dropna(subset=["known"]).groupby("label")["known"].min()
+    first_pos = frame.groupby("label")["pos"].min()
+    base = pd.Series(keys[first_pos.to_numpy()], index=first_pos.index)
+    ex = survivor_pos[first_pos.index.to_numpy()]
+    ex_key = np.where(ex >= n_new, keys[np.maximum(ex, 0)], None)
+    base = base.where(pd.isna(pd.Series(ex_key, index=base.index)), pd.Series(ex_key, index=base.index))
+    cluster_identity = claimed.reindex(base.index).fillna(base)
+    # A keep-apart decision can split a cluster: the part without the identity's own record gets its own.
+    clash = cluster_identity.duplicated(keep=False)
+    if clash.any():
+        owner = pd.Series(keys[:n_new], index=np.arange(n_new))
+        holds_own = frame.assign(key=owner.to_numpy()).merge(cluster_identity.rename("identity"), left_on="label", right_index=True)
+        owns = holds_own[holds_own["key"] == holds_own["identity"]].groupby("label").size()
+        for lbl in cluster_identity.index[clash]:
+            if lbl not in owns.index:
+                cluster_identity.loc[lbl] = base.loc[lbl]
+        cluster_identity = cluster_identity.where(~cluster_identity.duplicated(keep="first"), base.astype(str) + "~" + base.index.astype(str))
+    return pd.Series(cluster_identity.reindex(label[:n_new]).to_numpy(), index=pd.Index(rec.refs[:n_new], name="source_ref"),
+                     dtype="str", name="identity")

@@ -1,0 +1,185 @@
+"""The matching view of contacts: one row per record, every value normalised and integer-coded.
+
+New rows (the deliverable) come first, then the target environment's contacts. Equal
+normalised values share an integer code (``-1`` = empty), so blocking and exact comparison
+run on numpy integer arrays instead of strings.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+
+from .normalise import (
+    codes_of_unique,
+    compact,
+    fold_text,
+    international_phone,
+    normalise_date,
+    normalise_email,
+    normalise_street,
+    normalise_zip,
+    phone_digits,
+)
+from .phonetic import phonetic_key
+
+INDIVIDUAL, STRUCTURE = 1, 2
+NEW, EXISTING = 0, 1
+MALE, FEMALE, COUPLE = 1, 2, 3
+_TITLE_SEX = {"MR": MALE, "MRS": FEMALE, "MISS": FEMALE, "MS": FEMALE, "MR_AND_MRS": COUPLE}
+
+# SecuTix's own structure comparison (spec §7): these 10 fields equal = one structure.
+STRUCTURE_FIELDS = ("OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2", "LINE1", "LINE2", "LINE3",
+                    "ZIPCODE", "TOWN", "TOWN_COMPLEMENT", "COUNTRY")
+EMAIL_FIELDS = ("EMAIL1", "EMAIL2", "EMAIL3")
+PHONE_FIELDS = ("CELLPHONE", "TELEPHONE", "FAX")
+
+
+@dataclass
+class Records:
+    """Coded matching values; every array has one entry per record (new rows first)."""
+
+    refs: np.ndarray            # source_ref of new rows, "<env>:<nr>" of existing contacts
+    origin: np.ndarray          # NEW | EXISTING
+    kind: np.ndarray            # 0 (no name) | INDIVIDUAL | STRUCTURE
+    stable_key: np.ndarray      # "nr:<CONTACT_NR>" or "ref:<source_ref>": the key decisions use
+    contact_nr: np.ndarray      # code of CONTACT_NR
+    contact_nr_text: np.ndarray
+    fn: np.ndarray              # code of the compact first name
+    ln: np.ndarray
+    fn_text: pd.Series          # uniques: fn_text[fn] is the compact first name
+    ln_text: pd.Series
+    fn_ph: np.ndarray           # code of the phonetic key
+    ln_ph: np.ndarray
+    sex: np.ndarray             # from TITLE: 0 unknown | MALE | FEMALE | COUPLE
+    dob: np.ndarray             # code of yyyymmdd
+    dob_year: np.ndarray        # 0 when unknown
+    emails: np.ndarray          # (n, 3) codes of normalised e-mails
+    phones: np.ndarray          # (n, 3) codes of international phone digits
+    zip: np.ndarray
+    street: np.ndarray          # code of the normalised LINE1
+    town: np.ndarray
+    org: np.ndarray             # code of the compact OFFICIAL_NAME
+    org_text: pd.Series
+    org_ph: np.ndarray          # phonetic key of the official name's first word
+    structure_key: np.ndarray   # code of the 10 folded structure fields (+ the relay's name)
+    admin: np.ndarray           # code of ADMIN_NUMBER (digits and letters only)
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+
+def build_records(contacts: pd.DataFrame, existing: pd.DataFrame | None, country: str) -> Records:
+    """Normalise and code ``contacts`` (then ``existing``) for matching; see :class:`Records`."""
+    frames = [contacts] if existing is None or not len(existing) else [contacts, existing]
+    data = pd.concat(frames, ignore_index=False, copy=False) if len(frames) > 1 else contacts
+    n_new, n = len(contacts), len(data)
+    col = lambda code: (data[code] if code in data.columns else pd.Series([""] * n, index=data.index, dtype="str")).fillna("").astype("str")  # noqa: E731
+
+    origin = np.zeros(n, dtype=np.int8)
+    origin[n_new:] = EXISTING
+    refs = np.asarray(data.index.astype("str"), dtype=object)
+
+    fn, fn_text = codes_of_unique(col("FIRSTNAME"), compact)
+    ln, ln_text = codes_of_unique(col("LASTNAME"), compact)
+    org, org_text = codes_of_unique(col("OFFICIAL_NAME"), compact)
+    kind = np.where(org >= 0, STRUCTURE, np.where((fn >= 0) | (ln >= 0), INDIVIDUAL, 0)).astype(np.int8)
+
+    fn_ph = _phonetic_codes(fn, fn_text)
+    ln_ph = _phonetic_codes(ln, ln_text)
+    first_word, _ = codes_of_unique(col("OFFICIAL_NAME"), lambda s: fold_text(s).str.extract(r"^(\S+)")[0].fillna("").astype("str"))
+    org_ph = first_word  # the first word folded: "Théâtre du Lac" / "THEATRE DU LAC SA" meet
+
+    nr_codes, nr_uniques = codes_of_unique(col("CONTACT_NR"), lambda s: s.str.strip().str.lstrip("0"))
+    nr_raw = col("CONTACT_NR").str.strip().to_numpy(dtype=object)
+    ref_keys = np.char.add("ref:", refs.astype(str)).astype(object)
+    nr_keys = np.char.add("nr:", nr_raw.astype(str)).astype(object)
+    stable_key = np.where(nr_codes >= 0, nr_keys, ref_keys)
+    if n > n_new:  # existing contacts are keyed by their number, which is in their index
+        existing_nr = np.array([r.split(":", 1)[-1] for r in refs[n_new:]], dtype=object)
+        stable_key[n_new:] = np.char.add("nr:", existing_nr.astype(str)).astype(object)
+
+    title = col("TITLE").str.strip().str.upper()
+    sex = title.map(_TITLE_SEX).fillna(0).astype(np.int8).to_numpy()
+
+    dob, dob_text = codes_of_unique(col("BIRTHDATE"), normalise_date)
+    years = pd.to_numeric(dob_text.str.slice(0, 4), errors="coerce").fillna(0).astype(np.int32).to_numpy()
+    dob_year = np.where(dob >= 0, years[np.maximum(dob, 0)] if len(years) else 0, 0).astype(np.int32)
+
+    emails = _shared_codes([col(c) for c in EMAIL_FIELDS], normalise_email)
+    calling = _calling_codes(col("COUNTRY"), country)
+    phones = _phone_codes([col(c) for c in PHONE_FIELDS], calling)
+
+    zip_codes, _ = codes_of_unique(col("ZIPCODE"), normalise_zip)
+    street, _ = codes_of_unique(col("LINE1"), normalise_street)
+    town, _ = codes_of_unique(col("TOWN"), compact)
+    admin, _ = codes_of_unique(col("ADMIN_NUMBER"), lambda s: compact(s.str.replace(r"^[^=]*=", "", regex=True)))
+
+    structure_key = np.full(n, -1, dtype=np.int64)
+    is_structure = np.flatnonzero(kind == STRUCTURE)
+    if len(is_structure):
+        parts = [fold_text(col(c).iloc[is_structure]) for c in STRUCTURE_FIELDS + ("FIRSTNAME", "LASTNAME")]
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = joined + "|" + part
+        structure_key[is_structure] = pd.factorize(joined)[0]
+
+    return Records(
+        refs=refs, origin=origin, kind=kind, stable_key=stable_key,
+        contact_nr=nr_codes, contact_nr_text=nr_raw,
+        fn=fn, ln=ln, fn_text=fn_text, ln_text=ln_text, fn_ph=fn_ph, ln_ph=ln_ph, sex=sex,
+        dob=dob, dob_year=dob_year, emails=emails, phones=phones,
+        zip=zip_codes, street=street, town=town, org=org, org_text=org_text, org_ph=org_ph,
+        structure_key=structure_key, admin=admin,
+    )
+
+
+def _phonetic_codes(codes: np.ndarray, uniques: pd.Series) -> np.ndarray:
+    if not len(uniques):
+        return np.full(len(codes), -1, dtype=np.int64)
+    keys = phonetic_key(uniques)
+    key_codes, key_uniques = pd.factorize(keys, use_na_sentinel=False)
+    key_codes = np.asarray(key_codes, dtype=np.int64)
+    empty = np.flatnonzero(np.asarray(key_uniques, dtype=object) == "")
+    if len(empty):
+        key_codes[key_codes == empty[0]] = -1
+    return np.where(codes >= 0, key_codes[np.maximum(codes, 0)], -1)
+
+
+def _shared_codes(columns: list[pd.Series], normalise) -> np.ndarray:
+    """Codes of several columns in one code space (EMAIL1 of one row = EMAIL2 of another)."""
+    stacked = pd.concat(columns, ignore_index=True)
+    codes, _ = codes_of_unique(stacked, normalise)
+    return codes.reshape(len(columns), -1).T.copy()
+
+
+@lru_cache(maxsize=512)
+def _calling_code(region: str) -> str:
+    code = phonenumbers.country_code_for_region(region)
+    return str(code) if code else ""
+
+
+def _calling_codes(countries: pd.Series, default_country: str) -> pd.Series:
+    region = countries.str.strip().str.upper().where(lambda s: s.str.fullmatch(r"[A-Z]{2}"), default_country.upper())
+    uniques = region.unique()
+    mapping = {r: _calling_code(r) for r in uniques}  # a few hundred regions at most
+    return region.map(mapping).fillna("").astype("str")
+
+
+def _phone_codes(columns: list[pd.Series], calling: pd.Series) -> np.ndarray:
+    out = []
+    for column in columns:
+        raw_codes, raw_uniques = pd.factorize(column, use_na_sentinel=False)
+        digits = phone_digits(pd.Series(raw_uniques, dtype="str"))
+        row_digits = pd.Series(np.asarray(digits, dtype=object)[raw_codes], dtype="str")
+        out.append(international_phone(row_digits, calling.reset_index(drop=True)))
+    stacked = pd.concat(out, ignore_index=True)
+    codes, uniques = pd.factorize(stacked, use_na_sentinel=False)
+    codes = np.asarray(codes, dtype=np.int64)
+    empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
+    if len(empty):
+        codes[codes == empty[0]] = -1
+    return codes.reshape(len(columns), -1).T.copy()
