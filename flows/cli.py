@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app; an StxError becomes its exit code and a one-paragraph message."""
     try:
         app(args=argv, prog_name="stx-migrate")  # standalone: usage errors exit 2 by themselves
+    except SystemExit as e:  # click ends even a successful command with SystemExit(0)
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     except StxError as e:
         typer.echo(f"stx-migrate: {e}", err=True)
         return e.exit_code

@@ -1,13 +1,23 @@
-"""The project's ``source`` block (DESIGN §4): where the customer's extraction comes from."""
+"""The project's ``source`` block (DESIGN §4): where the customer's extraction comes from.
+
+The keys of DESIGN §4 are a contract (``kind``, ``path`` or ``url``, ``datasets`` as
+``table`` / ``query`` / ``file``); the others are ours. Secrets are references only
+(``${env:NAME}`` or ``${secret:BLOCK}``), resolved at connect time by
+``connectors/secrets.py``. docs/sources.md lists what each kind accepts.
+"""
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .base import StrictModel
+from .base import SECRET_REFERENCE, StrictModel
 
 SourceKind = Literal["csv", "excel", "sqlite", "postgresql", "mysql", "mssql", "oracle", "access", "odbc", "sql-dump"]
+
+FILE_KINDS = ("csv", "excel")                    # a dataset is a file (and a sheet)
+PATH_DATABASE_KINDS = ("sqlite", "access", "sql-dump")  # one database file, datasets are tables / queries
+SERVER_KINDS = ("postgresql", "mysql", "mssql", "oracle", "odbc")  # reached through `url`
 
 
 class DatasetSettings(StrictModel):
@@ -18,21 +28,78 @@ class DatasetSettings(StrictModel):
     query: str | None = None
     file: str | None = None
     sheet: str | None = None
-    encoding: str | None = None
-    delimiter: str | None = None
-    key: list[str] | str | None = None  # primary key columns used in source_ref; row number when absent
+    encoding: str | None = None        # csv: declared encoding; detected when absent
+    delimiter: str | None = None       # csv: declared delimiter; detected when absent
+    header_row: int = Field(default=1, ge=1)  # csv / excel: the row holding the column names (1-based)
+    key: list[str] | str | None = None  # primary key columns used in source_ref; table PK or row number when absent
 
     @model_validator(mode="after")
     def _one_origin(self) -> "DatasetSettings":
         given = [name for name in ("table", "query", "file") if getattr(self, name)]
-        if len(given) != 1:
-            raise ValueError(f"give exactly one of table, query, file (got {', '.join(given) or 'none'})")
+        if len(given) > 1:
+            raise ValueError(f"give only one of table, query, file (got {', '.join(given)})")
         return self
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        if value is not None:
+            value = {"\\t": "\t", "tab": "\t"}.get(value, value)
+            if len(value) != 1:
+                raise ValueError("a delimiter is one character (use \\t for a tab)")
+        return value
+
+    @property
+    def key_columns(self) -> list[str] | None:
+        if self.key is None:
+            return None
+        return [self.key] if isinstance(self.key, str) else list(self.key)
 
 
 class SourceSettings(StrictModel):
     kind: SourceKind
-    path: str | None = None
-    url: str | None = None
+    path: str | None = None            # file kinds and database files, relative to the project folder
+    url: str | None = None             # servers: SQLAlchemy URL (odbc: an ODBC connection string or DSN=…)
+    password: str | None = None        # a reference only; put into the url / connection string at connect time
     datasets: dict[str, DatasetSettings]
     chunk_rows: int = Field(default=100_000, gt=0)
+
+    @field_validator("password")
+    @classmethod
+    def _reference_only(cls, value: str | None) -> str | None:
+        if value is not None and not SECRET_REFERENCE.match(value):
+            raise ValueError("write a reference, ${env:NAME} or ${secret:BLOCK}, never the password itself")
+        return value
+
+    @field_validator("datasets")
+    @classmethod
+    def _dataset_names(cls, value: dict[str, DatasetSettings]) -> dict[str, DatasetSettings]:
+        import re
+
+        if not value:
+            raise ValueError("name at least one dataset")
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name):
+                raise ValueError(f"dataset name {name!r}: use letters, digits, '_' and '-' (it names a Parquet file)")
+        return value
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> "SourceSettings":
+        problems = []
+        if self.kind in FILE_KINDS:
+            for name, ds in self.datasets.items():
+                if ds.table or ds.query:
+                    problems.append(f"datasets › {name}: kind {self.kind} reads files; give file (and sheet), not table/query")
+                elif not ds.file and not self.path:
+                    problems.append(f"datasets › {name}: give file (or the source's path)")
+        else:
+            for name, ds in self.datasets.items():
+                if not (ds.table or ds.query):
+                    problems.append(f"datasets › {name}: kind {self.kind} reads tables; give table or query")
+            if self.kind in PATH_DATABASE_KINDS and not self.path and not (self.kind == "sqlite" and self.url):
+                problems.append(f"path: kind {self.kind} needs the database file's path")
+            if self.kind in SERVER_KINDS and not self.url:
+                problems.append(f"url: kind {self.kind} needs a url (with its password as ${{env:NAME}} or ${{secret:BLOCK}})")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self

@@ -1,0 +1,67 @@
+"""Read every dataset of a project's source into a new snapshot (plain Python, no Prefect).
+
+This is the receive step's whole job; ``tasks/receive.py`` only adds retries,
+logging and artifacts around :func:`receive_snapshot`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stx_migrate.migration.profile import DatasetProfile, profile_parquet
+from stx_migrate.migration.settings.project import Project
+from stx_migrate.migration.snapshot import PROFILE, DatasetManifest, DatasetSpec, Snapshot, write_snapshot
+from stx_migrate.migration.workspace import Workspace
+
+from . import open_source
+from .base import Source
+
+log = logging.getLogger("stx_migrate.receive")
+
+
+@dataclass
+class ReceiveResult:
+    snapshot: Snapshot
+    profiles: list[DatasetProfile] = field(default_factory=list)
+
+
+def _specs(source: Source, chunk_rows: int) -> Iterator[DatasetSpec]:
+    for name, info in source.describe().items():
+        log.info("dataset %s: %d columns from %s", name, len(info.columns), info.origin)
+        yield DatasetSpec(
+            name=name,
+            schema=info.schema,
+            chunks=source.read(name, chunk_rows),
+            origin=info.origin,
+            key=info.key,
+            source_types=info.source_types,
+            encoding=info.encoding,
+            delimiter=info.delimiter,
+            renamed_columns=info.renamed_columns,
+        )
+
+
+def receive_snapshot(project: Project, workspace: Workspace | None = None, chunk_rows: int | None = None) -> ReceiveResult:
+    """Read the project's source completely into a new, immutable snapshot; profile each dataset.
+
+    Memory stays bounded by ``chunk_rows`` (default: the source block's
+    ``chunk_rows``). On any error nothing is left in the workspace and the error
+    propagates: InputError / ConfigError (exit 2), SourceUnavailable (retriable).
+    """
+    settings = project.config.source
+    workspace = workspace or Workspace(project.config.name)
+    chunk_rows = chunk_rows or settings.chunk_rows
+    profiles: list[DatasetProfile] = []
+
+    def after_dataset(folder: Path, spec: DatasetSpec, manifest: DatasetManifest) -> None:
+        log.info("dataset %s: %d rows frozen", spec.name, manifest.rows)
+        profiles.append(profile_parquet(spec.name, folder / manifest.file, spec.encoding))
+        (folder / PROFILE).write_text(json.dumps({p.dataset: p.model_dump() for p in profiles}, indent=2) + "\n", encoding="utf-8")
+
+    with open_source(settings, project.folder) as source:
+        snapshot = write_snapshot(workspace, project.config.name, source.description(), _specs(source, chunk_rows),
+                                  after_dataset=after_dataset)
+    return ReceiveResult(snapshot, profiles)

@@ -1,0 +1,108 @@
+"""Encoding and delimiter detection for text files, by rules that can be explained.
+
+Encoding, first rule that holds:
+1. a byte-order mark: UTF-8 (``utf-8-sig``), UTF-16 LE/BE (``utf-16``);
+2. NUL bytes in every other position of the sample: UTF-16 without BOM (``utf-16-le``/``-be``);
+3. the whole file decodes as UTF-8: ``utf-8``;
+4. it holds a byte that Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D): ``latin-1``;
+5. otherwise ``cp1252`` (a superset of Latin-1's printable characters: what Excel and
+   old box-office exports write on Windows).
+
+Delimiter: among ``;`` ``,`` TAB ``|``, the one that splits the first records of the
+sample into the same number (> 1) of fields most often, ties broken in that order.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from pathlib import Path
+
+from stx_migrate.migration.errors import InputError
+
+SAMPLE_BYTES = 1 << 20
+CANDIDATE_DELIMITERS = (";", ",", "\t", "|")
+_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+
+
+def read_sample(path: Path, size: int = SAMPLE_BYTES) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
+def normalise_encoding(declared: str, *, file: object = None, dataset: str | None = None) -> str:
+    """The codec name Python knows for a declared encoding (``windows-1252`` → ``cp1252``)."""
+    try:
+        name = codecs.lookup(declared).name
+    except LookupError:
+        raise InputError(f"unknown encoding {declared!r}", file=file, dataset=dataset,
+                         hint="use utf-8, utf-8-sig, utf-16, cp1252 or latin-1") from None
+    return {"utf-8": "utf-8", "iso8859-1": "latin-1"}.get(name, name)
+
+
+def detect_encoding(path: Path, sample: bytes | None = None) -> str:
+    """The file's encoding by the rules of this module's docstring."""
+    sample = read_sample(path) if sample is None else sample
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    even = sample[0:2000:2]
+    odd = sample[1:2000:2]
+    if len(sample) >= 4:
+        if odd.count(0) > 0.4 * len(odd) and even.count(0) == 0:
+            return "utf-16-le"
+        if even.count(0) > 0.4 * len(even) and odd.count(0) == 0:
+            return "utf-16-be"
+    if _is_utf8(path):
+        return "utf-8"
+    if _has_cp1252_undefined(path):
+        return "latin-1"
+    return "cp1252"
+
+
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    with open(path, "rb") as handle:
+        try:
+            while block := handle.read(16 << 20):
+                decoder.decode(block, final=False)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _has_cp1252_undefined(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        while block := handle.read(16 << 20):
+            if any(bytes([b]) in block for b in _CP1252_UNDEFINED):
+                return True
+    return False
+
+
+def detect_delimiter(text: str, *, file: object = None, dataset: str | None = None, records: int = 50) -> str:
+    """The delimiter that gives the first ``records`` records one constant field count > 1."""
+    best, best_score = None, 0
+    for delimiter in CANDIDATE_DELIMITERS:
+        counts = []
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            for record in reader:
+                if record:
+                    counts.append(len(record))
+                if len(counts) >= records:
+                    break
+        except csv.Error:
+            continue
+        if len(counts) > 1:
+            counts = counts[:-1] if len(counts) < records else counts  # the sample may cut the last record
+        if not counts or counts[0] < 2:
+            continue
+        score = sum(1 for c in counts if c == counts[0]) * 1000 + counts[0]
+        if score > best_score:
+            best, best_score = delimiter, score
+    if best is None:
+        raise InputError("cannot tell the delimiter (tried ; , TAB |): the header has a single column",
+                         file=file, dataset=dataset, hint="declare delimiter in the dataset")
+    return best

@@ -1,0 +1,246 @@
+"""Snapshots: the customer's extraction, frozen as Parquet files plus ``manifest.json``.
+
+A snapshot folder (``<workspace>/<project>/snapshots/<id>/``) holds one
+``<dataset>.parquet`` per dataset, ``manifest.json`` and ``profile.json``. It is
+written in a staging folder and appears under its id only when every dataset was
+read completely (``Workspace.new_folder``); afterwards its files are made read-only
+and never change. A second extraction is a new snapshot.
+
+Manifest contract (DESIGN §4): ``datasets: name → {rows, columns, sha256}`` plus,
+here, the Arrow and source type of each column, the key naming rows in
+``source_ref``, where the dataset came from, the detected encoding and delimiter.
+``sha256`` is the hash of the dataset's Parquet file, which is written
+deterministically (fixed row groups, fixed compression), so the same rows give the
+same hash whatever chunk size they were read with.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict
+
+from . import __version__
+from .workspace import Workspace, final_path
+
+MANIFEST = "manifest.json"
+PROFILE = "profile.json"
+ROW_GROUP_ROWS = 128 * 1024
+COMPRESSION = "zstd"
+KIND = "snapshots"
+
+
+class DatasetManifest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    rows: int
+    columns: list[str]
+    sha256: str
+    file: str
+    types: dict[str, str]
+    source_types: dict[str, str] = {}
+    origin: str = ""
+    key: list[str] | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    renamed_columns: dict[str, str] = {}
+
+
+class SnapshotManifest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    snapshot_id: str
+    project: str
+    extracted_at: str
+    source: dict
+    datasets: dict[str, DatasetManifest]
+    content_sha256: str
+    code_version: str = __version__
+    format_version: int = 1
+
+
+@dataclass
+class DatasetSpec:
+    """One dataset to freeze: its schema, its chunks (an iterable of Arrow tables) and what describes it."""
+
+    name: str
+    schema: pa.Schema
+    chunks: Iterable[pa.Table]
+    origin: str = ""
+    key: list[str] | None = None
+    source_types: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    delimiter: str | None = None
+    renamed_columns: dict[str, str] = field(default_factory=dict)
+
+
+def write_dataset(folder: Path, spec: DatasetSpec) -> DatasetManifest:
+    """Write ``spec``'s chunks to ``folder/<name>.parquet`` chunk by chunk; memory stays at one row group.
+
+    Chunks must all have ``spec.schema`` (a chunk that does not is a bug of the
+    reader: ValueError).
+    """
+    path = folder / f"{spec.name}.parquet"
+    rows = 0
+    pending: list[pa.Table] = []
+    pending_rows = 0
+    with pq.ParquetWriter(path, spec.schema, compression=COMPRESSION, write_statistics=True) as writer:
+        for chunk in spec.chunks:
+            if not chunk.schema.equals(spec.schema):
+                raise ValueError(f"dataset {spec.name}: a chunk's schema differs from the announced one")
+            pending.append(chunk)
+            pending_rows += chunk.num_rows
+            rows += chunk.num_rows
+            while pending_rows >= ROW_GROUP_ROWS:
+                joined = pa.concat_tables(pending)
+                writer.write_table(joined.slice(0, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
+                rest = joined.slice(ROW_GROUP_ROWS)
+                pending, pending_rows = [rest], rest.num_rows
+        if pending_rows:
+            writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
+    return DatasetManifest(
+        rows=rows,
+        columns=list(spec.schema.names),
+        sha256=file_sha256(path),
+        file=path.name,
+        types={f.name: str(f.type) for f in spec.schema},
+        source_types=spec.source_types,
+        origin=spec.origin,
+        key=spec.key,
+        encoding=spec.encoding,
+        delimiter=spec.delimiter,
+        renamed_columns=spec.renamed_columns,
+    )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(8 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def content_sha256(datasets: dict[str, DatasetManifest]) -> str:
+    """One hash for the whole snapshot: the datasets' names and hashes, in name order."""
+    text = "\n".join(f"{name}:{datasets[name].sha256}" for name in sorted(datasets))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def write_snapshot(
+    workspace: Workspace,
+    project: str,
+    source: dict,
+    specs: Iterable[DatasetSpec],
+    *,
+    after_dataset: Callable[[Path, DatasetSpec, DatasetManifest], None] | None = None,
+) -> "Snapshot":
+    """Freeze every dataset of ``specs`` into a new snapshot and return it.
+
+    ``source`` is the source's description (already without secrets). If anything
+    fails, nothing is left behind (the staging folder is removed) and the error
+    propagates. ``after_dataset(folder, spec, manifest)`` runs after each dataset
+    (the receive task writes the profile there).
+    """
+    with workspace.new_folder(KIND) as staging:
+        snapshot_id = final_path(staging).name
+        datasets: dict[str, DatasetManifest] = {}
+        for spec in specs:
+            datasets[spec.name] = write_dataset(staging, spec)
+            if after_dataset:
+                after_dataset(staging, spec, datasets[spec.name])
+        manifest = SnapshotManifest(
+            snapshot_id=snapshot_id,
+            project=project,
+            extracted_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            source=source,
+            datasets=datasets,
+            content_sha256=content_sha256(datasets),
+        )
+        (staging / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        for item in staging.iterdir():
+            os.chmod(item, stat.S_IRUSR | stat.S_IRGRP)  # frozen: a snapshot never changes
+    return open_snapshot(workspace, snapshot_id)
+
+
+class Snapshot:
+    """A finished snapshot: its manifest and its datasets, read-only."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.manifest = SnapshotManifest.model_validate_json((self.path / MANIFEST).read_text(encoding="utf-8"))
+
+    @property
+    def id(self) -> str:
+        return self.manifest.snapshot_id
+
+    @property
+    def datasets(self) -> list[str]:
+        return list(self.manifest.datasets)
+
+    def dataset(self, name: str) -> DatasetManifest:
+        if name not in self.manifest.datasets:
+            raise KeyError(f"snapshot {self.id} has no dataset {name!r} (datasets: {', '.join(self.datasets)})")
+        return self.manifest.datasets[name]
+
+    def columns(self, name: str) -> list[str]:
+        return list(self.dataset(name).columns)
+
+    def parquet_path(self, name: str) -> Path:
+        return self.path / self.dataset(name).file
+
+    def read_arrow(self, name: str, columns: list[str] | None = None) -> pa.Table:
+        return pq.read_table(self.parquet_path(name), columns=columns)
+
+    def read_dataset(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """The dataset as a DataFrame, rows in source order (text columns are pandas ``str``)."""
+        return self.read_arrow(name, columns).to_pandas()
+
+    def iter_batches(self, name: str, rows: int = ROW_GROUP_ROWS, columns: list[str] | None = None):
+        """The dataset as DataFrames of at most ``rows`` rows: memory bounded whatever its size."""
+        for batch in pq.ParquetFile(self.parquet_path(name)).iter_batches(batch_size=rows, columns=columns):
+            yield batch.to_pandas()
+
+    def source_refs(self, name: str, frame: pd.DataFrame, first_row: int = 1) -> pd.Index:
+        """``dataset:key`` for each row of ``frame`` (DESIGN §4).
+
+        The key is the dataset's key columns joined by ``|`` when it has one,
+        otherwise the row number counted from 1 (``first_row`` is the number of
+        ``frame``'s first row when it is a later batch).
+        """
+        key = self.dataset(name).key
+        if key:
+            parts = [frame[k].astype("str").fillna("") for k in key]
+            joined = parts[0]
+            for part in parts[1:]:
+                joined = joined + "|" + part
+            refs = (name + ":") + joined
+        else:
+            numbers = pd.RangeIndex(first_row, first_row + len(frame)).astype("str")
+            refs = pd.Series(numbers, index=frame.index).radd(name + ":")
+        return pd.Index(refs.to_numpy(), name="source_ref", dtype="str")
+
+    def profile(self) -> dict:
+        path = self.path / PROFILE
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    def verify(self) -> list[str]:
+        """Datasets whose Parquet file no longer matches the manifest's sha256 (empty = intact)."""
+        return [name for name, ds in self.manifest.datasets.items() if file_sha256(self.path / ds.file) != ds.sha256]
+
+
+def open_snapshot(workspace: Workspace, snapshot_id: str | None = None) -> Snapshot:
+    """The snapshot ``snapshot_id`` of the project, or its latest one when None.
+
+    FileNotFoundError names the snapshots that exist.
+    """
+    return Snapshot(workspace.resolve(KIND, snapshot_id))

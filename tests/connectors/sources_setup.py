@@ -1,0 +1,64 @@
+"""Each kind's case: write ``people`` into it (a file, or a table on a real server)."""
+from __future__ import annotations
+
+import sqlite3
+
+import pyarrow as pa
+
+from cases import COLUMNS, Case, as_text, people_rows
+
+
+def _csv(encoding: str, delimiter: str, newline: str = "\r\n"):
+    def make(tmp_path, request) -> dict:
+        import csv
+        import io
+
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
+        writer.writerow(COLUMNS)
+        for row in people_rows():
+            writer.writerow(as_text(row))
+        text = buffer.getvalue()
+        if encoding == "cp1252":  # characters Windows-1252 has no place for
+            text = text.replace("Š", "S").replace("á", "a")
+        (tmp_path / "people.csv").write_bytes(text.encode(encoding))
+        return {"kind": "csv", "datasets": {"people": {"file": "people.csv"}}}
+
+    return make
+
+
+def _csv_expect(encoding: str):
+    def expect(row):
+        values = as_text(row)
+        if encoding == "cp1252":
+            values = tuple(v.replace("Š", "S").replace("á", "a") for v in values)
+        return values
+
+    return expect
+
+
+def _sqlite(tmp_path, request) -> dict:
+    path = tmp_path / "legacy.sqlite"
+    with sqlite3.connect(path) as c:
+        c.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, town VARCHAR(40), born DATE, amount NUMERIC(8,2))")
+        c.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?)",
+                      [(i, n, t, b.isoformat(), str(a)) for i, n, t, b, a in people_rows()])
+    return {"kind": "sqlite", "path": "legacy.sqlite", "datasets": {"people": {"table": "people"}}}
+
+
+def _sqlite_expect(row):
+    i, name, town, born, amount = row
+    # NUMERIC affinity stores 7.01 as a REAL: SQLite holds a float, and that is what is read
+    return (i, name, town, born.isoformat(), float(amount))
+
+
+TEXT = pa.string()
+
+CASES: list[Case] = [
+    Case("csv-utf8-comma", _csv("utf-8", ","), {c: TEXT for c in COLUMNS}, _csv_expect("utf-8")),
+    Case("csv-cp1252-semicolon", _csv("cp1252", ";"), {c: TEXT for c in COLUMNS}, _csv_expect("cp1252")),
+    Case("csv-utf8bom-tab-lf", _csv("utf-8-sig", "\t", "\n"), {c: TEXT for c in COLUMNS}, _csv_expect("utf-8")),
+    Case("csv-utf16-semicolon", _csv("utf-16", ";"), {c: TEXT for c in COLUMNS}, _csv_expect("utf-16")),
+    Case("sqlite", _sqlite, {"id": pa.int64(), "name": TEXT, "town": TEXT, "born": TEXT, "amount": pa.float64()},
+         _sqlite_expect, key=["id"]),
+]

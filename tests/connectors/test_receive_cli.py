@@ -1,0 +1,77 @@
+"""``stx-migrate receive`` end to end: the real flow against the Prefect test API."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from stx_migrate.flows.cli import main
+
+pytestmark = pytest.mark.prefect
+
+
+def _demo_like_project(project_factory) -> Path:
+    folder = project_factory({
+        "kind": "csv",
+        "datasets": {"clients": {"file": "clients.csv"}},
+    }, name="theatre-test")
+    text = "NUM;NOM;PRENOM;NAISSANCE\r\n1;Dupont;Zoë;12/03/1980\r\n2;\"Le\r\nGall\";Œdipe;\r\n"
+    (folder / "clients.csv").write_bytes(text.encode("cp1252"))
+    return folder
+
+
+def test_receive_prints_the_snapshot_folder_and_writes_the_manifest(project_factory, workspace_home, prefect_api, capsys):
+    folder = _demo_like_project(project_factory)
+    code = main(["receive", "--project", str(folder)])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert code == 0
+    snapshot = Path(out[-1])
+    assert snapshot.parent == workspace_home / "theatre-test" / "snapshots"
+    manifest = json.loads((snapshot / "manifest.json").read_text())
+    assert manifest["datasets"]["clients"]["rows"] == 2
+    assert manifest["datasets"]["clients"]["columns"] == ["NUM", "NOM", "PRENOM", "NAISSANCE"]
+    assert manifest["datasets"]["clients"]["encoding"] == "cp1252"
+    assert len(manifest["datasets"]["clients"]["sha256"]) == 64
+    profile = json.loads((snapshot / "profile.json").read_text())
+    assert profile["clients"]["columns"][3]["top_patterns"][0]["pattern"] == "99/99/9999"
+
+
+def test_a_second_receive_is_a_new_snapshot(project_factory, workspace_home, prefect_api, capsys):
+    folder = _demo_like_project(project_factory)
+    assert main(["receive", "--project", str(folder)]) == 0
+    first = capsys.readouterr().out.strip().splitlines()[-1]
+    assert main(["receive", "--project", str(folder)]) == 0
+    second = capsys.readouterr().out.strip().splitlines()[-1]
+    assert first != second
+    a, b = (json.loads((Path(p) / "manifest.json").read_text()) for p in (first, second))
+    assert a["content_sha256"] == b["content_sha256"]  # same data, same hash, two snapshots
+
+
+def test_bad_input_exits_2_naming_file_row_and_leaves_no_snapshot(project_factory, workspace_home, prefect_api, capsys):
+    folder = project_factory({"kind": "csv", "datasets": {"clients": {"file": "clients.csv"}}})
+    (folder / "clients.csv").write_text("a;b\n1;2\n3;4;5\n", encoding="utf-8")
+    code = main(["receive", "--project", str(folder)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "clients.csv" in captured.err and "row 2" in captured.err and "3 fields" in captured.err
+    snapshots = workspace_home / "t-receive" / "snapshots"
+    assert not snapshots.exists() or list(snapshots.iterdir()) == []
+
+
+def test_unknown_table_names_the_object(project_factory, workspace_home, prefect_api, capsys, tmp_path):
+    db = tmp_path / "legacy.sqlite"
+    with sqlite3.connect(db) as c:
+        c.execute("CREATE TABLE CLIENT (id INTEGER PRIMARY KEY, name TEXT)")
+    folder = project_factory({"kind": "sqlite", "path": str(db), "datasets": {"clients": {"table": "CLIENTS"}}})
+    code = main(["receive", "--project", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no table 'CLIENTS'" in err and "CLIENT" in err and "dataset clients" in err
+
+
+def test_bad_project_file_exits_2(project_factory, workspace_home, capsys):
+    folder = project_factory({"kind": "csv", "datasets": {"clients": {"table": "X"}}})
+    assert main(["receive", "--project", str(folder)]) == 2
+    assert "kind csv reads files" in capsys.readouterr().err

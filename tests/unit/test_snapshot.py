@@ -1,0 +1,101 @@
+"""Snapshots: Parquet per dataset written chunk by chunk, manifest, hash, immutability, no half-written folder."""
+from __future__ import annotations
+
+import json
+import os
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from stx_migrate.migration import snapshot as snap
+from stx_migrate.migration.snapshot import DatasetSpec, open_snapshot, write_snapshot
+from stx_migrate.migration.workspace import Workspace
+
+SCHEMA = pa.schema([("id", pa.int64()), ("name", pa.string())])
+
+
+def _table(start, stop):
+    return pa.table({"id": list(range(start, stop)), "name": [f"n{i}" for i in range(start, stop)]}, schema=SCHEMA)
+
+
+def _chunks(total, size):
+    for start in range(0, total, size):
+        yield _table(start, min(total, start + size))
+
+
+def _spec(total, size, key=None):
+    return DatasetSpec("clients", SCHEMA, _chunks(total, size), origin="table CLIENT", key=key)
+
+
+@pytest.fixture()
+def workspace(tmp_path):
+    return Workspace("p", home=tmp_path)
+
+
+def test_manifest_holds_rows_columns_hash_types_and_source(workspace, monkeypatch):
+    monkeypatch.setattr(snap, "ROW_GROUP_ROWS", 100)
+    s = write_snapshot(workspace, "p", {"kind": "sqlite", "path": "x.sqlite"}, [_spec(250, 30, key=["id"])])
+    manifest = json.loads((s.path / "manifest.json").read_text())
+    ds = manifest["datasets"]["clients"]
+    assert (ds["rows"], ds["columns"], ds["types"], ds["key"]) == (250, ["id", "name"], {"id": "int64", "name": "string"}, ["id"])
+    assert len(ds["sha256"]) == 64 and manifest["source"] == {"kind": "sqlite", "path": "x.sqlite"}
+    assert manifest["extracted_at"].endswith("+00:00") and manifest["snapshot_id"] == s.id == s.path.name
+    frame = s.read_dataset("clients")
+    assert frame["id"].tolist() == list(range(250))
+    assert s.verify() == []
+
+
+def test_the_hash_does_not_depend_on_the_chunk_size(workspace, monkeypatch):
+    monkeypatch.setattr(snap, "ROW_GROUP_ROWS", 64)
+    hashes = {write_snapshot(workspace, "p", {}, [_spec(300, size)]).manifest.datasets["clients"].sha256 for size in (1, 7, 64, 1000)}
+    assert len(hashes) == 1
+
+
+def test_the_hash_changes_with_one_value(workspace):
+    a = write_snapshot(workspace, "p", {}, [_spec(10, 3)])
+    changed = _table(0, 10).set_column(1, "name", pa.array(["n0"] * 9 + ["other"]))
+    b = write_snapshot(workspace, "p", {}, [DatasetSpec("clients", SCHEMA, [changed])])
+    assert a.manifest.datasets["clients"].sha256 != b.manifest.datasets["clients"].sha256
+    assert a.manifest.content_sha256 != b.manifest.content_sha256
+
+
+def test_a_failure_midway_leaves_no_folder(workspace):
+    def broken():
+        yield _table(0, 5)
+        raise RuntimeError("connection lost")
+
+    with pytest.raises(RuntimeError):
+        write_snapshot(workspace, "p", {}, [_spec(5, 5), DatasetSpec("other", SCHEMA, broken())])
+    assert list(workspace.kind_dir("snapshots").iterdir()) == []
+    with pytest.raises(FileNotFoundError):
+        open_snapshot(workspace)
+
+
+def test_files_are_read_only_and_latest_is_opened_by_default(workspace):
+    first = write_snapshot(workspace, "p", {}, [_spec(3, 3)])
+    second = write_snapshot(workspace, "p", {}, [_spec(4, 3)])
+    assert open_snapshot(workspace).id == second.id and open_snapshot(workspace, first.id).id == first.id
+    for item in second.path.iterdir():
+        assert not os.stat(item).st_mode & 0o222
+
+
+def test_a_chunk_with_another_schema_is_refused(workspace):
+    wrong = pa.table({"id": ["1"], "name": ["x"]})
+    with pytest.raises(ValueError, match="schema differs"):
+        write_snapshot(workspace, "p", {}, [DatasetSpec("clients", SCHEMA, [wrong])])
+
+
+def test_source_refs_use_the_key_or_the_row_number(workspace):
+    s = write_snapshot(workspace, "p", {}, [_spec(3, 3, key=["id", "name"]), DatasetSpec("rows", SCHEMA, [_table(5, 8)])])
+    assert list(s.source_refs("clients", s.read_dataset("clients"))) == ["clients:0|n0", "clients:1|n1", "clients:2|n2"]
+    batch = s.read_dataset("rows").iloc[1:]
+    refs = s.source_refs("rows", batch, first_row=2)
+    assert list(refs) == ["rows:2", "rows:3"] and refs.name == "source_ref"
+
+
+def test_iter_batches_is_bounded(workspace):
+    s = write_snapshot(workspace, "p", {}, [_spec(25, 25)])
+    sizes = [len(f) for f in s.iter_batches("clients", rows=10)]
+    assert sizes == [10, 10, 5]
+    assert isinstance(next(s.iter_batches("clients", rows=10)), pd.DataFrame)
