@@ -1,0 +1,10 @@
+"""The SecuTix format rules: the catalogue (``rules.yaml``) and the vectorised engine."""
+from .catalogue import Rule, RuleCatalogue, load_rules
+from .checks import CHECKS
+from .context import KIND_CONFIG, KIND_INDIVIDUAL, KIND_NONE, KIND_RELAY, KIND_STRUCTURE
+from .engine import CheckResult, check_contacts
+
+__all__ = [
+    "CHECKS", "CheckResult", "Rule", "RuleCatalogue", "check_contacts", "load_rules",
+    "KIND_CONFIG", "KIND_INDIVIDUAL", "KIND_NONE", "KIND_RELAY", "KIND_STRUCTURE",
+]

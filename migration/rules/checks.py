@@ -1,0 +1,311 @@
+"""One vectorised check per rule code of ``rules.yaml``: ``check(ctx, column) -> bool array``.
+
+A check answers only "which rows break the rule in this column"; what happens then
+(reject the row, drop, truncate or default the value) and how severe it is come from
+``rules.yaml``. Checks read the frame as given, never the corrected one, and skip
+CONFIG rows unless the rule is about them.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import permutations
+
+import numpy as np
+import pandas as pd
+import pycountry
+
+from ..format import CLEAR
+from .context import OPERATIONS, Context
+
+Check = Callable[[Context, str], np.ndarray]
+CHECKS: dict[str, Check] = {}
+
+UNSUPPORTED_OPERATIONS = ("UPDATEACT", "DELETE", "INVALIDATE", "ANONYMIZE", "DROP")  # spec §3.1, §13 Q4
+ISO_COUNTRIES = frozenset(c.alpha_2 for c in pycountry.countries)
+ISO_LANGUAGES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+ADDR_TYPES = frozenset("".join(p) for k in (1, 2, 3) for p in permutations("MSB", k))
+EMAIL_PATTERN = r"[0-9a-z+$_-]+(\.[0-9a-z+$_-]+)*@[0-9a-z+_-]+(\.[0-9a-z+_-]+)+"  # spec §5.6, verbatim
+PHONE_PATTERN = r"(\+|\(\d{1,4}\))?[0-9 ./()-]+"
+TITLE_PATTERN = r"[A-Z0-9_]{1,200}"
+
+
+def check(code: str) -> Callable[[Check], Check]:
+    def register(function: Check) -> Check:
+        CHECKS[code] = function
+        return function
+    return register
+
+
+def _bool(series: pd.Series) -> np.ndarray:
+    return series.fillna(False).to_numpy(dtype=bool)
+
+
+def _not_in(ctx: Context, column: str, allowed) -> np.ndarray:
+    rows = ctx.present(column)
+    return rows & ~_bool(ctx.values(column).isin(list(allowed)))
+
+
+# --- global fields ---
+def _blank(ctx: Context, column: str) -> np.ndarray:
+    v = ctx.values(column)
+    return _bool((v.str.strip() == "") | (v == CLEAR))
+
+
+check("INSTITUTION_MISSING")(_blank)
+check("ORGANIZATION_MISSING")(_blank)
+
+
+@check("INSTITUTION_TOO_LONG")
+@check("ORGANIZATION_TOO_LONG")
+def _too_long_any_row(ctx: Context, column: str) -> np.ndarray:
+    return ctx.longer_than_max(column)
+
+
+@check("OPERATION_UNKNOWN")
+def _operation_unknown(ctx: Context, column: str) -> np.ndarray:
+    v = ctx.values(column)
+    return ~_bool(v.isin(["", *OPERATIONS, *UNSUPPORTED_OPERATIONS]))
+
+
+@check("OPERATION_NOT_SUPPORTED")
+def _operation_unsupported(ctx: Context, column: str) -> np.ndarray:
+    return _bool(ctx.values(column).isin(UNSUPPORTED_OPERATIONS))
+
+
+# --- contact number ---
+@check("CONTACT_NR_NOT_DIGITS")
+def _contact_nr_digits(ctx: Context, column: str) -> np.ndarray:
+    rows = ctx.is_data & _bool(ctx.values(column) != "")
+    return ctx.fails(column, r"[0-9]+", rows)
+
+
+@check("CONTACT_NR_TOO_LONG")
+def _contact_nr_long(ctx: Context, column: str) -> np.ndarray:
+    return ctx.is_data & ctx.longer_than_max(column)
+
+
+@check("CONTACT_NR_MISSING_ON_UPDATE")
+def _contact_nr_missing(ctx: Context, column: str) -> np.ndarray:
+    return ctx.is_update & _bool(ctx.values(column).str.strip() == "")
+
+
+@check("CONTACT_NR_DUPLICATE")
+def _contact_nr_duplicate(ctx: Context, column: str) -> np.ndarray:
+    v = ctx.values(column)
+    rows = ctx.is_data & _bool(v != "")
+    out = np.zeros(len(v), dtype=bool)
+    out[rows] = v[rows].duplicated(keep="first").to_numpy(dtype=bool)
+    return out
+
+
+# --- contact kind ---
+@check("NAME_MISSING")
+def _name_missing(ctx: Context, column: str) -> np.ndarray:
+    return ctx.is_insert & ~ctx.has_person & ~ctx.has_structure
+
+
+# --- cell semantics ---
+@check("CLEAR_ON_INSERT")
+def _clear_on_insert(ctx: Context, column: str) -> np.ndarray:
+    return ctx.is_insert & _bool(ctx.values(column) == CLEAR)
+
+
+# --- contact ---
+@check("ROLE_UNKNOWN")
+def _role(ctx: Context, column: str) -> np.ndarray:
+    return _not_in(ctx, column, ("RELAY", "PUBLIC"))
+
+
+@check("TITLE_FORMAT")
+def _title_format(ctx: Context, column: str) -> np.ndarray:
+    return ctx.fails(column, TITLE_PATTERN)
+
+
+@check("TITLE_UNKNOWN")
+def _title_unknown(ctx: Context, column: str) -> np.ndarray:
+    titles = ctx.reference.titles if ctx.reference else None
+    if titles is None:
+        return np.zeros(len(ctx.frame), dtype=bool)
+    return _not_in(ctx, column, titles) & ~_title_format(ctx, column)
+
+
+@check("VALUE_TOO_LONG")
+@check("WEB_SITE_TOO_LONG")
+@check("EMAIL_TOO_LONG")
+@check("CRITERION_TOO_LONG")
+def _too_long(ctx: Context, column: str) -> np.ndarray:
+    return ctx.present(column) & ctx.longer_than_max(column)
+
+
+# --- individual ---
+@check("BIRTHDATE_FORMAT")
+def _birthdate_format(ctx: Context, column: str) -> np.ndarray:
+    return ctx.birthdate[0]
+
+
+@check("BIRTHDATE_IMPOSSIBLE")
+def _birthdate_impossible(ctx: Context, column: str) -> np.ndarray:
+    return ctx.birthdate[1]
+
+
+@check("BIRTHDATE_FUTURE")
+def _birthdate_future(ctx: Context, column: str) -> np.ndarray:
+    return ctx.birthdate[2]
+
+
+@check("PREF_LANG_FORMAT")
+def _language_format(ctx: Context, column: str) -> np.ndarray:
+    return _not_in(ctx, column, ISO_LANGUAGES)
+
+
+@check("PREF_LANG_NOT_SET_UP")
+def _language_set_up(ctx: Context, column: str) -> np.ndarray:
+    languages = ctx.reference.languages if ctx.reference else None
+    if languages is None:
+        return np.zeros(len(ctx.frame), dtype=bool)
+    return _not_in(ctx, column, languages) & ~_language_format(ctx, column)
+
+
+# --- code lists of the target (only with reference data) ---
+def _reference_list(catalogue: str) -> Check:
+    def unknown(ctx: Context, column: str) -> np.ndarray:
+        codes = ctx.reference.codes(catalogue) if ctx.reference else None
+        if codes is None:
+            return np.zeros(len(ctx.frame), dtype=bool)
+        return _not_in(ctx, column, codes)
+    return unknown
+
+
+check("STRUCT_TYPE_UNKNOWN")(_reference_list("structure_types"))
+check("COMMUNITY_TYPE_UNKNOWN")(_reference_list("community_types"))
+check("DEPARTMENT_UNKNOWN")(_reference_list("departments"))
+
+
+# --- structure ---
+@check("NB_EMPLOYEES_FORMAT")
+def _employees(ctx: Context, column: str) -> np.ndarray:
+    return ctx.fails(column, r"[0-9]+")
+
+
+@check("WEB_SITE_SCHEME")
+def _web_site(ctx: Context, column: str) -> np.ndarray:
+    return ctx.fails(column, r"(?i)https?://\S+")
+
+
+# --- CodeValue columns: ADMIN_NUMBER and criteria ---
+def _codevalue_malformed(ctx: Context, column: str) -> np.ndarray:
+    rows = ctx.present(column)
+    out = np.zeros(len(ctx.frame), dtype=bool)
+    if rows.any():
+        out[rows] = ~ctx.codevalue(column)[2]
+    return out
+
+
+check("ADMIN_NUMBER_FORMAT")(_codevalue_malformed)
+check("CRITERION_FORMAT")(_codevalue_malformed)
+
+
+def _codes_outside(ctx: Context, column: str, codes) -> np.ndarray:
+    rows = ctx.present(column)
+    out = np.zeros(len(ctx.frame), dtype=bool)
+    if codes is None or not rows.any():
+        return out
+    code, _, ok = ctx.codevalue(column)
+    out[rows] = ok & ~_bool(code.isin(list(codes)))
+    return out
+
+
+@check("ADMIN_NUMBER_CODE_UNKNOWN")
+def _admin_code(ctx: Context, column: str) -> np.ndarray:
+    return _codes_outside(ctx, column, ctx.reference.admin_number_codes if ctx.reference else None)
+
+
+@check("CRITERION_UNKNOWN")
+def _criterion_unknown(ctx: Context, column: str) -> np.ndarray:
+    return _codes_outside(ctx, column, ctx.reference.codes("criteria") if ctx.reference else None)
+
+
+def _known_criteria(ctx: Context, column: str):
+    """(row mask of present cells, code, values, known & well-formed) or None without reference."""
+    criteria = ctx.reference.criteria if ctx.reference else None
+    rows = ctx.present(column)
+    if criteria is None or not rows.any():
+        return None
+    code, text, ok = ctx.codevalue(column)
+    known = ok & _bool(code.isin(list(criteria)))
+    return rows, code, text, known
+
+
+@check("CRITERION_VALUE_UNKNOWN")
+def _criterion_value(ctx: Context, column: str) -> np.ndarray:
+    out = np.zeros(len(ctx.frame), dtype=bool)
+    found = _known_criteria(ctx, column)
+    if found is None:
+        return out
+    rows, code, text, known = found
+    criteria = ctx.reference.criteria
+    closed = {c: crit.elements for c, crit in criteria.items() if crit.elements is not None}
+    checked = known & _bool(code.isin(list(closed)))
+    if not checked.any():
+        return out
+    values = text[checked].str.split("|").explode()
+    allowed = {f"{c}\x1f{e}" for c, elements in closed.items() for e in elements}
+    pairs = code[checked].reindex(values.index).astype("str") + "\x1f" + values.astype("str")
+    bad = (~pairs.isin(allowed)).groupby(level=0, sort=False).any()
+    bad_subset = np.zeros(len(code), dtype=bool)
+    bad_subset[np.flatnonzero(checked)] = bad.reindex(code.index[checked]).to_numpy(dtype=bool)
+    out[rows] = bad_subset
+    return out
+
+
+@check("CRITERION_CONTACT_TYPE")
+def _criterion_contact_type(ctx: Context, column: str) -> np.ndarray:
+    out = np.zeros(len(ctx.frame), dtype=bool)
+    found = _known_criteria(ctx, column)
+    if found is None:
+        return out
+    rows, code, _, known = found
+    contact_type = code.map({c: crit.contact_type for c, crit in ctx.reference.criteria.items()}).to_numpy(dtype=object)
+    kinds = ctx.kinds[rows]
+    wrong = ((kinds == "individual") & (contact_type == "structure")) | ((kinds == "structure") & (contact_type == "individual"))
+    out[rows] = known & wrong
+    return out
+
+
+@check("CONFIG_CODE_INVALID")
+def _config_code(ctx: Context, column: str) -> np.ndarray:
+    return ctx.config_cell_invalid[column]
+
+
+# --- address ---
+@check("ADDR_TYPE_INVALID")
+def _addr_type(ctx: Context, column: str) -> np.ndarray:
+    return _not_in(ctx, column, ADDR_TYPES)
+
+
+@check("COUNTRY_UNKNOWN")
+def _country(ctx: Context, column: str) -> np.ndarray:
+    names = ctx.reference.country_names if ctx.reference else frozenset()
+    return _not_in(ctx, column, ISO_COUNTRIES | names)
+
+
+# --- communication means ---
+@check("PHONE_INVALID")
+def _phone(ctx: Context, column: str) -> np.ndarray:
+    rows = ctx.present(column)
+    out = ctx.fails(column, PHONE_PATTERN)
+    if rows.any():
+        digits = ctx.values(column)[rows].str.count(r"[0-9]").to_numpy()
+        out[rows] |= (digits < 6) | (digits > 15)
+    return out
+
+
+@check("EMAIL_FORMAT")
+def _email(ctx: Context, column: str) -> np.ndarray:
+    return ctx.fails(column, EMAIL_PATTERN)
+
+
+# --- authorizations ---
+@check("BOOLEAN_INVALID")
+def _boolean(ctx: Context, column: str) -> np.ndarray:
+    return _not_in(ctx, column, ("TRUE", "FALSE"))

@@ -1,0 +1,158 @@
+"""What every check needs to know about the rows, computed once per frame (vectorised).
+
+OPERATION semantics (spec §3.1): empty = INSERT; CONFIG rows create no contact and set,
+per CodeValue column, the code that bare values of the following rows use, until the
+next CONFIG row replaces the setting (spec §3.2, §13 Q5: per column).
+Contact kind (spec §4): a first or last name → individual; OFFICIAL_NAME → structure;
+both → structure with a relay.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..format import CLEAR, extended_format
+from ..reference import ReferenceData
+
+KIND_INDIVIDUAL, KIND_STRUCTURE, KIND_RELAY, KIND_CONFIG, KIND_NONE = (
+    "individual", "structure", "structure_relay", "config", "none")
+OPERATIONS = ("CONFIG", "INSERT", "UPDATE")
+CONFIG_CODE = r"[^=|\s]+"      # a bare code in a CONFIG cell
+
+
+@dataclass
+class Context:
+    frame: pd.DataFrame
+    reference: ReferenceData | None = None
+    institution_country: str | None = None
+    today: date = field(default_factory=date.today)
+
+    def __post_init__(self) -> None:
+        op = self.frame["OPERATION"]
+        self.is_config = (op == "CONFIG").to_numpy(dtype=bool)
+        self.is_insert = op.isin(["", "INSERT"]).to_numpy(dtype=bool)
+        self.is_update = (op == "UPDATE").to_numpy(dtype=bool)
+        self.is_data = ~self.is_config
+        self._present: dict[str, np.ndarray] = {}
+        self._lengths: dict[str, np.ndarray] = {}
+        self._codevalues: dict[str, tuple[pd.Series, pd.Series, np.ndarray]] = {}
+
+    # --- cells ---
+    def values(self, column: str) -> pd.Series:
+        return self.frame[column]
+
+    def present(self, column: str) -> np.ndarray:
+        """Cells that hold a value on a data row (not empty, not ``=`` = clear)."""
+        if column not in self._present:
+            v = self.frame[column]
+            self._present[column] = ((v != "") & (v != CLEAR)).to_numpy(dtype=bool) & self.is_data
+        return self._present[column]
+
+    def longer_than_max(self, column: str) -> np.ndarray:
+        limit = extended_format().column(column).max_length
+        if limit is None:
+            return np.zeros(len(self.frame), dtype=bool)
+        if column not in self._lengths:
+            self._lengths[column] = self.frame[column].str.len().to_numpy(dtype=np.int64)
+        return self._lengths[column] > limit
+
+    def fails(self, column: str, pattern: str, rows: np.ndarray | None = None) -> np.ndarray:
+        """Rows where the (present) cell does not fully match ``pattern``."""
+        rows = self.present(column) if rows is None else rows
+        out = np.zeros(len(self.frame), dtype=bool)
+        if rows.any():
+            subset = self.frame[column][rows]
+            out[rows] = ~subset.str.fullmatch(pattern).to_numpy(dtype=bool)
+        return out
+
+    # --- kinds (spec §4) ---
+    @cached_property
+    def has_person(self) -> np.ndarray:
+        return self._named("FIRSTNAME") | self._named("LASTNAME")
+
+    @cached_property
+    def has_structure(self) -> np.ndarray:
+        return self._named("OFFICIAL_NAME")
+
+    def _named(self, column: str) -> np.ndarray:
+        v = self.frame[column]
+        return ((v.str.strip() != "") & (v != CLEAR)).to_numpy(dtype=bool)
+
+    @cached_property
+    def kinds(self) -> np.ndarray:
+        return np.select(
+            [self.is_config, self.has_person & self.has_structure, self.has_structure, self.has_person],
+            [KIND_CONFIG, KIND_RELAY, KIND_STRUCTURE, KIND_INDIVIDUAL],
+            default=KIND_NONE,
+        ).astype(object)
+
+    # --- CodeValue cells (spec §3, §3.2) ---
+    @cached_property
+    def config_cell_invalid(self) -> dict[str, np.ndarray]:
+        out = {}
+        for column in self.codevalue_columns:
+            v = self.frame[column]
+            rows = self.is_config & (v != "").to_numpy(dtype=bool)
+            out[column] = self.fails(column, CONFIG_CODE, rows)
+        return out
+
+    @cached_property
+    def codevalue_columns(self) -> list[str]:
+        return [c for c in extended_format().of_type("codevalue") if c in self.frame.columns]
+
+    def configured_code(self, column: str) -> pd.Series:
+        """The code a CONFIG row set for ``column`` at each row ("" = none yet)."""
+        if not self.is_config.any():
+            return pd.Series("", index=self.frame.index, dtype="str")
+        cell = self.frame[column].where(~self.config_cell_invalid[column], "")
+        set_here = pd.Series(np.where(self.is_config, cell.to_numpy(dtype=object), None), index=self.frame.index)
+        # forward fill: a data row gets the last CONFIG row before it (CONFIG rows themselves get none)
+        return set_here.ffill().where(~self.is_config).fillna("").astype("str")
+
+    def codevalue(self, column: str) -> tuple[pd.Series, pd.Series, np.ndarray]:
+        """(code, values text, well-formed) for the present cells of ``column`` (indexed like the subset)."""
+        if column in self._codevalues:
+            return self._codevalues[column]
+        rows = self.present(column)
+        v = self.frame[column][rows]
+        has_eq = v.str.contains("=", regex=False)
+        parts = v.str.split("=", n=1, expand=True) if len(v) else pd.DataFrame({0: v, 1: v})
+        if parts.shape[1] == 1:
+            parts[1] = ""
+        parts = parts.fillna("")
+        configured = self.configured_code(column)[rows]
+        code = parts[0].where(has_eq, configured).astype("str")
+        text = parts[1].where(has_eq, v).astype("str")
+        code_ok = code.str.fullmatch(CONFIG_CODE)
+        values_ok = text.str.fullmatch(r"[^|]+(\|[^|]+)*")
+        if extended_format().column(column).code == "ADMIN_NUMBER":
+            values_ok = values_ok & ~text.str.contains("|", regex=False)
+        ok = (code_ok & values_ok).fillna(False).to_numpy(dtype=bool)
+        self._codevalues[column] = (code, text, ok)
+        return self._codevalues[column]
+
+    # --- dates (spec §5.3) ---
+    @cached_property
+    def birthdate(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(bad format, impossible date, future date) for BIRTHDATE."""
+        column = "BIRTHDATE"
+        rows = self.present(column)
+        bad_format = self.fails(column, r"\d{2}\.\d{2}\.\d{4}|\d{2}/\d{2}/\d{4}|\d{2}-\d{2}-\d{4}")
+        good = rows & ~bad_format
+        impossible = np.zeros(len(self.frame), dtype=bool)
+        future = np.zeros(len(self.frame), dtype=bool)
+        if good.any():
+            v = self.frame[column][good]
+            parts = pd.DataFrame({
+                "year": v.str.slice(6, 10).astype("int64"),
+                "month": v.str.slice(3, 5).astype("int64"),
+                "day": v.str.slice(0, 2).astype("int64"),
+            })
+            parsed = pd.to_datetime(parts, errors="coerce")
+            impossible[good] = parsed.isna().to_numpy()
+            future[good] = (parsed > pd.Timestamp(self.today)).to_numpy(dtype=bool)
+        return bad_format, impossible, future
