@@ -28,3 +28,87 @@ def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndar
             label = jumped
         if np.array_equal(before, label):
             return label
+
+
+def cluster_without_conflicts(n: int, left: np.ndarray, right: np.ndarray, strength: np.ndarray, forced: np.ndarray,
+                              birth_year: np.ndarray, sex: np.ndarray,
+                              apart_left: np.ndarray, apart_right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Clusters that never hold two records known to be different people.
+
+    Merging is transitive: a copy without birth date matches both a father and his son of
+    the same name, and would chain them together. A component is *conflicting* when it holds
+    two different birth years, both sexes, or a pair a reviewer kept apart. Only those
+    components are rebuilt, edge by edge from the strongest (SecuTix-rule edges first, never
+    refused), refusing an edge that would join two conflicting groups.
+
+    Returns ``(label, refused)``: the label per record and a mask of the refused edges.
+    """
+    label = connected_components(n, left, right)
+    refused = np.zeros(len(left), dtype=bool)
+    if not len(left):
+        return label, refused
+    bad = _conflicting_labels(label, birth_year, sex, apart_left, apart_right)
+    if not len(bad):
+        return label, refused
+    in_bad = np.isin(label[left], bad)
+    edges = np.flatnonzero(in_bad)
+    edges = edges[np.lexsort((-strength[edges], ~forced[edges]))]
+    apart: dict[int, set[int]] = {}
+    for a, b in zip(apart_left.tolist(), apart_right.tolist()):
+        apart.setdefault(a, set()).add(b)
+        apart.setdefault(b, set()).add(a)
+    parent: dict[int, int] = {}
+    groups: dict[int, tuple[set[int], set[int], set[int]]] = {}   # root -> (members, years, sexes)
+
+    def root(x: int) -> int:
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    def group(x: int):
+        if x not in groups:
+            y, s = int(birth_year[x]), int(sex[x])
+            groups[x] = ({x}, {y} if y > 0 else set(), {s} if s in (1, 2) else set())
+        return groups[x]
+
+    for e in edges.tolist():
+        ra, rb = root(int(left[e])), root(int(right[e]))
+        if ra == rb:
+            continue
+        ma, ya, sa = group(ra)
+        mb, yb, sb = group(rb)
+        clash = (ya and yb and ya != yb) or (len(sa | sb) > 1) or any(apart.get(m, set()) & mb for m in ma)
+        if clash and not forced[e]:
+            refused[e] = True
+            continue
+        if len(ma) < len(mb):
+            ra, rb, ma, mb, ya, yb, sa, sb = rb, ra, mb, ma, yb, ya, sb, sa
+        parent[rb] = ra
+        groups[ra] = (ma | mb, ya | yb, sa | sb)
+        del groups[rb]
+    kept = ~refused
+    return connected_components(n, left[kept], right[kept]), refused
+
+
+def _conflicting_labels(label, birth_year, sex, apart_left, apart_right) -> np.ndarray:
+    sizes = np.bincount(label, minlength=len(label))
+    multi = np.flatnonzero(sizes[label] > 1)
+    if not len(multi):
+        return np.empty(0, np.int64)
+    lab = label[multi]
+    bad = set()
+    years = birth_year[multi]
+    with_year = years > 0
+    if with_year.any():
+        pairs = np.unique(np.stack([lab[with_year], years[with_year]], axis=1), axis=0)
+        counts = np.bincount(pairs[:, 0], minlength=len(label))
+        bad.update(np.flatnonzero(counts > 1).tolist())
+    s = sex[multi]
+    male = np.bincount(lab[s == 1], minlength=len(label)) > 0
+    female = np.bincount(lab[s == 2], minlength=len(label)) > 0
+    bad.update(np.flatnonzero(male & female).tolist())
+    if len(apart_left):
+        same = label[apart_left] == label[apart_right]
+        bad.update(label[apart_left][same].tolist())
+    return np.array(sorted(bad), dtype=np.int64)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..settings.dedup import DedupSettings
 from .blocking import RULE_NAMES, Pairs, candidate_pairs
-from .cluster import connected_components
+from .cluster import cluster_without_conflicts
 from .compare import score_pairs
 from .decisions import IDENTITY_COLUMNS, KEEP_APART, MERGE, ReviewDecisions
 from .records import EXISTING, NEW, Records, build_records
@@ -17,6 +17,7 @@ from .survivorship import choose_survivors, merge_fields
 
 log = logging.getLogger(__name__)
 REVIEW_RULE = "review"
+CONFLICT_RULE = "conflict"
 
 
 def find_duplicates(
@@ -65,8 +66,18 @@ def find_duplicates(
                   np.zeros(int(merge.sum()) + len(extra), dtype=np.int8))
     edge_rule = np.concatenate([rule[merge], np.full(len(extra), REVIEW_RULE, dtype=object)])
     edge_score = np.concatenate([score[merge], np.ones(len(extra))])
+    edge_forced = np.concatenate([forced[merge] | np.isin(pair_id[merge], decided_merge), np.ones(len(extra), dtype=bool)])
 
-    label = connected_components(len(rec), edges.left, edges.right)
+    label, refused = cluster_without_conflicts(
+        len(rec), edges.left, edges.right, edge_score, edge_forced, rec.dob_year, rec.sex,
+        decided_apart // len(rec), decided_apart % len(rec))
+    # An edge refused because it would chain two different people (a father and his son through
+    # a copy without birth date) goes to review instead.
+    conflict = np.isin(pair_id, edges.left[refused] * len(rec) + edges.right[refused])
+    merge &= ~conflict
+    rule = np.where(conflict, CONFLICT_RULE, rule)
+    edges = Pairs(edges.left[~refused], edges.right[~refused], edges.rule[~refused])
+    edge_rule, edge_score = edge_rule[~refused], edge_score[~refused]
     n_new = len(contacts)
     new_label = label[:n_new]
 
@@ -93,7 +104,7 @@ def find_duplicates(
     keep_new = ~into_existing
     survivors = merge_fields(contacts[keep_new], new_label[keep_new], survivor[keep_new], settings, recency)
 
-    review_mask = ((score >= settings.review) & ~merge & ~apart & (label[pairs.left] != label[pairs.right]))
+    review_mask = (((score >= settings.review) | conflict) & ~merge & ~apart & (label[pairs.left] != label[pairs.right]))
     review_pairs = pd.DataFrame({
         "left_ref": rec.refs[pairs.left[review_mask]], "right_ref": rec.refs[pairs.right[review_mask]],
         "left_key": rec.stable_key[pairs.left[review_mask]], "right_key": rec.stable_key[pairs.right[review_mask]],

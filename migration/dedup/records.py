@@ -83,13 +83,15 @@ def build_records(contacts: pd.DataFrame, existing: pd.DataFrame | None, country
     origin[n_new:] = EXISTING
     refs = np.asarray(data.index.astype("str"), dtype=object)
 
-    fn, fn_text = codes_of_unique(col("FIRSTNAME"), compact)
-    ln, ln_text = codes_of_unique(col("LASTNAME"), compact)
+    # First and last names share one code space, so swapped names compare equal.
+    name_codes, name_text = codes_of_unique(pd.concat([col("FIRSTNAME"), col("LASTNAME")], ignore_index=True), compact)
+    fn, ln = name_codes[:n].copy(), name_codes[n:].copy()
+    fn_text = ln_text = name_text
     org, org_text = codes_of_unique(col("OFFICIAL_NAME"), compact)
     kind = np.where(org >= 0, STRUCTURE, np.where((fn >= 0) | (ln >= 0), INDIVIDUAL, 0)).astype(np.int8)
 
-    fn_ph = _phonetic_codes(fn, fn_text)
-    ln_ph = _phonetic_codes(ln, ln_text)
+    name_ph = _phonetic_codes(name_codes, name_text)
+    fn_ph, ln_ph = name_ph[:n].copy(), name_ph[n:].copy()
     first_word, _ = codes_of_unique(col("OFFICIAL_NAME"), lambda s: fold_text(s).str.extract(r"^(\S+)")[0].fillna("").astype("str"))
     org_ph = first_word  # the first word folded: "Théâtre du Lac" / "THEATRE DU LAC SA" meet
 
