@@ -195,3 +195,24 @@ def generate_demo_source(folder: Path, seed: int = 20270301, rows: int = 2000) -
                                                "DATE_NAISSANCE": "Né(e) le", "DERNIER_ACHAT": "Dernier achat"})
     export.to_csv(csv_path, sep=";", index=False, encoding="cp1252", errors="replace", lineterminator="\r\n")
     return {"sqlite": db, "csv": csv_path}
+
+
+DEMO_FILES = ("project.yaml", "protocol.yaml", "reference.yaml")
+
+
+def materialise_demo_project(target_dir: Path, seed: int = 20270301, rows: int = 2000) -> Path:
+    """Copy the bundled demo project into ``target_dir`` and generate its data in ``data/``.
+
+    Works from an installed package (the files are package data). Returns the project
+    folder, ready for ``stx-migrate receive|prepare --project``.
+    """
+    from importlib import resources
+
+    target = Path(target_dir)
+    target.mkdir(parents=True, exist_ok=True)
+    package = resources.files("stx_migrate.config").joinpath("demo")
+    for name in DEMO_FILES:
+        (target / name).write_bytes(package.joinpath(name).read_bytes())
+    generate_demo_source(target / "data", seed=seed, rows=rows)
+    (target / "envs").mkdir(exist_ok=True)
+    return target

@@ -36,7 +36,7 @@ def build_source_columns(compiled: CompiledProtocol, tables: dict[str, pd.DataFr
     for join in ds.joins:
         right = tables[join.dataset]
         right = right[right[join.key] != ""].drop_duplicates(join.key, keep="first").set_index(join.key)
-        keys = main[join.on]
+        keys = main[join.main_key]
         for column in right.columns:
             columns[f"{join.dataset}.{column}"] = _str_series(right[column].reindex(keys).to_numpy(), main.index)
     for pivot in ds.pivots:
@@ -49,7 +49,7 @@ def build_source_columns(compiled: CompiledProtocol, tables: dict[str, pd.DataFr
                 per_parent = values.xs(key, level=1)
             except KeyError:
                 per_parent = pd.Series([], dtype="str")
-            columns[f"{pivot.name}.{key}"] = _str_series(per_parent.reindex(main[pivot.on]).to_numpy(), main.index)
+            columns[f"{pivot.name}.{key}"] = _str_series(per_parent.reindex(main[pivot.main_key]).to_numpy(), main.index)
     return columns
 
 

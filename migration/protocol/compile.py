@@ -125,14 +125,14 @@ class _Checker:
                 self.references[column] = (ds.main, column)
         for i, join in enumerate(ds.joins):
             path = f"datasets › joins › {i}"
-            self.column_of(f"{path} › on", ds.main, join.on)
+            self.column_of(f"{path} › main_key", ds.main, join.main_key)
             if self.dataset(f"{path} › dataset", join.dataset):
                 self.column_of(f"{path} › key", join.dataset, join.key)
                 for column in self.tables[join.dataset]:
                     self.references[f"{join.dataset}.{column}"] = (join.dataset, column)
         for i, pivot in enumerate(ds.pivots):
             path = f"datasets › pivots › {i}"
-            self.column_of(f"{path} › on", ds.main, pivot.on)
+            self.column_of(f"{path} › main_key", ds.main, pivot.main_key)
             if self.dataset(f"{path} › dataset", pivot.dataset):
                 for part in ("parent", "key", "value"):
                     self.column_of(f"{path} › {part}", pivot.dataset, getattr(pivot, part))

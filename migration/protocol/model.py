@@ -17,12 +17,13 @@ from ..settings.base import StrictModel
 class Join(StrictModel):
     """A many-to-one join: each main row gets at most one row of ``dataset``.
 
-    ``on`` is the main dataset's column, ``key`` the joined dataset's column; the
-    joined columns are referred to as ``<dataset>.<column>``.
+    ``main_key`` is the main dataset's column, ``key`` the joined dataset's column;
+    the joined columns are referred to as ``<dataset>.<column>``. (Not ``on``: YAML
+    1.1 reads a bare ``on`` as ``true``.)
     """
 
     dataset: str
-    on: str
+    main_key: str
     key: str
 
 
@@ -36,7 +37,7 @@ class Pivot(StrictModel):
     name: str
     dataset: str
     parent: str                      # the child table's column holding the main row's key
-    on: str                          # the main dataset's column it points to
+    main_key: str                    # the main dataset's column it points to
     key: str                         # child column whose value names the new column
     value: str                       # child column whose value fills it
     keys: list[str] = Field(min_length=1)

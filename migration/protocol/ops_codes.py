@@ -38,7 +38,7 @@ def criterion(values: pd.Series, params: CriterionParams, ctx: StepContext) -> p
         unmapped = mapped.isna().groupby(level=0).any().reindex(distinct.index, fill_value=False)
         parts = mapped.dropna()
     parts = parts.rename("element").rename_axis("row").reset_index().drop_duplicates()
-    joined = parts.groupby("row", sort=False)["element"].agg(params.separator.join)
+    joined = parts.groupby("row", sort=False)["element"].agg("|".join)   # SecuTix separates elements with |
     cells = (params.code + "=" + joined).reindex(distinct.index).fillna("").astype("str")
     out = pd.Series(cells.to_numpy()[codes], index=values.index, dtype="str")
     ctx.report(pd.Series(unmapped.to_numpy()[codes], index=values.index), "CRITERION_UNMAPPED", values)

@@ -26,22 +26,38 @@ _TYPE_DESCS = (
 )
 
 
+Desc = tuple[str, frozenset[int]]   # (national number pattern, possible lengths; empty = any)
+
+
 @lru_cache(maxsize=None)
-def _fast_pattern(region: str) -> tuple[str, str] | None:
-    """(country code, regex of valid national significant numbers) or None when no fast path."""
+def _fast_path(region: str) -> tuple[str, Desc, tuple[Desc, ...]] | None:
+    """(country code, general description, number-type descriptions), or None when no fast path.
+
+    This mirrors ``phonenumbers.is_valid_number``: the national number must match the
+    general description (pattern and length) and at least one number type.
+    """
     meta = PhoneMetadata.metadata_for_region(region, None)
     if meta is None or meta.national_prefix != "0" or meta.national_prefix_for_parsing not in (None, "0"):
         return None
-    if meta.national_prefix_transform_rule:
+    if meta.national_prefix_transform_rule or meta.general_desc is None:
         return None
-    patterns = []
+    types = []
     for name in _TYPE_DESCS:
         desc = getattr(meta, name, None)
         if desc is not None and desc.national_number_pattern:
-            patterns.append(f"(?:{desc.national_number_pattern})")
-    if not patterns:
+            types.append((desc.national_number_pattern, frozenset(desc.possible_length or ())))
+    if not types:
         return None
-    return str(meta.country_code), "|".join(patterns)
+    general = (meta.general_desc.national_number_pattern, frozenset(meta.general_desc.possible_length or ()))
+    return str(meta.country_code), general, tuple(types)
+
+
+def _matches(national: pd.Series, lengths: pd.Series, desc: Desc) -> pd.Series:
+    pattern, possible = desc
+    ok = national.str.fullmatch(pattern)
+    if possible:
+        ok &= lengths.isin(list(possible))
+    return ok
 
 
 def _parse_one(number: str, region: str) -> str:
@@ -67,13 +83,17 @@ def normalise_phones(values: pd.Series, regions: pd.Series) -> pd.Series:
     out = pd.Series("", index=values.index, dtype="str")
     done = cleaned == ""
     for region in regions[~done].unique():
-        fast = _fast_pattern(region) if isinstance(region, str) and region else None
+        fast = _fast_path(region) if isinstance(region, str) and region else None
         if fast is None:
             continue
-        code, pattern = fast
+        code, general, types = fast
         rows = (~done) & (regions == region) & cleaned.str.match(r"^0[1-9]")
         national = cleaned[rows].str.slice(1)
-        ok = national.str.fullmatch(pattern)
+        lengths = national.str.len()
+        any_type = pd.Series(False, index=national.index)
+        for desc in types:
+            any_type |= _matches(national, lengths, desc)
+        ok = _matches(national, lengths, general) & any_type
         hit = ok[ok].index
         out.loc[hit] = "+" + code + national[ok]
         done.loc[hit] = True

@@ -1,0 +1,96 @@
+"""Reading a deliverable back: its manifest, summary, contacts, log and duplicates.
+
+A deliverable folder (``<workspace>/<project>/deliverables/<id>/``) holds
+``contacts.xlsx``, ``contacts.csv``, ``rejects.csv``, ``duplicates.csv``,
+``protocol.yaml``, ``manifest.json``, ``summary.json`` and, once the gate ran,
+``gate.json`` and ``gate.md``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from .errors import InputError
+from .findings import FINDING_COLUMNS
+from .secutix_file import read_secutix_file
+from .summary import Summary, read_summary
+
+MANIFEST = "manifest.json"
+
+
+class DeliverableManifest(BaseModel):
+    """``manifest.json`` of a deliverable (extra keys kept for later versions)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    project: str
+    institution: str = ""
+    snapshot_id: str
+    snapshot_sha256: str = ""
+    protocol_hash: str
+    protocol_file: str = "protocol.yaml"
+    code_version: str
+    contact_numbers: dict = {}
+    retention_cutoff: date | None = None
+    counts: dict[str, int]
+    files: dict[str, str]
+
+
+class Deliverable:
+    """A finished deliverable folder, read lazily."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        manifest = self.path / MANIFEST
+        if not manifest.is_file():
+            raise InputError("not a deliverable folder (no manifest.json)", file=self.path)
+        self.manifest = DeliverableManifest.model_validate_json(manifest.read_text(encoding="utf-8"))
+
+    @property
+    def id(self) -> str:
+        return self.path.name
+
+    def summary(self) -> Summary:
+        return read_summary(self.path / "summary.json")
+
+    def contacts(self) -> pd.DataFrame:
+        """The import file as a SecuTix frame (read from contacts.csv)."""
+        return read_secutix_file(self.path / "contacts.csv").frame
+
+    def rejects(self) -> pd.DataFrame:
+        return _read_text_csv(self.path / "rejects.csv", FINDING_COLUMNS)
+
+    def duplicates(self) -> pd.DataFrame:
+        return _read_text_csv(self.path / "duplicates.csv", None)
+
+    def protocol_text(self) -> str:
+        return (self.path / self.manifest.protocol_file).read_text(encoding="utf-8")
+
+    def gate(self) -> dict | None:
+        path = self.path / "gate.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+    def changed_files(self) -> list[str]:
+        """Files whose sha256 no longer matches the manifest (empty = intact)."""
+        changed = []
+        for name, digest in self.manifest.files.items():
+            path = self.path / name
+            if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+                changed.append(name)
+        return changed
+
+
+def _read_text_csv(path: Path, columns: list[str] | None) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8")
+    if columns is not None and list(frame.columns) != columns:
+        raise InputError(f"unexpected columns (expected {', '.join(columns)})", file=path, value=",".join(frame.columns))
+    return frame
+
+
+def open_deliverable(path: Path) -> Deliverable:
+    return Deliverable(path)

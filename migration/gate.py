@@ -1,0 +1,219 @@
+"""The quality gate: thresholds, reconciliation and preconditions on a deliverable.
+
+:func:`evaluate_gate` reads the deliverable (the log, the import file, the protocol,
+the manifest), checks it and writes ``gate.json`` and ``gate.md`` next to it. It never
+changes the data files. ``GateReport.passed`` is false when any check fails; the
+flow then ends Failed and the CLI exits 1 (DESIGN §4).
+
+Rates: the reject rate is ``rejected / (rows_in - dropped)`` (rows removed on purpose by
+a filter rule do not count as rejects); the duplicate rate is ``merged / (valid + merged)``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel
+
+from .deliverable import Deliverable
+from .protocol.compile import protocol_hash
+from .protocol.model import ProtocolModel
+from .protocol.numbers import as_number_set
+from .reference import ReferenceData
+from .settings.gate import GateSettings
+from .settings.prepare import ContactNumberPolicy
+
+CheckKind = Literal["threshold", "reconciliation", "precondition"]
+
+
+class GateCheck(BaseModel):
+    name: str
+    kind: CheckKind
+    passed: bool
+    value: str = ""
+    limit: str = ""
+    detail: str = ""        # counts and codes only: never a name, e-mail or phone
+
+
+class GateReport(BaseModel):
+    deliverable_id: str
+    protocol_hash: str
+    snapshot_id: str
+    passed: bool
+    reasons: list[str]
+    checks: list[GateCheck]
+
+    def markdown(self) -> str:
+        """The readable report (gate.md): verdict, reasons, every check."""
+        lines = [f"# Quality gate: {'PASSED' if self.passed else 'REFUSED'}", "",
+                 f"Deliverable `{self.deliverable_id}`, snapshot `{self.snapshot_id}`, protocol `{self.protocol_hash[:12]}`.", ""]
+        if self.reasons:
+            lines += ["## Why it refuses", ""] + [f"- {r}" for r in self.reasons] + [""]
+        lines += ["## Checks", "", "| check | kind | result | value | limit | detail |", "|---|---|---|---|---|---|"]
+        for c in self.checks:
+            lines.append(f"| {c.name} | {c.kind} | {'ok' if c.passed else 'FAILED'} | {c.value} | {c.limit} | {c.detail} |")
+        return "\n".join(lines) + "\n"
+
+
+def _rate(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f}%"
+
+
+def _criteria_used(contacts: pd.DataFrame) -> pd.DataFrame:
+    """(code, element) pairs used in CRITnn cells (``CODE=v1|v2``)."""
+    crit = [c for c in contacts.columns if c.startswith("CRIT")]
+    if not crit or contacts.empty:
+        return pd.DataFrame({"code": pd.Series([], dtype="str"), "element": pd.Series([], dtype="str")})
+    cells = pd.concat([contacts[c] for c in crit], ignore_index=True)
+    cells = cells[cells != ""].drop_duplicates()
+    split = cells.str.split("=", n=1, expand=True, regex=False)
+    if split.shape[1] < 2:
+        split[1] = ""
+    pairs = pd.DataFrame({"code": split[0], "element": split[1].fillna("").str.split("|", regex=False)}).explode("element")
+    return pairs.fillna("").drop_duplicates().astype("str")
+
+
+def _config_created(contacts: pd.DataFrame) -> tuple[set[str], set[str]]:
+    """Structure types and criterion codes named by CONFIG rows of the file (spec §3.2)."""
+    config = contacts[contacts["OPERATION"] == "CONFIG"] if "OPERATION" in contacts else contacts.iloc[0:0]
+    types = set(config.get("STRUCT_TYPE", pd.Series([], dtype="str"))) - {""}
+    codes = set(_criteria_used(config)["code"]) - {""}
+    return types, codes
+
+
+def evaluate_gate(
+    deliverable_dir: Path,
+    gate_settings: GateSettings,
+    reference: ReferenceData | None,
+    contact_number_policy: ContactNumberPolicy,
+    existing_contact_numbers: Iterable | None,
+) -> GateReport:
+    """Check a deliverable and write ``gate.json`` + ``gate.md`` into it; returns the report."""
+    d = Deliverable(deliverable_dir)
+    summary = d.summary()
+    contacts = d.contacts()
+    rejects = d.rejects()
+    duplicates = d.duplicates()
+    checks: list[GateCheck] = []
+
+    # -- reconciliation --------------------------------------------------------------
+    total = summary.valid + summary.rejected + summary.merged + summary.dropped
+    checks.append(GateCheck(name="rows reconcile", kind="reconciliation", passed=total == summary.rows_in,
+                            value=str(total), limit=str(summary.rows_in), detail="valid + rejected + merged + dropped = rows_in"))
+    checks.append(GateCheck(name="import file rows", kind="reconciliation", passed=len(contacts) == summary.valid,
+                            value=str(len(contacts)), limit=str(summary.valid), detail="contacts.csv rows = valid"))
+    error_rows = rejects.loc[rejects["severity"] == "error", "source_ref"].nunique()
+    checks.append(GateCheck(name="log rejected rows", kind="reconciliation", passed=error_rows == summary.rejected,
+                            value=str(error_rows), limit=str(summary.rejected), detail="rows with an error in rejects.csv = rejected"))
+    checks.append(GateCheck(name="duplicates rows", kind="reconciliation", passed=len(duplicates) == summary.merged,
+                            value=str(len(duplicates)), limit=str(summary.merged), detail="duplicates.csv rows = merged"))
+    applied = ProtocolModel.model_validate(yaml.safe_load(d.protocol_text()))
+    checks.append(GateCheck(name="protocol hash", kind="reconciliation", passed=protocol_hash(applied) == d.manifest.protocol_hash,
+                            value=protocol_hash(applied)[:12], limit=d.manifest.protocol_hash[:12], detail="protocol.yaml = manifest"))
+    changed = d.changed_files()
+    checks.append(GateCheck(name="files intact", kind="reconciliation", passed=not changed,
+                            value=", ".join(changed) or "all", detail="sha256 of each file = manifest"))
+
+    # -- thresholds -------------------------------------------------------------------
+    considered = summary.rows_in - summary.dropped
+    reject_rate = _rate(summary.rejected, considered)
+    checks.append(GateCheck(name="reject rate", kind="threshold", passed=reject_rate <= gate_settings.max_reject_rate,
+                            value=_pct(reject_rate), limit=_pct(gate_settings.max_reject_rate),
+                            detail=f"{summary.rejected} of {considered} rows"))
+    errors = rejects[rejects["severity"] == "error"].drop_duplicates(["source_ref", "code"])
+    per_code = errors["code"].value_counts()
+    for code, limit in sorted(gate_settings.max_reject_rate_per_rule.items()):
+        rate = _rate(int(per_code.get(code, 0)), considered)
+        checks.append(GateCheck(name=f"reject rate {code}", kind="threshold", passed=rate <= limit,
+                                value=_pct(rate), limit=_pct(limit), detail=f"{int(per_code.get(code, 0))} rows"))
+    for column, minimum in sorted(gate_settings.min_fill_rate.items()):
+        filled = int((contacts[column] != "").sum()) if column in contacts else 0
+        rate = _rate(filled, len(contacts)) if len(contacts) else 1.0
+        checks.append(GateCheck(name=f"fill rate {column}", kind="threshold", passed=rate >= minimum,
+                                value=_pct(rate), limit=f">= {_pct(minimum)}", detail=f"{filled} of {len(contacts)} rows"))
+    dup_rate = _rate(summary.merged, summary.valid + summary.merged)
+    checks.append(GateCheck(name="duplicate rate", kind="threshold", passed=dup_rate <= gate_settings.max_duplicate_rate,
+                            value=_pct(dup_rate), limit=_pct(gate_settings.max_duplicate_rate), detail=f"{summary.merged} merged"))
+    backlog = int(getattr(summary, "to_review", 0) or 0)
+    checks.append(GateCheck(name="review backlog", kind="threshold", passed=backlog <= gate_settings.max_review_backlog,
+                            value=str(backlog), limit=str(gate_settings.max_review_backlog), detail="pairs waiting for a decision"))
+
+    # -- preconditions (spec §8) -----------------------------------------------------
+    checks += _preconditions(contacts, reference, contact_number_policy, existing_contact_numbers)
+
+    reasons = [f"{c.name}: {c.value} (limit {c.limit})" + (f" — {c.detail}" if c.detail else "") for c in checks if not c.passed]
+    report = GateReport(deliverable_id=d.id, protocol_hash=d.manifest.protocol_hash, snapshot_id=d.manifest.snapshot_id,
+                        passed=not reasons, reasons=reasons, checks=checks)
+    (d.path / "gate.json").write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    (d.path / "gate.md").write_text(report.markdown(), encoding="utf-8")
+    return report
+
+
+def _listed(values: Iterable[str], limit: int = 10) -> str:
+    values = sorted(values)
+    return ", ".join(values[:limit]) + (f", … ({len(values)} in all)" if len(values) > limit else "")
+
+
+def _preconditions(contacts: pd.DataFrame, reference: ReferenceData | None, policy: ContactNumberPolicy,
+                   existing: Iterable | None) -> list[GateCheck]:
+    checks: list[GateCheck] = []
+    created_types, created_codes = _config_created(contacts)
+    data = contacts[contacts["OPERATION"] != "CONFIG"] if "OPERATION" in contacts else contacts
+    used_types = set(data.get("STRUCT_TYPE", pd.Series([], dtype="str"))) - {""}
+    if reference is None:
+        used = bool(used_types) or not _criteria_used(data).empty
+        checks.append(GateCheck(name="reference data", kind="precondition", passed=not used, value="unknown",
+                                detail="structure types or criteria are used but the target's catalogue is unknown"
+                                if used else "no structure type or criterion used"))
+    else:
+        if reference.structure_types is not None:
+            missing = used_types - set(reference.structure_types) - created_types
+            checks.append(GateCheck(name="structure types exist", kind="precondition", passed=not missing,
+                                    value=str(len(used_types)), detail=f"unknown in the target: {_listed(missing)}" if missing else "all known"))
+        pairs = _criteria_used(data)
+        if reference.criteria is not None:
+            known = reference.criteria
+            missing_codes = set(pairs["code"]) - set(known) - created_codes - {""}
+            checks.append(GateCheck(name="criteria exist", kind="precondition", passed=not missing_codes,
+                                    value=str(pairs["code"].nunique()),
+                                    detail=f"unknown in the target: {_listed(missing_codes)}" if missing_codes else "all known"))
+            bad = []
+            for code, elements in pairs.groupby("code")["element"]:
+                crit = known.get(code)
+                if crit is not None and crit.elements is not None:
+                    bad += [f"{code}={e}" for e in set(elements) - set(crit.elements) - {""}]
+            checks.append(GateCheck(name="criterion elements exist", kind="precondition", passed=not bad,
+                                    value=str(len(pairs)), detail=f"unknown in the target: {_listed(bad)}" if bad else "all known"))
+    numbers = data["CONTACT_NR"][data["CONTACT_NR"] != ""] if "CONTACT_NR" in data else pd.Series([], dtype="str")
+    inserts = numbers[data.loc[numbers.index, "OPERATION"].isin(["INSERT", ""])] if "OPERATION" in data else numbers
+    taken = inserts[inserts.isin(as_number_set(existing))]
+    checks.append(GateCheck(name="contact numbers free", kind="precondition", passed=taken.empty,
+                            value=str(len(taken)), limit="0", detail=f"{len(taken)} numbers already exist in the target"))
+    repeated = int(numbers.duplicated().sum())
+    checks.append(GateCheck(name="contact numbers unique", kind="precondition", passed=repeated == 0,
+                            value=str(repeated), limit="0", detail="numbers given twice in the file"))
+    if policy.reserved_range is not None:
+        as_int = pd.to_numeric(inserts, errors="coerce")
+        outside = int((~as_int.between(policy.reserved_range.first, policy.reserved_range.last)).sum())
+        checks.append(GateCheck(name="contact numbers in reserved range", kind="precondition", passed=outside == 0,
+                                value=str(outside), limit="0",
+                                detail=f"range {policy.reserved_range.first}-{policy.reserved_range.last}"))
+    return checks
+
+
+def read_gate(deliverable_dir: Path) -> GateReport | None:
+    """The gate report written into a deliverable, or None when the gate has not run."""
+    path = Path(deliverable_dir) / "gate.json"
+    return GateReport.model_validate_json(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+__all__ = ["GateCheck", "GateReport", "evaluate_gate", "read_gate"]

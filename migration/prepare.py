@@ -1,0 +1,225 @@
+"""Prepare: protocol → rules → dedup → contact numbers → the deliverable (DESIGN §2).
+
+:func:`prepare_contacts` is the pure pipeline (frames in, frames out);
+:func:`prepare_deliverable` runs it on a snapshot and writes the deliverable folder.
+Every row of the main dataset ends in exactly one place:
+
+    rows_in = valid + rejected + merged + dropped
+
+``dropped``: removed by a named filter rule (retention...), reason = the filter's code;
+``rejected``: at least one finding of severity ``error`` (rules, contact numbers);
+``merged``: a duplicate of a kept row (``duplicates.csv`` names its survivor);
+``valid``: the rows of the import file.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .findings import FINDING_COLUMNS, concat_findings, write_findings
+from .format.catalogue import extended_format
+from .protocol import CompiledProtocol, ProjectContext, apply_protocol, compile_protocol
+from .protocol.numbers import allocate_numbers, keep_source_numbers
+from .protocol.tables import load_tables
+from .reference import ReferenceData
+from .secutix_file import write_secutix_file
+from .settings.project import Project, ProjectConfig
+from .snapshot import Snapshot
+from .summary import Summary, write_summary
+from .workspace import Workspace, final_path
+
+log = logging.getLogger("stx_migrate.prepare")
+
+DELIVERABLES = "deliverables"
+DUPLICATE_COLUMNS = ["source_ref", "contact_nr", "survivor_ref", "survivor_contact_nr", "rule", "score"]
+FILES = ("contacts.xlsx", "contacts.csv", "rejects.csv", "duplicates.csv", "protocol.yaml", "summary.json")
+
+
+@dataclass
+class PreparedContacts:
+    """The outcome of the pipeline, before anything is written."""
+
+    rows_in: int
+    valid: pd.DataFrame              # the import file's rows (SecuTix frame, index source_ref)
+    findings: pd.DataFrame           # the log file (rejects.csv), errors and warnings
+    rejected: pd.Index               # source_refs of rejected rows
+    duplicates: pd.DataFrame         # DUPLICATE_COLUMNS
+    dropped: pd.Series               # source_ref → filter reason code
+    review_pairs: int = 0
+    extra_counts: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> Summary:
+        errors = self.findings[self.findings["severity"] == "error"]
+        warnings = self.findings[self.findings["severity"] == "warning"]
+        reasons: dict[str, int] = {}
+        for code, count in errors.drop_duplicates(["source_ref", "code"])["code"].value_counts().items():
+            reasons[str(code)] = int(count)
+        for code, count in warnings["code"].value_counts().items():
+            reasons[str(code)] = reasons.get(str(code), 0) + int(count)
+        for code, count in self.dropped.value_counts().items():
+            reasons[str(code)] = reasons.get(str(code), 0) + int(count)
+        for rule, count in self.duplicates["rule"].value_counts().items():
+            reasons[f"DUPLICATE_{str(rule).upper()}"] = int(count)
+        return Summary(
+            rows_in=self.rows_in, valid=len(self.valid), rejected=len(self.rejected), merged=len(self.duplicates),
+            dropped=len(self.dropped), warnings=int(warnings["source_ref"].nunique()),
+            reasons=dict(sorted(reasons.items())), to_review=self.review_pairs, **self.extra_counts,
+        )
+
+
+def project_context(config: ProjectConfig) -> ProjectContext:
+    return ProjectContext(
+        institution=config.institution, organization=config.organization, country=config.country.upper(),
+        language=config.language.lower(), retention_cutoff=config.retention.cutoff,
+    )
+
+
+# -- the two calls owned by other modules, each in one place ------------------------------
+
+def _check_rules(contacts: pd.DataFrame, reference: ReferenceData | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rule engine: (contacts with dropped/truncated fields applied, findings)."""
+    from .rules import check_contacts
+
+    result = check_contacts(contacts, reference=reference)
+    return result.contacts, result.findings
+
+
+def _find_duplicates(valid: pd.DataFrame, config: ProjectConfig) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Dedup: (survivors, duplicates with DUPLICATE_COLUMNS, pairs left for review)."""
+    from .dedup import find_duplicates
+
+    result = find_duplicates(valid, settings=config.dedup, country=config.country)
+    return result.survivors, result.duplicates[DUPLICATE_COLUMNS], len(result.review_pairs)
+
+
+# -- the pipeline --------------------------------------------------------------------------
+
+def _order_findings(findings: pd.DataFrame, order: pd.Index) -> pd.DataFrame:
+    """Log lines in source row order, then column order, then code: stable across replays."""
+    if findings.empty:
+        return findings[FINDING_COLUMNS]
+    position = pd.Series(range(len(order)), index=order)
+    columns = {c: i for i, c in enumerate(extended_format().layout(with_role=True))}
+    keyed = findings.assign(
+        _row=findings["source_ref"].map(position).fillna(len(order)).astype("int64"),
+        _col=findings["column"].map(columns).fillna(len(columns)).astype("int64"),
+    )
+    keyed = keyed.sort_values(["_row", "_col", "code", "value"], kind="stable")
+    return keyed[FINDING_COLUMNS].reset_index(drop=True)
+
+
+def prepare_contacts(
+    compiled: CompiledProtocol,
+    tables: dict[str, pd.DataFrame],
+    config: ProjectConfig,
+    reference: ReferenceData | None = None,
+    existing_contact_numbers: Iterable | None = None,
+) -> PreparedContacts:
+    """Apply the protocol, the contact-number policy, the rules and dedup to ``tables``."""
+    ctx = project_context(config)
+    order = tables[compiled.main].index
+    result = apply_protocol(compiled, tables, ctx)
+    contacts = result.contacts
+    policy = config.contact_numbers
+    parts = [result.findings]
+    if policy.policy == "keep":
+        numbers, number_findings = keep_source_numbers(result.source_numbers, policy, existing_contact_numbers)
+        contacts["CONTACT_NR"] = numbers.reindex(contacts.index).fillna("").to_numpy()
+        parts.append(number_findings)
+    contacts, rule_findings = _check_rules(contacts, reference)
+    parts.append(rule_findings)
+    findings = concat_findings(parts)
+    rejected = pd.Index(findings.loc[findings["severity"] == "error", "source_ref"].unique(), dtype="str")
+    valid = contacts[~contacts.index.isin(rejected)]
+    survivors, duplicates, review = _find_duplicates(valid, config) if config.dedup.enabled else (valid, _no_duplicates(), 0)
+    if policy.policy == "allocate":
+        numbers, exhausted = allocate_numbers(survivors.index, policy.reserved_range, existing_contact_numbers)
+        survivors = survivors.assign(CONTACT_NR=numbers.to_numpy())
+        if len(exhausted):
+            findings = concat_findings([findings, exhausted])
+            rejected = rejected.append(pd.Index(exhausted["source_ref"].unique(), dtype="str"))
+            survivors = survivors[~survivors.index.isin(rejected)]
+        survivor_numbers = survivors["CONTACT_NR"]
+        duplicates = duplicates.assign(survivor_contact_nr=duplicates["survivor_ref"].map(survivor_numbers).fillna(duplicates["survivor_contact_nr"]))
+    number_of = contacts["CONTACT_NR"].copy()
+    if policy.policy == "allocate":
+        number_of.loc[survivors.index] = survivors["CONTACT_NR"]
+    findings = findings.assign(contact_nr=findings["source_ref"].map(number_of).fillna(findings["contact_nr"]).astype("str"))
+    valid_rows = survivors.reindex(order[order.isin(survivors.index)])
+    return PreparedContacts(
+        rows_in=len(order), valid=valid_rows, findings=_order_findings(findings, order), rejected=rejected,
+        duplicates=duplicates.reset_index(drop=True), dropped=result.dropped, review_pairs=review,
+    )
+
+
+def _no_duplicates() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype="str") for c in DUPLICATE_COLUMNS})
+
+
+# -- the deliverable -----------------------------------------------------------------------
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_deliverable(prepared: PreparedContacts, folder: Path, config: ProjectConfig, snapshot: Snapshot,
+                      compiled: CompiledProtocol, code_version: str = __version__) -> Summary:
+    """Write every deliverable file into ``folder``; same inputs → byte-identical files."""
+    folder = Path(folder)
+    write_secutix_file(prepared.valid, folder / "contacts.xlsx", settings=config.output)
+    write_secutix_file(prepared.valid, folder / "contacts.csv", settings=config.output)
+    write_findings(prepared.findings, folder / "rejects.csv")
+    prepared.duplicates[DUPLICATE_COLUMNS].to_csv(folder / "duplicates.csv", index=False, encoding="utf-8", lineterminator="\n")
+    (folder / "protocol.yaml").write_text(compiled.text, encoding="utf-8")
+    summary = write_summary(prepared.summary(), folder / "summary.json")
+    manifest = {
+        "project": config.name,
+        "institution": config.institution,
+        "snapshot_id": snapshot.id,
+        "snapshot_sha256": snapshot.manifest.content_sha256,
+        "protocol_hash": compiled.hash,
+        "protocol_file": "protocol.yaml",
+        "code_version": code_version,
+        "contact_numbers": config.contact_numbers.model_dump(mode="json"),
+        "retention_cutoff": config.retention.cutoff.isoformat() if config.retention.cutoff else None,
+        "counts": {k: getattr(summary, k) for k in ("rows_in", "valid", "rejected", "merged", "dropped", "warnings")},
+        "files": {name: _sha256(folder / name) for name in FILES},
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return summary
+
+
+def prepare_deliverable(
+    project: Project,
+    snapshot_dir: Path,
+    reference: ReferenceData | None = None,
+    existing_contact_numbers: Iterable | None = None,
+    *,
+    workspace: Workspace | None = None,
+    code_version: str = __version__,
+) -> Path:
+    """Compile the project's protocol against the snapshot, run the pipeline and write a deliverable.
+
+    Returns the finished folder ``<workspace>/<project>/deliverables/<id>/``. A
+    ConfigError (protocol) or InputError is raised before anything is written; on any
+    failure no folder is left behind.
+    """
+    config = project.config
+    snapshot = Snapshot(Path(snapshot_dir))
+    compiled = compile_protocol(project.path(config.protocol), snapshot.manifest, project_context(config))
+    tables = load_tables(snapshot, compiled)
+    prepared = prepare_contacts(compiled, tables, config, reference, existing_contact_numbers)
+    workspace = workspace or Workspace(config.name)
+    with workspace.new_folder(DELIVERABLES) as staging:
+        summary = write_deliverable(prepared, staging, config, snapshot, compiled, code_version)
+        final = final_path(staging)
+    log.info("deliverable %s: rows_in=%d valid=%d rejected=%d merged=%d dropped=%d",
+             final.name, summary.rows_in, summary.valid, summary.rejected, summary.merged, summary.dropped)
+    return final
