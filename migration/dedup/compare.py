@@ -23,7 +23,7 @@ from .blocking import RULE_PRIORITY, Pairs
 from .records import COUPLE, INDIVIDUAL, STRUCTURE, Records
 
 # Weights (bits). Individuals.
-W_PRIOR_INDIVIDUAL = -9.0
+W_PRIOR_INDIVIDUAL = -9.25
 W_FIRST = {"exact": 4.0, "similar": 3.0, "abbreviated": 1.5, "weak": -2.0, "different": -10.0, "missing": 0.0}
 W_LAST = {"exact": 4.0, "similar": 2.5, "partial": 1.0, "different": -3.0, "missing": 0.0}
 W_SEX_CONFLICT = -6.0

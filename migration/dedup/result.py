@@ -33,6 +33,7 @@ class DedupResult:
     records: int = 0
     clusters: int = 0
     kept_apart: int = 0
+    conflicts: int = 0      # auto-merge edges refused because they would chain two different people
     counts_by_rule: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -58,6 +59,7 @@ class DedupResult:
             "to_review": self.to_review,
             "candidate_pairs": self.candidate_pairs,
             "kept_apart": self.kept_apart,
+            "conflicts": self.conflicts,
         }
 
 
