@@ -37,7 +37,15 @@ def _array(values: Sequence, type_: pa.DataType) -> pa.Array:
         if not pa.types.is_string(type_):
             raise
         # a text column fed numbers, UUIDs, intervals...: their text, as the driver renders them
-        return pa.array([v if v is None or isinstance(v, str) else str(v) for v in values], type=type_)
+        return pa.array([_as_text(v) for v in values], type=type_)
+
+
+def _as_text(value):
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8")  # text a driver hands over undecoded (binary collations)
+    return str(value)
 
 
 def _first_misfit(values: Sequence, type_: pa.DataType) -> tuple[int, object]:

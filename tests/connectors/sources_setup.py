@@ -62,3 +62,95 @@ CASES: list[Case] = [
     Case("sqlite", _sqlite, {"id": pa.int64(), "name": TEXT, "town": TEXT, "born": TEXT, "amount": pa.float64()},
          _sqlite_expect, key=["id"]),
 ]
+
+
+# -- real servers ---------------------------------------------------------------------------------
+_CREATED: set[str] = set()
+PASSWORD_VARIABLE = "STX_TEST_SOURCE_PASSWORD"
+
+
+def _pg_people(server) -> None:
+    if "pg" in _CREATED:
+        return
+    import psycopg
+
+    with psycopg.connect(**server.connect_kwargs(), autocommit=True) as c:
+        c.execute("DROP TABLE IF EXISTS people")
+        c.execute("CREATE TABLE people (id integer PRIMARY KEY, name text, town varchar(40), born date, amount numeric(8,2))")
+        with c.cursor() as cur:
+            # inserted in reverse order: the reader must order by the primary key
+            cur.executemany("INSERT INTO people VALUES (%s, %s, %s, %s, %s)", list(reversed(people_rows())))
+    _CREATED.add("pg")
+
+
+def _mariadb_people(server) -> None:
+    if "mariadb" in _CREATED:
+        return
+    import mysql.connector
+
+    c = mysql.connector.connect(**server.connect_kwargs(), charset="utf8mb4")
+    cur = c.cursor()
+    cur.execute("DROP TABLE IF EXISTS people")
+    cur.execute("CREATE TABLE people (id INT PRIMARY KEY, name TEXT, town VARCHAR(40), born DATE, amount DECIMAL(8,2))"
+                " CHARACTER SET utf8mb4")
+    cur.executemany("INSERT INTO people VALUES (%s, %s, %s, %s, %s)", list(reversed(people_rows())))
+    c.commit()
+    c.close()
+    _CREATED.add("mariadb")
+
+
+def _postgresql(tmp_path, request) -> dict:
+    import os
+
+    server = request.getfixturevalue("pg_server")
+    _pg_people(server)
+    os.environ[PASSWORD_VARIABLE] = server.password
+    return {"kind": "postgresql", "url": f"postgresql://{server.user}@{server.host}:{server.port}/{server.dbname}",
+            "password": "${env:" + PASSWORD_VARIABLE + "}", "datasets": {"people": {"table": "people"}}}
+
+
+def _mysql(tmp_path, request) -> dict:
+    import os
+
+    server = request.getfixturevalue("mariadb_server")
+    _mariadb_people(server)
+    os.environ[PASSWORD_VARIABLE] = server.password
+    return {"kind": "mysql", "url": f"mysql://{server.user}:${{env:{PASSWORD_VARIABLE}}}@{server.host}:{server.port}/{server.database}",
+            "datasets": {"people": {"table": "people"}}}
+
+
+def _odbc_postgresql(tmp_path, request) -> dict:
+    import os
+
+    server = request.getfixturevalue("pg_server")
+    _pg_people(server)
+    os.environ[PASSWORD_VARIABLE] = server.password
+    return {"kind": "odbc", "url": f"DRIVER={{PostgreSQL Unicode}};SERVER={server.host};PORT={server.port};DATABASE={server.dbname};UID={server.user}",
+            "password": "${env:" + PASSWORD_VARIABLE + "}", "datasets": {"people": {"table": "people"}}}
+
+
+def _odbc_mariadb(tmp_path, request) -> dict:
+    import os
+
+    server = request.getfixturevalue("mariadb_server")
+    _mariadb_people(server)
+    os.environ[PASSWORD_VARIABLE] = server.password
+    return {"kind": "odbc", "url": f"DRIVER={{MariaDB Unicode}};SERVER={server.host};PORT={server.port};DATABASE={server.database};UID={server.user};CHARSET=utf8mb4",
+            "password": "${env:" + PASSWORD_VARIABLE + "}", "datasets": {"people": {"table": "people"}}}
+
+
+def _typed(row):
+    return row
+
+
+DECIMAL = pa.decimal128(8, 2)
+CASES += [
+    Case("postgresql", _postgresql, {"id": pa.int32(), "name": TEXT, "town": TEXT, "born": pa.date32(), "amount": DECIMAL},
+         _typed, key=["id"]),
+    Case("mysql-mariadb", _mysql, {"id": pa.int64(), "name": TEXT, "town": TEXT, "born": pa.date32(), "amount": DECIMAL},
+         _typed, key=["id"]),
+    Case("odbc-postgresql", _odbc_postgresql, {"id": pa.int64(), "name": TEXT, "town": TEXT, "born": pa.date32(), "amount": DECIMAL},
+         _typed, key=["id"]),
+    Case("odbc-mariadb", _odbc_mariadb, {"id": pa.int64(), "name": TEXT, "town": TEXT, "born": pa.date32(), "amount": DECIMAL},
+         _typed, key=["id"]),
+]

@@ -1,0 +1,196 @@
+"""kind ``postgresql``: the fast path of notes/performance.md §2, ``COPY (SELECT …) TO STDOUT``
+streamed into pyarrow's CSV reader with the column types PostgreSQL announces.
+
+All datasets are read in one REPEATABLE READ, read-only transaction: they are one
+consistent picture of the database even while the customer's application writes.
+Identifiers are composed with ``psycopg.sql.Identifier`` (the driver's quoting).
+Types: integers, booleans, float4/8, numeric with a precision (decimal128), date,
+timestamp, timestamptz (UTC), time keep their type; numeric without precision, bytea
+(``\\x…`` hex), uuid, json, arrays, intervals… are kept as PostgreSQL's text.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from stx_migrate.migration.errors import InputError, SourceUnavailable
+from stx_migrate.migration.settings.source import DatasetSettings
+
+from ..secrets import resolve
+from .base import DatasetInfo, Source
+
+BLOCK_BYTES = 4 << 20
+
+_OID_TYPES = {
+    16: pa.bool_(), 20: pa.int64(), 21: pa.int16(), 23: pa.int32(), 26: pa.int64(),
+    700: pa.float32(), 701: pa.float64(),
+    1082: pa.date32(), 1114: pa.timestamp("us"), 1184: pa.timestamp("us", tz="UTC"), 1083: pa.time64("us"),
+}
+
+
+def arrow_type(type_code: int, precision: int | None, scale: int | None) -> pa.DataType:
+    if type_code == 1700 and precision and precision <= 38 and scale is not None:
+        return pa.decimal128(precision, scale)
+    return _OID_TYPES.get(type_code, pa.string())
+
+
+def connect_kwargs(url: str) -> dict:
+    """psycopg keyword arguments from a SQLAlchemy-style URL (``postgresql[+driver]://…``)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    kwargs = {"host": parsed.host, "port": parsed.port, "user": parsed.username, "password": parsed.password,
+              "dbname": parsed.database, **{k: v for k, v in parsed.query.items()}}
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+class PostgresSource(Source):
+    kind = "postgresql"
+
+    def __init__(self, settings, base_dir):
+        super().__init__(settings, base_dir)
+        self.conn = None
+
+    def connect(self) -> None:
+        import psycopg
+
+        url = resolve(self.settings.url, "source › url")
+        self.secrets += url.secrets
+        kwargs = connect_kwargs(url.value)
+        if self.settings.password:
+            password = resolve(self.settings.password, "source › password")
+            self.secrets += password.secrets
+            kwargs["password"] = password.value
+        kwargs.setdefault("connect_timeout", 15)
+        target = f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 5432)}/{kwargs.get('dbname', '')}"
+        try:
+            self.conn = psycopg.connect(**kwargs)
+        except psycopg.Error as e:
+            raise self.fail(SourceUnavailable, f"postgresql {target}: cannot connect ({_reason(e)})") from None
+        self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        self.conn.read_only = True
+        self.conn.execute("SET TimeZone TO 'UTC'")
+        self.conn.execute("SET DateStyle TO ISO, YMD")
+        self.conn.execute("SET extra_float_digits TO 3")  # floats as text without losing a digit
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.rollback()
+            finally:
+                self.conn.close()
+                self.conn = None
+
+    def _relation(self, dataset: DatasetSettings):
+        from psycopg import sql
+
+        if dataset.table:
+            parts = [dataset.schema_, dataset.table] if dataset.schema_ else [dataset.table]
+            return sql.Identifier(*parts)
+        return sql.SQL("({})").format(sql.SQL(dataset.query))  # a query is the project's own SQL text
+
+    def describe_dataset(self, name: str, dataset: DatasetSettings) -> DatasetInfo:
+        import psycopg
+        from psycopg import sql
+
+        origin = f"table {dataset.table}" if dataset.table else "query"
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(sql.SQL("SELECT * FROM {} AS q LIMIT 0").format(self._relation(dataset)))
+                description = cur.description
+                key = dataset.key_columns
+                if dataset.table and key is None:
+                    cur.execute(
+                        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+                        " WHERE i.indrelid = %s::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)",
+                        (self._relation(dataset).as_string(self.conn),),
+                    )
+                    key = [r[0] for r in cur.fetchall()] or None
+        except psycopg.errors.UndefinedTable:
+            self.conn.rollback()
+            raise InputError(f"no table {dataset.table!r} (tables: {', '.join(self._tables()) or 'none'})", dataset=name) from None
+        except psycopg.Error as e:
+            self.conn.rollback()
+            raise self.fail(InputError, f"the {origin} cannot be read: {_reason(e)}", dataset=name) from None
+        columns = [d.name for d in description]
+        if len(set(columns)) != len(columns):
+            raise InputError("the query gives two columns the same name (alias one of them)", dataset=name)
+        fields = [pa.field(d.name, arrow_type(d.type_code, d.precision, d.scale)) for d in description]
+        types = {d.name: _type_name(self.conn, d.type_code) for d in description}
+        return DatasetInfo(name=name, schema=pa.schema(fields), origin=origin, key=key, source_types=types)
+
+    def _tables(self) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables"
+            " WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1 LIMIT 50").fetchall()
+        return [r[0] for r in rows]
+
+    def copy_statement(self, info: DatasetInfo, dataset: DatasetSettings):
+        """The COPY statement for a dataset (composed, never pasted): columns quoted, ordered by the key."""
+        from psycopg import sql
+
+        select = sql.SQL("SELECT {} FROM {} AS q").format(
+            sql.SQL(", ").join(sql.Identifier(c) for c in info.columns), self._relation(dataset))
+        if dataset.table and info.key:
+            select = sql.SQL("{} ORDER BY {}").format(select, sql.SQL(", ").join(sql.Identifier(k) for k in info.key))
+        return sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(select)
+
+    def read_batches(self, info: DatasetInfo, dataset: DatasetSettings, chunk_rows: int) -> Iterator[pa.RecordBatch]:
+        import psycopg
+
+        with self.conn.cursor() as cur:
+            try:
+                with cur.copy(self.copy_statement(info, dataset)) as copy:
+                    reader = pacsv.open_csv(
+                        _CopyStream(copy),
+                        read_options=pacsv.ReadOptions(column_names=info.columns, block_size=BLOCK_BYTES, use_threads=True),
+                        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                        convert_options=pacsv.ConvertOptions(
+                            column_types={f.name: f.type for f in info.schema},
+                            null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
+                            true_values=["t"], false_values=["f"]),
+                    )
+                    yield from reader
+            except pa.ArrowInvalid as e:
+                raise self.fail(InputError, f"a value does not fit its column's type ({str(e).split(':')[0]})",
+                                dataset=info.name) from None
+            except psycopg.OperationalError as e:
+                raise self.fail(SourceUnavailable, f"postgresql: the connection broke while reading {info.origin} ({_reason(e)})") from None
+            except psycopg.Error as e:
+                raise self.fail(InputError, f"the {info.origin} cannot be read: {_reason(e)}", dataset=info.name) from None
+
+
+class _CopyStream(io.RawIOBase):
+    """A read-only file over psycopg's COPY blocks, for pyarrow's streaming CSV reader."""
+
+    def __init__(self, copy):
+        self._blocks = iter(copy)
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            block = next(self._blocks, None)
+            if block is None:
+                return 0
+            self._pending = memoryview(block)
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def _reason(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _type_name(conn, oid: int) -> str:
+    from psycopg.types import TypeInfo  # noqa: F401  (the adapters map knows every built-in type)
+
+    info = conn.adapters.types.get(oid)
+    return info.name if info else str(oid)
