@@ -75,12 +75,25 @@ def _format_dates(rng, days: np.ndarray, start: str, n: int, broken_share: float
     return out
 
 
+PHONE_PREFIXES = {  # (national prefix in use, digits of the whole national number); the rest is random
+    "FR": [("014", 10), ("015", 10), ("047", 10), ("049", 10), ("061", 10), ("067", 10), ("076", 10)],
+    "CH": [("0223", 10), ("0227", 10), ("0216", 10), ("0264", 10), ("0792", 10), ("0786", 10), ("0273", 10)],
+    "BE": [("025", 9), ("042", 9), ("0812", 9), ("04751", 10), ("04863", 10)],
+}
+
+
 def _phones(rng, country: np.ndarray, n: int) -> pd.Series:
-    a, b, c, d = (pd.Series(rng.integers(10, 100, n)).astype("str") for _ in range(4))
-    fr = "0" + pd.Series(rng.choice([1, 4, 6], n)).astype("str") + " " + a + " " + b + " " + c + " " + d
-    ch = "0" + pd.Series(rng.choice(["22", "21", "79", "78", "26"], n)).astype("str") + " " + pd.Series(rng.integers(200, 999, n)).astype("str") + " " + b + " " + c
-    be = "0" + pd.Series(rng.choice(["2", "4", "81"], n)).astype("str") + " " + pd.Series(rng.integers(200, 999, n)).astype("str") + " " + b + " " + c
-    national = pd.Series(np.where(country == "FR", fr, np.where(country == "CH", ch, be)), dtype="str")
+    digits = pd.Series(rng.integers(10_000_000, 100_000_000, n)).astype("str")   # 8 random digits
+    national = pd.Series("", index=range(n), dtype="str")
+    for code, prefixes in PHONE_PREFIXES.items():
+        sel = country == code
+        chosen = rng.integers(0, len(prefixes), int(sel.sum()))
+        numbers = [p + d[: total - len(p)] for (p, total), d in zip((prefixes[i] for i in chosen), digits[sel])]
+        number = pd.Series(numbers, dtype="str")
+        head = np.where(number.str.len() == 9, 2, 3) if code == "BE" else np.full(len(number), 3 if code == "CH" else 2)
+        first = pd.Series([x[:h] for x, h in zip(number, head)], dtype="str")
+        rest = pd.Series([x[h:] for x, h in zip(number, head)], dtype="str")
+        national[sel] = (first + " " + rest.str.replace(r"(\d\d)(?=\d)", r"\1 ", regex=True)).to_numpy()
     intl_prefix = pd.Series(np.where(country == "FR", "+33 ", np.where(country == "CH", "+41 ", "+32 ")), dtype="str")
     style = rng.random(n)
     out = national.where(style < 0.7, intl_prefix + national.str.slice(1))            # +41 22 345 67 89
@@ -136,6 +149,8 @@ def demo_tables(seed: int = 20270301, rows: int = 2000) -> dict[str, pd.DataFram
         "DERNIER_ACHAT": last_purchase,
         "STATUT": status,
     })
+    nameless = rng.random(n_base) < 0.006          # no name at all: SecuTix cannot create these (spec §4)
+    clients.loc[nameless, ["NOM", "PRENOM", "SOCIETE_ID"]] = [" ", "", ""]
     # Duplicates: the same person typed again, by case, accents or one letter.
     src = rng.integers(0, n_base, n_dup)
     dups = clients.iloc[src].reset_index(drop=True).copy()

@@ -18,17 +18,20 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
 from .findings import FINDING_COLUMNS, concat_findings, write_findings
+from .dedup import find_duplicates
 from .format.catalogue import extended_format
 from .protocol import CompiledProtocol, ProjectContext, apply_protocol, compile_protocol
 from .protocol.numbers import allocate_numbers, keep_source_numbers
 from .protocol.tables import load_tables
 from .reference import ReferenceData
+from .rules import check_contacts
 from .secutix_file import write_secutix_file
 from .settings.project import Project, ProjectConfig
 from .snapshot import Snapshot
@@ -83,18 +86,15 @@ def project_context(config: ProjectConfig) -> ProjectContext:
 
 # -- the two calls owned by other modules, each in one place ------------------------------
 
-def _check_rules(contacts: pd.DataFrame, reference: ReferenceData | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _check_rules(contacts: pd.DataFrame, reference: ReferenceData | None, config: ProjectConfig,
+                 today: date | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rule engine: (contacts with dropped/truncated fields applied, findings)."""
-    from .rules import check_contacts
-
-    result = check_contacts(contacts, reference=reference)
+    result = check_contacts(contacts, reference=reference, institution_country=config.country.upper(), today=today)
     return result.contacts, result.findings
 
 
 def _find_duplicates(valid: pd.DataFrame, config: ProjectConfig) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Dedup: (survivors, duplicates with DUPLICATE_COLUMNS, pairs left for review)."""
-    from .dedup import find_duplicates
-
     result = find_duplicates(valid, settings=config.dedup, country=config.country)
     return result.survivors, result.duplicates[DUPLICATE_COLUMNS], len(result.review_pairs)
 
@@ -121,8 +121,13 @@ def prepare_contacts(
     config: ProjectConfig,
     reference: ReferenceData | None = None,
     existing_contact_numbers: Iterable | None = None,
+    today: date | None = None,
 ) -> PreparedContacts:
-    """Apply the protocol, the contact-number policy, the rules and dedup to ``tables``."""
+    """Apply the protocol, the contact-number policy, the rules and dedup to ``tables``.
+
+    ``today``: the date birth dates must not pass; :func:`prepare_deliverable` gives
+    the snapshot's extraction date so that a replay gives the same result any day.
+    """
     ctx = project_context(config)
     order = tables[compiled.main].index
     result = apply_protocol(compiled, tables, ctx)
@@ -133,7 +138,7 @@ def prepare_contacts(
         numbers, number_findings = keep_source_numbers(result.source_numbers, policy, existing_contact_numbers)
         contacts["CONTACT_NR"] = numbers.reindex(contacts.index).fillna("").to_numpy()
         parts.append(number_findings)
-    contacts, rule_findings = _check_rules(contacts, reference)
+    contacts, rule_findings = _check_rules(contacts, reference, config, today)
     parts.append(rule_findings)
     findings = concat_findings(parts)
     rejected = pd.Index(findings.loc[findings["severity"] == "error", "source_ref"].unique(), dtype="str")
@@ -215,7 +220,8 @@ def prepare_deliverable(
     snapshot = Snapshot(Path(snapshot_dir))
     compiled = compile_protocol(project.path(config.protocol), snapshot.manifest, project_context(config))
     tables = load_tables(snapshot, compiled)
-    prepared = prepare_contacts(compiled, tables, config, reference, existing_contact_numbers)
+    extracted = date.fromisoformat(snapshot.manifest.extracted_at[:10])
+    prepared = prepare_contacts(compiled, tables, config, reference, existing_contact_numbers, today=extracted)
     workspace = workspace or Workspace(config.name)
     with workspace.new_folder(DELIVERABLES) as staging:
         summary = write_deliverable(prepared, staging, config, snapshot, compiled, code_version)
