@@ -154,3 +154,65 @@ CASES += [
     Case("odbc-mariadb", _odbc_mariadb, {"id": pa.int64(), "name": TEXT, "town": TEXT, "born": pa.date32(), "amount": DECIMAL},
          _typed, key=["id"]),
 ]
+
+
+# -- workbooks (generated here, real files) ----------------------------------------------------------
+def _xlsx(tmp_path, request) -> dict:
+    import datetime as dt
+
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(tmp_path / "people.xlsx")
+    workbook.add_worksheet("Notes").write_row(0, 0, ["not", "this", "sheet"])
+    sheet = workbook.add_worksheet("People")
+    date_format = workbook.add_format({"num_format": "dd/mm/yyyy"})
+    sheet.write_row(0, 0, COLUMNS)
+    for r, (i, name, town, born, amount) in enumerate(people_rows(), start=1):
+        sheet.write_number(r, 0, i)
+        sheet.write_string(r, 1, name)
+        if town is not None:
+            sheet.write_string(r, 2, town)
+        sheet.write_datetime(r, 3, dt.datetime.combine(born, dt.time()), date_format)
+        sheet.write_number(r, 4, float(amount))
+    workbook.close()
+    return {"kind": "excel", "datasets": {"people": {"file": "people.xlsx", "sheet": "People"}}}
+
+
+def _xls(tmp_path, request) -> dict:
+    import datetime as dt
+
+    import xlwt
+
+    workbook = xlwt.Workbook(encoding="utf-8")
+    sheet = workbook.add_sheet("People")
+    date_style = xlwt.easyxf(num_format_str="DD/MM/YYYY")
+    for c, name in enumerate(COLUMNS):
+        sheet.write(0, c, name)
+    for r, (i, name, town, born, amount) in enumerate(people_rows(), start=1):
+        sheet.write(r, 0, i)
+        sheet.write(r, 1, name)
+        if town is not None:
+            sheet.write(r, 2, town)
+        sheet.write(r, 3, dt.datetime.combine(born, dt.time()), date_style)
+        sheet.write(r, 4, float(amount))
+    workbook.save(str(tmp_path / "people.xls"))
+    return {"kind": "excel", "path": "people.xls", "datasets": {"people": {}}}
+
+
+def _workbook_expect(id_type):
+    import datetime as dt
+
+    def expect(row):
+        i, name, town, born, amount = row
+        return (id_type(i), name, town, dt.datetime.combine(born, dt.time()), float(amount))
+
+    return expect
+
+
+MS = pa.timestamp("ms")
+CASES += [
+    Case("excel-xlsx", _xlsx, {"id": pa.float64(), "name": TEXT, "town": TEXT, "born": MS, "amount": pa.float64()},
+         _workbook_expect(float)),
+    Case("excel-xls", _xls, {"id": pa.int64(), "name": TEXT, "town": TEXT, "born": MS, "amount": pa.float64()},
+         _workbook_expect(int)),
+]
