@@ -25,7 +25,7 @@ ISO_COUNTRIES = frozenset(c.alpha_2 for c in pycountry.countries)
 ISO_LANGUAGES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
 ADDR_TYPES = frozenset("".join(p) for k in (1, 2, 3) for p in permutations("MSB", k))
 EMAIL_PATTERN = r"[0-9a-z+$_-]+(\.[0-9a-z+$_-]+)*@[0-9a-z+_-]+(\.[0-9a-z+_-]+)+"  # spec §5.6, verbatim
-PHONE_PATTERN = r"(\+|\(\d{1,4}\))?[0-9 ./()-]+"
+PHONE_PATTERN = r"(\+|\([0-9]{1,4}\))?[0-9 ./()-]+"
 TITLE_PATTERN = r"[A-Z0-9_]{1,200}"
 
 
@@ -189,7 +189,7 @@ def _employees(ctx: Context, column: str) -> np.ndarray:
 
 @check("WEB_SITE_SCHEME")
 def _web_site(ctx: Context, column: str) -> np.ndarray:
-    return ctx.fails(column, r"(?i)https?://\S+")
+    return ctx.fails(column, r"(?i)https?://[^ \t\r\n]+")
 
 
 # --- CodeValue columns: ADMIN_NUMBER and criteria ---
@@ -295,7 +295,7 @@ def _phone(ctx: Context, column: str) -> np.ndarray:
     rows = ctx.present(column)
     out = ctx.fails(column, PHONE_PATTERN)
     if rows.any():
-        digits = ctx.values(column)[rows].str.count(r"[0-9]").to_numpy()
+        digits = ctx.values(column)[rows].str.replace(r"[^0-9]", "", regex=True).str.len().to_numpy()
         out[rows] |= (digits < 6) | (digits > 15)
     return out
 

@@ -21,7 +21,8 @@ from ..reference import ReferenceData
 KIND_INDIVIDUAL, KIND_STRUCTURE, KIND_RELAY, KIND_CONFIG, KIND_NONE = (
     "individual", "structure", "structure_relay", "config", "none")
 OPERATIONS = ("CONFIG", "INSERT", "UPDATE")
-CONFIG_CODE = r"[^=|\s]+"      # a bare code in a CONFIG cell
+# a bare code: no "=", "|" or white space (written out: with \s pandas falls back to Python's re, per row)
+CONFIG_CODE = "[^=| \t\r\n\x0b\x0c]+"
 
 
 @dataclass
@@ -120,16 +121,13 @@ class Context:
         rows = self.present(column)
         v = self.frame[column][rows]
         has_eq = v.str.contains("=", regex=False)
-        parts = v.str.split("=", n=1, expand=True) if len(v) else pd.DataFrame({0: v, 1: v})
-        if parts.shape[1] == 1:
-            parts[1] = ""
-        parts = parts.fillna("")
         configured = self.configured_code(column)[rows]
-        code = parts[0].where(has_eq, configured).astype("str")
-        text = parts[1].where(has_eq, v).astype("str")
+        # regex replacements run in Arrow (no Python string per row)
+        code = v.str.replace(r"(?s)=.*", "", regex=True).where(has_eq, configured).astype("str")
+        text = v.str.replace(r"(?s)^[^=]*=", "", regex=True).where(has_eq, v).astype("str")
         code_ok = code.str.fullmatch(CONFIG_CODE)
         values_ok = text.str.fullmatch(r"[^|]+(\|[^|]+)*")
-        if extended_format().column(column).code == "ADMIN_NUMBER":
+        if column == "ADMIN_NUMBER":  # one number per row (spec §5.4 #20)
             values_ok = values_ok & ~text.str.contains("|", regex=False)
         ok = (code_ok & values_ok).fillna(False).to_numpy(dtype=bool)
         self._codevalues[column] = (code, text, ok)
@@ -141,7 +139,7 @@ class Context:
         """(bad format, impossible date, future date) for BIRTHDATE."""
         column = "BIRTHDATE"
         rows = self.present(column)
-        bad_format = self.fails(column, r"\d{2}\.\d{2}\.\d{4}|\d{2}/\d{2}/\d{4}|\d{2}-\d{2}-\d{4}")
+        bad_format = self.fails(column, r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}|[0-9]{2}/[0-9]{2}/[0-9]{4}|[0-9]{2}-[0-9]{2}-[0-9]{4}")
         good = rows & ~bad_format
         impossible = np.zeros(len(self.frame), dtype=bool)
         future = np.zeros(len(self.frame), dtype=bool)

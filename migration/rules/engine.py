@@ -63,7 +63,7 @@ def check_contacts(
     missing = [r.code for r in catalogue.rules if r.code not in CHECKS]
     if missing:
         raise RuntimeError(f"rules.yaml: no check registered for {missing}")
-    contacts = frame.copy()
+    contacts = frame.copy(deep=False)  # columns are replaced, never written in place (copy-on-write)
     rejected = np.zeros(len(frame), dtype=bool)
     parts: list[pd.DataFrame] = []
     for order, rule in enumerate(catalogue.rules):
