@@ -1,0 +1,65 @@
+"""``stx-migrate demo``: the whole procedure on the bundled sample, watched in a local Prefect UI.
+
+Embedded defaults: the demo project (config/demo) with its generated legacy source,
+SQLite environments (dev, preprod, prod), the workspace inside the demo folder, a local
+Prefect server started for the run and stopped afterwards. The customer's decision is
+given **automatically** — there is no customer in a demo — and the output says so.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .local_server import local_prefect_server
+
+AUTO_DECISION = {"approved": True, "by": "stx-migrate demo (automatic)",
+                 "comment": "given automatically by the demo: no person validated this pre-production import"}
+
+
+def _say(text: str = "") -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def run_demo(folder: Path, keep_server: bool = False, port: int | None = None) -> Path:
+    """Materialise the demo project under ``folder``, run ``migration-procedure`` on it; return its workspace folder."""
+    from stx_migrate.config.demo_data import materialise_demo_project
+    from stx_migrate.migration.settings.project import load_project
+    from stx_migrate.migration.workspace import Workspace
+
+    folder = Path(folder).resolve()
+    project_dir = materialise_demo_project(folder / "project")
+    os.environ.setdefault("STX_MIGRATE_HOME", str(folder / "workspace"))
+    name = load_project(project_dir).config.name
+    _say(f"demo: project {project_dir}, workspace {Workspace(name).root}")
+    _say("demo: starting a local Prefect server (about 20 s the first time) ...")
+    with local_prefect_server(folder / "prefect-home", port) as ui:
+        _say(f"demo: Prefect UI at {ui}")
+        from stx_migrate.flows.procedure import migration_procedure
+
+        _say("demo: NOTE the customer's decision will be given AUTOMATICALLY (approved, by "
+             f"'{AUTO_DECISION['by']}'); in a real migration the run waits for the validator")
+        state = migration_procedure(str(project_dir), auto_decision=AUTO_DECISION, return_state=True)
+        run_id = state.state_details.flow_run_id
+        result = state.result(raise_on_failure=False)
+        _say("")
+        _say(f"demo: migration-procedure finished: {state.name}")
+        _say(f"  the whole run, its subflows and artifacts: {ui}/runs/flow-run/{run_id}")
+        _say(f"  every flow run:                            {ui}/runs")
+        _say(f"  artifacts (summary, gate, J-1 diff, ...):  {ui}/artifacts")
+        _say("  the customer's decision was given automatically (artifact "
+             f"'{name}-customer-decision', given through: demo)")
+        if state.is_failed():
+            _say(f"demo: failed: {result}")
+        if keep_server:
+            _say("demo: the UI stays up until Ctrl-C")
+            try:
+                while True:
+                    import time
+
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+    if state.is_failed():
+        raise result if isinstance(result, BaseException) else RuntimeError(str(result))
+    return Workspace(name).root

@@ -1,0 +1,104 @@
+"""``stx-migrate deploy --project DIR``: the procedure's deployments on a process work pool.
+
+One deployment per procedure flow, named ``<project>-<step>``, with the project folder as
+parameter and the team tags. The J-1 refresh and the production import are scheduled
+once each (an RRule with COUNT=1) at 06:00 UTC on J-1 and J from ``project.yaml › j_date``;
+the other steps are started by hand (UI: Deployments › Run, or the CLI). A worker on
+each machine that may run steps (``prefect worker start --pool stx-migrate``) picks them
+up; all workers use the same installed stx-migrate and the same ``STX_MIGRATE_HOME``.
+
+The same deployments, written declaratively, go to ``<workspace>/<project>/procedure/prefect.yaml``
+(rendered from ``deployments/prefect.yaml``) for teams that prefer ``prefect deploy --all``.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+import yaml
+
+STEPS = (  # flow function, step name, team, days before J for a one-off schedule (None: by hand)
+    ("import_preprod", "import-preprod", "adi", None),
+    ("refresh_j_1", "refresh-j-1", "vn", 1),
+    ("import_production", "import-production", "adi", 0),
+    ("final_validation", "final-validation", "pl", None),
+    ("migration_procedure", "migration-procedure", "pl", None),
+)
+RUN_AT = time(6, 0)
+
+
+def run_time(j_date: date, days_before: int) -> datetime:
+    """When a scheduled step runs: 06:00 UTC on J minus ``days_before``."""
+    return datetime.combine(j_date - timedelta(days=days_before), RUN_AT, timezone.utc)
+
+
+def one_off_rrule(when: datetime) -> str:
+    return f"DTSTART:{when:%Y%m%dT%H%M%SZ}\nRRULE:FREQ=DAILY;COUNT=1"
+
+
+def flows_dir() -> Path:
+    import stx_migrate.flows
+
+    return Path(stx_migrate.flows.__file__).parent
+
+
+def ensure_process_pool(name: str) -> None:
+    from prefect import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            pool = client.read_work_pool(name)
+        except ObjectNotFound:
+            client.create_work_pool(WorkPoolCreate(name=name, type="process"))
+            return
+        if pool.type != "process":
+            from stx_migrate.migration.errors import ConfigError
+
+            raise ConfigError(f"work pool {name!r} exists with type {pool.type!r}, not 'process'")
+
+
+def render_prefect_yaml(project_dir: Path, name: str, j_date: date, pool: str) -> dict:
+    """The project's deployments as a prefect.yaml document (from the template beside this file)."""
+    template = yaml.safe_load((Path(__file__).parent / "prefect.yaml").read_text(encoding="utf-8"))
+    template["pull"] = [{"prefect.deployments.steps.set_working_directory": {"directory": str(flows_dir())}}]
+    deployments = []
+    for function, step, team, days in STEPS:
+        d = {"name": f"{name}-{step}", "entrypoint": f"procedure.py:{function}",
+             "work_pool": {"name": pool}, "parameters": {"project_dir": str(project_dir)},
+             "tags": ["stx-migrate", name, team]}
+        if days is not None:
+            d["schedules"] = [{"rrule": one_off_rrule(run_time(j_date, days))}]
+        deployments.append(d)
+    template["deployments"] = deployments
+    return template
+
+
+def deploy_project(project_dir: Path, pool: str = "stx-migrate") -> dict:
+    """Create the work pool (if missing) and the project's deployments; returns names, schedules, prefect.yaml."""
+    from prefect import flow
+    from prefect.schedules import RRule
+
+    from stx_migrate.migration.settings.project import load_project
+    from stx_migrate.migration.workspace import Workspace
+
+    project_dir = Path(project_dir).resolve()
+    config = load_project(project_dir).config
+    ensure_process_pool(pool)
+    schedules, ids = {}, {}
+    for function, step, team, days in STEPS:
+        kwargs = {}
+        if days is not None:
+            when = run_time(config.j_date, days)
+            kwargs["schedules"] = [RRule(one_off_rrule(when))]
+            schedules[f"{step}/{config.name}-{step}"] = when.isoformat()
+        loaded = flow.from_source(source=str(flows_dir()), entrypoint=f"procedure.py:{function}")
+        ids[step] = str(loaded.deploy(name=f"{config.name}-{step}", work_pool_name=pool,
+                                      parameters={"project_dir": str(project_dir)},
+                                      tags=["stx-migrate", config.name, team], build=False, push=False,
+                                      print_next_steps=False, **kwargs))
+    out = Workspace(config.name).procedure_dir / "prefect.yaml"
+    out.write_text(yaml.safe_dump(render_prefect_yaml(project_dir, config.name, config.j_date, pool),
+                                  sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return {"deployments": ids, "schedules": schedules, "prefect_yaml": str(out)}

@@ -1,0 +1,81 @@
+"""A local Prefect server for the demo and the UI screenshot: started on loopback, stopped afterwards.
+
+Notes §3/§9: the server needs ``PREFECT_UI_API_URL`` pointing at its own port (or the UI
+calls port 4200), and analytics off (a fresh database otherwise risks a lock error).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _prefect_cli() -> str:
+    beside = Path(sys.executable).parent / "prefect"
+    return str(beside) if beside.exists() else (shutil.which("prefect") or "prefect")
+
+
+@contextlib.contextmanager
+def local_prefect_server(home: Path, port: int | None = None, startup_timeout: float = 120) -> Iterator[str]:
+    """Run ``prefect server start`` on 127.0.0.1 with its database under ``home``; yield the UI URL.
+
+    Inside the block this process's Prefect client talks to that server
+    (``PREFECT_API_URL``); on exit the server is stopped (SIGTERM, then SIGKILL).
+    """
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    home = Path(home)
+    home.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    ui = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_UI_API_URL=f"{ui}/api", PREFECT_SERVER_UI_API_URL=f"{ui}/api")
+    env.pop("PREFECT_API_URL", None)
+    log = open(home / "server.log", "ab")
+    proc = subprocess.Popen([_prefect_cli(), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{ui}/api/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the local Prefect server did not start; see {home / 'server.log'}")
+            time.sleep(0.5)
+        old = os.environ.get("PREFECT_API_URL")
+        os.environ["PREFECT_API_URL"] = f"{ui}/api"   # for child processes (Dask workers)
+        try:
+            with temporary_settings(updates={PREFECT_API_URL: f"{ui}/api"}):
+                yield ui
+        finally:
+            if old is None:
+                os.environ.pop("PREFECT_API_URL", None)
+            else:
+                os.environ["PREFECT_API_URL"] = old
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        log.close()

@@ -1,0 +1,188 @@
+"""Tasks of the go-live procedure: thin wrappers around ``migration/procedure`` with logs and artifacts.
+
+Each task logs counts, codes and ids, and publishes what the project leader, VN and
+ADI act on in the UI: milestone warnings, guard refusals, the customer's decision,
+the J-1 diff, the production report. Personal data never reaches them.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from stx_migrate.connectors.ticket import open_ticket
+from stx_migrate.migration.errors import GuardRefused
+from stx_migrate.migration.findings import FINDING_COLUMNS
+from stx_migrate.migration.procedure import (
+    Decision, DeliverableRef, Event, check_milestone, diff_deliverables, load_state, milestone_schedule,
+    read_deliverable_ref, record_decision, record_event, write_diff,
+)
+from stx_migrate.migration.settings.project import Project, load_project
+from stx_migrate.migration.workspace import Workspace
+
+from .artifacts import artifact_key, publish_markdown, publish_table
+
+
+def workspace_of(project: Project) -> Workspace:
+    return Workspace(project.config.name)
+
+
+def deliverable_folder(project: Project, deliverable_id: str | None) -> Path:
+    """The deliverable's folder (the latest when ``deliverable_id`` is None)."""
+    try:
+        return workspace_of(project).resolve("deliverables", deliverable_id)
+    except FileNotFoundError as e:
+        raise GuardRefused(str(e)) from None
+
+
+@task(name="check-milestone", cache_policy=NO_CACHE)
+def warn_if_late(project_dir: str, step: str, today: date | None = None) -> str | None:
+    """Log and publish a warning when ``step`` runs after its milestone; returns the warning."""
+    project = load_project(Path(project_dir))
+    today = today or datetime.now(timezone.utc).date()
+    warning = check_milestone(step, today, project.config.j_date)
+    key = artifact_key(project.config.name, step, "milestone")
+    if warning:
+        get_run_logger().warning(warning)
+        publish_markdown(key, f"# Late: {step}\n\n**{warning}**\n\n" + _schedule_md(project.config.j_date, today),
+                         "milestone check")
+    else:
+        publish_markdown(key, f"# On time: {step}\n\n" + _schedule_md(project.config.j_date, today), "milestone check")
+    return warning
+
+
+def _schedule_md(j_date: date, today: date) -> str:
+    lines = ["| milestone | step | due | |", "|---|---|---|---|"]
+    for m in milestone_schedule(j_date):
+        mark = "passed" if date.fromisoformat(m["due"]) < today else ""
+        lines.append(f"| {m['j']} {m['milestone']} | `{m['step']}` | {m['due']} | {mark} |")
+    return "\n".join(lines)
+
+
+def refuse(project: Project, step: str, reasons: list[str]) -> None:
+    """Publish the refusal, note it on the ticket, and raise GuardRefused (Failed state, exit 1)."""
+    key = artifact_key(project.config.name, step, "refused")
+    publish_markdown(key, f"# {step} refused\n\n" + "\n".join(f"* {r}" for r in reasons), "guard refusal")
+    get_run_logger().error("%s refused: %s", step, "; ".join(reasons))
+    note_ticket(project, f"{step} refused: " + "; ".join(reasons))
+    raise GuardRefused(reasons)
+
+
+def note_ticket(project: Project, text: str, status: str | None = None, owner: str | None = None) -> None:
+    """A note on the project's ticket (and a status / owner change); text holds counts and ids only."""
+    ticket = open_ticket(project.config.ticket, workspace_of(project).procedure_dir)
+    ticket.add_note(text)
+    if status:
+        ticket.set_status(status)
+    if owner:
+        ticket.set_owner(owner)
+
+
+def record(project: Project, event: Event) -> Event:
+    return record_event(workspace_of(project).procedure_dir, event)
+
+
+def current_run_id() -> str | None:
+    from prefect.runtime import flow_run
+
+    return str(flow_run.id) if flow_run.id else None
+
+
+def record_customer_decision(project: Project, deliverable: DeliverableRef, approved: bool, by: str, comment: str,
+                             source: str, flow_run_id: str | None) -> Decision:
+    """Record the decision (unless the CLI already did for this run) and publish it."""
+    procedure_dir = workspace_of(project).procedure_dir
+    state = load_state(procedure_dir)
+    already = [d for d in state.decisions if flow_run_id and d.flow_run_id == flow_run_id
+               and d.deliverable_id == deliverable.deliverable_id]
+    decision = already[-1] if already else record_decision(procedure_dir, Decision(
+        approved=approved, by=by, comment=comment, deliverable_id=deliverable.deliverable_id,
+        protocol_hash=deliverable.protocol_hash, snapshot_id=deliverable.snapshot_id,
+        flow_run_id=flow_run_id, source=source))
+    publish_decision(project, decision)
+    note_ticket(project, f"customer validation: {decision.verdict} by {decision.by} on deliverable "
+                         f"{decision.deliverable_id} (protocol {decision.protocol_hash[:12]})"
+                         + (f": {decision.comment}" if decision.comment else ""))
+    return decision
+
+
+def publish_decision(project: Project, decision: Decision) -> None:
+    publish_table(artifact_key(project.config.name, "customer-decision"), [
+        {"field": "decision", "value": decision.verdict.upper()},
+        {"field": "by", "value": decision.by},
+        {"field": "comment", "value": decision.comment},
+        {"field": "at", "value": decision.at.isoformat(timespec="seconds")},
+        {"field": "given through", "value": decision.source},
+        {"field": "deliverable", "value": decision.deliverable_id},
+        {"field": "protocol hash", "value": decision.protocol_hash},
+        {"field": "snapshot", "value": decision.snapshot_id or ""},
+    ], "the customer's validation of the pre-production import")
+
+
+def read_rejects(folder: Path) -> pd.DataFrame:
+    path = Path(folder) / "rejects.csv"
+    if not path.exists():
+        return pd.DataFrame({c: pd.Series([], dtype="str") for c in FINDING_COLUMNS})
+    return pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8-sig")
+
+
+def read_contacts(folder: Path) -> pd.DataFrame:
+    """A deliverable's SecuTix frame indexed by migration identity.
+
+    ``contacts.parquet`` with a ``source_ref`` column is used when the deliverable has
+    one; otherwise the import file is read and each row is keyed by its contact number
+    (``CONTACT_NR:<n>``, SecuTix's own identity, stable across refreshes under the
+    ``keep`` policy), or by its row (``row:<n>``) when it has none.
+    """
+    folder = Path(folder)
+    parquet = folder / "contacts.parquet"
+    if parquet.exists():
+        frame = pd.read_parquet(parquet)
+        if "source_ref" in frame.columns:
+            frame = frame.set_index("source_ref")
+        return frame.astype("str")
+    from stx_migrate.migration.deliverable import Deliverable
+
+    frame = Deliverable(folder).contacts().astype("str")
+    numbers = frame["CONTACT_NR"].str.strip() if "CONTACT_NR" in frame else pd.Series("", index=frame.index)
+    rows = pd.Series([f"row:{i}" for i in range(1, len(frame) + 1)], index=frame.index, dtype="str")
+    keys = ("CONTACT_NR:" + numbers).where(numbers != "", rows)
+    keys = keys.where(~keys.duplicated(keep="first"), rows)   # a repeated number must not hide a row
+    return frame.set_axis(pd.Index(keys, name="source_ref"))
+
+
+@task(name="diff-against-validated", cache_policy=NO_CACHE)
+def publish_refresh_diff(project_dir: str, validated_id: str, new_id: str, out_dir: str) -> dict:
+    """Diff the refreshed deliverable against the validated one; write diff.json/diff.md; publish it."""
+    project = load_project(Path(project_dir))
+    ws = workspace_of(project)
+    old_dir, new_dir = ws.path("deliverables", validated_id), ws.path("deliverables", new_id)
+    diff = diff_deliverables(read_contacts(old_dir), read_contacts(new_dir), read_rejects(old_dir), read_rejects(new_dir),
+                             validated_id, new_id)
+    write_diff(diff, Path(out_dir))
+    publish_markdown(artifact_key(project.config.name, "j-1-diff"), diff.to_markdown(), "J-1 refresh against the validated deliverable")
+    get_run_logger().info("J-1 diff: %s", json.dumps(diff.counts))
+    return diff.counts
+
+
+def not_imported_rows(deliverable_dir: Path, import_dir: Path | None) -> pd.DataFrame:
+    """The log of rows that did not reach production: the deliverable's errors, then the import's refusals."""
+    frames = []
+    for stage, folder in (("prepare", deliverable_dir), ("import", import_dir)):
+        if folder is None:
+            continue
+        found = read_rejects(folder)
+        if "severity" in found:
+            found = found[found["severity"] == "error"]
+        frames.append(found.assign(stage=stage))
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*FINDING_COLUMNS, "stage"])
+    cols = [c for c in [*FINDING_COLUMNS, "stage"] if c in rows.columns]
+    return rows[cols].astype("str")
+
+
+def read_deliverable(project: Project, deliverable_id: str | None) -> DeliverableRef:
+    return read_deliverable_ref(deliverable_folder(project, deliverable_id))
