@@ -125,10 +125,11 @@ def _structure_weight(rec: Records, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     org = _levels([(oa == ob, W_ORG["exact"]), (sim >= 0.92, W_ORG["similar"])], W_ORG["different"], n)
     xa, xb = rec.admin[a], rec.admin[b]
     admin = _levels([((xa < 0) | (xb < 0), W_ADMIN["missing"]), (xa == xb, W_ADMIN["equal"])], W_ADMIN["different"], n)
-    # Relays: both rows name a contact person and the names differ → two relays, keep apart.
+    # Relays: rows naming different contact persons, or a structure row and a structure + relay
+    # row, are different SecuTix contacts (SecuTix shares the structure itself, spec §7).
     has_a, has_b = (rec.fn[a] >= 0) | (rec.ln[a] >= 0), (rec.fn[b] >= 0) | (rec.ln[b] >= 0)
     same_person = (rec.fn[a] == rec.fn[b]) & (rec.ln[a] == rec.ln[b])
-    relay = np.where(has_a & has_b & ~same_person, W_RELAY_DIFFERENT, 0.0)
+    relay = np.where((has_a != has_b) | (has_a & has_b & ~same_person), W_RELAY_DIFFERENT, 0.0)
     return (W_PRIOR_STRUCTURE + org + admin + relay
             + _overlap_weight(rec.emails, a, b, {"equal": 4.0, "different": -0.5, "missing": 0.0})
             + _overlap_weight(rec.phones, a, b, {"equal": 3.0, "different": -0.5, "missing": 0.0})

@@ -75,7 +75,7 @@ class Records:
 def build_records(contacts: pd.DataFrame, existing: pd.DataFrame | None, country: str) -> Records:
     """Normalise and code ``contacts`` (then ``existing``) for matching; see :class:`Records`."""
     frames = [contacts] if existing is None or not len(existing) else [contacts, existing]
-    data = pd.concat(frames, ignore_index=False, copy=False) if len(frames) > 1 else contacts
+    data = pd.concat(frames, ignore_index=False) if len(frames) > 1 else contacts
     n_new, n = len(contacts), len(data)
     col = lambda code: (data[code] if code in data.columns else pd.Series([""] * n, index=data.index, dtype="str")).fillna("").astype("str")  # noqa: E731
 
