@@ -1,8 +1,67 @@
-"""CLI commands of this area (placeholder until its issue lands)."""
+"""``stx-migrate check`` and ``stx-migrate prepare`` (DESIGN §4)."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import typer
+
+from stx_migrate.migration.errors import ConfigError, StxError
+from stx_migrate.migration.prepare import DELIVERABLES, project_context
+from stx_migrate.migration.protocol import compile_protocol
+from stx_migrate.migration.snapshot import KIND as SNAPSHOTS
+from stx_migrate.migration.snapshot import Snapshot
+from stx_migrate.migration.workspace import Workspace
+
+from .common import ProjectOption, finish, open_project, setup_logging
+
+
+def check(project: Path = ProjectOption) -> None:
+    """Compile project.yaml and the protocol against the latest snapshot's columns; touches no data."""
+    setup_logging()
+    loaded = open_project(project)
+    config = loaded.config
+    protocol_file = loaded.path(config.protocol)
+    latest = Workspace(config.name).latest(SNAPSHOTS)
+    manifest = Snapshot(Workspace(config.name).path(SNAPSHOTS, latest)).manifest if latest else None
+    compiled = compile_protocol(protocol_file, manifest, project_context(config))
+    if latest is None:
+        raise ConfigError(
+            f"{protocol_file}: operations and parameters are valid, but there is no snapshot of project "
+            f"{config.name} yet, so the protocol's datasets and columns cannot be checked "
+            f"(run: stx-migrate receive --project {project})")
+    typer.echo(f"{protocol_file}: compiles against snapshot {latest} ({len(compiled.columns)} columns, "
+               f"{len(compiled.filters)} filters, protocol hash {compiled.hash})")
+
+
+def prepare(
+    project: Path = ProjectOption,
+    snapshot: Optional[str] = typer.Option(None, "--snapshot", help="Snapshot id (default: the latest)."),
+    env: Optional[str] = typer.Option(None, "--env", help="Environment whose catalogue the gate checks (default: dev)."),
+) -> None:
+    """Apply the protocol to a snapshot, write the deliverable and run the quality gate.
+
+    Exit 1 when the gate refuses; the deliverable folder is the last line of output either way.
+    """
+    setup_logging()
+    loaded = open_project(project)
+    workspace = Workspace(loaded.config.name)
+    from stx_migrate.flows.prepare import run_prepare
+    from stx_migrate.tasks.prepare import GateRefused
+
+    try:
+        deliverable_id = run_prepare(project, snapshot, env)
+    except GateRefused as e:
+        deliverable_id = getattr(e, "deliverable_id", "") or workspace.latest(DELIVERABLES)
+        typer.echo("quality gate refused: " + "; ".join(e.reasons), err=True)
+        finish(workspace.path(DELIVERABLES, deliverable_id))
+        raise typer.Exit(code=1)
+    except StxError as e:
+        raise getattr(e, "detail", e) from None   # the user's terminal gets the full message
+    finish(workspace.path(DELIVERABLES, deliverable_id))
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the app."""
+    app.command("check")(check)
+    app.command("prepare")(prepare)

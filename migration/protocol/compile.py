@@ -97,8 +97,10 @@ def _allowed(names) -> str:
 
 
 class _Checker:
-    def __init__(self, source: str, tables: dict[str, list[str]], model: ProtocolModel):
-        self.source, self.tables, self.model = source, tables, model
+    def __init__(self, source: str, tables: dict[str, list[str]] | None, model: ProtocolModel):
+        self.source, self.model = source, model
+        self.columns_known = tables is not None     # None: no snapshot yet, column references are not checked
+        self.tables = tables or {}
         self.problems: list[str] = []
         self.needed: dict[str, set[str]] = {}
         self.references: dict[str, tuple[str, str]] = {}   # reference → (dataset, column) or (pivot, key)
@@ -107,12 +109,16 @@ class _Checker:
         self.problems.append(f"{self.source} › {path}: {text}")
 
     def dataset(self, path: str, name: str) -> bool:
+        if not self.columns_known:
+            return False
         if name not in self.tables:
             self.problem(path, f"unknown dataset {name!r} (allowed: {_allowed(self.tables)})")
             return False
         return True
 
     def column_of(self, path: str, dataset: str, column: str) -> None:
+        if not self.columns_known:
+            return
         if dataset in self.tables and column not in self.tables[dataset]:
             self.problem(path, f"unknown column {column!r} of dataset {dataset!r} (allowed: {_allowed(self.tables[dataset])})")
         else:
@@ -140,6 +146,8 @@ class _Checker:
                 self.references[f"{pivot.name}.{key}"] = (f"pivot:{pivot.name}", key)
 
     def reference(self, path: str, ref: str) -> None:
+        if not self.columns_known:
+            return
         if ref not in self.references:
             self.problem(path, f"unknown column {ref!r} (allowed: {_allowed(self.references)})")
             return
@@ -190,12 +198,14 @@ def compile_protocol(protocol_file: Path, snapshot_manifest: Any, project: Proje
     Raises :class:`ConfigError` listing every unknown dataset, column, operation or
     parameter with the path in the file and the allowed values. With ``project``,
     also checks what the protocol needs from the project (a retention cut-off).
+    ``snapshot_manifest=None`` (no snapshot yet) checks everything but the datasets
+    and columns; such a result cannot be applied (``needed`` is empty).
     """
     protocol_file = Path(protocol_file)
     source = str(protocol_file)
     raw = read_yaml(protocol_file)
     model = validate_model(ProtocolModel, raw, source)
-    tables = snapshot_columns(snapshot_manifest)
+    tables = None if snapshot_manifest is None else snapshot_columns(snapshot_manifest)
     check = _Checker(source, tables, model)
     check.build_references()
 

@@ -1,0 +1,44 @@
+"""Flow ``prepare-data``: protocol → rules → dedup → retention → deliverable → quality gate (DESIGN §1)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, tags
+from prefect.runtime import flow_run
+
+from stx_migrate.migration.settings.project import load_project
+from stx_migrate.tasks.logging import install_redaction
+from stx_migrate.tasks.prepare import GateRefused, build_deliverable, run_quality_gate
+
+FLOW_NAME = "prepare-data"
+
+
+def _run_name() -> str:
+    project_dir = flow_run.parameters.get("project_dir", "")
+    try:
+        name = load_project(Path(project_dir)).config.name
+    except Exception:  # the flow itself reports a bad project; the name must not fail first
+        name = Path(project_dir).name or "project"
+    return f"{name}-prepare"
+
+
+@flow(name=FLOW_NAME, flow_run_name=_run_name, log_prints=False)
+def prepare_data(project_dir: str, snapshot_id: str | None = None, env: str | None = None) -> str:
+    """Write a deliverable from the snapshot (latest when None) and gate it; returns the deliverable id.
+
+    The run ends Failed (GateRefused, with the reasons) when the gate refuses; the
+    deliverable stays in the workspace for review.
+    """
+    install_redaction()
+    deliverable_id = build_deliverable(project_dir, snapshot_id, env)
+    verdict = run_quality_gate(project_dir, deliverable_id, env)
+    if not verdict["passed"]:
+        raise GateRefused(verdict["reasons"], deliverable_id)
+    return deliverable_id
+
+
+def run_prepare(project_dir: Path, snapshot_id: str | None = None, env: str | None = None) -> str:
+    """Run ``prepare-data`` tagged ``vn`` and the project's name; returns the deliverable id."""
+    project = load_project(project_dir)
+    with tags("vn", project.config.name):
+        return prepare_data(str(Path(project_dir).resolve()), snapshot_id, env)
