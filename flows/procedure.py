@@ -99,11 +99,19 @@ def _receive(project: Project) -> str:
         return receive_data(str(project.folder))
 
 
-def _prepare(project: Project, snapshot_id: str) -> str:
+def _prepare(project: Project, snapshot_id: str, env: str | None = None) -> str:
+    """Run prepare-data (the gate included); a refused gate is recorded in the journal, then raised."""
     from stx_migrate.flows.prepare import prepare_data
 
-    with tags("vn", project.config.name):
-        result = prepare_data(str(project.folder), snapshot_id)
+    try:
+        with tags("vn", project.config.name):
+            result = prepare_data(str(project.folder), snapshot_id, env)
+    except Exception as e:
+        refused = getattr(e, "deliverable_id", None)
+        if refused:
+            record(project, Event(kind="gate", ok=False, deliverable_id=refused, snapshot_id=snapshot_id,
+                                  detail="; ".join(getattr(e, "reasons", []))[:500]))
+        raise
     return _id_of(result, "deliverable_id")
 
 
@@ -218,7 +226,7 @@ def refresh_j_1(project_dir: str) -> dict:
     validated = state.validated
     snapshot_id = _receive(project)
     record(project, Event(kind="receive", snapshot_id=snapshot_id, flow_run_id=current_run_id(), detail="j-1"))
-    deliverable_id = _prepare(project, snapshot_id)
+    deliverable_id = _prepare(project, snapshot_id, env="prod" if "prod" in project.config.environments else None)
     deliverable = read_deliverable(project, deliverable_id)
     record(project, Event(kind="prepare", snapshot_id=snapshot_id, deliverable_id=deliverable_id,
                           protocol_hash=deliverable.protocol_hash, flow_run_id=current_run_id(), detail="j-1"))
