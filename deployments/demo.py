@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 from .local_server import local_prefect_server
@@ -21,8 +22,11 @@ def _say(text: str = "") -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def run_demo(folder: Path, keep_server: bool = False, port: int | None = None) -> Path:
-    """Materialise the demo project under ``folder``, run ``migration-procedure`` on it; return its workspace folder."""
+def run_demo(folder: Path, keep_server: bool = False, port: int | None = None, then=None) -> Path:
+    """Materialise the demo project under ``folder``, run ``migration-procedure`` on it; return its workspace folder.
+
+    ``then(ui_url, flow_run_id)``, when given, runs while the server is still up (the screenshot script).
+    """
     from stx_migrate.config.demo_data import materialise_demo_project
     from stx_migrate.migration.settings.project import load_project
     from stx_migrate.migration.workspace import Workspace
@@ -51,12 +55,12 @@ def run_demo(folder: Path, keep_server: bool = False, port: int | None = None) -
              f"'{name}-customer-decision', given through: demo)")
         if state.is_failed():
             _say(f"demo: failed: {result}")
+        if then is not None:
+            then(ui, str(run_id))
         if keep_server:
             _say("demo: the UI stays up until Ctrl-C")
             try:
                 while True:
-                    import time
-
                     time.sleep(3600)
             except KeyboardInterrupt:
                 pass
