@@ -106,6 +106,7 @@ def find_duplicates(
     survivors = merge_fields(contacts[keep_new], new_label[keep_new], survivor[keep_new], settings, recency)
 
     review_mask = ((score >= settings.review) & ~conflict & ~merge & ~apart & (label[pairs.left] != label[pairs.right]))
+    review_mask = _best_pair_per_clusters(review_mask, score, label[pairs.left], label[pairs.right])
     review_pairs = pd.DataFrame({
         "left_ref": rec.refs[pairs.left[review_mask]], "right_ref": rec.refs[pairs.right[review_mask]],
         "left_key": rec.stable_key[pairs.left[review_mask]], "right_key": rec.stable_key[pairs.right[review_mask]],
@@ -122,6 +123,20 @@ def find_duplicates(
         clusters=int(len(np.unique(new_label))), kept_apart=int(apart.sum()), conflicts=int(conflict.sum()),
         counts_by_rule={str(k): int(v) for k, v in counts.items()},
     )
+
+
+def _best_pair_per_clusters(mask: np.ndarray, score: np.ndarray, la: np.ndarray, lb: np.ndarray) -> np.ndarray:
+    """One review pair per two clusters (the best-scoring one): a reviewer decides once."""
+    idx = np.flatnonzero(mask)
+    if len(idx) < 2:
+        return mask
+    low, high = np.minimum(la[idx], lb[idx]), np.maximum(la[idx], lb[idx])
+    order = np.lexsort((idx, -score[idx], high, low))
+    first = np.ones(len(idx), dtype=bool)
+    first[1:] = (low[order][1:] != low[order][:-1]) | (high[order][1:] != high[order][:-1])
+    out = np.zeros_like(mask)
+    out[idx[order][first]] = True
+    return out
 
 
 def _nothing_merged(contacts: pd.DataFrame, decisions: ReviewDecisions) -> DedupResult:
