@@ -34,10 +34,11 @@ STRUCTURE = {"FIRSTNAME": "", "LASTNAME": "", "OFFICIAL_NAME": "ACME SA"}
 
 
 def contacts(*rows: dict, name: str = "t") -> pd.DataFrame:
-    """A SecuTix frame: each row is BASE updated with the given cells (ROLE column if any row has it)."""
+    """A SecuTix frame: row i is BASE with CONTACT_NR 1000+i, updated with the given cells (ROLE if any row has it)."""
     with_role = any("ROLE" in r for r in rows)
     layout = extended_format().layout(with_role=with_role)
-    records = [{c: {**BASE, **r}.get(c, "") for c in layout} for r in rows]
+    records = [{c: {**BASE, "CONTACT_NR": str(1000 + i), **r}.get(c, "") for c in layout}
+               for i, r in enumerate(rows, start=1)]
     frame = pd.DataFrame(records, columns=layout).astype("str")
     frame.index = pd.Index([f"{name}:{i}" for i in range(1, len(rows) + 1)], dtype="str", name="source_ref")
     return frame
