@@ -1,0 +1,165 @@
+"""Set-based SQL that applies a staged round to the store (same statements on SQLite and PostgreSQL).
+
+The stage (``stx_stage``: one line per contact written; ``stx_crit``; ``stx_admin``)
+is bulk-loaded first (COPY / executemany), then each table is written with one
+INSERT … SELECT / UPDATE … FROM / DELETE statement. Stage values: NULL = keep,
+``=`` = clear, anything else = the new value (spec §3). When the round has UPDATE
+rows, every statement returns the ids of the contacts it really changed, which is
+how a row is told ``updated`` from ``unchanged``.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from . import bulk
+from .plan import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, MEAN_COLUMNS, auth_col, db, mean_col
+
+CONTACT_COLUMNS = [db(c) for c in CONTACT_FIELDS]
+ADDRESS_COLUMNS = [db(c) for c in ADDRESS_FIELDS]
+TYPES_SQL = "(SELECT 'M' AS addr_type UNION ALL SELECT 'S' UNION ALL SELECT 'B')"
+
+
+def _cast(conn: Connection, column: str, expr: str) -> str:
+    if column == "birthdate" and conn.dialect.name == "postgresql":
+        return f"CAST({expr} AS DATE)"
+    if column == "nb_employees":
+        return f"CAST({expr} AS INTEGER)"
+    return expr
+
+
+def _merge(conn: Connection, table: str, column: str, stage: str = "s") -> str:
+    """New value of ``table.column``: keep on NULL, clear on '=', else the staged value."""
+    new = _cast(conn, column, f"{stage}.{column}")
+    if column == "remark":  # '||text' appends to the stored remark (spec §3)
+        return (f"CASE WHEN {stage}.remark IS NULL THEN {table}.remark WHEN {stage}.remark = '=' THEN NULL "
+                f"WHEN {stage}.remark LIKE '||%' THEN COALESCE({table}.remark, '') || substr({stage}.remark, 3) "
+                f"ELSE {stage}.remark END")
+    return f"CASE WHEN {stage}.{column} IS NULL THEN {table}.{column} WHEN {stage}.{column} = '=' THEN NULL ELSE {new} END"
+
+
+def load_stage(conn: Connection, contacts: pd.DataFrame, criteria: pd.DataFrame, admin: pd.DataFrame) -> None:
+    bulk.load_temp(conn, "stx_stage", contacts)
+    conn.exec_driver_sql("CREATE INDEX stx_stage_target ON stx_stage (target_id)")
+    bulk.load_temp(conn, "stx_crit", criteria if len(criteria) else _empty_crit())
+    conn.exec_driver_sql("CREATE INDEX stx_crit_target ON stx_crit (target_id)")
+    bulk.load_temp(conn, "stx_admin", admin if len(admin) else _empty_admin())
+    if conn.dialect.name == "postgresql":  # temp tables have no statistics until analysed
+        conn.exec_driver_sql("ANALYZE stx_stage; ANALYZE stx_crit; ANALYZE stx_admin")
+
+
+def _empty_crit() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype="Int64") for c in ("target_id", "criterion_id", "element_id")})
+
+
+def _empty_admin() -> pd.DataFrame:
+    return pd.DataFrame({"target_id": pd.Series([], dtype="Int64"), "code": pd.Series([], dtype="str"),
+                         "number": pd.Series([], dtype="str")})
+
+
+def apply_stage(conn: Connection, *, run_id: str, now, deliverable_id: str, has_updates: bool) -> set[int]:
+    """Write the staged round; returns the ids of existing contacts that changed (UPDATE rows)."""
+    params = {"run": run_id, "now": now, "deliverable": deliverable_id}
+    changed: set[int] = set()
+
+    def run(sql: str, returning: bool = False) -> None:
+        result = conn.execute(text(sql), params)
+        if returning:
+            changed.update(r[0] for r in result)
+
+    cols = ", ".join(CONTACT_COLUMNS)
+    vals = ", ".join(_cast(conn, c, f"s.{c}") for c in CONTACT_COLUMNS)
+    run(f"INSERT INTO contact (id, contact_nr, institution_id, organization, kind, status, {cols}, structure_id, match_key, "
+        f"created_run, updated_run, created_at, updated_at) "
+        f"SELECT s.target_id, s.contact_nr, s.institution_id, s.organization, s.kind, 'active', {vals}, s.structure_id, "
+        f"s.match_key, :run, :run, :now, :now FROM stx_stage s WHERE s.op = 'I' ORDER BY s.role DESC")
+    if has_updates:
+        sets = ", ".join(f"{c} = {_merge(conn, 'contact', c)}" for c in CONTACT_COLUMNS)
+        differs = " OR ".join(f"({_merge(conn, 'contact', c)}) IS DISTINCT FROM contact.{c}" for c in CONTACT_COLUMNS)
+        run(f"UPDATE contact SET {sets}, structure_id = COALESCE(s.structure_id, contact.structure_id) "
+            f"FROM stx_stage s WHERE s.op = 'U' AND contact.id = s.target_id AND "
+            f"({differs} OR (s.structure_id IS NOT NULL AND s.structure_id IS DISTINCT FROM contact.structure_id)) "
+            f"RETURNING contact.id", True)
+    _write_addresses(run, conn, has_updates)
+    _write_typed(run, "communication_mean", "mean_type", "value", [(c, mean_col(c), f"s.{mean_col(c)}") for c in MEAN_COLUMNS],
+                 has_updates)
+    _write_typed(run, "contact_authorization", "channel", "granted",
+                 [(c, auth_col(c), f"CASE WHEN s.{auth_col(c)} = 'TRUE' THEN TRUE ELSE FALSE END") for c in AUTH_COLUMNS],
+                 has_updates)
+    _write_admin(run, has_updates)
+    _write_criteria(run, has_updates)
+    run("INSERT INTO import_row (row_key, run_id, deliverable_id, source_ref, contact_id, action) "
+        "SELECT s.row_key, :run, :deliverable, s.source_ref, s.target_id, CASE s.op WHEN 'I' THEN 'insert' ELSE 'update' END "
+        "FROM stx_stage s WHERE s.role = 'self'")
+    return changed
+
+
+def _write_addresses(run, conn: Connection, has_updates: bool) -> None:
+    cols = ", ".join(ADDRESS_COLUMNS)
+    if has_updates:
+        sets = ", ".join(f"{c} = {_merge(conn, 'address', c)}" for c in ADDRESS_COLUMNS)
+        differs = " OR ".join(f"({_merge(conn, 'address', c)}) IS DISTINCT FROM address.{c}" for c in ADDRESS_COLUMNS)
+        run(f"UPDATE address SET {sets} FROM stx_stage s WHERE s.op = 'U' AND s.has_address = 1 "
+            f"AND address.contact_id = s.target_id AND s.addr_types LIKE '%' || address.addr_type || '%' AND ({differs}) "
+            f"RETURNING address.contact_id", True)
+    vals = ", ".join(f"NULLIF(s.{c}, '=')" for c in ADDRESS_COLUMNS)
+    missing = (" AND (s.op = 'I' OR NOT EXISTS (SELECT 1 FROM address a WHERE a.contact_id = s.target_id "
+               "AND a.addr_type = t.addr_type))") if has_updates else ""
+    run(f"INSERT INTO address (contact_id, addr_type, {cols}) SELECT s.target_id, t.addr_type, {vals} "
+        f"FROM stx_stage s JOIN {TYPES_SQL} t ON s.addr_types LIKE '%' || t.addr_type || '%' "
+        f"WHERE s.has_new_address = 1{missing}" + (" RETURNING contact_id" if has_updates else ""), has_updates)
+    if has_updates:
+        empty = " AND ".join(f"{c} IS NULL" for c in ADDRESS_COLUMNS)
+        run(f"DELETE FROM address WHERE contact_id IN (SELECT target_id FROM stx_stage WHERE op = 'U' AND has_address = 1) "
+            f"AND {empty} RETURNING contact_id", True)
+
+
+def _write_typed(run, table: str, type_col: str, value_col: str, specs: list[tuple[str, str, str]], has_updates: bool) -> None:
+    """Tables keyed by (contact, type) with one value: communication means, authorizations."""
+    if has_updates:
+        case = " ".join(f"WHEN '{code}' THEN s.{col}" for code, col, _ in specs)
+        run(f"DELETE FROM {table} WHERE contact_id IN (SELECT target_id FROM stx_stage WHERE op = 'U') AND EXISTS "
+            f"(SELECT 1 FROM stx_stage s WHERE s.op = 'U' AND s.target_id = {table}.contact_id "
+            f"AND (CASE {table}.{type_col} {case} END) = '=') RETURNING contact_id", True)
+    union = " UNION ALL ".join(
+        f"SELECT s.target_id AS contact_id, '{code}' AS t, {expr} AS v FROM stx_stage s "
+        f"WHERE s.{col} IS NOT NULL AND s.{col} <> '='" for code, col, expr in specs)
+    sql = f"INSERT INTO {table} (contact_id, {type_col}, {value_col}) SELECT contact_id, t, v FROM ({union}) x"
+    if has_updates:
+        sql += (f" WHERE true ON CONFLICT (contact_id, {type_col}) DO UPDATE SET {value_col} = excluded.{value_col} "
+                f"WHERE {table}.{value_col} IS DISTINCT FROM excluded.{value_col} RETURNING contact_id")
+    run(sql, has_updates)
+
+
+def _write_admin(run, has_updates: bool) -> None:
+    if has_updates:
+        run("DELETE FROM admin_number WHERE contact_id IN (SELECT target_id FROM stx_admin WHERE number = '=') AND EXISTS "
+            "(SELECT 1 FROM stx_admin a WHERE a.number = '=' AND a.target_id = admin_number.contact_id "
+            "AND a.code = admin_number.code) RETURNING contact_id", True)
+    sql = ("INSERT INTO admin_number (contact_id, code, number) SELECT target_id, code, number FROM stx_admin "
+           "WHERE number <> '=' ON CONFLICT (contact_id, code) DO UPDATE SET number = excluded.number "
+           "WHERE admin_number.number IS DISTINCT FROM excluded.number")
+    run(sql + (" RETURNING contact_id" if has_updates else ""), has_updates)
+
+
+def _write_criteria(run, has_updates: bool) -> None:
+    """A criterion given in a row replaces that criterion's elements on the contact (others are kept)."""
+    if has_updates:
+        run("DELETE FROM criterion_assignment WHERE contact_id IN (SELECT target_id FROM stx_crit) AND EXISTS "
+            "(SELECT 1 FROM stx_crit c WHERE c.target_id = criterion_assignment.contact_id "
+            "AND c.criterion_id = criterion_assignment.criterion_id) AND NOT EXISTS "
+            "(SELECT 1 FROM stx_crit c WHERE c.target_id = criterion_assignment.contact_id "
+            "AND c.element_id = criterion_assignment.element_id) RETURNING contact_id", True)
+    sql = ("INSERT INTO criterion_assignment (contact_id, element_id, criterion_id) "
+           "SELECT DISTINCT target_id, element_id, criterion_id FROM stx_crit WHERE element_id IS NOT NULL "
+           "ON CONFLICT DO NOTHING")
+    run(sql + (" RETURNING contact_id" if has_updates else ""), has_updates)
+
+
+def touch_contacts(conn: Connection, ids: set[int], *, run_id: str, now) -> None:
+    """Stamp contacts whose addresses, means, consents or criteria changed."""
+    if not ids:
+        return
+    bulk.load_temp(conn, "stx_changed", pd.DataFrame({"id": pd.array(sorted(ids), dtype="Int64")}))
+    conn.execute(text("UPDATE contact SET updated_run = :run, updated_at = :now WHERE id IN (SELECT id FROM stx_changed)"),
+                 {"run": run_id, "now": now})

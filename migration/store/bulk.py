@@ -1,0 +1,93 @@
+"""Bulk loading of frames into (temporary) tables: COPY on PostgreSQL, executemany on SQLite.
+
+Every value travels as text or integer; an empty or missing value becomes NULL.
+These helpers run inside the caller's transaction on the caller's connection.
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from sqlalchemy import Connection
+
+INTEGER = "int"
+TEXT = "text"
+
+
+def column_types(frame: pd.DataFrame) -> dict[str, str]:
+    """``int`` for integer columns, ``text`` for everything else."""
+    return {c: INTEGER if pd.api.types.is_integer_dtype(frame[c].dtype) else TEXT for c in frame.columns}
+
+
+def create_temp_table(conn: Connection, name: str, types: dict[str, str]) -> None:
+    """A fresh temporary table ``name`` (dropped first if it exists in this session)."""
+    int_type = "INTEGER" if conn.dialect.name == "sqlite" else "BIGINT"
+    cols = ", ".join(f"{c} {int_type if t == INTEGER else 'TEXT'}" for c, t in types.items())
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} ({cols})")
+
+
+def load_temp(conn: Connection, name: str, frame: pd.DataFrame) -> None:
+    """Create temporary table ``name`` shaped like ``frame`` and load every row into it.
+
+    Columns with no value at all are created but not sent (they stay NULL): a SecuTix
+    file fills a third of its columns, so this halves what travels.
+    """
+    create_temp_table(conn, name, column_types(frame))
+    if len(frame):
+        filled = [c for c in frame.columns if _has_values(frame[c])]
+        insert_frame(conn, name, frame[filled] if len(filled) < len(frame.columns) else frame)
+
+
+def _has_values(s: pd.Series) -> bool:
+    if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        return bool(s.notna().any())
+    return bool(((s != "") & s.notna()).any())
+
+
+def insert_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    """Append ``frame``'s rows to ``table`` (columns by name; "" and NA become NULL)."""
+    if not len(frame):
+        return
+    if conn.dialect.name == "postgresql":
+        _copy_postgres(conn, table, frame)
+    else:
+        _executemany(conn, table, frame)
+
+
+def _arrow_columns(frame: pd.DataFrame) -> list[pa.Array]:
+    arrays = []
+    for name in frame.columns:
+        s = frame[name]
+        if pd.api.types.is_integer_dtype(s.dtype):
+            arrays.append(pa.array(s.to_numpy(dtype=np.int64, na_value=0) if not s.hasnans else s, type=pa.int64(), from_pandas=True))
+        else:
+            values = s.astype("str")
+            arrays.append(pa.array(values.where(values != "", None), type=pa.large_string(), from_pandas=True))
+    return arrays
+
+
+def _copy_postgres(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    arrow = pa.Table.from_arrays(_arrow_columns(frame), names=list(frame.columns))
+    buffer = io.BytesIO()
+    pacsv.write_csv(arrow, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    cols = ", ".join(frame.columns)
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        with cur.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+            view = buffer.getbuffer()
+            step = 1 << 20
+            for start in range(0, len(view), step):
+                copy.write(view[start:start + step])
+            del view
+
+
+def _executemany(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    columns = [a.to_pylist() for a in _arrow_columns(frame)]
+    cols = ", ".join(frame.columns)
+    marks = ", ".join("?" for _ in frame.columns)
+    raw = conn.connection.driver_connection
+    raw.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", zip(*columns))

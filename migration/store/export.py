@@ -1,0 +1,85 @@
+"""The store's contacts as a SecuTix frame (for dedup against an environment, and for tests).
+
+One row per active or inactive contact, OPERATION ``UPDATE``; the address shown is
+the main one (else billing, else shipping) with ADDR_TYPE listing every use that
+address serves; a relay carries its structure's name fields; criteria are written
+``CODE=e1|e2`` one criterion per CRITnn column (in criterion-code order).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..format import extended_format
+from .plan import ADDRESS_FIELDS, CONTACT_FIELDS, db
+from .store import ContactStore
+
+STRUCTURE_NAME_FIELDS = ["OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2"]
+
+
+def _frame(conn, sql: str, columns: list[str]) -> pd.DataFrame:
+    rows = conn.exec_driver_sql(sql).all()
+    return pd.DataFrame(rows, columns=columns)
+
+
+def export_frame(store: ContactStore) -> pd.DataFrame:
+    layout = extended_format().layout()
+    fields = [db(c) for c in CONTACT_FIELDS]
+    with store.engine.connect() as c:
+        contacts = _frame(c, f"SELECT c.id, c.contact_nr, i.code, c.organization, c.kind, c.structure_id, {', '.join('c.' + f for f in fields)} "
+                             f"FROM contact c JOIN institution i ON i.id = c.institution_id WHERE c.status <> 'anonymized' ORDER BY c.id",
+                          ["id", "CONTACT_NR", "INSTITUTION", "ORGANIZATION", "kind", "structure_id"] + CONTACT_FIELDS)
+        addresses = _frame(c, f"SELECT contact_id, addr_type, {', '.join(db(f) for f in ADDRESS_FIELDS)} FROM address",
+                           ["id", "addr_type"] + ADDRESS_FIELDS)
+        means = _frame(c, "SELECT contact_id, mean_type, value FROM communication_mean", ["id", "type", "value"])
+        auths = _frame(c, "SELECT contact_id, channel, granted FROM contact_authorization", ["id", "type", "value"])
+        crit = _frame(c, "SELECT a.contact_id, c.code, e.code FROM criterion_assignment a JOIN criterion c ON c.id = a.criterion_id "
+                         "JOIN criterion_element e ON e.id = a.element_id", ["id", "code", "element"])
+        admin = _frame(c, "SELECT contact_id, code, number FROM admin_number", ["id", "code", "number"])
+    out = contacts.set_index("id")
+    out["OPERATION"] = "UPDATE"
+    if out["BIRTHDATE"].notna().any():
+        out["BIRTHDATE"] = pd.to_datetime(out["BIRTHDATE"], errors="coerce").dt.strftime("%d.%m.%Y")
+    # a relay shows its structure's name fields (spec §7 matching and dedup look at them)
+    names = out[STRUCTURE_NAME_FIELDS]
+    relay = out["kind"] == "relay"
+    for f in STRUCTURE_NAME_FIELDS:
+        out.loc[relay, f] = out.loc[relay, "structure_id"].map(names[f])
+    if len(addresses):
+        addresses["rank"] = addresses["addr_type"].map({"M": 0, "B": 1, "S": 2})
+        addresses = addresses.sort_values(["id", "rank"])
+        parts = addresses[ADDRESS_FIELDS].astype("object").fillna("").astype("str")
+        key = parts[ADDRESS_FIELDS[0]]
+        for f in ADDRESS_FIELDS[1:]:
+            key = key + "\x1f" + parts[f]
+        addresses["key"] = key
+        first = addresses.drop_duplicates("id")
+        same = addresses.merge(first[["id", "key"]], on=["id", "key"])
+        types = same.groupby("id")["addr_type"].agg("".join)
+        first = first.set_index("id")
+        for f in ADDRESS_FIELDS:
+            out[f] = first[f].reindex(out.index)
+        out["ADDR_TYPE"] = types.reindex(out.index).replace("MBS", "")
+    for frame in (means, auths):
+        if len(frame):
+            if frame is auths:
+                frame["value"] = frame["value"].map({True: "TRUE", False: "FALSE", 1: "TRUE", 0: "FALSE"})
+            wide = frame.pivot(index="id", columns="type", values="value")
+            for col in wide.columns:
+                out[col] = wide[col].reindex(out.index)
+    if len(crit):
+        crit = crit.sort_values(["id", "code", "element"])
+        joined = crit.groupby(["id", "code"])["element"].agg("|".join).reset_index()
+        joined["cell"] = joined["code"] + "=" + joined["element"]
+        joined["n"] = joined.groupby("id").cumcount() + 1
+        joined = joined[joined["n"] <= 50]
+        wide = joined.pivot(index="id", columns="n", values="cell")
+        for n in wide.columns:
+            out[f"CRIT{int(n):02d}"] = wide[n].reindex(out.index)
+    if len(admin):
+        first_admin = admin.sort_values(["id", "code"]).drop_duplicates("id").set_index("id")
+        out["ADMIN_NUMBER"] = (first_admin["code"] + "=" + first_admin["number"]).reindex(out.index)
+    out["NB_EMPLOYEES"] = pd.array(out["NB_EMPLOYEES"], dtype="Int64").astype("str").fillna("")
+    frame = pd.DataFrame({code: (out[code] if code in out.columns else "") for code in layout}, index=out.index)
+    frame = frame.astype("object").where(frame.notna(), "").astype("str")
+    frame.index = pd.Index((store.name + ":" + out["CONTACT_NR"].astype("str")).to_numpy(), dtype="str", name="source_ref")
+    return frame

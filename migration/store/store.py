@@ -1,0 +1,179 @@
+"""Opening a contact store (SQLite file or PostgreSQL database) and reading it back.
+
+``open_store(url)`` creates or upgrades the schema with the Alembic migrations kept
+in this package, so an environment is usable as soon as its URL is known. SQLite
+runs in WAL mode: a killed import leaves the last committed batch in place and the
+file consistent (docs/store.md, crash safety).
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from ..errors import ConfigError, SourceUnavailable
+from . import models
+
+ALEMBIC_DIR = Path(__file__).parent / "alembic"
+# the §7 structure matching fields, in the order the match key joins them
+MATCH_FIELDS = ("OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2", "LINE1", "LINE2", "LINE3", "ZIPCODE", "TOWN",
+                "TOWN_COMPLEMENT", "COUNTRY")
+MATCH_SEPARATOR = "\x1f"
+
+
+@dataclass
+class Catalogue:
+    """The store's configuration the import checks rows against (codes → ids)."""
+
+    institutions: dict[str, int] = field(default_factory=dict)
+    structure_types: set[str] = field(default_factory=set)
+    community_types: set[str] = field(default_factory=set)
+    admin_number_types: set[str] = field(default_factory=set)
+    criteria: pd.DataFrame = field(default_factory=pd.DataFrame)   # code, criterion_id, contact_type
+    elements: pd.DataFrame = field(default_factory=pd.DataFrame)   # criterion_code, element_code, element_id, criterion_id
+
+
+class ContactStore:
+    """One environment's contact store. Use :func:`open_store` to get one."""
+
+    def __init__(self, engine: Engine, name: str = "store"):
+        self.engine = engine
+        self.name = name
+        self.dialect = engine.dialect.name
+
+    def __repr__(self) -> str:  # never the URL: it may carry a password
+        return f"ContactStore({self.name!r}, {self.dialect})"
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction (SQLite: BEGIN IMMEDIATE, so the write lock is taken first)."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # --- reading -------------------------------------------------------------------------
+    def catalogue(self, conn: Connection | None = None) -> Catalogue:
+        """Institutions, types, criteria and elements as lookups for the import."""
+        with _maybe(self, conn) as c:
+            cat = Catalogue()
+            cat.institutions = {code: id_ for id_, code in c.execute(text("SELECT id, code FROM institution"))}
+            cat.structure_types = {r[0] for r in c.execute(text("SELECT code FROM structure_type"))}
+            cat.community_types = {r[0] for r in c.execute(text("SELECT code FROM community_type"))}
+            cat.admin_number_types = {r[0] for r in c.execute(text("SELECT code FROM admin_number_type"))}
+            rows = c.execute(text("SELECT code, id, contact_type FROM criterion")).all()
+            cat.criteria = pd.DataFrame(rows, columns=["criterion_code", "criterion_id", "contact_type"]).astype(
+                {"criterion_code": "str", "contact_type": "str"})
+            rows = c.execute(text(
+                "SELECT c.code, e.code, e.id, c.id FROM criterion_element e JOIN criterion c ON c.id = e.criterion_id")).all()
+            cat.elements = pd.DataFrame(rows, columns=["criterion_code", "element_code", "element_id", "criterion_id"]).astype(
+                {"criterion_code": "str", "element_code": "str"})
+            return cat
+
+    def existing_contact_numbers(self) -> frozenset[str]:
+        """Every contact number in the store (active, inactive or anonymized)."""
+        with self.engine.connect() as c:
+            return frozenset(r[0] for r in c.exec_driver_sql("SELECT contact_nr FROM contact"))
+
+    def count(self, table: str, where: str = "") -> int:
+        """Rows of a store table (tests and reports); ``where`` is trusted SQL."""
+        if table not in models.Base.metadata.tables:
+            raise ValueError(f"unknown store table {table!r}")
+        with self.engine.connect() as c:
+            return c.exec_driver_sql(f"SELECT COUNT(*) FROM {table} {('WHERE ' + where) if where else ''}").scalar_one()
+
+    def reference_data(self):
+        """The store's reference data as the format's ``ReferenceData`` (rules check files against it)."""
+        from .reference_io import read_reference_data
+
+        return read_reference_data(self)
+
+    def export_contacts(self) -> pd.DataFrame:
+        """The store's active and inactive contacts as a SecuTix frame, index ``"<env>:<contact_nr>"``.
+
+        Used by dedup to find duplicates against the environment. Anonymized contacts
+        are left out (nothing to match on). One row per contact; the address is the
+        main one (else billing, else shipping).
+        """
+        from .export import export_frame
+
+        return export_frame(self)
+
+
+@contextlib.contextmanager
+def _maybe(store: ContactStore, conn: Connection | None) -> Iterator[Connection]:
+    if conn is not None:
+        yield conn
+    else:
+        with store.engine.connect() as c:
+            yield c
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
+        cur = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=60000",
+                       "temp_store=MEMORY", "cache_size=-200000"):
+            cur.execute(f"PRAGMA {pragma}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def open_store(url: str, *, name: str = "store") -> ContactStore:
+    """Open the store at SQLAlchemy ``url`` (``sqlite:///file`` or ``postgresql+psycopg://…``).
+
+    Creates the SQLite file's folder, then creates or upgrades the schema to the
+    newest migration. The URL must already be resolved (no ``${env:…}``); errors
+    never quote it. Raises ConfigError for an unusable URL and SourceUnavailable when
+    the server cannot be reached (retriable).
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as e:
+        raise ConfigError(f"environment {name}: url is not a SQLAlchemy URL (sqlite:///file or postgresql+psycopg://…)") from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(f"environment {name}: url: backend {backend!r} is not supported (allowed: sqlite, postgresql)")
+    if backend == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise ConfigError(f"environment {name}: a SQLite store needs a file (sqlite:///path/to/env.sqlite)")
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed)
+        _sqlite_setup(engine)
+    else:
+        engine = create_engine(parsed, pool_pre_ping=True)
+    store = ContactStore(engine, name)
+    try:
+        upgrade_schema(store)
+    except OperationalError as e:
+        engine.dispose()
+        raise SourceUnavailable(f"environment {name}: the store cannot be reached ({type(e.orig).__name__})") from None
+    return store
+
+
+def upgrade_schema(store: ContactStore) -> None:
+    """Run the package's Alembic migrations up to head on the store (idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    with store.engine.begin() as conn:
+        if store.dialect == "postgresql":  # two processes opening a fresh store at once
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
