@@ -83,7 +83,7 @@ def _restore_typed_cells(arrays: dict[str, pa.ChunkedArray]) -> None:
                 day = pc.utf8_slice_codeunits(values, 8, 10)
                 month = pc.utf8_slice_codeunits(values, 5, 7)
                 year = pc.utf8_slice_codeunits(values, 0, 4)
-                rebuilt = pc.binary_join_element_wise(day, month, year, ".")
+                rebuilt = pc.binary_join_element_wise(day, month, year, pa.scalar(".", pa.large_string()))
                 arrays[code] = pc.if_else(is_date, rebuilt, values)
     for code in fmt.of_type("boolean"):
         if code in arrays:

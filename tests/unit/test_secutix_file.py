@@ -1,0 +1,153 @@
+"""Reader and writer of SecuTix files: round trips, the template layout, encodings, exact text."""
+from __future__ import annotations
+
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from stx_migrate.migration.errors import InputError
+from stx_migrate.migration.format import extended_format
+from stx_migrate.migration.secutix_file import (
+    read_secutix_file, source_refs, template_header_rows, write_secutix_file, write_template,
+)
+from stx_migrate.migration.settings.output import OutputSettings
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from synthetic import make_contacts  # noqa: E402
+
+TRICKY = {
+    "INSTITUTION": "DEMO", "ORGANIZATION": "DEMO", "CONTACT_NR": "0000123",       # leading zeros kept
+    "FIRSTNAME": "Zoë, \"la\" grande", "LASTNAME": "Gauß\r\nMüller",             # comma, quotes, CRLF in a value
+    "FUNCTION": "=", "REMARK": "||ajouté", "LINE1": "  12 rue  ",                # clear, append, spaces kept
+    "LINE2": "<&>", "TOWN": "Évian", "CRIT01": "PREFCOL=Red|Green", "EMAIL1": "=SUM(A1)",
+    "ZIPCODE": "01234", "NB_EMPLOYEES": "1e3", "BIRTHDATE": "01.02.1990",
+}
+
+
+def frame_for(name: str, rows: list[dict], with_role: bool = False) -> pd.DataFrame:
+    layout = extended_format().layout(with_role=with_role)
+    frame = pd.DataFrame([{c: r.get(c, "") for c in layout} for r in rows], columns=layout).astype("str")
+    frame.index = source_refs(name, len(frame))
+    return frame
+
+
+@pytest.mark.parametrize("name,settings", [
+    ("c.csv", OutputSettings()),
+    ("c.csv", OutputSettings(csv_encoding="cp1252")),
+    ("c.xlsx", OutputSettings()),
+])
+def test_written_then_read_back_is_identical(tmp_path, name, settings):
+    frame = make_contacts(300, seed=3, duplicate_rate=0.05)
+    frame.index = source_refs(name, len(frame))
+    frame = pd.concat([frame, frame_for(name, [TRICKY])])
+    frame.index = source_refs(name, len(frame))
+    write_secutix_file(frame, tmp_path / name, settings=settings)
+    back = read_secutix_file(tmp_path / name)
+    pd.testing.assert_frame_equal(back.frame, frame)
+    assert back.header_rows == template_header_rows(list(frame.columns))
+    assert back.with_role is False
+    assert back.encoding == ({"utf-8-sig": "utf-8-sig", "cp1252": "cp1252"}[settings.csv_encoding] if name.endswith(".csv") else None)
+
+
+@pytest.mark.parametrize("name", ["r.csv", "r.xlsx"])
+def test_a_layout_with_role_round_trips(tmp_path, name):
+    frame = frame_for(name, [{"ROLE": "PUBLIC", "LASTNAME": "X"}], with_role=True)
+    write_secutix_file(frame, tmp_path / name)
+    back = read_secutix_file(tmp_path / name)
+    assert back.with_role and list(back.frame.columns)[4] == "ROLE"
+    pd.testing.assert_frame_equal(back.frame, frame)
+
+
+def test_csv_bytes_follow_spec_section_2_2(tmp_path):
+    frame = frame_for("b.csv", [TRICKY])
+    write_secutix_file(frame, tmp_path / "b.csv")
+    raw = (tmp_path / "b.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")                                 # UTF-8 with BOM
+    lines = raw[3:].split(b"\r\n")
+    assert lines[3].decode() == ",".join(frame.columns)                   # row 4 = the codes, comma-separated
+    assert b'"Zo\xc3\xab, ""la"" grande"' in raw                          # RFC 4180 quoting, doubled quotes
+    assert b'"Gau\xc3\x9f\r\nM\xc3\xbcller"' in raw                       # a line break inside a value is quoted
+    assert raw.count(b"\n") == raw.count(b"\r\n")                          # CRLF everywhere
+    cp = tmp_path / "cp.csv"
+    write_secutix_file(frame_for("cp.csv", [TRICKY]), cp, settings=OutputSettings(csv_encoding="cp1252"))
+    assert "Évian".encode("cp1252") in cp.read_bytes() and not cp.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_xlsx_is_the_template_layout_with_text_cells_only(tmp_path):
+    frame = frame_for("x.xlsx", [TRICKY])
+    write_secutix_file(frame, tmp_path / "x.xlsx")
+    with zipfile.ZipFile(tmp_path / "x.xlsx") as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in sheet and b"<f " not in sheet                    # '=' and '=SUM(A1)' are text, not formulas
+    sheet_ws = openpyxl.load_workbook(tmp_path / "x.xlsx").active
+    rows = [[c.value for c in row] for row in sheet_ws.iter_rows(min_row=1, max_row=5)]
+    expected = template_header_rows(list(frame.columns))
+    assert [[v or "" for v in r] for r in rows[:3]] == expected           # rows 1-3 of the template
+    assert rows[3] == list(frame.columns)                                 # row 4: the codes
+    assert rows[4][5] is None or rows[4][5] == ""                         # empty cells stay empty
+    cell = sheet_ws.cell(row=5, column=frame.columns.get_loc("FUNCTION") + 1)
+    assert cell.value == "=" and cell.data_type == "s"
+
+
+def test_header_rows_of_a_customer_template_are_copied_verbatim(tmp_path):
+    codes = extended_format().layout()
+    custom = [["Champs globaux"] + [""] * (len(codes) - 1), ["Institution"] + ["x"] * (len(codes) - 1),
+              ["Texte 15", "", "ne pas modifier"] + [""] * (len(codes) - 3)]
+    template = tmp_path / "customer-template.xlsx"
+    write_secutix_file(frame_for("t.xlsx", []), template, header_rows=custom)
+    assert read_secutix_file(template).header_rows == custom
+    frame = frame_for("out.csv", [{"LASTNAME": "Martin"}])
+    write_secutix_file(frame, tmp_path / "out.csv", settings=OutputSettings(template=str(template)))
+    assert read_secutix_file(tmp_path / "out.csv").header_rows == custom
+
+
+@pytest.mark.parametrize("name", ["template.xlsx", "template.csv"])
+def test_template_holds_the_four_header_rows_and_every_column(tmp_path, name):
+    write_template(tmp_path / name)
+    read = read_secutix_file(tmp_path / name)
+    assert read.rows == 0 and list(read.frame.columns) == extended_format().layout()
+    assert read.header_rows[0][0] == "Global fields" and read.header_rows[1][0] == "Institution"
+
+
+def test_the_writer_refuses_what_an_xlsx_cannot_hold_and_leaves_no_file(tmp_path):
+    frame = frame_for("big.xlsx", [{"REMARK": "x" * 40_000}])
+    with pytest.raises(InputError, match="REMARK.*32,767|32,767"):
+        write_secutix_file(frame, tmp_path / "big.xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cp1252_writer_names_the_cell_it_cannot_encode_and_leaves_no_file(tmp_path):
+    frame = frame_for("w.csv", [{"LASTNAME": "Martin"}, {"LASTNAME": "Wałęsa"}])
+    with pytest.raises(InputError) as raised:
+        write_secutix_file(frame, tmp_path / "w.csv", settings=OutputSettings(csv_encoding="cp1252"))
+    assert "row w.csv:2" in str(raised.value) and "column LASTNAME" in str(raised.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_writer_refuses_a_frame_that_is_not_the_layout(tmp_path):
+    with pytest.raises(ValueError, match="not a SecuTix frame"):
+        write_secutix_file(pd.DataFrame({"A": ["1"]}), tmp_path / "a.csv")
+    with pytest.raises(InputError, match="unknown file type"):
+        write_secutix_file(frame_for("a", []), tmp_path / "a.json")
+
+
+def test_typed_excel_cells_come_back_as_the_text_a_user_typed(tmp_path):
+    import datetime
+
+    codes = extended_format().layout()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in template_header_rows(codes):
+        sheet.append(row)
+    sheet.append(codes)
+    values = {"INSTITUTION": "DEMO", "ORGANIZATION": "DEMO", "CONTACT_NR": 123456, "LASTNAME": "Martin",
+              "BIRTHDATE": datetime.datetime(1983, 8, 30), "CNIL_O": True, "NB_EMPLOYEES": 12}
+    sheet.append([values.get(c) for c in codes])
+    book.save(tmp_path / "typed.xlsx")
+    frame = read_secutix_file(tmp_path / "typed.xlsx").frame
+    assert frame.loc["typed.xlsx:1", ["CONTACT_NR", "BIRTHDATE", "CNIL_O", "NB_EMPLOYEES"]].tolist() == [
+        "123456", "30.08.1983", "TRUE", "12"]
