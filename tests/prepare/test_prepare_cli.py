@@ -1,0 +1,99 @@
+"""``stx-migrate check`` and ``stx-migrate prepare`` in-process, prepare against the Prefect test API."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stx_migrate.flows.cli import main
+from stx_migrate.migration.secutix_file import read_secutix_file
+
+
+def test_check_without_snapshot_says_so_and_exits_2(demo_project, capsys):
+    code = main(["check", "--project", str(demo_project)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no snapshot of project demo-theatre yet" in err and "stx-migrate receive" in err
+
+
+def test_check_compiles_against_the_latest_snapshot(demo_project, demo_snapshot, capsys):
+    code = main(["check", "--project", str(demo_project)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert demo_snapshot.id in out and "protocol hash" in out
+
+
+def test_check_names_the_file_path_and_allowed_values(demo_project, demo_snapshot, capsys):
+    protocol = yaml.safe_load((demo_project / "protocol.yaml").read_text())
+    protocol["columns"]["TITLE"]["steps"][0] = {"map_value": {"values": {"M.": "MR"}}}
+    protocol["columns"]["TOWN"]["from"] = "VILE"
+    protocol["columns"]["LASTNAME"]["steps"] = [{"case": "shout"}]
+    (demo_project / "protocol.yaml").write_text(yaml.safe_dump(protocol, allow_unicode=True))
+    code = main(["check", "--project", str(demo_project)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "protocol.yaml › columns › TITLE › steps › 0: unknown operation 'map_value' (allowed: " in err and "map_values" in err
+    assert "protocol.yaml › columns › TOWN › from: unknown column 'VILE' (allowed: " in err and "VILLE" in err
+    assert "columns › LASTNAME › steps › 0 › case › mode" in err and "'upper', 'lower' or 'title'" in err
+
+
+@pytest.mark.prefect
+def test_prepare_prints_the_deliverable_and_passes_the_gate(demo_project, demo_snapshot, workspace_home, prefect_api, capsys):
+    code = main(["prepare", "--project", str(demo_project)])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert code == 0
+    folder = Path(out[-1])
+    assert folder.parent == workspace_home / "demo-theatre" / "deliverables"
+    gate = json.loads((folder / "gate.json").read_text())
+    assert gate["passed"] is True and gate["snapshot_id"] == demo_snapshot.id
+    assert (folder / "gate.md").read_text().startswith("# Quality gate: PASSED")
+    assert json.loads((folder / "summary.json").read_text())["rows_in"] == 600
+
+
+@pytest.mark.prefect
+def test_prepare_exits_1_when_the_gate_refuses_and_still_prints_the_folder(demo_project, demo_snapshot, workspace_home,
+                                                                           prefect_api, capsys):
+    project = yaml.safe_load((demo_project / "project.yaml").read_text())
+    project["gate"]["max_reject_rate"] = 0.0           # the demo always has a few nameless rows
+    (demo_project / "project.yaml").write_text(yaml.safe_dump(project, allow_unicode=True))
+    code = main(["prepare", "--project", str(demo_project), "--snapshot", demo_snapshot.id])
+    captured = capsys.readouterr()
+    assert code == 1
+    folder = Path(captured.out.strip().splitlines()[-1])
+    gate = json.loads((folder / "gate.json").read_text())
+    assert gate["passed"] is False
+    assert any(r.startswith("reject rate") for r in gate["reasons"])
+    assert "quality gate refused: reject rate" in captured.err
+    assert (folder / "contacts.csv").exists()     # kept for review, never changed by the gate
+
+
+def _runs_and_artifacts():
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["prepare-data"])))
+        artifacts = [a for a in client.read_artifacts() if a.key]
+    return runs, artifacts
+
+
+@pytest.mark.prefect
+def test_the_refused_run_is_failed_named_tagged_and_its_artifacts_hold_no_personal_data(
+        demo_project, demo_snapshot, workspace_home, prefect_api, capsys):
+    project = yaml.safe_load((demo_project / "project.yaml").read_text())
+    project["gate"]["min_fill_rate"] = {"EMAIL1": 0.99}
+    (demo_project / "project.yaml").write_text(yaml.safe_dump(project, allow_unicode=True))
+    assert main(["prepare", "--project", str(demo_project)]) == 1
+    folder = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    runs, artifacts = _runs_and_artifacts()
+    run = next(r for r in runs if r.parameters.get("project_dir") == str(demo_project.resolve()))
+    assert run.state.is_failed() and "fill rate EMAIL1" in (run.state.message or "")
+    assert run.name == "demo-theatre-prepare" and set(run.tags) >= {"vn", "demo-theatre"}
+    mine = [a for a in artifacts if a.flow_run_id == run.id]
+    assert {a.key for a in mine} >= {"demo-theatre-prepare-summary", "demo-theatre-prepare-rejects", "demo-theatre-prepare-gate"}
+    text = json.dumps([a.data for a in mine], ensure_ascii=False)
+    contacts = read_secutix_file(folder / "contacts.csv").frame
+    personal = set(contacts["EMAIL1"]) | set(contacts["TELEPHONE"]) | set(contacts["LASTNAME"])
+    assert not [v for v in personal - {""} if v in text]
