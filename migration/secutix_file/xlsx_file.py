@@ -29,7 +29,8 @@ EXCEL_CELL_LIMIT = 32_767          # characters in one cell (Excel's limit)
 EXCEL_ROW_LIMIT = 1_048_576        # rows in one sheet
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
-_FORMULA = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?>(?:(?!</c>).){0,200}?<f[ >/]', re.S)
+# a cell (not self-closing) whose content, before the next cell, holds an <f> element
+_FORMULA = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?<!/)>(?:(?!</c>|<c[ >]).){0,200}?<f[ >/]', re.S)
 _EXCEL_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} 00:00:00$")
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
