@@ -20,7 +20,7 @@ REFERENCE = re.compile(r"\$\{(env|secret):([A-Za-z_][A-Za-z0-9_./-]*)\}")
 MASK = "***"
 
 # key=value pairs of an ODBC connection string whose value is a secret
-_ODBC_SECRET_KEYS = re.compile(r"(?i)\b(PWD|PASSWORD|PASS)\s*=\s*(\{[^}]*\}|[^;]*)")
+_ODBC_SECRET_KEYS = re.compile(r"(?i)\b(PWD|PASSWORD|PASS)\s*=\s*(\{[^}]*\}|[^;\s]*)")
 # user:password@ in a URL
 _URL_PASSWORD = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s]*)@")
 
@@ -77,12 +77,13 @@ def redact(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
     """
     if not text:
         return text
-    out = _URL_PASSWORD.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:{MASK}@", text)
-    out = _ODBC_SECRET_KEYS.sub(lambda m: f"{m.group(1)}={MASK}", out)
-    # longest first, so that a secret containing another is masked whole
+    out = text
+    # known values first (longest first, so that a secret containing another is masked whole),
+    # then the patterns, which cannot know where an unquoted password with a space ends
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
         out = out.replace(secret, MASK)
-    return out
+    out = _URL_PASSWORD.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:{MASK}@", out)
+    return _ODBC_SECRET_KEYS.sub(lambda m: f"{m.group(1)}={MASK}", out)
 
 
 def redact_url(url: str | None) -> str | None:

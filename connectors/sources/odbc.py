@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pyarrow as pa
 
-from stx_migrate.migration.errors import InputError, SourceUnavailable
+from stx_migrate.migration.errors import ConfigError, InputError, SourceUnavailable
 from stx_migrate.migration.settings.source import DatasetSettings
 
 from ..secrets import resolve
@@ -58,6 +58,9 @@ class OdbcSource(Source):
         try:
             self.conn = pyodbc.connect(text, timeout=15, autocommit=True)
         except pyodbc.Error as e:
+            state = str(e.args[0]) if e.args else ""
+            if state.startswith("IM") or "Can't open lib" in str(e):  # the driver manager: a missing driver or DSN
+                raise self.fail(ConfigError, f"source › url: {self.scrub(text)}: {_reason(e)} (installed drivers: {_drivers()})") from None
             raise self.fail(SourceUnavailable, f"odbc {self.scrub(text)}: cannot connect ({_reason(e)})") from None
         try:
             self.quote = self.conn.getinfo(pyodbc.SQL_IDENTIFIER_QUOTE_CHAR) or '"'
@@ -131,6 +134,12 @@ class OdbcSource(Source):
                 done += len(rows)
         finally:
             cursor.close()
+
+
+def _drivers() -> str:
+    import pyodbc
+
+    return ", ".join(pyodbc.drivers()) or "none"
 
 
 def _reason(error: Exception) -> str:

@@ -216,3 +216,57 @@ CASES += [
     Case("excel-xls", _xls, {"id": pa.int64(), "name": TEXT, "town": TEXT, "born": MS, "amount": pa.float64()},
          _workbook_expect(int)),
 ]
+
+
+# -- SQL Server and Oracle: only when a real server is given ------------------------------------------
+def _sqlalchemy_people(url: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    meta = sa.MetaData()
+    table = sa.Table("people", meta, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                     sa.Column("name", sa.Unicode(100)), sa.Column("town", sa.Unicode(40)),
+                     sa.Column("born", sa.Date), sa.Column("amount", sa.Numeric(8, 2)))
+    with engine.begin() as c:
+        meta.drop_all(c)
+        meta.create_all(c)
+        c.execute(table.insert(), [dict(zip(COLUMNS, r)) for r in reversed(people_rows())])
+    engine.dispose()
+
+
+def _server_case(kind: str, variable: str):
+    def make(tmp_path, request) -> dict:
+        import os
+
+        url = os.environ[variable]
+        if kind not in _CREATED:
+            _sqlalchemy_people(url)
+            _CREATED.add(kind)
+        return {"kind": kind, "url": url, "datasets": {"people": {"table": "people"}}}
+
+    return make
+
+
+def _oracle_expect(row):
+    import datetime as dt
+
+    i, name, town, born, amount = row
+    return (i, name, town, dt.datetime.combine(born, dt.time()), amount)  # an Oracle DATE has a time of day
+
+
+def _needs(variable: str):
+    import os
+
+    import pytest
+
+    return [pytest.mark.skipif(not os.environ.get(variable), reason=f"set {variable} to run against a real server")]
+
+
+CASES += [
+    Case("mssql-real-server", _server_case("mssql", "STX_TEST_MSSQL_URL"),
+         {"id": pa.int64(), "name": TEXT, "town": TEXT, "born": pa.date32(), "amount": DECIMAL}, _typed, key=["id"],
+         marks=_needs("STX_TEST_MSSQL_URL")),
+    Case("oracle-real-server", _server_case("oracle", "STX_TEST_ORACLE_URL"),
+         {"id": pa.int64(), "name": TEXT, "town": TEXT, "born": pa.timestamp("us"), "amount": DECIMAL}, _oracle_expect,
+         key=["id"], marks=_needs("STX_TEST_ORACLE_URL")),
+]

@@ -26,10 +26,8 @@ def _read_all(source, chunk_rows):
     return chunks, (pa.concat_tables(chunks) if chunks else None)
 
 
-@pytest.fixture(params=CASES, ids=[c.id for c in CASES])
+@pytest.fixture(params=[pytest.param(c, marks=c.marks, id=c.id) for c in CASES])
 def case(request):
-    for mark in request.param.marks:
-        request.applymarker(mark)
     return request.param
 
 

@@ -33,3 +33,8 @@ def test_redact_masks_url_odbc_and_known_values(text, hidden):
 def test_redact_url_keeps_everything_else():
     assert redact_url("mysql+mysqlconnector://stx:pw@h:3306/db?charset=utf8mb4") == "mysql+mysqlconnector://stx:***@h:3306/db?charset=utf8mb4"
     assert redact_url(None) is None
+
+
+def test_a_known_password_with_a_space_is_masked_whole():
+    out = redact("DRIVER={X};UID=u;PWD=Canary 123: Can't open lib", ["Canary 123"])
+    assert "Canary" not in out and "123" not in out and "Can't open lib" in out
