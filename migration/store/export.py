@@ -7,6 +7,7 @@ address serves; a relay carries its structure's name fields; criteria are writte
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..format import extended_format
@@ -62,7 +63,7 @@ def export_frame(store: ContactStore) -> pd.DataFrame:
     for frame in (means, auths):
         if len(frame):
             if frame is auths:
-                frame["value"] = frame["value"].map({True: "TRUE", False: "FALSE", 1: "TRUE", 0: "FALSE"})
+                frame["value"] = np.where(frame["value"].astype(bool), "TRUE", "FALSE")
             wide = frame.pivot(index="id", columns="type", values="value")
             for col in wide.columns:
                 out[col] = wide[col].reindex(out.index)

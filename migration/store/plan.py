@@ -306,6 +306,9 @@ def _long_cells(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def _split_codevalue(cells: pd.DataFrame) -> pd.DataFrame:
+    if not len(cells):
+        return cells.assign(has_code=pd.Series([], dtype=bool), code=pd.Series([], dtype="str"),
+                            value=pd.Series([], dtype="str"))
     has_code = cells["cell"].str.contains("=", regex=False) & (cells["cell"] != CLEAR)
     parts = cells["cell"].str.partition("=")
     out = cells.assign(has_code=has_code.to_numpy(), code=parts[0].where(has_code, ""), value=parts[2].where(has_code, ""))

@@ -1,0 +1,63 @@
+"""Fixtures of the store tests: the same tests run on SQLite and on the real PostgreSQL server."""
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+import pytest
+
+from stx_migrate.migration.format import extended_format
+from stx_migrate.migration.reference import Criterion, ReferenceData
+from stx_migrate.migration.store import open_store, seed_reference_data
+
+REFERENCE = ReferenceData(
+    titles=frozenset({"MR", "MRS", "UNDEFINED"}),
+    languages=frozenset({"fr", "en"}),
+    structure_types=frozenset({"COMPANY", "SCHOOL"}),
+    community_types=frozenset({"CE"}),
+    admin_number_codes=frozenset({"SIRET", "VAT"}),
+    criteria={
+        "PREFCOL": Criterion(contact_type="individual", elements=frozenset({"Red", "Green", "Blue"})),
+        "SECTOR": Criterion(contact_type="structure", elements=frozenset({"BANK", "SCHOOL"})),
+        "SEGMENT": Criterion(contact_type="both", elements=frozenset({"ABO", "VIP"})),
+    },
+)
+_db_names = itertools.count(1)
+
+
+def make_store(url: str, name: str = "dev"):
+    store = open_store(url, name=name)
+    seed_reference_data(store, REFERENCE, institutions=["DEMO"])
+    return store
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """A fresh, seeded contact store on each backend."""
+    if request.param == "sqlite":
+        s = make_store(f"sqlite:///{tmp_path / 'env.sqlite'}")
+    else:
+        pg = request.getfixturevalue("pg_server")
+        name = pg.create_database(f"stx_store_{next(_db_names)}")
+        s = make_store(pg.url(dbname=name))
+    yield s
+    s.dispose()
+
+
+def frame(*rows: dict, dataset: str = "t") -> pd.DataFrame:
+    """A SecuTix frame from a few rows given as {column: value}; INSTITUTION/ORGANIZATION default to DEMO."""
+    layout = extended_format().layout()
+    data = [{"INSTITUTION": "DEMO", "ORGANIZATION": "DEMO", **r} for r in rows]
+    for r in data:
+        unknown = set(r) - set(layout)
+        assert not unknown, unknown
+    out = pd.DataFrame({c: pd.Series([r.get(c, "") for r in data], dtype="str") for c in layout})
+    out.index = pd.Index([f"{dataset}:{i}" for i in range(1, len(rows) + 1)], dtype="str", name="source_ref")
+    return out
+
+
+def one(store, sql: str, **params):
+    from sqlalchemy import text
+
+    with store.engine.connect() as c:
+        return c.execute(text(sql), params).all()
