@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 
 import pytest
 
+from stx_migrate.config.demo_data import materialise_demo_project
+from stx_migrate.connectors.sources.receive import receive_snapshot
 from stx_migrate.migration.gate import evaluate_gate, read_gate
 from stx_migrate.migration.prepare import prepare_deliverable
 from stx_migrate.migration.reference import Criterion, ReferenceData, load_reference
@@ -15,11 +18,25 @@ from stx_migrate.migration.settings.gate import GateSettings
 from stx_migrate.migration.settings.prepare import ContactNumberPolicy, NumberRange
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One demo deliverable for the module (prepare runs once); tests get their own copy."""
+    base = tmp_path_factory.mktemp("gate")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STX_MIGRATE_HOME", str(base / "workspace"))
+        folder = materialise_demo_project(base / "demo", rows=600)
+        project = load_project(folder)
+        reference = load_reference(folder / "reference.yaml")
+        snapshot = receive_snapshot(project).snapshot
+        return prepare_deliverable(project, snapshot.path, reference, []), project, reference
+
+
 @pytest.fixture()
-def deliverable(demo_project, demo_snapshot):
-    project = load_project(demo_project)
-    reference = load_reference(demo_project / "reference.yaml")
-    return prepare_deliverable(project, demo_snapshot.path, reference, []), project, reference
+def deliverable(built, tmp_path):
+    folder, project, reference = built
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy)
+    return copy, project, reference
 
 
 def checks(report) -> dict[str, bool]:

@@ -52,23 +52,6 @@ def test_prepare_prints_the_deliverable_and_passes_the_gate(demo_project, demo_s
     assert json.loads((folder / "summary.json").read_text())["rows_in"] == 600
 
 
-@pytest.mark.prefect
-def test_prepare_exits_1_when_the_gate_refuses_and_still_prints_the_folder(demo_project, demo_snapshot, workspace_home,
-                                                                           prefect_api, capsys):
-    project = yaml.safe_load((demo_project / "project.yaml").read_text())
-    project["gate"]["max_reject_rate"] = 0.0           # the demo always has a few nameless rows
-    (demo_project / "project.yaml").write_text(yaml.safe_dump(project, allow_unicode=True))
-    code = main(["prepare", "--project", str(demo_project), "--snapshot", demo_snapshot.id])
-    captured = capsys.readouterr()
-    assert code == 1
-    folder = Path(captured.out.strip().splitlines()[-1])
-    gate = json.loads((folder / "gate.json").read_text())
-    assert gate["passed"] is False
-    assert any(r.startswith("reject rate") for r in gate["reasons"])
-    assert "quality gate refused: reject rate" in captured.err
-    assert (folder / "contacts.csv").exists()     # kept for review, never changed by the gate
-
-
 def _runs_and_artifacts():
     from prefect import get_client
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName
@@ -80,13 +63,20 @@ def _runs_and_artifacts():
 
 
 @pytest.mark.prefect
-def test_the_refused_run_is_failed_named_tagged_and_its_artifacts_hold_no_personal_data(
+def test_a_refused_gate_exits_1_prints_the_folder_fails_the_run_and_publishes_counts_only(
         demo_project, demo_snapshot, workspace_home, prefect_api, capsys):
     project = yaml.safe_load((demo_project / "project.yaml").read_text())
     project["gate"]["min_fill_rate"] = {"EMAIL1": 0.99}
     (demo_project / "project.yaml").write_text(yaml.safe_dump(project, allow_unicode=True))
-    assert main(["prepare", "--project", str(demo_project)]) == 1
-    folder = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    code = main(["prepare", "--project", str(demo_project), "--snapshot", demo_snapshot.id])
+    captured = capsys.readouterr()
+    assert code == 1
+    folder = Path(captured.out.strip().splitlines()[-1])
+    assert folder.parent == workspace_home / "demo-theatre" / "deliverables"
+    gate = json.loads((folder / "gate.json").read_text())
+    assert gate["passed"] is False and any(r.startswith("fill rate EMAIL1") for r in gate["reasons"])
+    assert "quality gate refused: fill rate EMAIL1" in captured.err
+    assert (folder / "contacts.csv").exists()     # kept for review, never changed by the gate
     runs, artifacts = _runs_and_artifacts()
     run = next(r for r in runs if r.parameters.get("project_dir") == str(demo_project.resolve()))
     assert run.state.is_failed() and "fill rate EMAIL1" in (run.state.message or "")
