@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from prefect import flow, task, unmapped
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -39,30 +39,28 @@ def task_runner_for(execution: ExecutionSettings):
     return ThreadPoolTaskRunner(max_workers=execution.dask_workers)
 
 
-# Chunks are DataFrames: never hash them for a cache key, never persist them as results.
-@task(name="apply-stage-to-chunk", cache_policy=NO_CACHE, persist_result=False)
-def _apply_to_chunk(stage: Callable[..., R], chunk: Any, kwargs: dict) -> R:
+# Chunks are DataFrames of customer rows: they travel as task inputs (never stored on the
+# server), never as flow parameters (stored and shown in the UI); never hashed, never persisted.
+@task(name="apply-stage-to-chunk", task_run_name="{stage_name}-chunk-{index}", cache_policy=NO_CACHE,
+      persist_result=False)
+def _apply_to_chunk(stage: Callable[..., R], chunk: Any, kwargs: dict, stage_name: str, index: int) -> R:
     return stage(chunk, **kwargs)
-
-
-@flow(name="chunk-parallel-stage", persist_result=False, validate_parameters=False)
-def _chunk_parallel(stage: Callable[..., R], chunks: list, kwargs: dict) -> list[R]:
-    futures = _apply_to_chunk.map(unmapped(stage), chunks, unmapped(kwargs))
-    return [f.result() for f in futures]
 
 
 def run_chunks(stage: Callable[..., R], chunks: Sequence[T], execution: ExecutionSettings,
                stage_name: str | None = None, **kwargs: Any) -> list[R]:
-    """``[stage(chunk, **kwargs) for chunk in chunks]``, run under the project's task runner.
+    """``[stage(chunk, **kwargs) for chunk in chunks]``, run as tasks under the project's task runner.
 
-    Runs as a subflow (``chunk-parallel-stage``, named after ``stage_name``) when called
-    inside a flow; one chunk or none is run inline, without a runner. Results come back
-    in the order of ``chunks``; an exception in any chunk propagates.
+    Inside a flow run the chunk tasks appear in its timeline (``<stage>-chunk-<i>``). One
+    chunk or none is run inline, without a runner. Results come back in the order of
+    ``chunks``; an exception in any chunk propagates.
     """
     chunks = list(chunks)
     if len(chunks) <= 1:
         return [stage(c, **kwargs) for c in chunks]
-    name = stage_name or getattr(stage, "__name__", "stage")
-    runner = task_runner_for(execution)
-    parallel = _chunk_parallel.with_options(task_runner=runner, flow_run_name=f"{name.replace('_', '-')}-{len(chunks)}-chunks-{execution.task_runner}")
-    return parallel(stage, chunks, kwargs)
+    name = (stage_name or getattr(stage, "__name__", None) or "stage").replace("_", "-")
+    with task_runner_for(execution) as runner:
+        futures = [runner.submit(_apply_to_chunk, parameters={"stage": stage, "chunk": chunk, "kwargs": kwargs,
+                                                              "stage_name": name, "index": i})
+                   for i, chunk in enumerate(chunks)]
+        return [f.result() for f in futures]
