@@ -13,6 +13,15 @@ from pydantic import Field, field_validator
 
 from ..settings.base import StrictModel
 
+_YAML_BOOL_HINT = "YAML reads a bare NO, YES, ON, OFF, Y, N as true/false: quote the column name (\"NO\")"
+
+
+def _no_yaml_bools(value: Any) -> Any:
+    items = value if isinstance(value, list) else [value]
+    if any(isinstance(v, bool) for v in items):
+        raise ValueError(_YAML_BOOL_HINT)
+    return value
+
 
 class Join(StrictModel):
     """A many-to-one join: each main row gets at most one row of ``dataset``.
@@ -25,6 +34,8 @@ class Join(StrictModel):
     dataset: str
     main_key: str
     key: str
+
+    _names = field_validator("main_key", "key", mode="before")(classmethod(lambda cls, v: _no_yaml_bools(v)))
 
 
 class Pivot(StrictModel):
@@ -43,6 +54,9 @@ class Pivot(StrictModel):
     keys: list[str] = Field(min_length=1)
     keep: Literal["all", "first"] = "all"
     separator: str = "|"
+
+    _names = field_validator("parent", "main_key", "key", "value", "keys", mode="before")(
+        classmethod(lambda cls, v: _no_yaml_bools(v)))
 
 
 class Datasets(StrictModel):
@@ -72,11 +86,15 @@ class ColumnRule(StrictModel):
     from_: str | list[str] | None = Field(default=None, alias="from")
     steps: list[str | dict[str, Any]] = Field(default_factory=list)
 
+    _names = field_validator("from_", mode="before")(classmethod(lambda cls, v: _no_yaml_bools(v)))
+
 
 class ContactNumberRule(StrictModel):
     """Where the source's contact number is (policy and range live in project.yaml)."""
 
     from_: str | None = Field(default=None, alias="from")
+
+    _names = field_validator("from_", mode="before")(classmethod(lambda cls, v: _no_yaml_bools(v)))
 
 
 class ProtocolModel(StrictModel):
