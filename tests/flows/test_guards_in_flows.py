@@ -26,6 +26,8 @@ def test_production_refused_without_approval(prefect_api, demo_project, workspac
 
     h = protocol_file_hash(demo_project / "protocol.yaml")
     make_deliverable(workspace_home, "demo-theatre", DEL1, h)
+    project_file = demo_project / "project.yaml"
+    project_file.write_text(project_file.read_text().replace("j_date: 2027-03-01", "j_date: 2026-01-05"))
     assert main(["production", "--project", str(demo_project)]) == 1
     err = capsys.readouterr().err
     assert "not approved" in err and "pre-production" in err
@@ -35,6 +37,9 @@ def test_production_refused_without_approval(prefect_api, demo_project, workspac
         runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["import-production"])))
     assert runs and all(r.name == "demo-theatre-import-production-prod" for r in runs)
     assert {"demo-theatre", "adi"} <= set(runs[0].tags)
+    with get_client(sync_client=True) as client:   # J is past: the step warned before it was refused
+        late = [a for a in client.read_artifacts() if a.key == "demo-theatre-import-production-milestone"]
+    assert late and "Late: import-production" in late[-1].data and "2026-01-05" in late[-1].data
     journal = (workspace_home / "demo-theatre" / "procedure" / "ticket.jsonl").read_text()
     assert "import-production refused" in journal
     assert load_state(Workspace("demo-theatre").procedure_dir).imported("prod") == []

@@ -1,0 +1,125 @@
+"""The whole procedure on the demo sample, with the real steps of every engineer, against the harness API."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+
+import pandas as pd
+import pytest
+
+from stx_migrate.flows.cli import main
+from stx_migrate.migration.procedure import load_state
+from stx_migrate.migration.workspace import Workspace
+
+APPROVE = {"approved": True, "by": "Claire (test)", "comment": "ok"}
+REJECT = {"approved": False, "by": "Claire (test)", "comment": "titles wrong"}
+
+
+def change_the_source(project_dir):
+    """What happens between J-7 and J-1: a client edited, one deleted, one created."""
+    db = sqlite3.connect(project_dir / "data" / "legacy.sqlite")
+    numbers = [r[0] for r in db.execute("SELECT NUM_CLIENT FROM CLIENT ORDER BY NUM_CLIENT LIMIT 3")]
+    db.execute("UPDATE CLIENT SET VILLE = 'Carouge' WHERE NUM_CLIENT = ?", (numbers[0],))
+    db.execute("DELETE FROM CLIENT WHERE NUM_CLIENT = ?", (numbers[1],))
+    cols = [r[1] for r in db.execute("PRAGMA table_info(CLIENT)")]
+    row = dict(zip(cols, db.execute("SELECT * FROM CLIENT WHERE NUM_CLIENT = ?", (numbers[2],)).fetchone()))
+    row["NUM_CLIENT"] = 199001 if isinstance(row["NUM_CLIENT"], int) else "199001"
+    db.execute(f"INSERT INTO CLIENT ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", [row[c] for c in cols])
+    db.commit()
+    db.close()
+
+
+def flow_runs_named(prefix: str):
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        return [r for r in client.read_flow_runs(limit=200) if r.name.startswith(prefix)]
+
+
+@pytest.mark.slow
+def test_full_procedure_on_the_sample(prefect_api, demo_project, workspace_home, capsys):
+    """run → pause for the customer → decide from the CLI → J-1 refresh with a diff → production → closed."""
+    outcome = {}
+    runner = threading.Thread(target=lambda: outcome.update(code=main(["run", "--project", str(demo_project)])))
+    runner.start()
+    from stx_migrate.flows.procedure import find_paused_preprod_run
+
+    deadline = time.monotonic() + 120
+    while find_paused_preprod_run("demo-theatre") is None:
+        assert time.monotonic() < deadline and runner.is_alive(), "the procedure never paused for the customer"
+        time.sleep(0.5)
+    change_the_source(demo_project)
+    assert main(["decide", "--project", str(demo_project), "--approve", "--by", "Claire Rochat"]) == 0
+    runner.join(180)
+    assert outcome["code"] == 0
+    procedure = Workspace("demo-theatre").procedure_dir
+    assert capsys.readouterr().out.strip().splitlines()[-1] == str(procedure)
+
+    state = load_state(procedure)
+    kinds = [(e.kind, e.env) for e in state.events]
+    for expected in [("receive", None), ("prepare", None), ("import", "dev"), ("import", "preprod"),
+                     ("refresh", None), ("import", "prod"), ("closed", None)]:
+        assert expected in kinds
+    decision = state.decisions[-1]
+    refresh = state.latest("refresh")
+    assert decision.approved and refresh.protocol_hash == decision.protocol_hash
+    assert refresh.deliverable_id != decision.deliverable_id          # a new extraction, the same protocol
+    assert state.imported("prod") == [refresh.deliverable_id]
+
+    diff = json.loads((workspace_home / "demo-theatre" / "refreshes" / Workspace("demo-theatre").latest("refreshes")
+                       / "diff.json").read_text())
+    assert diff["counts"]["new"] >= 1 and diff["counts"]["vanished"] >= 1 and diff["counts"]["changed"] >= 1
+    production = Workspace("demo-theatre").resolve("production", None)
+    not_imported = pd.read_csv(production / "not_imported.csv", dtype=str, keep_default_na=False)
+    rejected = json.loads((Workspace("demo-theatre").path("deliverables", refresh.deliverable_id) / "summary.json").read_text())["rejected"]
+    assert (not_imported["stage"] == "prepare").sum() == rejected > 0
+    ticket = [json.loads(line) for line in (procedure / "ticket.jsonl").read_text().splitlines()]
+    assert [t["value"] for t in ticket if t["action"] == "status"] == ["final validation", "solved"]
+    assert [t["value"] for t in ticket if t["action"] == "owner"] == ["demo-pl"]
+    names = {r.name for r in flow_runs_named("demo-theatre-")}
+    assert {"demo-theatre-migration-procedure", "demo-theatre-import-preprod-preprod", "demo-theatre-refresh-j-1",
+            "demo-theatre-import-production-prod", "demo-theatre-final-validation"} <= names
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        keys = {a.key for a in client.read_artifacts() if a.key}
+    assert {"demo-theatre-j-1-diff", "demo-theatre-customer-decision", "demo-theatre-production-files",
+            "demo-theatre-refresh-j-1-milestone"} <= keys
+
+
+@pytest.mark.slow
+def test_rejected_validation_blocks_production(prefect_api, demo_project, workspace_home, capsys):
+    from stx_migrate.flows.procedure import migration_procedure
+
+    state = migration_procedure(str(demo_project), auto_decision=REJECT, return_state=True)
+    assert state.is_failed() and "rejected" in state.message
+    assert main(["production", "--project", str(demo_project)]) == 1
+    assert "rejected" in capsys.readouterr().err
+    assert main(["refresh", "--project", str(demo_project)]) == 1
+    procedure = Workspace("demo-theatre").procedure_dir
+    assert load_state(procedure).imported("prod") == []
+    assert len(Workspace("demo-theatre").ids("snapshots")) == 1        # the refusals extracted nothing
+
+
+@pytest.mark.slow
+def test_crash_in_a_step_resumes_without_redoing_finished_steps(prefect_api, demo_project, workspace_home):
+    from stx_migrate.flows.procedure import migration_procedure
+
+    project_file = demo_project / "project.yaml"
+    good = project_file.read_text()
+    # the dev environment cannot be opened: import-dev crashes after receive and prepare finished
+    (demo_project / "broken").write_text("not a folder")
+    project_file.write_text(good.replace("sqlite:///envs/dev.sqlite", "sqlite:///broken/dev.sqlite"))
+    crashed = migration_procedure(str(demo_project), auto_decision=APPROVE, return_state=True)
+    assert crashed.is_failed()
+    ws = Workspace("demo-theatre")
+    snapshots, deliverables = ws.ids("snapshots"), ws.ids("deliverables")
+    assert len(snapshots) == 1 and len(deliverables) == 1
+    project_file.write_text(good)
+    result = migration_procedure(str(demo_project), auto_decision=APPROVE)
+    assert result["reused"] == ["receive-data", "prepare-data"]
+    assert result["snapshot_id"] == snapshots[0] and result["deliverable_id"] == deliverables[0]
+    assert len(ws.ids("snapshots")) == 2 and len(ws.ids("deliverables")) == 2   # + the J-1 extraction only
+    assert load_state(ws.procedure_dir).closed
