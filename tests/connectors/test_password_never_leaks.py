@@ -48,6 +48,9 @@ def info_logs_to_the_api():
 def _everything_prefect_stored() -> str:
     from prefect import get_client
 
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=10)  # run logs travel to the API in batches
     texts = []
     with get_client(sync_client=True) as client:
         logs = [log.message for log in client.read_logs()]
