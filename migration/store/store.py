@@ -122,7 +122,7 @@ def _sqlite_setup(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
         cur = dbapi_connection.cursor()
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=60000",
-                       "temp_store=MEMORY", "cache_size=-200000"):
+                       "temp_store=MEMORY", "cache_size=-200000", "secure_delete=ON"):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
 

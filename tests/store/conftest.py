@@ -31,17 +31,32 @@ def make_store(url: str, name: str = "dev"):
     return store
 
 
+DATA_TABLES = ["criterion_assignment", "admin_number", "contact_authorization", "communication_mean", "address",
+               "contact", "import_row", "import_run", "contact_number_range"]
+
+
+@pytest.fixture(scope="module")
+def pg_store(request):
+    """One fresh PostgreSQL database per test module (emptied of contacts before each test)."""
+    pg = request.getfixturevalue("pg_server")
+    name = pg.create_database(f"stx_store_{request.module.__name__.rsplit('.', 1)[-1]}_{next(_db_names)}")
+    s = make_store(pg.url(dbname=name))
+    yield s
+    s.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
     """A fresh, seeded contact store on each backend."""
     if request.param == "sqlite":
         s = make_store(f"sqlite:///{tmp_path / 'env.sqlite'}")
-    else:
-        pg = request.getfixturevalue("pg_server")
-        name = pg.create_database(f"stx_store_{next(_db_names)}")
-        s = make_store(pg.url(dbname=name))
+        yield s
+        s.dispose()
+        return
+    s = request.getfixturevalue("pg_store")
+    with s.engine.begin() as c:
+        c.exec_driver_sql("TRUNCATE " + ", ".join(DATA_TABLES))
     yield s
-    s.dispose()
 
 
 def frame(*rows: dict, dataset: str = "t") -> pd.DataFrame:

@@ -1,0 +1,288 @@
+"""The contact services (spec §9) on one environment's store, with the import's log and journal.
+
+Each service takes rows (a SecuTix frame, index source_ref) and returns an
+:class:`ImportResult`: ``imported`` (created), ``updated`` (changed: updated,
+inactivated, anonymized or deleted), ``unchanged``, ``not_imported`` with a finding
+per row not applied. Every service is idempotent per input: the caller passes a
+``service_id`` derived from the file's content, and rows a previous run applied are
+skipped through the journal (``import_row``).
+
+- ``create`` / ``update``: the import engine with OPERATION forced to INSERT / UPDATE
+  (update by contact number: every field of the extended format);
+- ``update_by_email``: the basic (SAM) update: the contact is found by EMAIL1, and only
+  FIRSTNAME, LASTNAME, criteria and authorizations are changed;
+- ``inactivate``: status ``inactive``; everything else kept;
+- ``anonymize``: irreversible, see :data:`ANONYMIZATION` and docs/store.md;
+- ``delete``: the contact, and for a structure its relays, with their addresses,
+  communication means, authorizations, administrative numbers and criteria;
+- ``qualify_contacts``: criteria only (CRITnn); ``qualify_structures``: STRUCT_TYPE only,
+  on structures.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from ..findings import concat_findings, findings_frame
+from . import bulk
+from .codes import message_of, severity_of
+from .importer import ImportResult, _journaled, _lock, _ts, import_contacts, row_keys
+from .plan import AUTH_COLUMNS, isin
+from .store import ContactStore
+
+OPERATIONS = ("create", "update", "update-by-email", "inactivate", "anonymize", "delete", "qualify-contacts",
+              "qualify-structures")
+CRIT_COLUMNS = [f"CRIT{i:02d}" for i in range(1, 51)]
+BASIC_UPDATE_COLUMNS = ["FIRSTNAME", "LASTNAME", *CRIT_COLUMNS, *AUTH_COLUMNS]
+KEY_COLUMNS = ["INSTITUTION", "ORGANIZATION", "OPERATION", "CONTACT_NR"]
+
+# What anonymization does, table by table (docs/store.md repeats it for the customer).
+ANONYMIZATION = {
+    "contact": "first name, last name, salutations, function, remark, birth date, official name, address names, "
+               "web site and the structure match key are cleared (last name / official name become 'ANONYMIZED'); "
+               "kept: contact number, kind, status (anonymized), title, language, structure type, community type, "
+               "number of employees, the relay's structure, creation and update run",
+    "address": "lines 1-3, zip code, town and town complement cleared; kept: use (M/S/B), department, country",
+    "communication_mean": "deleted (e-mails, phones, fax)",
+    "contact_authorization": "deleted (consents of a person who no longer exists)",
+    "admin_number": "deleted (they identify the structure)",
+    "criterion_assignment": "kept (segments for statistics)",
+    "import_row": "source_ref cleared (no link to the source row); row_key and action kept so that a re-run of an old "
+                  "deliverable never re-creates the contact",
+}
+
+
+def run_service(operation: str, store: ContactStore, rows: pd.DataFrame, *, run_id: str, service_id: str,
+                batch_rows: int = 50_000) -> ImportResult:
+    """Dispatch ``operation`` (one of :data:`OPERATIONS`) on ``rows``."""
+    services: dict[str, Callable[..., ImportResult]] = {
+        "create": create, "update": update, "update-by-email": update_by_email, "inactivate": inactivate,
+        "anonymize": anonymize, "delete": delete, "qualify-contacts": qualify_contacts,
+        "qualify-structures": qualify_structures,
+    }
+    if operation not in services:
+        raise ValueError(f"unknown service {operation!r} (allowed: {', '.join(OPERATIONS)})")
+    return services[operation](store, rows, run_id=run_id, service_id=service_id, batch_rows=batch_rows)
+
+
+def _with_operation(rows: pd.DataFrame, op: str) -> pd.DataFrame:
+    rows = rows.copy()
+    rows["OPERATION"] = op
+    return rows
+
+
+def create(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+    return import_contacts(store, _with_operation(rows, "INSERT"), run_id=run_id, deliverable_id=service_id,
+                           batch_rows=batch_rows, operation="service:create")
+
+
+def update(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+    return import_contacts(store, _with_operation(rows, "UPDATE"), run_id=run_id, deliverable_id=service_id,
+                           batch_rows=batch_rows, operation="service:update")
+
+
+def _only_columns(rows: pd.DataFrame, keep: list[str], operation: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Blank every column but ``keep`` (and the keys); a warning per value left out."""
+    out = _with_operation(rows, "UPDATE")
+    parts = []
+    for col in out.columns:
+        if col in keep or col in KEY_COLUMNS:
+            continue
+        given = out[col] != ""
+        if given.any():
+            refs = pd.Series(out.index[given], index=out.index[given], dtype="str")
+            code = "IMPORT_FIELD_NOT_APPLICABLE"
+            parts.append(findings_frame(refs, out["CONTACT_NR"][given], col, code, severity_of(code),
+                                        f"{operation} changes only {', '.join(k for k in keep if not k.startswith('CRIT'))}"
+                                        f"{' and criteria' if 'CRIT01' in keep else ''}: value left out", out[col][given]))
+            out[col] = ""
+    return out, concat_findings(parts)
+
+
+def qualify_contacts(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+    only, warnings = _only_columns(rows, CRIT_COLUMNS, "qualify-contacts")
+    result = import_contacts(store, only, run_id=run_id, deliverable_id=service_id, batch_rows=batch_rows,
+                             operation="service:qualify-contacts")
+    result.findings = concat_findings([warnings, result.findings])
+    return result
+
+
+def qualify_structures(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+    only, warnings = _only_columns(rows, ["STRUCT_TYPE"], "qualify-structures")
+    kinds = _kinds(store, only["CONTACT_NR"])
+    not_structure = kinds.notna() & (kinds != "structure")
+    refused = _errors(only, not_structure, "IMPORT_NOT_A_STRUCTURE", "CONTACT_NR")
+    result = import_contacts(store, only[~not_structure.to_numpy()], run_id=run_id, deliverable_id=service_id,
+                             batch_rows=batch_rows, operation="service:qualify-structures")
+    return _merge(result, rows, refused, warnings)
+
+
+def update_by_email(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+    """The basic update (spec §1, §9.2): key EMAIL1; first name, last name, criteria, authorizations."""
+    email = rows["EMAIL1"].str.strip().str.lower()
+    with store.engine.connect() as c:
+        bulk.load_temp(c, "stx_emails", pd.DataFrame({"k": pd.Series(email.unique(), dtype="str")}))
+        found = pd.DataFrame(c.exec_driver_sql(
+            "SELECT m.value, c.contact_nr FROM communication_mean m JOIN contact c ON c.id = m.contact_id "
+            "JOIN stx_emails k ON lower(m.value) = k.k WHERE m.mean_type = 'EMAIL1' AND c.status <> 'anonymized'").all(),
+            columns=["email", "contact_nr"]).astype("str")
+        c.rollback()
+    owners = found.groupby("email")["contact_nr"].agg(["count", "first"])
+    count = email.map(owners["count"]).fillna(0).astype(int)
+    missing = _errors(rows, (count == 0) & (email != ""), "IMPORT_EMAIL_NOT_FOUND", "EMAIL1", rows["EMAIL1"])
+    missing = concat_findings([missing, _errors(rows, email == "", "IMPORT_EMAIL_NOT_FOUND", "EMAIL1")])
+    ambiguous = _errors(rows, count > 1, "IMPORT_EMAIL_AMBIGUOUS", "EMAIL1", rows["EMAIL1"])
+    ok = (count == 1).to_numpy()
+    chosen = rows[ok].copy()
+    chosen["CONTACT_NR"] = email[ok].map(owners["first"]).astype("str")
+    keep_email = chosen["EMAIL1"]
+    chosen["EMAIL1"] = ""
+    only, warnings = _only_columns(chosen, BASIC_UPDATE_COLUMNS, "the basic update")
+    del keep_email
+    result = import_contacts(store, only, run_id=run_id, deliverable_id=service_id, batch_rows=batch_rows,
+                             operation="service:update-by-email")
+    return _merge(result, rows, concat_findings([missing, ambiguous]), warnings)
+
+
+def _merge(result: ImportResult, rows: pd.DataFrame, refused: pd.DataFrame, warnings: pd.DataFrame) -> ImportResult:
+    """Fold rows refused before the engine into its result."""
+    n_refused = refused["source_ref"].nunique() if len(refused) else 0
+    result.rows_in = len(rows)
+    result.not_imported += n_refused
+    result.findings = concat_findings([refused, warnings, result.findings])
+    return result
+
+
+def _errors(rows: pd.DataFrame, mask: pd.Series, code: str, column: str, value: pd.Series | str = "") -> pd.DataFrame:
+    mask = pd.Series(np.asarray(mask, dtype=bool), index=rows.index)
+    refs = pd.Series(rows.index[mask], index=rows.index[mask], dtype="str")
+    return findings_frame(refs, rows["CONTACT_NR"][mask], column, code, severity_of(code), message_of(code),
+                          value[mask] if isinstance(value, pd.Series) else value)
+
+
+def _kinds(store: ContactStore, numbers: pd.Series) -> pd.Series:
+    with store.engine.connect() as c:
+        bulk.load_temp(c, "stx_numbers", pd.DataFrame({"k": pd.Series(numbers.unique(), dtype="str")}))
+        found = dict(c.exec_driver_sql("SELECT c.contact_nr, c.kind FROM contact c JOIN stx_numbers k ON c.contact_nr = k.k").all())
+        c.rollback()
+    return numbers.map(pd.Series(found, dtype="str"))
+
+
+# --- services on existing contacts by number: inactivate, anonymize, delete ----------------------------
+def inactivate(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+    return _by_number(store, rows, run_id=run_id, service_id=service_id, operation="inactivate",
+                      apply=_inactivate, already="status = 'inactive'")
+
+
+def anonymize(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+    result = _by_number(store, rows, run_id=run_id, service_id=service_id, operation="anonymize",
+                        apply=_anonymize, already="status = 'anonymized'", keep_source_ref=False)
+    _purge_old_versions(store)
+    return result
+
+
+def delete(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+    result = _by_number(store, rows, run_id=run_id, service_id=service_id, operation="delete", apply=_delete, already=None)
+    _purge_old_versions(store)
+    return result
+
+
+def _inactivate(conn: Connection, params: dict) -> None:
+    conn.execute(text("UPDATE contact SET status = 'inactive', updated_run = :run, updated_at = :now "
+                      "WHERE id IN (SELECT id FROM stx_ids)"), params)
+
+
+def _anonymize(conn: Connection, params: dict) -> None:
+    ids = "(SELECT id FROM stx_ids)"
+    conn.execute(text(
+        f"UPDATE contact SET firstname = NULL, lastname = CASE WHEN kind = 'structure' THEN NULL ELSE 'ANONYMIZED' END, "
+        f"letter_salutation = NULL, addr_salutation = NULL, function = NULL, remark = NULL, birthdate = NULL, "
+        f"official_name = CASE WHEN kind = 'structure' THEN 'ANONYMIZED' ELSE NULL END, address_name1 = NULL, "
+        f"address_name2 = NULL, web_site = NULL, match_key = NULL, status = 'anonymized', updated_run = :run, "
+        f"updated_at = :now WHERE id IN {ids}"), params)
+    conn.exec_driver_sql(f"UPDATE address SET line1 = NULL, line2 = NULL, line3 = NULL, zipcode = NULL, town = NULL, "
+                         f"town_complement = NULL WHERE contact_id IN {ids}")
+    for table in ("communication_mean", "contact_authorization", "admin_number"):
+        conn.exec_driver_sql(f"DELETE FROM {table} WHERE contact_id IN {ids}")
+    conn.exec_driver_sql(f"UPDATE import_row SET source_ref = NULL WHERE contact_id IN {ids}")
+
+
+def _delete(conn: Connection, params: dict) -> None:
+    # a structure's relays go with it; children of every deleted contact go too (no reliance on ON DELETE CASCADE)
+    conn.exec_driver_sql("INSERT INTO stx_ids (id) SELECT c.id FROM contact c WHERE c.structure_id IN (SELECT id FROM stx_ids) "
+                         "AND c.id NOT IN (SELECT id FROM stx_ids)")
+    for table in ("criterion_assignment", "admin_number", "contact_authorization", "communication_mean", "address"):
+        conn.exec_driver_sql(f"DELETE FROM {table} WHERE contact_id IN (SELECT id FROM stx_ids)")
+    conn.exec_driver_sql("DELETE FROM contact WHERE structure_id IN (SELECT id FROM stx_ids)")
+    conn.exec_driver_sql("DELETE FROM contact WHERE id IN (SELECT id FROM stx_ids)")
+
+
+def _by_number(store: ContactStore, rows: pd.DataFrame, *, run_id: str, service_id: str, operation: str,
+               apply: Callable[[Connection, dict], None], already: str | None, keep_source_ref: bool = True) -> ImportResult:
+    """Apply a status service to the contacts named by CONTACT_NR, in one transaction, journaled."""
+    started = datetime.now(timezone.utc)
+    result = ImportResult(run_id=run_id, deliverable_id=service_id, rows_in=len(rows))
+    keys = pd.Series(row_keys(service_id, rows.index), index=rows.index)
+    findings = []
+    with store.transaction() as conn:
+        _lock(conn)
+        done = _journaled(conn, keys)
+        result.unchanged += int(done.sum())
+        todo = rows[~done.to_numpy()]
+        nr = todo["CONTACT_NR"].str.strip()
+        bulk.load_temp(conn, "stx_numbers", pd.DataFrame({"k": pd.Series(nr.unique(), dtype="str")}))
+        found = pd.DataFrame(conn.exec_driver_sql(
+            "SELECT c.contact_nr, c.id, c.status FROM contact c JOIN stx_numbers k ON c.contact_nr = k.k").all(),
+            columns=["contact_nr", "id", "status"]).set_index("contact_nr")
+        known = pd.Series(isin(nr, found.index), index=todo.index)
+        findings.append(_errors(todo, (nr == "") , "IMPORT_CONTACT_NR_MISSING", "CONTACT_NR"))
+        findings.append(_errors(todo, ~known & (nr != ""), "IMPORT_CONTACT_NOT_FOUND", "CONTACT_NR", nr))
+        status = nr.map(found["status"]).astype("object").fillna("").astype("str")
+        anonymized = known & (status == "anonymized") & (operation != "anonymize")
+        if operation == "delete":
+            anonymized = anonymized & False  # an anonymized contact may still be deleted
+        findings.append(_errors(todo, anonymized, "IMPORT_CONTACT_ANONYMIZED", "CONTACT_NR", nr))
+        ok = known & ~anonymized
+        ids = nr[ok].map(found["id"]).astype("int64")
+        if already:
+            with_status = status[ok] == already.split("'")[1]
+            unchanged_ids = ids[with_status.to_numpy()]
+        else:
+            unchanged_ids = ids.iloc[:0]
+        changing = ids[~ids.isin(unchanged_ids)].drop_duplicates()
+        now = _ts(conn, datetime.now(timezone.utc))
+        if len(changing):
+            bulk.load_temp(conn, "stx_ids", pd.DataFrame({"id": pd.array(changing.to_numpy(), dtype="Int64")}))
+            apply(conn, {"run": run_id, "now": now})
+        journal = pd.DataFrame({"row_key": keys.reindex(todo.index)[ok].to_numpy(), "run_id": run_id, "deliverable_id": service_id,
+                                "source_ref": todo.index[ok].astype("str") if keep_source_ref else "",
+                                "contact_id": pd.array(ids if operation != "delete" else [pd.NA] * len(ids), dtype="Int64"),
+                                "action": np.where(ids.isin(unchanged_ids), "unchanged", operation)})
+        bulk.insert_frame(conn, "import_row", journal)
+        result.updated += int((~ids.isin(unchanged_ids)).sum())
+        result.unchanged += int(ids.isin(unchanged_ids).sum())
+        result.not_imported += int((~ok).sum())
+    result.findings = concat_findings(findings)
+    with store.transaction() as conn:
+        conn.execute(text("INSERT INTO import_run (run_id, deliverable_id, operation, started_at, finished_at, counts) "
+                          "VALUES (:run, :d, :op, :s, :f, :c)"),
+                     {"run": run_id, "d": service_id, "op": f"service:{operation}", "s": _ts(conn, started),
+                      "f": _ts(conn, datetime.now(timezone.utc)), "c": json.dumps(result.counts())})
+    return result
+
+
+def _purge_old_versions(store: ContactStore) -> None:
+    """Make removed personal values unrecoverable from the database files (old row versions, WAL)."""
+    if store.dialect == "sqlite":
+        with store.engine.connect() as c:
+            c.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            c.connection.driver_connection.execute("VACUUM")
+    else:
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            for table in ("contact", "address", "communication_mean", "contact_authorization", "admin_number", "import_row"):
+                c.exec_driver_sql(f"VACUUM {table}")
