@@ -270,3 +270,91 @@ CASES += [
          {"id": pa.int64(), "name": TEXT, "town": TEXT, "born": pa.timestamp("us"), "amount": DECIMAL}, _oracle_expect,
          key=["id"], marks=_needs("STX_TEST_ORACLE_URL")),
 ]
+
+
+# -- plain SQL dumps (written here in each dump tool's own style) ------------------------------------
+def _mysql_literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r").replace('"', '\\"')
+        return f"'{escaped}'"
+    if hasattr(value, "isoformat"):
+        return f"'{value.isoformat()}'"
+    return str(value)
+
+
+def _mysqldump(tmp_path, request) -> dict:
+    rows = people_rows()
+    values = ",".join("(" + ",".join(_mysql_literal(v) for v in r) + ")" for r in rows[:10])
+    more = ",".join("(" + ",".join(_mysql_literal(v) for v in r) + ")" for r in rows[10:])
+    text = f"""-- MySQL dump 10.13  Distrib 8.0.36
+/*!40101 SET NAMES utf8mb4 */;
+DROP TABLE IF EXISTS `people`;
+CREATE TABLE `people` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `name` text COLLATE utf8mb4_unicode_ci,
+  `town` varchar(40) DEFAULT NULL,
+  `born` date DEFAULT NULL,
+  `amount` decimal(8,2) DEFAULT NULL,
+  PRIMARY KEY (`id`),
+  KEY `idx_town` (`town`)
+) ENGINE=InnoDB AUTO_INCREMENT=24 DEFAULT CHARSET=utf8mb4;
+LOCK TABLES `people` WRITE;
+INSERT INTO `people` VALUES {values};
+INSERT INTO `people` VALUES {more};
+UNLOCK TABLES;
+"""
+    (tmp_path / "rodrigue.sql").write_text(text, encoding="utf-8")
+    return {"kind": "sql-dump", "path": "rodrigue.sql", "datasets": {"people": {"table": "people"}}}
+
+
+def _pg_copy_field(value) -> str:
+    if value is None:
+        return "\\N"
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+def _pg_dump(tmp_path, request) -> dict:
+    rows = people_rows()
+    copy = "\n".join("\t".join(_pg_copy_field(v) for v in r) for r in rows[:12])
+
+    def literal(v):
+        if v is None:
+            return "NULL"
+        if isinstance(v, str) or hasattr(v, "isoformat"):
+            return "'" + (v.isoformat() if hasattr(v, "isoformat") else v).replace("'", "''") + "'"
+        return str(v)
+
+    inserts = "\n".join(f"INSERT INTO public.people VALUES ({', '.join(literal(v) for v in r)});" for r in rows[12:])
+    text = f"""--
+-- PostgreSQL database dump
+--
+SET statement_timeout = 0;
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE TABLE public.people (
+    id integer NOT NULL,
+    name text,
+    town character varying(40),
+    born date,
+    amount numeric(8,2)
+);
+ALTER TABLE public.people OWNER TO legacy;
+COPY public.people (id, name, town, born, amount) FROM stdin;
+{copy}
+\\.
+{inserts}
+ALTER TABLE ONLY public.people
+    ADD CONSTRAINT people_pkey PRIMARY KEY (id);
+"""
+    (tmp_path / "legacy_pg.sql").write_text(text, encoding="utf-8")
+    return {"kind": "sql-dump", "path": "legacy_pg.sql", "datasets": {"people": {"table": "people"}}}
+
+
+SQLITE_TYPES = {"id": pa.int64(), "name": TEXT, "town": TEXT, "born": TEXT, "amount": pa.float64()}
+CASES += [
+    Case("sql-dump-mysqldump", _mysqldump, SQLITE_TYPES, _sqlite_expect, key=["id"]),
+    Case("sql-dump-pg_dump", _pg_dump, SQLITE_TYPES, _sqlite_expect),  # the key is an ALTER TABLE: not read
+]
