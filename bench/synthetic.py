@@ -231,3 +231,27 @@ def _add_faults(frame: pd.DataFrame, rng: np.random.Generator, rate: float) -> N
             put("CONTACT_NR", selected, frame["CONTACT_NR"].iloc[selected - 1].to_numpy())
         elif name == "long_town":
             put("TOWN", selected, "Saint-Rémy-de-Provence-sur-Mer")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python bench/synthetic.py ROWS FILE [--seed N]``: write a SecuTix file (.csv or .xlsx) of made-up contacts."""
+    import argparse
+    from pathlib import Path
+
+    from stx_migrate.migration.secutix_file import source_refs, write_secutix_file
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("rows", type=int)
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--bad-rate", type=float, default=0.02)
+    args = parser.parse_args(argv)
+    frame = make_contacts(args.rows, seed=args.seed, bad_rate=args.bad_rate)
+    frame.index = source_refs(args.file.name, len(frame))
+    args.file.parent.mkdir(parents=True, exist_ok=True)
+    write_secutix_file(frame, args.file)
+    print(args.file)
+
+
+if __name__ == "__main__":
+    main()

@@ -25,6 +25,8 @@ KIND_INDIVIDUAL, KIND_STRUCTURE, KIND_RELAY, KIND_CONFIG, KIND_NONE = (
 OPERATIONS = ("CONFIG", "INSERT", "UPDATE")
 # a bare code: no "=", "|" or white space (written out: with \s pandas falls back to Python's re, per row)
 CONFIG_CODE = "[^=| \t\r\n\x0b\x0c]+"
+VALUES = r"[^|]+(\|[^|]+)*"    # v1|v2|v3, no empty value
+ONE_VALUE = r"[^|]+"
 
 
 @dataclass
@@ -42,7 +44,8 @@ class Context:
         self.is_data = ~self.is_config
         self._arrow: dict[str, pa.ChunkedArray] = {}
         self._present: dict[str, np.ndarray] = {}
-        self._lengths: dict[str, np.ndarray] = {}
+        self._clear: dict[str, np.ndarray] = {}
+        self._too_long: dict[str, np.ndarray] = {}
         self._codevalues: dict[str, tuple[pd.Series, pd.Series, np.ndarray]] = {}
 
     # --- cells ---
@@ -58,28 +61,45 @@ class Context:
     def equals(self, column: str, value: str) -> np.ndarray:
         return _numpy(pc.equal(self.arrow(column), value))
 
+    def is_clear(self, column: str) -> np.ndarray:
+        """Cells holding ``=`` (clear the stored value, spec §3)."""
+        if column not in self._clear:
+            self._clear[column] = self.equals(column, CLEAR)
+        return self._clear[column]
+
     def present(self, column: str) -> np.ndarray:
         """Cells that hold a value on a data row (not empty, not ``=`` = clear)."""
         if column not in self._present:
-            a = self.arrow(column)
-            self._present[column] = _numpy(pc.and_(pc.not_equal(a, ""), pc.not_equal(a, CLEAR))) & self.is_data
+            filled = _numpy(pc.not_equal(self.arrow(column), ""))
+            self._present[column] = filled & ~self.is_clear(column) & self.is_data
         return self._present[column]
 
     def longer_than_max(self, column: str) -> np.ndarray:
+        """Cells longer than the column's max_length (in characters)."""
         limit = extended_format().column(column).max_length
         if limit is None:
             return np.zeros(len(self.frame), dtype=bool)
-        if column not in self._lengths:
-            self._lengths[column] = pc.utf8_length(self.arrow(column)).to_numpy()
-        return self._lengths[column] > limit
+        if column not in self._too_long:
+            # bytes >= characters: count characters only where the byte length is over the limit
+            suspects = pc.binary_length(self.arrow(column)).to_numpy() > limit
+            out = np.zeros(len(self.frame), dtype=bool)
+            if suspects.any():
+                subset = pc.filter(self.arrow(column), pa.array(suspects))
+                out[suspects] = pc.utf8_length(subset).to_numpy() > limit
+            self._too_long[column] = out
+        return self._too_long[column]
+
+    def matches(self, column: str, pattern: str, rows: np.ndarray) -> np.ndarray:
+        """For the rows selected, whether the cell fully matches ``pattern`` (RE2, in Arrow)."""
+        subset = pc.filter(self.arrow(column), pa.array(rows))
+        return _numpy(pc.match_substring_regex(subset, f"^(?:{pattern})$"))
 
     def fails(self, column: str, pattern: str, rows: np.ndarray | None = None) -> np.ndarray:
         """Rows where the (present) cell does not fully match ``pattern``."""
         rows = self.present(column) if rows is None else rows
         out = np.zeros(len(self.frame), dtype=bool)
         if rows.any():
-            subset = self.frame[column][rows]
-            out[rows] = ~subset.str.fullmatch(pattern).to_numpy(dtype=bool)
+            out[rows] = ~self.matches(column, pattern, rows)
         return out
 
     # --- kinds (spec §4) ---
@@ -125,6 +145,17 @@ class Context:
         # forward fill: a data row gets the last CONFIG row before it (CONFIG rows themselves get none)
         return set_here.ffill().where(~self.is_config).fillna("").astype("str")
 
+    def codevalue_ok(self, column: str) -> np.ndarray:
+        """For the present cells of ``column``: ``CODE=v1|v2`` or, after a CONFIG row set the code, ``v1|v2``."""
+        rows = self.present(column)
+        values = ONE_VALUE if column == "ADMIN_NUMBER" else VALUES  # one number per row (spec §5.4 #20)
+        ok = self.matches(column, f"{CONFIG_CODE}={values}", rows)
+        if self.is_config.any():
+            bare = (self.configured_code(column)[rows] != "").to_numpy(dtype=bool) \
+                & ~_numpy(pc.match_substring(pc.filter(self.arrow(column), pa.array(rows)), "="))
+            ok = ok | (bare & self.matches(column, values, rows))
+        return ok
+
     def codevalue(self, column: str) -> tuple[pd.Series, pd.Series, np.ndarray]:
         """(code, values text, well-formed) for the present cells of ``column`` (indexed like the subset)."""
         if column in self._codevalues:
@@ -136,12 +167,7 @@ class Context:
         # regex replacements run in Arrow (no Python string per row)
         code = v.str.replace(r"(?s)=.*", "", regex=True).where(has_eq, configured).astype("str")
         text = v.str.replace(r"(?s)^[^=]*=", "", regex=True).where(has_eq, v).astype("str")
-        code_ok = code.str.fullmatch(CONFIG_CODE)
-        values_ok = text.str.fullmatch(r"[^|]+(\|[^|]+)*")
-        if column == "ADMIN_NUMBER":  # one number per row (spec §5.4 #20)
-            values_ok = values_ok & ~text.str.contains("|", regex=False)
-        ok = (code_ok & values_ok).fillna(False).to_numpy(dtype=bool)
-        self._codevalues[column] = (code, text, ok)
+        self._codevalues[column] = (code, text, self.codevalue_ok(column))
         return self._codevalues[column]
 
     # --- dates (spec §5.3) ---
@@ -155,15 +181,16 @@ class Context:
         impossible = np.zeros(len(self.frame), dtype=bool)
         future = np.zeros(len(self.frame), dtype=bool)
         if good.any():
-            v = self.frame[column][good]
-            parts = pd.DataFrame({
-                "year": v.str.slice(6, 10).astype("int64"),
-                "month": v.str.slice(3, 5).astype("int64"),
-                "day": v.str.slice(0, 2).astype("int64"),
-            })
-            parsed = pd.to_datetime(parts, errors="coerce")
-            impossible[good] = parsed.isna().to_numpy()
-            future[good] = (parsed > pd.Timestamp(self.today)).to_numpy(dtype=bool)
+            subset = pc.filter(self.arrow(column), pa.array(good))
+            day, month, year = (pc.cast(pc.utf8_slice_codeunits(subset, a, b), pa.int64()).to_numpy()
+                                for a, b in ((0, 2), (3, 5), (6, 10)))
+            leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+            month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)]
+            month_days = month_days + ((month == 2) & leap)
+            impossible[good] = (month < 1) | (month > 12) | (day < 1) | (day > month_days) | (year < 1)
+            today = self.today
+            as_number = year * 10_000 + month * 100 + day
+            future[good] = ~impossible[good] & (as_number > today.year * 10_000 + today.month * 100 + today.day)
         return bad_format, impossible, future
 
 

@@ -18,12 +18,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import InputError
 from ..format import HEADER_ROWS, extended_format
 from ..settings.output import OutputSettings
 from . import csv_file, xlsx_file
-from .layout import check_codes_row, check_frame_columns, normalise_header_rows, template_header_rows
+from .layout import check_codes_row, check_frame_columns, column_name, normalise_header_rows, template_header_rows
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 CSV_SUFFIXES = {".csv", ".txt"}
@@ -47,8 +49,10 @@ class SecutixFile:
 
 def source_refs(name: str, count: int) -> pd.Index:
     """``name:1`` … ``name:count``: the index of a frame read from a file called ``name``."""
-    numbers = pd.Series(np.arange(1, count + 1)).astype("str")
-    return pd.Index((name + ":" + numbers).to_numpy(), dtype="str", name="source_ref")
+    numbers = pc.cast(pa.array(np.arange(1, count + 1, dtype=np.int64)), pa.large_string())
+    text = pa.large_string()
+    joined = pc.binary_join_element_wise(pa.scalar(name, text), numbers, pa.scalar(":", text))
+    return pd.Index(pd.arrays.ArrowStringArray(pa.chunked_array([joined], type=text)), dtype="str", name="source_ref")
 
 
 def read_secutix_file(path: Path | str, *, encoding: str | None = None) -> SecutixFile:
@@ -74,23 +78,33 @@ def read_secutix_file(path: Path | str, *, encoding: str | None = None) -> Secut
     if suffix in XLSX_SUFFIXES:
         raise InputError("not an Excel file (no XLSX/XLS signature at the start of the file)", file=path,
                          value=head[:16].decode("latin-1"), hint="is it a CSV file named .xlsx?")
-    chosen = _checked_encoding(encoding, path) if encoding else csv_file.detect_encoding(path, head)
-    records, offset = csv_file.read_header(path, chosen)
-    codes, with_role = check_codes_row(records[3], path)
-    width = len(records[3])
-    names = codes + [f"__padding_{i}" for i in range(len(codes), width)]
-    frame = csv_file.read_data(path, chosen, offset, names)
-    for name in names[len(codes):]:  # columns without a code (trailing blank headers) must be empty
-        filled = frame[name] != ""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        csv_file.detect_encoding(path, head)  # raises the UTF-16 message
+    chosen = _checked_encoding(encoding, path) if encoding else csv_file.guess_encoding(path, head)
+    try:
+        frame, records, codes, with_role = _read_csv(path, chosen)
+    except csv_file.NotUtf8:  # the guess from the first 64 KB was wrong: detect on the whole file
+        chosen = csv_file.detect_encoding(path, head)
+        frame, records, codes, with_role = _read_csv(path, chosen)
+    names = list(frame.columns)
+    for position in range(len(codes), len(names)):  # columns without a code (trailing blank headers) must be empty
+        filled = (frame[names[position]] != "").to_numpy(dtype=bool)
         if filled.any():
-            row = int(np.argmax(filled.to_numpy()))
+            row = int(np.argmax(filled))
             raise InputError("a value sits in a column without a code in row 4", file=path,
                              row=f"{HEADER_ROWS + 1 + row} (data row {row + 1})",
-                             column=f"{names.index(name) + 1}", value=frame[name].iloc[row])
+                             column=column_name(position + 1), value=frame[names[position]].iloc[row])
     frame = frame[codes]
     frame.index = source_refs(path.name, len(frame))
     header_rows = [(r + [""] * len(codes))[: len(codes)] for r in records[:3]]
     return SecutixFile(path, "csv", frame, chosen, with_role, header_rows)
+
+
+def _read_csv(path: Path, encoding: str):
+    records, offset = csv_file.read_header(path, encoding)
+    codes, with_role = check_codes_row(records[3], path)
+    names = codes + [f"__padding_{i}" for i in range(len(codes), len(records[3]))]
+    return csv_file.read_data(path, encoding, offset, names), records, codes, with_role
 
 
 def _checked_encoding(encoding: str, path: Path) -> str:

@@ -27,15 +27,33 @@ _BLOCK_SIZE = 16 << 20
 _WRITE_CHUNK = 50_000
 
 
+class NotUtf8(Exception):
+    """pyarrow found bytes that are not UTF-8 in the data rows (the caller detects the encoding again)."""
+
+
+def guess_encoding(path: Path, head: bytes) -> str:
+    """A first guess from the file's start, without reading it all: BOM → ``utf-8-sig``; the first
+    64 KB decode as UTF-8 → ``utf-8``; else the full detection. pyarrow validates the rest."""
+    if head.startswith(BOM):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return detect_encoding(path, head)
+
+
 def detect_encoding(path: Path, head: bytes) -> str:
-    """``utf-8-sig`` (BOM), ``utf-8`` or ``cp1252``; InputError if neither decodes the file."""
+    """``utf-8-sig`` (BOM), ``utf-8`` or ``cp1252``, reading the whole file; InputError if neither decodes it."""
     if head.startswith(BOM):
         encoding = "utf-8-sig"
-    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # checked first by guess_encoding too
         raise InputError("the file is UTF-16 encoded", file=path, row=1,
                          hint="save it as CSV UTF-8 or 'CSV (Comma delimited)'")
+    elif _first_undecodable(path, "utf-8") is None:
+        return "utf-8"
     else:
-        encoding = "utf-8" if _first_undecodable(path, "utf-8") is None else "cp1252"
+        encoding = "cp1252"
     failure = _first_undecodable(path, encoding)
     if failure is not None:
         offset, raw = failure
@@ -136,7 +154,7 @@ def read_data(path: Path, encoding: str, offset: int, names: list[str]) -> pd.Da
         return "skip"
 
     def parse(block_size: int) -> pa.Table:
-        with open(path, "rb") as handle:
+        with pa.memory_map(str(path)) as handle:  # a memory map costs less CPU than a Python file object
             handle.seek(offset)
             return pacsv.read_csv(
                 handle,
@@ -154,6 +172,8 @@ def read_data(path: Path, encoding: str, offset: int, names: list[str]) -> pd.Da
         try:
             table = parse(_BLOCK_SIZE)
         except pa.ArrowInvalid as e:
+            if "UTF8" in str(e) and encoding.startswith("utf-8"):
+                raise NotUtf8() from e
             if "straddling" not in str(e) and "block size" not in str(e):
                 raise InputError(f"not readable as CSV ({e})", file=path) from e
             bad_rows.clear()  # a cell larger than a block: parse again in one block
