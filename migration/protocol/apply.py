@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..findings import concat_findings
 from ..format.catalogue import extended_format
-from .compile import CompiledProtocol
+from .compile import CompiledColumn, CompiledProtocol
+from .model import Pivot
 from .registry import ProjectContext, StepContext
 
 
@@ -28,6 +32,26 @@ def _str_series(values, index: pd.Index) -> pd.Series:
     return pd.Series(values, index=index, dtype="str").fillna("")
 
 
+def _pivot_values(child: pd.DataFrame, pivot: Pivot) -> dict[str, pd.Series]:
+    """Per declared key: parent → the values joined with the separator (or the first), in child order."""
+    child = child[[pivot.parent, pivot.key, pivot.value]]
+    child = child[child[pivot.key].isin(pivot.keys) & (child[pivot.value].str.strip() != "")]
+    table = pa.table({"parent": pa.array(child[pivot.parent].to_numpy(dtype=object), pa.string()),
+                      "key": pa.array(child[pivot.key].to_numpy(dtype=object), pa.string()),
+                      "value": pa.array(child[pivot.value].to_numpy(dtype=object), pa.string())})
+    # one thread keeps each group's values in the child table's order (deterministic replay)
+    grouped = table.group_by(["parent", "key"], use_threads=False)
+    if pivot.keep == "first":
+        done = grouped.aggregate([("value", "first")])
+        joined = done["value_first"]
+    else:
+        done = grouped.aggregate([("value", "list")])
+        joined = pc.binary_join(done["value_list"], pivot.separator)
+    frame = pd.DataFrame({"parent": done["parent"].to_numpy(), "key": done["key"].to_numpy(),
+                          "value": joined.to_numpy(zero_copy_only=False)})
+    return {key: part.set_index("parent")["value"].astype("str") for key, part in frame.groupby("key", sort=False)}
+
+
 def build_source_columns(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
     """Every column reference the protocol may read, aligned on the main rows' index."""
     ds = compiled.model.datasets
@@ -40,17 +64,25 @@ def build_source_columns(compiled: CompiledProtocol, tables: dict[str, pd.DataFr
         for column in right.columns:
             columns[f"{join.dataset}.{column}"] = _str_series(right[column].reindex(keys).to_numpy(), main.index)
     for pivot in ds.pivots:
-        child = tables[pivot.dataset][[pivot.parent, pivot.key, pivot.value]]
-        child = child[child[pivot.key].isin(pivot.keys) & (child[pivot.value].str.strip() != "")]
-        grouped = child.groupby([pivot.parent, pivot.key], sort=False)[pivot.value]
-        values = grouped.first() if pivot.keep == "first" else grouped.agg(pivot.separator.join)
+        values = _pivot_values(tables[pivot.dataset], pivot)
         for key in pivot.keys:
-            try:
-                per_parent = values.xs(key, level=1)
-            except KeyError:
-                per_parent = pd.Series([], dtype="str")
+            per_parent = values.get(key, pd.Series([], dtype="str"))
             columns[f"{pivot.name}.{key}"] = _str_series(per_parent.reindex(main[pivot.main_key]).to_numpy(), main.index)
     return columns
+
+
+def _per_distinct_value(column: CompiledColumn) -> bool:
+    """A one-input pipeline that reads no other output runs once per distinct value (same result, far less work)."""
+    if column.many or len(column.inputs) != 1:
+        return False
+    return all(step.operation.inputs == "one" and getattr(step.params, "region_from", None) is None for step in column.steps)
+
+
+def _run_steps(column: CompiledColumn, values, ctx: StepContext):
+    for step in column.steps:
+        arg = values if step.operation.inputs != "none" else None
+        values = step.operation.fn(arg, step.params, ctx)
+    return values
 
 
 def apply_protocol(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame], project: ProjectContext) -> ProtocolResult:
@@ -70,14 +102,20 @@ def apply_protocol(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame], 
     outputs: dict[str, pd.Series] = {}
     findings = []
     for column in compiled.columns:
-        ctx = StepContext(column.code, outputs, project, kept_index)
         inputs = [sources[ref][kept] for ref in column.inputs]
-        values = inputs if column.many else (inputs[0] if inputs else None)
-        for step in column.steps:
-            arg = values if step.operation.inputs != "none" else None
-            values = step.operation.fn(arg, step.params, ctx)
-        outputs[column.code] = values.astype("str") if values is not None else pd.Series("", index=kept_index, dtype="str")
-        findings.extend(ctx.findings)
+        if _per_distinct_value(column):
+            codes, uniques = pd.factorize(inputs[0], use_na_sentinel=False)
+            distinct = pd.RangeIndex(len(uniques))
+            ctx = StepContext(column.code, outputs, project, distinct)
+            values = _run_steps(column, pd.Series(np.asarray(uniques, dtype=object), index=distinct, dtype="str"), ctx)
+            outputs[column.code] = pd.Series(values.to_numpy()[codes], index=kept_index, dtype="str")
+            findings.extend(ctx.findings_for(kept_index, codes))
+        else:
+            ctx = StepContext(column.code, outputs, project, kept_index)
+            values = inputs if column.many else (inputs[0] if inputs else None)
+            values = _run_steps(column, values, ctx)
+            outputs[column.code] = values.astype("str") if values is not None else pd.Series("", index=kept_index, dtype="str")
+            findings.extend(ctx.findings_for(kept_index))
 
     layout = extended_format().layout(with_role="ROLE" in outputs)
     defaults = {"INSTITUTION": project.institution, "ORGANIZATION": project.organization, "OPERATION": "INSERT"}

@@ -12,6 +12,8 @@ import pandas as pd
 from email_validator import EmailNotValidError, validate_email
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
+from .arrow_text import re_replace
+
 _PLAIN = (
     r"^[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@"
     r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
@@ -29,11 +31,11 @@ def _validate_one(address: str) -> str:
 def normalise_emails(values: pd.Series) -> pd.Series:
     """Normalised address per row; '' for empty or invalid."""
     text = values.str.strip().str.lower()
-    tld = text.str.extract(r"\.([a-z0-9-]+)$")[0].fillna("")
+    tld = re_replace(text, r"^.*\.", "")
     plain = (
         text.str.fullmatch(_PLAIN)
         & (text.str.len() <= 254)
-        & (text.str.extract(r"^([^@]*)@")[0].fillna("").str.len() <= 64)
+        & (text.str.find("@") <= 64)
         & ~tld.isin(list(SPECIAL_USE_DOMAIN_NAMES))
         & ~text.str.contains(r"[@.][a-z0-9]{2}--", regex=True)  # IDNA rules: let the library decide
     )

@@ -17,6 +17,7 @@ from pydantic import Field
 from ..settings.base import StrictModel
 from .ops_dates import ParseDateParams, parse_dates
 from .registry import ProjectContext
+from .unique import by_unique
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,16 @@ class RetentionParams(ParseDateParams):
 
 def drop_by_retention(columns: dict[str, pd.Series], params: RetentionParams, project: ProjectContext) -> pd.Series:
     """True for rows whose date is before the cut-off (the cut-off day itself is kept)."""
-    dates = parse_dates(columns[params.column], params.formats, params.century_pivot)
     cutoff = pd.Timestamp(project.retention_cutoff)
-    old = dates < cutoff
-    if not params.keep_undated:
-        old |= dates.isna()
-    return old.fillna(False).astype(bool)
+
+    def compute(uniques: pd.Series) -> pd.Series:
+        dates = parse_dates(uniques, params.formats, params.century_pivot)
+        old = dates < cutoff
+        if not params.keep_undated:
+            old |= dates.isna()
+        return old.fillna(False).map({True: "1", False: ""}).astype("str")
+
+    return by_unique(columns[params.column], compute) == "1"
 
 
 class ExcludeParams(StrictModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..settings.base import StrictModel
+from .arrow_text import re_extract
 from .emails import normalise_emails
 from .lookups import country_table, fold_key, fold_keys, language_table
 from .phones import normalise_phones
@@ -75,7 +76,7 @@ def language(values: pd.Series, params: CodeLookupParams, ctx: StepContext) -> p
 
     Unknown → dropped, LANGUAGE_UNKNOWN.
     """
-    locale = values.str.strip().str.extract(r"^([A-Za-z]{2})[-_][A-Za-z]{2}$")[0]
+    locale = re_extract(values.str.strip(), r"^(?P<lang>[A-Za-z]{2})[-_][A-Za-z]{2}$", ["lang"])["lang"]
     values_in = locale.fillna(values).astype("str")
     out = _lookup(values_in, language_table(), {k: v.lower() for k, v in params.aliases.items()})
     ctx.report((out == "") & (values.str.strip() != ""), "LANGUAGE_UNKNOWN", values)

@@ -7,6 +7,7 @@ import pandas as pd
 from pydantic import Field
 
 from ..settings.base import StrictModel
+from .arrow_text import WHITESPACE, re_extract, re_replace
 from .registry import NoParams, StepContext, operation
 
 
@@ -66,7 +67,7 @@ def trim(values: pd.Series, params: NoParams, ctx: StepContext) -> pd.Series:
 @operation("fold_whitespace")
 def fold_whitespace(values: pd.Series, params: NoParams, ctx: StepContext) -> pd.Series:
     """Trim and turn every run of white space (tabs, new lines, non-breaking) into one space."""
-    return values.str.replace(r"\s+", " ", regex=True).str.strip()
+    return re_replace(values, WHITESPACE + "+", " ").str.strip()
 
 
 class CaseParams(StrictModel):
@@ -103,19 +104,19 @@ def split_name(values: pd.Series, params: SplitNameParams, ctx: StepContext) -> 
     name. ``Last, First`` (with a comma) is read as last name, first name in both
     orders. A single word is a last name.
     """
-    text = values.str.replace(r"\s+", " ", regex=True).str.strip()
-    comma = text.str.extract(r"^([^,]+),\s*(.*)$")
-    words = text.str.extract(r"^(\S+)\s+(.*)$")
-    has_comma = comma[0].notna()
-    two = words[0].notna()
+    text = re_replace(values, WHITESPACE + "+", " ").str.strip()
+    comma = re_extract(text, r"^(?P<before>[^,]+),\s*(?P<after>.*)$", ["before", "after"])
+    words = re_extract(text, r"^(?P<head>[^ ]+) (?P<tail>.*)$", ["head", "tail"])
+    has_comma = comma["before"].notna()
+    two = words["head"].notna()
     if params.order == "first_last":
-        first, last = words[0], words[1]
+        first, last = words["head"], words["tail"]
     else:
-        first, last = words[1], words[0]
+        first, last = words["tail"], words["head"]
     first = first.where(two, "")
     last = last.where(two, text)
-    first = first.where(~has_comma, comma[1])
-    last = last.where(~has_comma, comma[0])
+    first = first.where(~has_comma, comma["after"])
+    last = last.where(~has_comma, comma["before"])
     chosen = first if params.part == "first" else last
     return chosen.fillna("").str.strip().astype("str")
 

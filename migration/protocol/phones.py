@@ -18,7 +18,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import phonenumbers
-from phonenumbers import PhoneMetadata
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
+
+from .arrow_text import WHITESPACE, re_replace
 
 _TYPE_DESCS = (
     "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number",
@@ -78,7 +80,7 @@ def _parse_one(number: str, region: str) -> str:
 
 def normalise_phones(values: pd.Series, regions: pd.Series) -> pd.Series:
     """E.164 per row ('' for empty or invalid). ``regions``: ISO alpha-2 per row."""
-    cleaned = values.str.replace(r"[\s.\-/()\u00a0]", "", regex=True).str.replace(r"^00", "+", regex=True)
+    cleaned = re_replace(re_replace(values, WHITESPACE + r"|[.\-/()]", ""), r"^00", "+")
     regions = regions.str.upper()
     out = pd.Series("", index=values.index, dtype="str")
     done = cleaned == ""
@@ -97,6 +99,7 @@ def normalise_phones(values: pd.Series, regions: pd.Series) -> pd.Series:
         hit = ok[ok].index
         out.loc[hit] = "+" + code + national[ok]
         done.loc[hit] = True
+    _international_fast_path(cleaned, out, done)
     rest = ~done
     if rest.any():
         pairs = pd.DataFrame({"n": cleaned[rest], "r": regions[rest]})
@@ -105,3 +108,41 @@ def normalise_phones(values: pd.Series, regions: pd.Series) -> pd.Series:
         parsed = np.array([_parse_one(*key.split("\x00", 1)) for key in uniques], dtype=object)
         out.loc[pairs.index] = parsed[codes] if len(uniques) else []
     return out.astype("str")
+
+
+@lru_cache(maxsize=1)
+def _single_region_codes() -> dict[str, str]:
+    """Calling code → its region, for codes used by exactly one region (with a fast path)."""
+    found = {}
+    for code, regions in COUNTRY_CODE_TO_REGION_CODE.items():
+        if len(regions) == 1 and _fast_path(regions[0]) is not None:
+            found[str(code)] = regions[0]
+    return found
+
+
+def _international_fast_path(cleaned: pd.Series, out: pd.Series, done: pd.Series) -> None:
+    """``+CC…`` numbers of a one-region calling code, checked against that region's patterns."""
+    rows = (~done) & cleaned.str.match(r"^\+[1-9]")
+    if not rows.any():
+        return
+    numbers = cleaned[rows]
+    table = _single_region_codes()
+    # calling codes are prefix-free: at most one of the 1-, 2- and 3-digit prefixes is a code
+    code = pd.Series(pd.NA, index=numbers.index, dtype="object")
+    for width in (1, 2, 3):
+        prefix = numbers.str.slice(1, 1 + width)
+        code = code.where(code.notna(), prefix.where(prefix.isin(list(table)), pd.NA))
+    known = code.notna()
+    numbers, code = numbers[known], code[known].astype("str")
+    for calling_code in code.unique():
+        sel = code == calling_code
+        _, general, types = _fast_path(table[calling_code])
+        national = numbers[sel].str.slice(1 + len(calling_code))
+        lengths = national.str.len()
+        any_type = pd.Series(False, index=national.index)
+        for desc in types:
+            any_type |= _matches(national, lengths, desc)
+        ok = _matches(national, lengths, general) & any_type
+        hit = ok[ok].index
+        out.loc[hit] = "+" + calling_code + national[ok]
+        done.loc[hit] = True

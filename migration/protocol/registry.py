@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from ..findings import findings_frame
@@ -35,23 +36,41 @@ class ProjectContext:
 
 @dataclass
 class StepContext:
-    """Passed to every operation: the output column it computes, earlier outputs, findings."""
+    """Passed to every operation: the output column it computes, earlier outputs, findings.
+
+    ``index`` labels the values the operation gets: the rows' source_refs, or (when
+    the pipeline runs once per distinct value) the distinct values' positions; the
+    findings are turned into rows by :meth:`findings_for`.
+    """
 
     column: str
     outputs: dict[str, pd.Series]
     project: ProjectContext
     index: pd.Index
-    findings: list[pd.DataFrame] = field(default_factory=list)
+    reports: list[tuple[np.ndarray, str, pd.Series]] = field(default_factory=list)
 
     def report(self, mask: pd.Series, code: str, values: pd.Series) -> None:
-        """Record a finding with ``code`` for every row where ``mask`` is true."""
-        if not mask.any():
-            return
-        info = reason(code)
-        refs = pd.Series(self.index[mask.to_numpy()], index=self.index[mask.to_numpy()], dtype="str")
-        self.findings.append(
-            findings_frame(refs, "", self.column, code, info.severity, info.message, values[mask].set_axis(refs.index))
-        )
+        """Record a finding with ``code`` for every value where ``mask`` is true."""
+        flags = np.asarray(pd.Series(mask).fillna(False).to_numpy(), dtype=bool)
+        if flags.any():
+            self.reports.append((flags, code, values))
+
+    def findings_for(self, rows: pd.Index, codes: np.ndarray | None = None) -> list[pd.DataFrame]:
+        """The findings as log lines of ``rows``; ``codes`` maps each row to its distinct value."""
+        frames = []
+        for flags, code, values in self.reports:
+            row_flags = flags if codes is None else flags[codes]
+            picked = np.asarray(values.to_numpy(dtype=object), dtype=object)
+            picked = picked[row_flags] if codes is None else picked[codes[row_flags]]
+            refs = rows[row_flags]
+            info = reason(code)
+            frames.append(findings_frame(pd.Series(refs, index=refs, dtype="str"), "", self.column, code,
+                                         info.severity, info.message, pd.Series(picked, index=refs, dtype="str")))
+        return frames
+
+    @property
+    def findings(self) -> list[pd.DataFrame]:
+        return self.findings_for(self.index)
 
 
 Inputs = Literal["one", "many", "none"]

@@ -74,8 +74,9 @@ def test_phone_fast_path_agrees_with_phonenumbers():
     numbers, regions = [], []
     for _ in range(3000):
         region = rng.choice(["FR", "CH", "BE", "DE", "AT", "NL"])
-        digits = "0" + "".join(rng.choice("0123456789") for _ in range(rng.choice([8, 9, 10, 11])))
-        numbers.append(digits)
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.choice([8, 9, 10, 11])))
+        prefix = rng.choice(["0", "0", "+41", "+33", "+32", "+49", "+1", "+44", "0041 ", "+39 0"])
+        numbers.append(prefix + digits)
         regions.append(region)
     fast = normalise_phones(pd.Series(numbers, dtype="str"), pd.Series(regions, dtype="str")).tolist()
     slow = [_parse_one(n, r) for n, r in zip(numbers, regions)]
