@@ -63,6 +63,7 @@ ONSETS = ["Ber", "Mar", "Dub", "Lef", "Rou", "Gir", "Mor", "Schw", "Wei", "Hof",
           "Dar", "Esc", "Fal", "Gro", "Hal", "Kro", "Lin", "Mel"]
 ENDINGS = ["and", "ois", "ert", "eau", "ier", "mann", "er", "ner", "ini", "ard", "elle", "in", "et", "y", "inger",
            "egger", "az", "oud", "ot", "hardt", "bach", "berg", "ez", "ille"]
+MIDDLES = ["", "", "en", "ou", "el", "an", "ig", "ar", "is", "on", "ol", "ert", "ich", "au"]
 STREETS = [("rue", "r."), ("avenue", "av."), ("boulevard", "bd"), ("chemin", "ch."), ("place", "pl."), ("route", "rte")]
 STREET_NAMES = ["de la Gare", "Victor-Hugo", "du Lac", "des Alpes", "de Lausanne", "du Marché", "Pasteur", "Jean-Jaurès",
                 "de la Paix", "des Fleurs", "Saint-Martin", "du Stand", "de Genève", "des Vignes", "du Moulin", "Voltaire",
@@ -122,8 +123,9 @@ def _pick(rng, pool: list[str], n: int) -> np.ndarray:
 
 def _last_names(rng, n: int) -> np.ndarray:
     real = _pick(rng, LAST_REAL, n)
-    synthetic = _pick(rng, ONSETS, n) + _pick(rng, ENDINGS, n)
-    return np.where(rng.random(n) < 0.5, real, synthetic)
+    # onset + middle + ending: about 13,000 surnames, so namesakes are as rare as in a real base
+    synthetic = _pick(rng, ONSETS, n) + _pick(rng, MIDDLES, n) + _pick(rng, ENDINGS, n)
+    return np.where(rng.random(n) < 0.3, real, synthetic)
 
 
 def _people(rng, n: int) -> pd.DataFrame:
@@ -168,7 +170,10 @@ def _address(rng, frame: pd.DataFrame) -> None:
     german = _pick(rng, DE_STREETS, n) + "strasse"
     is_german = np.isin(country, ["DE"]) | (rng.random(n) < 0.2) & (country == "CH")
     frame["LINE1"] = np.where(is_german, german + " " + number, number + " " + french)
-    frame["ZIPCODE"] = np.array([t[0] for t in TOWNS], dtype=object)[town]
+    # 25 postcodes per town (districts, suburbs): about 500 postcodes in all
+    base_zip = np.array([int(t[0]) for t in TOWNS])[town] + rng.integers(0, 25, n)
+    width = np.array([len(t[0]) for t in TOWNS])[town]
+    frame["ZIPCODE"] = np.where(width == 5, np.char.zfill(base_zip.astype(str), 5), base_zip.astype(str)).astype(object)
     frame["TOWN"] = np.array([t[1] for t in TOWNS], dtype=object)[town]
     frame["COUNTRY"] = country
 

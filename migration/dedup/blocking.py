@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .records import EXISTING, INDIVIDUAL, STRUCTURE, Records
 
@@ -39,8 +40,7 @@ def combine(*codes: np.ndarray) -> np.ndarray:
         code = np.asarray(code, dtype=np.int64)
         missing |= code < 0
         key = key * (int(code.max(initial=0)) + 2) + (code + 1)
-        _, key = np.unique(key, return_inverse=True)  # keep the numbers small
-        key = key.astype(np.int64)
+        key = np.asarray(pd.factorize(key)[0], dtype=np.int64)  # keep the numbers small (hash, no sort)
     return np.where(missing, -1, key)
 
 
@@ -94,15 +94,17 @@ def candidate_pairs(rec: Records, rules: list[str], window: int) -> Pairs:
         passes.append((RULE_PRIORITY["name_postcode"], sorted_neighbour_pairs(combine(rec.fn, rec.ln, rec.zip), ind, window)))
     if "fuzzy" in rules:
         fuzzy = RULE_PRIORITY["fuzzy"]
-        # First and last name in either order (swapped names), by sound.
+        # First and last name in either order (swapped names), by sound, with the postcode or the
+        # birth date (names alone make blocks as large as the most common name).
         low, high = np.minimum(rec.fn_ph, rec.ln_ph), np.maximum(rec.fn_ph, rec.ln_ph)
-        both = np.where((rec.fn_ph >= 0) & (rec.ln_ph >= 0), 0, -1)
-        passes.append((fuzzy, sorted_neighbour_pairs(np.where(both == 0, combine(low, high), -1), ind, window, rec.dob)))
+        names = np.where((rec.fn_ph >= 0) & (rec.ln_ph >= 0), combine(low, high), -1)
+        passes.append((fuzzy, sorted_neighbour_pairs(combine(names, rec.zip), ind, window, rec.street)))
+        passes.append((fuzzy, sorted_neighbour_pairs(combine(names, rec.dob), ind, window)))
         # Married name or a typo in the last name: first name + birth date.
         passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.fn_ph, rec.dob), ind, window)))
         # Short or abbreviated first name: last name + birth date, last name + postcode.
         passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.ln_ph, rec.dob), ind, window)))
-        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.ln_ph, rec.zip), ind, window, rec.fn)))
+        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.ln_ph, rec.zip, rec.fn_initial), ind, window, rec.fn)))
         # Same address, names mistyped.
         passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.zip, rec.street), kind, window, rec.ln_ph)))
         # Structures: first word of the name + postcode; administrative number.
@@ -120,9 +122,7 @@ def _unite(passes, n: int, origin: np.ndarray) -> Pairs:
     keep = (left != right) & ~((origin[left] == EXISTING) & (origin[right] == EXISTING))
     left, right, rule = left[keep], right[keep], rule[keep]
     pair_id = left * n + right
-    order = np.lexsort((rule, pair_id))
-    pair_id, rule = pair_id[order], rule[order]
-    first = np.ones(len(pair_id), dtype=bool)
-    first[1:] = pair_id[1:] != pair_id[:-1]
+    # Passes come in rule-priority order, so a pair's first occurrence carries its strongest rule.
+    first = ~pd.Series(pair_id).duplicated().to_numpy()
     pair_id, rule = pair_id[first], rule[first]
     return Pairs(pair_id // n, pair_id % n, rule)

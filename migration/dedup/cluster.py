@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -101,8 +102,8 @@ def _conflicting_labels(label, birth_year, sex, apart_left, apart_right) -> np.n
     years = birth_year[multi]
     with_year = years > 0
     if with_year.any():
-        pairs = np.unique(np.stack([lab[with_year], years[with_year]], axis=1), axis=0)
-        counts = np.bincount(pairs[:, 0], minlength=len(label))
+        distinct = pd.unique(lab[with_year].astype(np.int64) * 10_000 + years[with_year])
+        counts = np.bincount(distinct // 10_000, minlength=len(label))
         bad.update(np.flatnonzero(counts > 1).tolist())
     s = sex[multi]
     male = np.bincount(lab[s == 1], minlength=len(label)) > 0

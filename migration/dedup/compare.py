@@ -164,8 +164,7 @@ def _first_name_levels(rec: Records, fa: np.ndarray, fb: np.ndarray) -> np.ndarr
     todo = np.flatnonzero(both & (fa != fb))
     if not len(todo):
         return out
-    pair_codes, inverse = np.unique(np.stack([fa[todo], fb[todo]], axis=1), axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    pair_codes, inverse = _distinct_pairs(fa[todo], fb[todo])
     x = rec.fn_text.iloc[pair_codes[:, 0]].reset_index(drop=True)
     y = rec.fn_text.iloc[pair_codes[:, 1]].reset_index(drop=True)
     jw = process.cpdist(x.tolist(), y.tolist(), scorer=JaroWinkler.normalized_similarity, workers=-1)
@@ -196,8 +195,8 @@ def _initials_match(x: pd.Series, y: pd.Series) -> np.ndarray:
     usual first parts (Jean-, Marie-, Anne-, Hans-, …).
     """
     def initials(s: pd.Series) -> pd.Series:
-        parts = s.str.extract(r"^(JEAN|MARIE|ANNE|HANS|KARL|PIERRE|LOUIS|PAUL|FRANZ|ANNA)(.+)$")
-        return (parts[0].str.slice(0, 1) + parts[1].str.slice(0, 1)).fillna("")
+        pattern = r"^([JMAHKPLF])(?:EAN|ARIE|NNE|ANS|ARL|IERRE|OUIS|AUL|RANZ|NNA)(.).*$"
+        return s.str.replace(pattern, r"\1\2", regex=True).where(s.str.match(pattern), "")
 
     ix, iy = initials(x), initials(y)
     return (((x == iy) & (iy != "")) | ((y == ix) & (ix != ""))).to_numpy()
@@ -219,8 +218,7 @@ def _last_name_levels(rec: Records, la: np.ndarray, lb: np.ndarray) -> np.ndarra
     todo = np.flatnonzero(both & (la != lb))
     if not len(todo):
         return out
-    pair_codes, inverse = np.unique(np.stack([la[todo], lb[todo]], axis=1), axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    pair_codes, inverse = _distinct_pairs(la[todo], lb[todo])
     x = rec.ln_text.iloc[pair_codes[:, 0]].tolist()
     y = rec.ln_text.iloc[pair_codes[:, 1]].tolist()
     jw = process.cpdist(x, y, scorer=JaroWinkler.normalized_similarity, workers=-1)
@@ -235,13 +233,21 @@ def _last_name_levels(rec: Records, la: np.ndarray, lb: np.ndarray) -> np.ndarra
     return out
 
 
+def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (a, b) code pairs (n × 2) and, per input, its row among them (hashing, no sort)."""
+    width = int(max(a.max(initial=0), b.max(initial=0))) + 1
+    inverse, uniques = pd.factorize(a.astype(np.int64) * width + b.astype(np.int64))
+    uniques = np.asarray(uniques, dtype=np.int64)
+    return np.stack([uniques // width, uniques % width], axis=1), np.asarray(inverse, dtype=np.int64)
+
+
 def _similarity(texts: pd.Series, a: np.ndarray, b: np.ndarray, scorer) -> np.ndarray:
     out = np.zeros(len(a), dtype=np.float64)
     todo = np.flatnonzero((a >= 0) & (b >= 0))
     if not len(todo):
         return out
-    pair_codes, inverse = np.unique(np.stack([a[todo], b[todo]], axis=1), axis=0, return_inverse=True)
+    pair_codes, inverse = _distinct_pairs(a[todo], b[todo])
     x = texts.iloc[pair_codes[:, 0]].tolist()
     y = texts.iloc[pair_codes[:, 1]].tolist()
-    out[todo] = process.cpdist(x, y, scorer=scorer, workers=-1)[inverse.reshape(-1)]
+    out[todo] = process.cpdist(x, y, scorer=scorer, workers=-1)[inverse]
     return out

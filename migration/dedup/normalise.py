@@ -100,10 +100,10 @@ def normalise_zip(values: pd.Series) -> pd.Series:
 
 def normalise_date(values: pd.Series) -> pd.Series:
     """``dd.mm.yyyy`` / ``dd/mm/yyyy`` / ``dd-mm-yyyy`` → ``yyyymmdd`` (zero-padded); anything else ""."""
-    text = values.fillna("").astype("str").str.strip()
-    parts = text.str.extract(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
-    ok = parts[0].notna()
-    out = parts[2].fillna("") + parts[1].fillna("").str.zfill(2) + parts[0].fillna("").str.zfill(2)
+    text = values.fillna("").astype("str").str.strip().str.replace(r"[/-]", ".", regex=True)
+    text = text.str.replace(r"^(\d)\.", r"0\1.", regex=True).str.replace(r"\.(\d)\.", r".0\1.", regex=True)
+    ok = text.str.fullmatch(r"\d\d\.\d\d\.\d{4}")
+    out = text.str.slice(6, 10) + text.str.slice(3, 5) + text.str.slice(0, 2)
     return out.where(ok, "").astype("str")
 
 

@@ -12,7 +12,7 @@ _OWN_COLUMNS = ("INSTITUTION", "ORGANIZATION", "OPERATION", "CONTACT_NR")
 
 def dataset_rank(refs: pd.Index, priority: list[str]) -> np.ndarray:
     """Rank of each row's dataset (``dataset:key``) in ``priority``; unlisted datasets come last."""
-    datasets = pd.Series(refs.astype("str"), dtype="str").str.extract(r"^([^:]*):")[0].fillna("")
+    datasets = pd.Series(refs.astype("str"), dtype="str").str.replace(r":.*$", "", regex=True)
     return datasets.map({name: i for i, name in enumerate(priority)}).fillna(len(priority)).astype(np.int64).to_numpy()
 
 
