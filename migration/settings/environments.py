@@ -1,9 +1,15 @@
-"""The project's ``environments`` block: where contacts land (dev, preprod, prod, ...)."""
+"""The project's ``environments`` block: where contacts land (dev, preprod, prod, ...).
+
+``kind: sql`` is a SecuTix contact store (``url``: a SQLAlchemy URL, ``sqlite:///envs/dev.sqlite``
+relative to the project folder, or ``${env:NAME}`` / ``${secret:BLOCK}``);
+``kind: file-drop`` writes the deliverable's import file into ``path`` for SecuTix's
+own import service, with a ``.sha256`` beside it.
+"""
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .base import StrictModel
 
@@ -12,4 +18,13 @@ class EnvironmentSettings(StrictModel):
     kind: Literal["sql", "file-drop"]
     url: str | None = None          # kind sql: SQLAlchemy URL, may be ${env:NAME}
     path: str | None = None         # kind file-drop: the folder SecuTix's import service reads
+    file: Literal["csv", "xlsx"] = "csv"   # kind file-drop: which import file of the deliverable is dropped
     batch_rows: int = Field(default=50_000, gt=0)
+
+    @model_validator(mode="after")
+    def _kind_needs(self) -> "EnvironmentSettings":
+        if self.kind == "sql" and not self.url:
+            raise ValueError("kind sql needs url (e.g. sqlite:///envs/dev.sqlite or ${env:PROD_DB_URL})")
+        if self.kind == "file-drop" and not self.path:
+            raise ValueError("kind file-drop needs path (the folder SecuTix's import service reads)")
+        return self

@@ -1,0 +1,127 @@
+"""Environments by ``kind``: where a deliverable's contacts land (DESIGN §2).
+
+- ``sql``: a SecuTix contact store (``migration/store``) on SQLite or PostgreSQL; the URL
+  may hold ``${env:NAME}`` / ``${secret:BLOCK}`` references, resolved here at connect
+  time and never written anywhere; a relative ``sqlite:///`` path is taken from the
+  project folder;
+- ``file-drop``: the deliverable's import file copied into a folder that SecuTix's own
+  import service reads, with ``<file>.sha256`` beside it; both appear atomically (written
+  under a temporary name, then renamed), the checksum last.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from stx_migrate.migration.errors import ConfigError
+from stx_migrate.migration.settings.project import Project
+from stx_migrate.migration.store import ContactStore, ImportResult, import_contacts, open_store
+
+from .secrets import redact, resolve
+
+
+def environment_settings(project: Project, env: str):
+    envs = project.config.environments
+    if env not in envs:
+        allowed = ", ".join(envs) or "none declared"
+        raise ConfigError(f"{project.folder / 'project.yaml'} › environments › {env}: not declared (allowed: {allowed})")
+    return envs[env]
+
+
+def store_url(project: Project, env: str) -> tuple[str, list[str]]:
+    """The environment's resolved SQLAlchemy URL (relative SQLite paths from the project folder) and its secrets."""
+    settings = environment_settings(project, env)
+    where = f"project.yaml › environments › {env} › url"
+    resolved = resolve(settings.url, where)
+    url = resolved.value
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        url = "sqlite:///" + str(project.folder / url.removeprefix("sqlite:///"))
+    return url, resolved.secrets
+
+
+def open_environment_store(project: Project, env: str) -> ContactStore:
+    """Open (create or upgrade) the ``sql`` environment's store; errors never carry the URL's secrets."""
+    url, secrets = store_url(project, env)
+    try:
+        return open_store(url, name=env)
+    except Exception as e:  # the driver's message may quote the URL: scrub it
+        e.args = tuple(redact(str(a), secrets) for a in e.args)
+        raise
+
+
+@dataclass
+class DropResult:
+    """What a file-drop environment received."""
+
+    path: Path
+    sha256: str
+    rows: int
+
+
+class SqlEnvironment:
+    kind = "sql"
+
+    def __init__(self, project: Project, name: str):
+        self.project, self.name = project, name
+        self.settings = environment_settings(project, name)
+
+    def describe(self) -> str:
+        return f"sql environment {self.name} ({redact(self.settings.url or '')})"
+
+    def import_contacts(self, contacts: pd.DataFrame, *, run_id: str, deliverable_id: str,
+                        on_batch: Callable[[int, int], None] | None = None) -> ImportResult:
+        store = open_environment_store(self.project, self.name)
+        try:
+            return import_contacts(store, contacts, run_id=run_id, deliverable_id=deliverable_id,
+                                   batch_rows=self.settings.batch_rows, on_batch=on_batch)
+        finally:
+            store.dispose()
+
+
+class FileDropEnvironment:
+    kind = "file-drop"
+
+    def __init__(self, project: Project, name: str):
+        self.project, self.name = project, name
+        self.settings = environment_settings(project, name)
+        folder = Path(self.settings.path)
+        self.folder = folder if folder.is_absolute() else project.folder / folder
+
+    def describe(self) -> str:
+        return f"file-drop environment {self.name} ({self.folder})"
+
+    def drop(self, deliverable_folder: Path, deliverable_id: str, rows: int) -> DropResult:
+        """Copy the deliverable's import file as ``<deliverable_id>-contacts.<ext>`` plus its ``.sha256``."""
+        source = Path(deliverable_folder) / f"contacts.{self.settings.file}"
+        if not source.is_file():
+            raise ConfigError(f"deliverable {deliverable_id} has no contacts.{self.settings.file} to drop")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / f"{deliverable_id}-contacts.{self.settings.file}"
+        digest = hashlib.sha256()
+        tmp = self.folder / f".{target.name}.part"
+        with open(source, "rb") as src, open(tmp, "wb") as dst:
+            for block in iter(lambda: src.read(1 << 20), b""):
+                digest.update(block)
+                dst.write(block)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(tmp, target)
+        checksum = self.folder / f"{target.name}.sha256"
+        tmp_sum = self.folder / f".{checksum.name}.part"
+        tmp_sum.write_text(f"{digest.hexdigest()}  {target.name}\n", encoding="ascii")
+        os.replace(tmp_sum, checksum)  # last: its presence says the file is complete
+        return DropResult(target, digest.hexdigest(), rows)
+
+
+ENVIRONMENT_KINDS = {"sql": SqlEnvironment, "file-drop": FileDropEnvironment}
+
+
+def open_environment(project: Project, env: str) -> SqlEnvironment | FileDropEnvironment:
+    """The environment ``env`` of the project, by its kind."""
+    settings = environment_settings(project, env)
+    return ENVIRONMENT_KINDS[settings.kind](project, env)

@@ -1,0 +1,174 @@
+"""The import and contact-service tasks: a deliverable (or a service file) into one environment.
+
+The run folder (``Workspace.new_folder("imports"|"services", env)``) gets
+``summary.json`` and ``rejects.csv`` (the import log); it appears under its final id
+only when the step succeeded. Artifacts carry counts and codes only.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import pandas as pd
+from prefect import task
+
+from stx_migrate.connectors.environments import open_environment
+from stx_migrate.migration.deliverable import open_deliverable
+from stx_migrate.migration.errors import InputError, StxError
+from stx_migrate.migration.findings import write_findings
+from stx_migrate.migration.settings.project import load_project
+from stx_migrate.migration.store.importer import ImportResult
+from stx_migrate.migration.store.services import OPERATIONS, run_service
+from stx_migrate.migration.summary import write_summary
+from stx_migrate.migration.workspace import Workspace, final_path
+
+from .artifacts import artifact_key, publish_progress, publish_rejects_by_code, publish_summary
+from .receive import _retry_only_when_retriable, public_error
+
+IMPORTS, SERVICES, DELIVERABLES = "imports", "services", "deliverables"
+log = logging.getLogger("stx_migrate.imports")
+
+
+def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = None) -> Path:
+    """Import a deliverable (the latest when None) into ``env``; returns the import run folder.
+
+    ``summary.json`` = the deliverable's summary + ``imported, updated, unchanged,
+    not_imported`` (+ ``config_rows``, ``import_reasons``); ``rejects.csv`` = the import log.
+    A ``file-drop`` environment receives the import file instead (``handed_over`` rows).
+    """
+    project = load_project(Path(project_dir))
+    workspace = Workspace(project.config.name)
+    environment = open_environment(project, env)
+    folder = workspace.resolve(DELIVERABLES, deliverable_id)
+    deliverable = open_deliverable(folder)
+    base = deliverable.summary().model_dump()
+    key = artifact_key(project.config.name, "import", env)
+    with workspace.new_folder(IMPORTS, env) as staging:
+        run_id = final_path(staging).name
+        if environment.kind == "file-drop":
+            rows = int(base.get("valid", 0))
+            dropped = environment.drop(folder, deliverable.id, rows)
+            summary = {**base, "imported": 0, "updated": 0, "unchanged": 0, "not_imported": 0, "handed_over": rows,
+                       "dropped_file": str(dropped.path), "sha256": dropped.sha256}
+            write_findings(pd.DataFrame(columns=["source_ref", "contact_nr", "column", "code", "severity", "message", "value"]),
+                           staging / "rejects.csv")
+        else:
+            contacts = deliverable.contacts()
+            progress = publish_progress(f"{key}-progress", len(contacts), f"import into {env}")
+            result = environment.import_contacts(contacts, run_id=run_id, deliverable_id=deliverable.id,
+                                                 on_batch=lambda done, total: progress.advance(done - progress.done))
+            progress.finish()
+            summary = {**base, **_import_counts(result)}
+            write_findings(result.findings, staging / "rejects.csv")
+            publish_rejects_by_code(f"{key}-import-log", result.findings, f"import log of {deliverable.id} into {env}")
+        summary.update(environment=env, deliverable_id=deliverable.id, run_id=run_id)
+        written = write_summary(summary, staging / "summary.json")
+        publish_summary(f"{key}-summary", {k: v for k, v in written.model_dump().items() if isinstance(v, int)},
+                        f"import of deliverable {deliverable.id} into {env}")
+    log.info("import %s into %s: %s", deliverable.id, env,
+             {k: summary.get(k) for k in ("imported", "updated", "unchanged", "not_imported", "handed_over") if k in summary})
+    return workspace.path(IMPORTS, run_id, env)
+
+
+def _import_counts(result: ImportResult) -> dict:
+    return {**result.counts(), "config_rows": result.config_rows, "import_reasons": result.reasons()}
+
+
+@task(name="import-deliverable", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_only_when_retriable)
+def import_deliverable_task(project_dir: str, env: str, deliverable_id: str | None = None) -> str:
+    """Task wrapper of :func:`import_deliverable`; returns the run folder as text."""
+    try:
+        return str(import_deliverable(project_dir, env, deliverable_id))
+    except StxError as e:
+        raise public_error(e) from None
+
+
+# --- services -------------------------------------------------------------------------------------
+def read_service_input(path: Path) -> pd.DataFrame:
+    """A service's input: a SecuTix file (CSV/XLSX, 4 header rows), or a plain file of contact numbers.
+
+    A plain file has one contact number per line (an optional first line ``CONTACT_NR``);
+    it becomes a SecuTix frame with only CONTACT_NR filled, index ``<file>:<line>``.
+    """
+    from stx_migrate.migration.format import extended_format
+    from stx_migrate.migration.secutix_file import read_secutix_file
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", file=path)
+    head = path.read_bytes()[:4096]
+    if head.startswith(b"PK") or b"CONTACT_NR," in head or b",CONTACT_NR" in head:
+        return read_secutix_file(path).frame
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as e:
+        raise InputError("not UTF-8 text", file=path, hint="a file of contact numbers is plain text") from e
+    numbers = [line.strip() for line in lines]
+    start = 1 if numbers and numbers[0].upper() == "CONTACT_NR" else 0
+    refs, values = [], []
+    for i, value in enumerate(numbers[start:], start=1):
+        if value == "":
+            continue
+        if not value.isdigit():
+            raise InputError("a contact number has digits only", file=path, row=i + start, column="CONTACT_NR", value=value)
+        refs.append(f"{path.name}:{i}")
+        values.append(value)
+    layout = extended_format().layout()
+    frame = pd.DataFrame({c: pd.Series([""] * len(values), dtype="str") for c in layout})
+    frame["CONTACT_NR"] = pd.Series(values, dtype="str")
+    frame["OPERATION"] = "UPDATE"
+    frame.index = pd.Index(refs, dtype="str", name="source_ref")
+    return frame
+
+
+NUMBER_ONLY_OPERATIONS = {"inactivate", "anonymize", "delete"}
+
+
+def run_contact_service(project_dir: str, operation: str, env: str, file: str) -> Path:
+    """Run a contact service on ``env`` with the rows of ``file``; returns the service run folder.
+
+    The service id is the operation plus the file's sha256: the same file twice changes nothing more.
+    """
+    if operation not in OPERATIONS:
+        raise InputError(f"unknown service (allowed: {', '.join(OPERATIONS)})", value=operation)
+    project = load_project(Path(project_dir))
+    workspace = Workspace(project.config.name)
+    environment = open_environment(project, env)
+    if environment.kind != "sql":
+        raise InputError(f"services need a sql environment; {env} is {environment.kind}", value=env)
+    path = Path(file)
+    rows = read_service_input(path)
+    if operation not in NUMBER_ONLY_OPERATIONS and (rows.drop(columns=["CONTACT_NR", "OPERATION"]) == "").all().all():
+        raise InputError(f"{operation} needs SecuTix-format rows, not only contact numbers", file=path)
+    service_id = f"service-{operation}-{hashlib.sha256(path.read_bytes()).hexdigest()[:20]}"
+    from stx_migrate.connectors.environments import open_environment_store
+
+    with workspace.new_folder(SERVICES, env) as staging:
+        run_id = final_path(staging).name
+        store = open_environment_store(project, env)
+        try:
+            result = run_service(operation, store, rows, run_id=run_id, service_id=service_id,
+                                 batch_rows=environment.settings.batch_rows)
+        finally:
+            store.dispose()
+        write_findings(result.findings, staging / "rejects.csv")
+        reasons = result.reasons()
+        summary = {"rows_in": len(rows), "valid": len(rows) - result.not_imported, "rejected": result.not_imported,
+                   "reasons": reasons, "warnings": int((result.findings["severity"] == "warning").sum()),
+                   **result.counts(), "operation": operation, "environment": env, "service_id": service_id,
+                   "run_id": run_id}
+        write_summary(summary, staging / "summary.json")
+        key = artifact_key(project.config.name, "service", operation, env)
+        publish_summary(f"{key}-summary", {k: v for k, v in summary.items() if isinstance(v, int)},
+                        f"{operation} on {env}")
+        publish_rejects_by_code(f"{key}-log", result.findings)
+    return workspace.path(SERVICES, run_id, env)
+
+
+@task(name="contact-service", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_only_when_retriable)
+def contact_service_task(project_dir: str, operation: str, env: str, file: str) -> str:
+    try:
+        return str(run_contact_service(project_dir, operation, env, file))
+    except StxError as e:
+        raise public_error(e) from None
