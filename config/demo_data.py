@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stx_migrate.migration.protocol.arrow_text import re_replace
+
 FIRST_NAMES = [
     "Jean", "Marie", "Pierre", "Sophie", "Luc", "Anne", "François", "Élodie", "Jérôme", "Céline", "Nicolas",
     "Isabelle", "Thierry", "Nathalie", "Stéphane", "Valérie", "Grégoire", "Aurélie", "Benoît", "Hélène",
@@ -85,15 +87,14 @@ PHONE_PREFIXES = {  # (national prefix in use, digits of the whole national numb
 def _phones(rng, country: np.ndarray, n: int) -> pd.Series:
     digits = pd.Series(rng.integers(10_000_000, 100_000_000, n)).astype("str")   # 8 random digits
     national = pd.Series("", index=range(n), dtype="str")
+    chosen = rng.integers(0, 5, n)
     for code, prefixes in PHONE_PREFIXES.items():
-        sel = country == code
-        chosen = rng.integers(0, len(prefixes), int(sel.sum()))
-        numbers = [p + d[: total - len(p)] for (p, total), d in zip((prefixes[i] for i in chosen), digits[sel])]
-        number = pd.Series(numbers, dtype="str")
-        head = np.where(number.str.len() == 9, 2, 3) if code == "BE" else np.full(len(number), 3 if code == "CH" else 2)
-        first = pd.Series([x[:h] for x, h in zip(number, head)], dtype="str")
-        rest = pd.Series([x[h:] for x, h in zip(number, head)], dtype="str")
-        national[sel] = (first + " " + rest.str.replace(r"(\d\d)(?=\d)", r"\1 ", regex=True)).to_numpy()
+        for i, (prefix, total) in enumerate(prefixes):   # one vectorised pass per prefix, none per row
+            sel = (country == code) & (chosen % len(prefixes) == i)
+            number = prefix + digits[sel].str.slice(0, total - len(prefix))
+            head = 2 if (code == "FR" or (code == "BE" and total == 9)) else 3
+            rest = re_replace(number.str.slice(head), r"(\d\d)", r"\1 ").str.rstrip()   # pairs of digits
+            national[sel] = (number.str.slice(0, head) + " " + rest).to_numpy()
     intl_prefix = pd.Series(np.where(country == "FR", "+33 ", np.where(country == "CH", "+41 ", "+32 ")), dtype="str")
     style = rng.random(n)
     out = national.where(style < 0.7, intl_prefix + national.str.slice(1))            # +41 22 345 67 89
@@ -118,9 +119,9 @@ def demo_tables(seed: int = 20270301, rows: int = 2000) -> dict[str, pd.DataFram
     country_text = pd.Series("", index=range(n_base), dtype="str")
     for code, (towns, spellings) in TOWNS.items():
         sel = country == code
-        picked = [towns[i % len(towns)] for i in town_idx[sel]]
-        town[sel] = [t for t, _ in picked]
-        zipcode[sel] = [z for _, z in picked]
+        picked = town_idx[sel] % len(towns)
+        town[sel] = np.asarray([t for t, _ in towns], dtype=object)[picked]
+        zipcode[sel] = np.asarray([z for _, z in towns], dtype=object)[picked]
         country_text[sel] = _pick(rng, spellings, int(sel.sum()))
     street = pd.Series(rng.integers(1, 120, n_base)).astype("str") + " " + pd.Series(_pick(rng, STREETS, n_base), dtype="str")
     local = _strip_accents(first.str.lower() + "." + last.str.lower()).str.replace(r"[^a-z.\-]", "", regex=True)

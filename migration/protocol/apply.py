@@ -18,6 +18,7 @@ from ..format.catalogue import extended_format
 from .compile import CompiledColumn, CompiledProtocol
 from .model import Pivot
 from .registry import ProjectContext, StepContext
+from .unique import constant_column, distinct_values, spread
 
 
 @dataclass
@@ -62,12 +63,12 @@ def build_source_columns(compiled: CompiledProtocol, tables: dict[str, pd.DataFr
         right = right[right[join.key] != ""].drop_duplicates(join.key, keep="first").set_index(join.key)
         keys = main[join.main_key]
         for column in right.columns:
-            columns[f"{join.dataset}.{column}"] = _str_series(right[column].reindex(keys).to_numpy(), main.index)
+            columns[f"{join.dataset}.{column}"] = right[column].reindex(keys).fillna("").set_axis(main.index).astype("str")
     for pivot in ds.pivots:
         values = _pivot_values(tables[pivot.dataset], pivot)
         for key in pivot.keys:
             per_parent = values.get(key, pd.Series([], dtype="str"))
-            columns[f"{pivot.name}.{key}"] = _str_series(per_parent.reindex(main[pivot.main_key]).to_numpy(), main.index)
+            columns[f"{pivot.name}.{key}"] = per_parent.reindex(main[pivot.main_key]).fillna("").set_axis(main.index).astype("str")
     return columns
 
 
@@ -104,30 +105,31 @@ def apply_protocol(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame], 
     for column in compiled.columns:
         inputs = [sources[ref][kept] for ref in column.inputs]
         if _per_distinct_value(column):
-            codes, uniques = pd.factorize(inputs[0], use_na_sentinel=False)
-            distinct = pd.RangeIndex(len(uniques))
-            ctx = StepContext(column.code, outputs, project, distinct)
-            values = _run_steps(column, pd.Series(np.asarray(uniques, dtype=object), index=distinct, dtype="str"), ctx)
-            outputs[column.code] = pd.Series(values.to_numpy()[codes], index=kept_index, dtype="str")
+            codes, distinct = distinct_values(inputs[0])
+            ctx = StepContext(column.code, outputs, project, distinct.index)
+            outputs[column.code] = spread(_run_steps(column, distinct, ctx), codes, kept_index)
             findings.extend(ctx.findings_for(kept_index, codes))
         else:
             ctx = StepContext(column.code, outputs, project, kept_index)
             values = inputs if column.many else (inputs[0] if inputs else None)
             values = _run_steps(column, values, ctx)
-            outputs[column.code] = values.astype("str") if values is not None else pd.Series("", index=kept_index, dtype="str")
+            outputs[column.code] = values.astype("str") if values is not None else constant_column("", kept_index)
             findings.extend(ctx.findings_for(kept_index))
 
     layout = extended_format().layout(with_role="ROLE" in outputs)
     defaults = {"INSTITUTION": project.institution, "ORGANIZATION": project.organization, "OPERATION": "INSERT"}
+    empty = constant_column("", kept_index)   # one array shared by the empty columns (copy-on-write)
     frame = {}
     for code in layout:
         if code in outputs:
-            frame[code] = outputs[code].to_numpy()
+            frame[code] = outputs[code]
+        elif code in defaults:
+            frame[code] = constant_column(defaults[code], kept_index)
         else:
-            frame[code] = pd.Series(defaults.get(code, ""), index=kept_index, dtype="str").to_numpy()
-    contacts = pd.DataFrame(frame, index=kept_index).astype("str")
+            frame[code] = empty
+    contacts = pd.DataFrame(frame, index=kept_index, copy=False)
     contacts.index = contacts.index.astype("str").rename("source_ref")
 
     number_ref = compiled.model.contact_number.from_
-    numbers = sources[number_ref][kept].str.strip() if number_ref else pd.Series("", index=kept_index, dtype="str")
+    numbers = sources[number_ref][kept].str.strip() if number_ref else constant_column("", kept_index)
     return ProtocolResult(contacts, concat_findings(findings), dropped, numbers.astype("str"))

@@ -9,10 +9,11 @@ from pydantic import Field
 from ..settings.base import StrictModel
 from .arrow_text import WHITESPACE, re_extract, re_replace
 from .registry import NoParams, StepContext, operation
+from .unique import constant_column
 
 
 def _empty_like(index: pd.Index) -> pd.Series:
-    return pd.Series("", index=index, dtype="str")
+    return constant_column("", index)
 
 
 @operation("copy")
@@ -28,7 +29,7 @@ class ConstantParams(StrictModel):
 @operation("constant", ConstantParams, inputs="none", shorthand="value")
 def constant(values: None, params: ConstantParams, ctx: StepContext) -> pd.Series:
     """The same value on every row (INSTITUTION, ORGANIZATION, ADDR_TYPE...)."""
-    return pd.Series(params.value, index=ctx.index, dtype="str")
+    return constant_column(params.value, ctx.index)
 
 
 class MapParams(StrictModel):

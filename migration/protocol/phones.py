@@ -43,13 +43,15 @@ def _fast_path(region: str) -> tuple[str, Desc, tuple[Desc, ...]] | None:
         return None
     if meta.national_prefix_transform_rule or meta.general_desc is None:
         return None
-    types = []
+    by_lengths: dict[frozenset[int], list[str]] = {}
     for name in _TYPE_DESCS:
         desc = getattr(meta, name, None)
         if desc is not None and desc.national_number_pattern:
-            types.append((desc.national_number_pattern, frozenset(desc.possible_length or ())))
-    if not types:
+            by_lengths.setdefault(frozenset(desc.possible_length or ()), []).append(f"(?:{desc.national_number_pattern})")
+    if not by_lengths:
         return None
+    # number types that allow the same lengths are checked with one alternation (fewer passes over the column)
+    types = [("|".join(patterns), lengths) for lengths, patterns in by_lengths.items()]
     general = (meta.general_desc.national_number_pattern, frozenset(meta.general_desc.possible_length or ()))
     return str(meta.country_code), general, tuple(types)
 
