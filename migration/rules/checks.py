@@ -108,7 +108,7 @@ def _name_missing(ctx: Context, column: str) -> np.ndarray:
 # --- cell semantics ---
 @check("CLEAR_ON_INSERT")
 def _clear_on_insert(ctx: Context, column: str) -> np.ndarray:
-    return ctx.is_insert & ctx.equals(column, CLEAR)
+    return ctx.is_insert & ctx.is_clear(column)
 
 
 # --- contact ---

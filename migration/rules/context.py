@@ -45,6 +45,7 @@ class Context:
         self._arrow: dict[str, pa.ChunkedArray] = {}
         self._present: dict[str, np.ndarray] = {}
         self._clear: dict[str, np.ndarray] = {}
+        self._bytes: dict[str, np.ndarray] = {}
         self._too_long: dict[str, np.ndarray] = {}
         self._codevalues: dict[str, tuple[pd.Series, pd.Series, np.ndarray]] = {}
 
@@ -61,16 +62,25 @@ class Context:
     def equals(self, column: str, value: str) -> np.ndarray:
         return _numpy(pc.equal(self.arrow(column), value))
 
+    def byte_lengths(self, column: str) -> np.ndarray:
+        """UTF-8 byte length of every cell: from the Arrow offsets, no string is looked at."""
+        if column not in self._bytes:
+            self._bytes[column] = pc.binary_length(self.arrow(column)).to_numpy()
+        return self._bytes[column]
+
     def is_clear(self, column: str) -> np.ndarray:
         """Cells holding ``=`` (clear the stored value, spec §3)."""
         if column not in self._clear:
-            self._clear[column] = self.equals(column, CLEAR)
+            out = self.byte_lengths(column) == 1  # only one-byte cells can be "=": most columns have none
+            if out.any():
+                out[out] = _numpy(pc.equal(pc.filter(self.arrow(column), pa.array(out)), CLEAR))
+            self._clear[column] = out
         return self._clear[column]
 
     def present(self, column: str) -> np.ndarray:
         """Cells that hold a value on a data row (not empty, not ``=`` = clear)."""
         if column not in self._present:
-            filled = _numpy(pc.not_equal(self.arrow(column), ""))
+            filled = self.byte_lengths(column) > 0
             self._present[column] = filled & ~self.is_clear(column) & self.is_data
         return self._present[column]
 
@@ -81,7 +91,7 @@ class Context:
             return np.zeros(len(self.frame), dtype=bool)
         if column not in self._too_long:
             # bytes >= characters: count characters only where the byte length is over the limit
-            suspects = pc.binary_length(self.arrow(column)).to_numpy() > limit
+            suspects = self.byte_lengths(column) > limit
             out = np.zeros(len(self.frame), dtype=bool)
             if suspects.any():
                 subset = pc.filter(self.arrow(column), pa.array(suspects))
@@ -128,7 +138,7 @@ class Context:
     def config_cell_invalid(self) -> dict[str, np.ndarray]:
         out = {}
         for column in self.codevalue_columns:
-            rows = self.is_config & ~self.equals(column, "")
+            rows = self.is_config & (self.byte_lengths(column) > 0)
             out[column] = self.fails(column, CONFIG_CODE, rows)
         return out
 
