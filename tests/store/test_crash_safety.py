@@ -1,0 +1,79 @@
+"""Crash safety: an import killed with SIGKILL mid-way, then run again, ends with no duplicate and no loss."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import frame, one
+
+from stx_migrate.migration.store import import_contacts
+
+N = 12_000
+BATCH = 500
+
+
+def large_contacts() -> pd.DataFrame:
+    """N rows: individuals with numbers, individuals without (auto-numbered), relays of 40 shared structures."""
+    i = np.arange(N)
+    base = frame(dict(LASTNAME="x"))
+    rows = pd.DataFrame({c: pd.Series([base[c].iloc[0]] * N, dtype="str") for c in base.columns})
+    numbers = pd.Series((i + 1_000).astype(str), dtype="str")
+    rows["CONTACT_NR"] = numbers.where(i % 10 != 3, "")                       # 10 % allocated by the store
+    rows["LASTNAME"] = "Name" + pd.Series(i.astype(str), dtype="str")
+    relay = i % 7 == 0
+    rows["OFFICIAL_NAME"] = pd.Series(np.where(relay, "Company " + (i % 40).astype(str), ""), dtype="str")
+    rows["TOWN"] = pd.Series(np.where(relay, "Lyon", ""), dtype="str")
+    rows["EMAIL1"] = "p" + pd.Series(i.astype(str), dtype="str") + "@example.com"
+    rows["CRIT01"] = "SEGMENT=ABO"
+    rows.index = pd.Index("big:" + pd.Series((i + 1).astype(str), dtype="str"), name="source_ref")
+    return rows
+
+
+@pytest.mark.slow
+def test_killed_import_completes_on_rerun_without_duplicate_or_loss(store, tmp_path):
+    contacts = large_contacts()
+    parquet = tmp_path / "contacts.parquet"
+    contacts.to_parquet(parquet)
+    worker = Path(__file__).with_name("crash_worker.py")
+    url = store.engine.url.render_as_string(hide_password=False)
+    proc = subprocess.Popen([sys.executable, str(worker), url, str(parquet), "killed-run", str(BATCH)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = 0
+    deadline = time.monotonic() + 120
+    while seen < 3 and time.monotonic() < deadline:  # let a few batches commit, then kill mid-import
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen += line.startswith("batch")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert seen >= 3, proc.stderr.read()[-2000:]
+    journaled = store.count("import_row")
+    assert BATCH * 3 <= journaled < N, "the kill must land in the middle of the import"
+    assert store.count("import_run") == 0  # the killed run never wrote its journal entry
+
+    result = import_contacts(store, contacts, run_id="rerun", deliverable_id="crash-deliverable", batch_rows=BATCH)
+    assert result.imported == N - journaled and result.unchanged == journaled and result.not_imported == 0
+
+    # counted against the input: every row once, every contact once, every structure once
+    assert store.count("import_row") == N
+    assert one(store, "SELECT COUNT(DISTINCT source_ref) FROM import_row") == [(N,)]
+    individuals = int((contacts["OFFICIAL_NAME"] == "").sum())
+    relays = N - individuals
+    assert store.count("contact", "kind = 'individual'") == individuals
+    assert store.count("contact", "kind = 'relay'") == relays
+    assert store.count("contact", "kind = 'structure'") == contacts.loc[contacts["OFFICIAL_NAME"] != "", "OFFICIAL_NAME"].nunique()
+    assert one(store, "SELECT COUNT(*), COUNT(DISTINCT contact_nr) FROM contact")[0] == (store.count("contact"),) * 2
+    given = set(contacts.loc[contacts["CONTACT_NR"] != "", "CONTACT_NR"])
+    stored = {r[0] for r in one(store, "SELECT contact_nr FROM contact WHERE kind <> 'structure'")}
+    assert given <= stored and len(stored) == N
+    assert store.count("communication_mean") == N + store.count("contact", "kind = 'structure'")
+    assert store.count("criterion_assignment") == N
+    assert one(store, "SELECT run_id FROM import_run") == [("rerun",)]
