@@ -21,8 +21,19 @@ class NumberRange(StrictModel):
 
 
 class ContactNumberPolicy(StrictModel):
+    """spec §8.4: keep the source numbers, or allocate new ones from the reserved range.
+
+    Never a number that exists in the target environment (docs/protocol.md).
+    """
+
     policy: Literal["keep", "allocate"] = "keep"
     reserved_range: NumberRange | None = None
+
+    @model_validator(mode="after")
+    def _range_for_allocation(self) -> "ContactNumberPolicy":
+        if self.policy == "allocate" and self.reserved_range is None:
+            raise ValueError("policy allocate needs reserved_range {first, last}")
+        return self
 
 
 class RetentionSettings(StrictModel):
