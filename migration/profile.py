@@ -2,7 +2,8 @@
 
 Per column: rows, empty count and rate (null or ``""``), distinct count (non-empty
 values), and the top shapes of its values, where every letter becomes ``A`` and
-every digit ``9`` (``12/03/1980`` → ``99/99/9999``, ``Zoë`` → ``AAA``), cut to
+every digit ``9`` (``12/03/1980`` → ``99/99/9999``, ``Zoë`` → ``AAA``; any non-ASCII character
+counts as a letter), cut to
 :data:`PATTERN_LENGTH` characters. Shapes and counts are safe to publish in the
 Prefect UI; values never leave the snapshot.
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -43,12 +45,39 @@ class DatasetProfile(BaseModel):
     columns: list[ColumnProfile]
 
 
-def value_patterns(values: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
-    """The shape of each value: letters → ``A``, digits → ``9``, other characters kept; cut to PATTERN_LENGTH."""
-    text = values if pa.types.is_string(values.type) or pa.types.is_large_string(values.type) else pc.cast(values, pa.string())
-    shaped = pc.replace_substring_regex(text, pattern=r"\pL", replacement="A")
-    shaped = pc.replace_substring_regex(shaped, pattern=r"\pN", replacement="9")
-    return pc.utf8_slice_codeunits(shaped, 0, PATTERN_LENGTH)
+def _shape_table() -> np.ndarray:
+    table = np.arange(256, dtype=np.uint8)
+    table[ord("a"):ord("z") + 1] = ord("A")
+    table[ord("A"):ord("Z") + 1] = ord("A")
+    table[ord("0"):ord("9") + 1] = ord("9")
+    table[0xC0:] = ord("A")  # the first byte of any non-ASCII character: counted as a letter
+    return table
+
+
+_SHAPE = _shape_table()
+
+
+def value_patterns(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The shape of each value: letters → ``A``, digits → ``9``, other ASCII characters kept; cut to PATTERN_LENGTH.
+
+    Any non-ASCII character counts as a letter (``é``, ``ß``, ``日`` → ``A``; also the
+    rare symbol such as ``€``). Done on the UTF-8 bytes with numpy, no per-value Python.
+    """
+    text = values if pa.types.is_string(values.type) else pc.cast(values, pa.string())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks() if text.num_chunks else pa.array([], pa.string())
+    text = text.fill_null("")
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset: text.offset + len(text) + 1]
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8) if text.buffers()[2] is not None else np.zeros(0, np.uint8)
+    first, last = int(offsets[0]), int(offsets[-1])
+    raw = data[first:last]
+    keep = (raw & 0xC0) != 0x80  # drop UTF-8 continuation bytes: one character, one symbol
+    shaped = _SHAPE[raw][keep]
+    dropped = np.flatnonzero(~keep)  # few: only accented and other non-ASCII characters
+    relative = offsets - first
+    new_offsets = (relative - np.searchsorted(dropped, relative)).astype(np.int32)
+    result = pa.StringArray.from_buffers(len(text), pa.py_buffer(new_offsets), pa.py_buffer(shaped.tobytes()))
+    return pc.utf8_slice_codeunits(result, 0, PATTERN_LENGTH)
 
 
 def profile_column(name: str, values: pa.ChunkedArray | pa.Array) -> ColumnProfile:
@@ -60,21 +89,30 @@ def profile_column(name: str, values: pa.ChunkedArray | pa.Array) -> ColumnProfi
     else:
         present = pc.drop_null(values)
     empty = rows - len(present)
-    if pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type):
+    distinct = pc.value_counts(present) if len(present) else None
+    if distinct is None or pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type):
         patterns: list[PatternCount] = []  # bytes have no shape worth showing
     else:
-        counts = pc.value_counts(value_patterns(present)) if len(present) else pa.array([], pa.struct([("values", pa.string()), ("counts", pa.int64())]))
-        pairs = sorted(((c["counts"].as_py(), c["values"].as_py()) for c in counts), key=lambda p: (-p[0], p[1]))
-        patterns = [PatternCount(pattern=p, count=n) for n, p in pairs[:TOP_PATTERNS]]
+        patterns = _top_patterns(distinct)
     return ColumnProfile(
         name=name,
         type=str(values.type),
         rows=rows,
         empty=empty,
         empty_rate=round(empty / rows, 6) if rows else 0.0,
-        distinct=pc.count_distinct(present).as_py() if len(present) else 0,
+        distinct=len(distinct) if distinct is not None else 0,
         top_patterns=patterns,
     )
+
+
+def _top_patterns(distinct: pa.StructArray) -> list[PatternCount]:
+    """Top shapes from ``value_counts`` output: each distinct value shaped once, counts added per shape."""
+    if not len(distinct):
+        return []
+    shapes = pa.table({"shape": value_patterns(distinct.field("values")), "n": distinct.field("counts")})
+    totals = shapes.group_by("shape").aggregate([("n", "sum")]).sort_by([("n_sum", "descending"), ("shape", "ascending")])
+    top = totals.slice(0, TOP_PATTERNS).to_pylist()
+    return [PatternCount(pattern=row["shape"], count=row["n_sum"]) for row in top]
 
 
 def profile_parquet(dataset: str, path: Path, encoding: str | None = None) -> DatasetProfile:

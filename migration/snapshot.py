@@ -18,8 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import stat
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -94,7 +96,7 @@ def write_dataset(folder: Path, spec: DatasetSpec) -> DatasetManifest:
     pending: list[pa.Table] = []
     pending_rows = 0
     with pq.ParquetWriter(path, spec.schema, compression=COMPRESSION, write_statistics=True) as writer:
-        for chunk in spec.chunks:
+        for chunk in prefetch(spec.chunks):
             if not chunk.schema.equals(spec.schema):
                 raise ValueError(f"dataset {spec.name}: a chunk's schema differs from the announced one")
             pending.append(chunk)
@@ -120,6 +122,58 @@ def write_dataset(folder: Path, spec: DatasetSpec) -> DatasetManifest:
         delimiter=spec.delimiter,
         renamed_columns=spec.renamed_columns,
     )
+
+
+def prefetch(chunks: Iterable[pa.Table], depth: int = 2) -> Iterator[pa.Table]:
+    """``chunks`` produced in a background thread, at most ``depth`` ahead of the consumer.
+
+    Reading the next chunk (database, CSV parsing) overlaps with encoding the current
+    one into Parquet; both release the GIL, so two cores are used. Memory stays at
+    ``depth + 1`` chunks. An error in the producer is raised in the consumer; a
+    consumer that stops early stops the producer.
+    """
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        items.put(("chunk", chunk), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+        except BaseException as error:  # handed over to the consumer, raised there
+            items.put(("error", error))
+            return
+        finally:
+            close = getattr(chunks, "close", None)
+            if stop.is_set() and close is not None:
+                close()
+        items.put(("chunk", done))
+
+    worker = threading.Thread(target=produce, name="snapshot-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = items.get()
+            if kind == "error":
+                raise item
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                items.get_nowait()
+            except queue.Empty:
+                pass
+            worker.join(timeout=0.1)
 
 
 def file_sha256(path: Path) -> str:

@@ -134,12 +134,17 @@ def rechunk(batches: Iterable[pa.Table | pa.RecordBatch], schema: pa.Schema, chu
         pending_rows += table.num_rows
         while pending_rows >= chunk_rows:
             joined = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
-            yield joined.slice(0, chunk_rows).combine_chunks().cast(schema)
+            yield _conform(joined.slice(0, chunk_rows), schema)
             rest = joined.slice(chunk_rows)
             pending, pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
     if pending_rows:
         joined = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
-        yield joined.combine_chunks().cast(schema)
+        yield _conform(joined, schema)
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    # zero-copy when the reader already gave the announced schema (the usual case)
+    return table if table.schema.equals(schema) else table.cast(schema)
 
 
 def unique_column_names(raw: list[str | None]) -> tuple[list[str], dict[str, str]]:

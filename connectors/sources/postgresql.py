@@ -164,24 +164,31 @@ class PostgresSource(Source):
 
 
 class _CopyStream(io.RawIOBase):
-    """A read-only file over psycopg's COPY blocks, for pyarrow's streaming CSV reader."""
+    """A read-only file over psycopg's COPY messages (one per row), for pyarrow's streaming CSV reader.
+
+    Reads are filled up to the size asked for: pyarrow makes one CSV block of each read,
+    and a block per row would be thousands of times slower.
+    """
 
     def __init__(self, copy):
         self._blocks = iter(copy)
-        self._pending = memoryview(b"")
+        self._pending = bytearray()
+        self._done = False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
-        while not self._pending:
+        wanted = len(buffer)
+        while len(self._pending) < wanted and not self._done:
             block = next(self._blocks, None)
             if block is None:
-                return 0
-            self._pending = memoryview(block)
-        n = min(len(buffer), len(self._pending))
+                self._done = True
+            else:
+                self._pending += block
+        n = min(wanted, len(self._pending))
         buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
+        del self._pending[:n]
         return n
 
 

@@ -44,11 +44,12 @@ def _specs(source: Source, chunk_rows: int) -> Iterator[DatasetSpec]:
         )
 
 
-def receive_snapshot(project: Project, workspace: Workspace | None = None, chunk_rows: int | None = None) -> ReceiveResult:
+def receive_snapshot(project: Project, workspace: Workspace | None = None, chunk_rows: int | None = None,
+                     profile: bool = True) -> ReceiveResult:
     """Read the project's source completely into a new, immutable snapshot; profile each dataset.
 
     Memory stays bounded by ``chunk_rows`` (default: the source block's
-    ``chunk_rows``). On any error nothing is left in the workspace and the error
+    ``chunk_rows``); ``profile=False`` skips the profile (benchmarks). On any error nothing is left in the workspace and the error
     propagates: InputError / ConfigError (exit 2), SourceUnavailable (retriable).
     """
     settings = project.config.source
@@ -58,6 +59,8 @@ def receive_snapshot(project: Project, workspace: Workspace | None = None, chunk
 
     def after_dataset(folder: Path, spec: DatasetSpec, manifest: DatasetManifest) -> None:
         log.info("dataset %s: %d rows frozen", spec.name, manifest.rows)
+        if not profile:
+            return
         profiles.append(profile_parquet(spec.name, folder / manifest.file, spec.encoding))
         (folder / PROFILE).write_text(json.dumps({p.dataset: p.model_dump() for p in profiles}, indent=2) + "\n", encoding="utf-8")
 

@@ -49,7 +49,8 @@ class SqliteSource(Source):
         if not path.is_file():
             raise InputError("database file not found", file=path)
         try:
-            self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            # read-only and used by one reader at a time, possibly the snapshot writer's prefetch thread
+            self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
             self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as e:
             raise InputError(f"not a SQLite database ({e})", file=path) from None
