@@ -102,8 +102,9 @@ def find_duplicates(
     merged_rows = np.flatnonzero(row_survivor != np.arange(n_new))
 
     duplicates = _duplicates_frame(rec, merged_rows, row_survivor, edges, edge_rule, edge_score)
-    keep_new = ~into_existing
-    survivors = merge_fields(contacts[keep_new], new_label[keep_new], survivor[keep_new], settings, recency)
+    # Rows merged into an existing contact take no part in survivorship: give them lone labels.
+    own_label = np.where(into_existing, n_new + np.arange(n_new), new_label)
+    survivors = merge_fields(contacts, own_label, survivor, settings, recency)
 
     review_mask = ((score >= settings.review) & ~conflict & ~merge & ~apart & (label[pairs.left] != label[pairs.right]))
     review_mask = _best_pair_per_clusters(review_mask, score, label[pairs.left], label[pairs.right])
@@ -198,28 +199,32 @@ def _duplicates_frame(rec: Records, merged_rows: np.ndarray, row_survivor: np.nd
 
 def _identities(rec: Records, label: np.ndarray, n_new: int, survivor_pos: np.ndarray, decisions: ReviewDecisions) -> pd.Series:
     """Migration identity per input row: the identity a cluster member already had, else the
-    stable key of the cluster's earliest record (an existing contact's key first)."""
+    stable key of the cluster's earliest record (an existing contact's key first).
+
+    ``label`` is the smallest record position of each cluster, i.e. its earliest new row.
+    """
     keys = rec.stable_key
-    known = pd.Series(decisions.identities["identity"].to_numpy(), index=decisions.identities["key"].to_numpy())
-    known = known[~known.index.duplicated()]
-    member_known = known.reindex(keys[:n_new]).to_numpy(dtype=object)
-    frame = pd.DataFrame({"label": label[:n_new], "known": member_known, "pos": np.arange(n_new)})
-    claimed = frame.dropna(subset=["known"]).groupby("label")["known"].min()
-    first_pos = frame.groupby("label")["pos"].min()
-    base = pd.Series(keys[first_pos.to_numpy()], index=first_pos.index)
-    ex = survivor_pos[first_pos.index.to_numpy()]
-    ex_key = np.where(ex >= n_new, keys[np.maximum(ex, 0)], None)
-    base = base.where(pd.isna(pd.Series(ex_key, index=base.index)), pd.Series(ex_key, index=base.index))
-    cluster_identity = claimed.reindex(base.index).fillna(base)
-    # A keep-apart decision can split a cluster: the part without the identity's own record gets its own.
-    clash = cluster_identity.duplicated(keep=False)
-    if clash.any():
-        owner = pd.Series(keys[:n_new], index=np.arange(n_new))
-        holds_own = frame.assign(key=owner.to_numpy()).merge(cluster_identity.rename("identity"), left_on="label", right_index=True)
-        owns = holds_own[holds_own["key"] == holds_own["identity"]].groupby("label").size()
-        for lbl in cluster_identity.index[clash]:
-            if lbl not in owns.index:
-                cluster_identity.loc[lbl] = base.loc[lbl]
-        cluster_identity = cluster_identity.where(~cluster_identity.duplicated(keep="first"), base.astype(str) + "~" + base.index.astype(str))
-    return pd.Series(cluster_identity.reindex(label[:n_new]).to_numpy(), index=pd.Index(rec.refs[:n_new], name="source_ref"),
-                     dtype="str", name="identity")
+    lab = label[:n_new]
+    base_of_label = lambda lbl: keys[np.where(survivor_pos[lbl] >= n_new, survivor_pos[lbl], lbl)]  # noqa: E731
+    identity = base_of_label(lab).astype(object)
+    if len(decisions.identities):
+        known = pd.Series(decisions.identities["identity"].to_numpy(), index=decisions.identities["key"].to_numpy())
+        known = known[~known.index.duplicated()]
+        member_known = known.reindex(keys[:n_new]).to_numpy(dtype=object)
+        has = pd.notna(member_known)
+        if has.any():
+            claimed = pd.Series(member_known[has]).groupby(lab[has]).min()
+            # A keep-apart decision can split a cluster: only the part holding the record the
+            # identity came from keeps it; the other part takes its own earliest key.
+            clash = claimed.duplicated(keep=False)
+            if clash.any():
+                owner = pd.Series(lab, index=keys[:n_new])
+                owner = owner[~owner.index.duplicated()]
+                owner_label = owner.reindex(claimed.to_numpy()).to_numpy()
+                lose = clash.to_numpy() & (owner_label != claimed.index.to_numpy())
+                claimed[lose] = base_of_label(claimed.index.to_numpy()[lose])
+                again = claimed.duplicated(keep="first")
+                claimed[again] = claimed[again] + "~" + claimed.index[again].astype(str)
+            with_claim = np.isin(lab, claimed.index.to_numpy())
+            identity[with_claim] = claimed.reindex(lab[with_claim]).to_numpy()
+    return pd.Series(identity, index=pd.Index(rec.refs[:n_new], name="source_ref"), dtype="str", name="identity")

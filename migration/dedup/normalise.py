@@ -55,7 +55,9 @@ def compact(values: pd.Series) -> pd.Series:
 def normalise_email(values: pd.Series) -> pd.Series:
     """Trimmed and lower-cased; anything without one ``@`` and a dot after it is no key ("")."""
     text = values.fillna("").astype("str").str.strip().str.lower()
-    valid = text.str.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+    # cheap shape check (no regex): something@something.something, no space
+    at = text.str.find("@")
+    valid = (at > 0) & (text.str.rfind(".") > at + 1) & ~text.str.contains(" ", regex=False) & (text.str.count("@") == 1)
     return text.where(valid, "")
 
 

@@ -155,17 +155,14 @@ def _phonetic_codes(codes: np.ndarray, uniques: pd.Series) -> np.ndarray:
 
 
 def _shared_codes(columns: list[pd.Series], normalise) -> np.ndarray:
-    """Codes of several columns in one code space (EMAIL1 of one row = EMAIL2 of another)."""
-    stacked = pd.concat(columns, ignore_index=True)
+    """Codes of several columns in one code space (EMAIL1 of one row = EMAIL2 of another).
+
+    Columns empty in every row are left out before any work (EMAIL3 rarely holds anything).
+    """
+    used = [c for c in columns if (c != "").any()] or columns[:1]
+    stacked = pd.concat(used, ignore_index=True) if len(used) > 1 else used[0]
     codes, _ = codes_of_unique(stacked, normalise)
-    return _used_columns(codes.reshape(len(columns), -1).T)
-
-
-def _used_columns(codes: np.ndarray) -> np.ndarray:
-    """Drop columns empty in every row (EMAIL3 is rarely filled): fewer comparisons per pair."""
-    used = (codes >= 0).any(axis=0)
-    used[0] = True
-    return np.ascontiguousarray(codes[:, used])
+    return np.ascontiguousarray(codes.reshape(len(used), -1).T)
 
 
 @lru_cache(maxsize=512)
@@ -182,16 +179,29 @@ def _calling_codes(countries: pd.Series, default_country: str) -> pd.Series:
 
 
 def _phone_codes(columns: list[pd.Series], calling: pd.Series) -> np.ndarray:
-    out = []
+    """International phone digits of several columns, in one code space (-1 = no number)."""
+    n = len(calling)
+    calling = calling.reset_index(drop=True)
+    texts, rows_of = [], []
     for column in columns:
-        raw_codes, raw_uniques = pd.factorize(column, use_na_sentinel=False)
+        rows = np.flatnonzero((column != "").to_numpy())
+        if not len(rows):
+            continue
+        raw_codes, raw_uniques = pd.factorize(column.iloc[rows], use_na_sentinel=False)
         digits = phone_digits(pd.Series(raw_uniques, dtype="str"))
         row_digits = pd.Series(np.asarray(digits, dtype=object)[raw_codes], dtype="str")
-        out.append(international_phone(row_digits, calling.reset_index(drop=True)))
-    stacked = pd.concat(out, ignore_index=True)
-    codes, uniques = pd.factorize(stacked, use_na_sentinel=False)
+        texts.append(international_phone(row_digits, calling.iloc[rows].reset_index(drop=True)))
+        rows_of.append(rows)
+    out = np.full((n, max(len(texts), 1)), -1, dtype=np.int64)
+    if not texts:
+        return out
+    codes, uniques = pd.factorize(pd.concat(texts, ignore_index=True), use_na_sentinel=False)
     codes = np.asarray(codes, dtype=np.int64)
     empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
     if len(empty):
         codes[codes == empty[0]] = -1
-    return _used_columns(codes.reshape(len(columns), -1).T)
+    start = 0
+    for i, rows in enumerate(rows_of):
+        out[rows, i] = codes[start:start + len(rows)]
+        start += len(rows)
+    return out

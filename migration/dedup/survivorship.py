@@ -1,8 +1,15 @@
-"""Survivorship: the one record kept for each cluster and where each of its fields comes from."""
+"""Survivorship: the one record kept for each cluster and where each of its fields comes from.
+
+Only rows of clusters with more than one row are looked at; the survivors' columns that
+change are patched in place with Arrow's ``replace_with_mask``, so a million contacts with
+a few hundred thousand duplicates cost the duplicates, not the million.
+"""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..settings.dedup import FIELD_GROUPS, DedupSettings
 
@@ -12,13 +19,23 @@ _OWN_COLUMNS = ("INSTITUTION", "ORGANIZATION", "OPERATION", "CONTACT_NR")
 
 def dataset_rank(refs: pd.Index, priority: list[str]) -> np.ndarray:
     """Rank of each row's dataset (``dataset:key``) in ``priority``; unlisted datasets come last."""
+    if not priority:
+        return np.zeros(len(refs), dtype=np.int64)
     datasets = pd.Series(refs.astype("str"), dtype="str").str.replace(r":.*$", "", regex=True)
     return datasets.map({name: i for i, name in enumerate(priority)}).fillna(len(priority)).astype(np.int64).to_numpy()
 
 
 def completeness(frame: pd.DataFrame) -> np.ndarray:
     """Filled columns per row."""
-    return (frame.fillna("") != "").sum(axis=1).to_numpy(dtype=np.int64)
+    total = np.zeros(len(frame), dtype=np.int64)
+    for col in frame.columns:
+        total += (frame[col].fillna("") != "").to_numpy()
+    return total
+
+
+def _multi(cluster: np.ndarray) -> np.ndarray:
+    counts = np.bincount(cluster, minlength=int(cluster.max(initial=0)) + 1)
+    return counts[cluster] > 1
 
 
 def choose_survivors(contacts: pd.DataFrame, cluster: np.ndarray, settings: DedupSettings) -> np.ndarray:
@@ -27,14 +44,18 @@ def choose_survivors(contacts: pd.DataFrame, cluster: np.ndarray, settings: Dedu
     Order: dataset in ``source_priority``, then a row that has a contact number, then the
     most complete, then the earliest row. Deterministic for the same input.
     """
-    n = len(contacts)
-    has_nr = (contacts["CONTACT_NR"].fillna("") != "").to_numpy() if "CONTACT_NR" in contacts else np.zeros(n, bool)
-    order = np.lexsort((np.arange(n), -completeness(contacts), ~has_nr, dataset_rank(contacts.index, settings.source_priority), cluster))
-    first = np.ones(n, dtype=bool)
-    sorted_cluster = cluster[order]
+    survivor = np.ones(len(contacts), dtype=bool)
+    multi = np.flatnonzero(_multi(cluster))
+    if not len(multi):
+        return survivor
+    members = contacts.iloc[multi]
+    has_nr = (members["CONTACT_NR"].fillna("") != "").to_numpy() if "CONTACT_NR" in members else np.zeros(len(multi), bool)
+    order = np.lexsort((multi, -completeness(members), ~has_nr, dataset_rank(members.index, settings.source_priority), cluster[multi]))
+    sorted_cluster = cluster[multi][order]
+    first = np.ones(len(multi), dtype=bool)
     first[1:] = sorted_cluster[1:] != sorted_cluster[:-1]
-    survivor = np.zeros(n, dtype=bool)
-    survivor[order[first]] = True
+    survivor[multi] = False
+    survivor[multi[order[first]]] = True
     return survivor
 
 
@@ -42,56 +63,75 @@ def merge_fields(contacts: pd.DataFrame, cluster: np.ndarray, survivor: np.ndarr
                  recency: pd.Series | None = None) -> pd.DataFrame:
     """The survivors (rows where ``survivor``), each field filled from its cluster by the field's strategy.
 
-    Only clusters with more than one row change anything. A group (address, name,
-    structure) is taken whole from one record: the first record, in the strategy's order,
-    that has any of the group's columns filled.
+    A group (address, name, structure) is taken whole from one record: the first record, in
+    the strategy's order, that has any of the group's columns filled. ``most_recent`` uses
+    ``recency`` (timestamps, index source_ref) when given, else the later row of the extraction.
     """
-    counts = np.bincount(cluster, minlength=int(cluster.max(initial=0)) + 1)
-    multi = counts[cluster] > 1
+    out = contacts[survivor]
+    multi = _multi(cluster)
     if not multi.any():
-        return contacts[survivor].copy()
-    members = contacts[multi]
-    member_cluster = cluster[multi]
-    member_is_survivor = survivor[multi]
-    # the survivor's position among the members, for each member's cluster
-    survivor_slot = pd.Series(np.flatnonzero(member_is_survivor), index=member_cluster[member_is_survivor])
-    target = survivor_slot.loc[member_cluster].to_numpy()
-
+        return out.copy()
     position = np.flatnonzero(multi)
+    members = contacts.iloc[position]
+    member_cluster = cluster[position]
+    member_is_survivor = survivor[position]
+    # the survivor's slot among the members, for each member's cluster
+    slot_of_cluster = pd.Series(np.flatnonzero(member_is_survivor), index=member_cluster[member_is_survivor])
+    target = slot_of_cluster.reindex(member_cluster).to_numpy()
+
     complete = completeness(members)
     if recency is not None:
         recent = pd.to_datetime(recency.reindex(members.index), errors="coerce", format="mixed")
         recent_key = recent.fillna(pd.Timestamp.min).to_numpy(dtype="datetime64[ns]").astype(np.int64)
     else:
         recent_key = position   # later in the extraction = more recent
-    rank = dataset_rank(members.index, settings.source_priority)
     orders = {
         "most_complete": np.lexsort((position, -complete, member_cluster)),
         "most_recent": np.lexsort((position, -recent_key, member_cluster)),
-        "source_priority": np.lexsort((position, -complete, rank, member_cluster)),
+        "source_priority": np.lexsort((position, -complete, dataset_rank(members.index, settings.source_priority), member_cluster)),
     }
-
-    values = {col: members[col].fillna("").astype("str").to_numpy(dtype=object) for col in contacts.columns}
-    merged = {col: arr.copy() for col, arr in values.items()}
+    filled = {col: (members[col].fillna("") != "").to_numpy() for col in contacts.columns}
+    picked_rows: dict[str, np.ndarray] = {}   # column → chosen member row per survivor slot (-1: keep own)
     for columns, strategy in _field_groups(list(contacts.columns), settings):
+        columns = [c for c in columns if filled[c].any()]
+        if not columns:
+            continue
+        any_filled = np.logical_or.reduce([filled[c] for c in columns])
         order = orders[strategy]
-        filled = np.zeros(len(members), dtype=bool)
-        for col in columns:
-            filled |= values[col] != ""
-        picked = order[filled[order]]
+        picked = order[any_filled[order]]
         if not len(picked):
             continue
         _, first = np.unique(member_cluster[picked], return_index=True)
         chosen = picked[first]
-        slots = target[chosen]
-        for col in columns:
-            merged[col][slots] = values[col][chosen]
-    touched = pd.DataFrame({col: pd.Series(arr[member_is_survivor], dtype="str") for col, arr in merged.items()})
-    touched.index = members.index[member_is_survivor]
-    # Survivors in input order: untouched singletons and the merged rows put back in place.
-    untouched = contacts[survivor & ~multi]
-    order_back = np.argsort(np.concatenate([np.flatnonzero(survivor & ~multi), position[member_is_survivor]]), kind="stable")
-    return pd.concat([untouched, touched]).iloc[order_back].astype("str")
+        source = np.full(len(members), -1, dtype=np.int64)
+        source[target[chosen]] = chosen
+        moved = (source >= 0) & (source != np.arange(len(members)))
+        if moved.any():
+            for col in columns:
+                picked_rows[col] = np.where(moved, source, -1)
+    if not picked_rows:
+        return out.copy()
+
+    # Patch the changed cells of the survivors, column by column, in Arrow.
+    out = out.copy()
+    out_position = np.flatnonzero(survivor)
+    for col, source in picked_rows.items():
+        slots = np.flatnonzero(source >= 0)
+        values = members[col].fillna("").astype("str").to_numpy(dtype=object)
+        new = values[source[slots]]
+        changed = new != values[slots]
+        if not changed.any():
+            continue
+        rows = np.searchsorted(out_position, position[slots[changed]])
+        mask = np.zeros(len(out), dtype=bool)
+        mask[rows] = True
+        # replace_with_mask takes the replacements in row order
+        replacement = new[changed][np.argsort(rows, kind="stable")]
+        current = pa.chunked_array(out[col].array._pa_array).combine_chunks() if hasattr(out[col].array, "_pa_array") \
+            else pa.array(out[col].fillna("").astype(object).to_numpy(), type=pa.large_string())
+        patched = pc.replace_with_mask(current, pa.array(mask), pa.array(replacement, type=current.type))
+        out[col] = pd.Series(pd.array(patched, dtype="str"), index=out.index)
+    return out
 
 
 def _field_groups(columns: list[str], settings: DedupSettings) -> list[tuple[list[str], str]]:
