@@ -29,28 +29,52 @@ class ProtocolResult:
     source_numbers: pd.Series     # source_ref → contact number from the source ('' when none)
 
 
-def _str_series(values, index: pd.Index) -> pd.Series:
-    return pd.Series(values, index=index, dtype="str").fillna("")
+def _positions(main_keys: pd.Series, keys) -> np.ndarray:
+    """For each main row, the position of its key in ``keys`` (unique), -1 when absent: one hash lookup."""
+    return pd.Index(pd.array(keys, dtype="str")).get_indexer(main_keys)
 
 
-def _pivot_values(child: pd.DataFrame, pivot: Pivot) -> dict[str, pd.Series]:
-    """Per declared key: parent → the values joined with the separator (or the first), in child order."""
-    child = child[[pivot.parent, pivot.key, pivot.value]]
+def _take(values: pa.Array, positions: np.ndarray, index: pd.Index) -> pd.Series:
+    """``values[positions]`` as a ``str`` column, '' where the position is -1 (Arrow take, no Python objects)."""
+    if len(values) == 0:
+        return constant_column("", index)
+    missing = positions < 0
+    taken = values.take(pa.array(np.where(missing, 0, positions)))
+    taken = pc.if_else(pa.array(missing), pa.scalar("", taken.type), pc.fill_null(taken, ""))
+    return pd.Series(pd.array(taken, dtype="str"), index=index)
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    return pa.array(values.astype("str"))
+
+
+def _pivot_columns(child: pd.DataFrame, pivot: Pivot, main: pd.DataFrame) -> dict[str, pd.Series]:
+    """``pivot.name.KEY`` columns: per main row, its child values for KEY joined (or the first), in child order."""
     child = child[child[pivot.key].isin(pivot.keys) & (child[pivot.value].str.strip() != "")]
-    table = pa.table({"parent": pa.array(child[pivot.parent].to_numpy(dtype=object), pa.string()),
-                      "key": pa.array(child[pivot.key].to_numpy(dtype=object), pa.string()),
-                      "value": pa.array(child[pivot.value].to_numpy(dtype=object), pa.string())})
+    table = pa.table({"parent": _arrow_text(child[pivot.parent]), "key": _arrow_text(child[pivot.key]),
+                      "value": _arrow_text(child[pivot.value])})
     # one thread keeps each group's values in the child table's order (deterministic replay)
     grouped = table.group_by(["parent", "key"], use_threads=False)
     if pivot.keep == "first":
         done = grouped.aggregate([("value", "first")])
-        joined = done["value_first"]
+        joined = done["value_first"].combine_chunks()
     else:
         done = grouped.aggregate([("value", "list")])
-        joined = pc.binary_join(done["value_list"], pivot.separator)
-    frame = pd.DataFrame({"parent": done["parent"].to_numpy(), "key": done["key"].to_numpy(),
-                          "value": joined.to_numpy(zero_copy_only=False)})
-    return {key: part.set_index("parent")["value"].astype("str") for key, part in frame.groupby("key", sort=False)}
+        separator = pa.scalar(pivot.separator, table.schema.field("value").type)
+        joined = pc.binary_join(done["value_list"], separator).combine_chunks()
+    parents = done["parent"].combine_chunks()
+    distinct_parents = pc.unique(parents)
+    parent_pos = pc.index_in(parents, value_set=distinct_parents).to_numpy()
+    main_pos = _positions(main[pivot.main_key], distinct_parents)
+    keys = done["key"].to_numpy(zero_copy_only=False)
+    columns = {}
+    for key in pivot.keys:
+        rows = np.flatnonzero(keys == key)
+        slot = np.full(len(distinct_parents), -1, dtype="int64")   # parent → aggregated row for this key
+        slot[parent_pos[rows]] = rows
+        positions = np.where(main_pos < 0, -1, slot[np.maximum(main_pos, 0)])
+        columns[f"{pivot.name}.{key}"] = _take(joined, positions, main.index)
+    return columns
 
 
 def build_source_columns(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
@@ -60,15 +84,12 @@ def build_source_columns(compiled: CompiledProtocol, tables: dict[str, pd.DataFr
     columns: dict[str, pd.Series] = {c: main[c] for c in main.columns}
     for join in ds.joins:
         right = tables[join.dataset]
-        right = right[right[join.key] != ""].drop_duplicates(join.key, keep="first").set_index(join.key)
-        keys = main[join.main_key]
+        right = right[right[join.key] != ""].drop_duplicates(join.key, keep="first")
+        positions = _positions(main[join.main_key], right[join.key])
         for column in right.columns:
-            columns[f"{join.dataset}.{column}"] = right[column].reindex(keys).fillna("").set_axis(main.index).astype("str")
+            columns[f"{join.dataset}.{column}"] = _take(_arrow_text(right[column]), positions, main.index)
     for pivot in ds.pivots:
-        values = _pivot_values(tables[pivot.dataset], pivot)
-        for key in pivot.keys:
-            per_parent = values.get(key, pd.Series([], dtype="str"))
-            columns[f"{pivot.name}.{key}"] = per_parent.reindex(main[pivot.main_key]).fillna("").set_axis(main.index).astype("str")
+        columns.update(_pivot_columns(tables[pivot.dataset], pivot, main))
     return columns
 
 
