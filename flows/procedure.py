@@ -15,6 +15,7 @@ know what happened.
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from datetime import datetime, timedelta, timezone
@@ -117,10 +118,13 @@ def _prepare(project: Project, snapshot_id: str, env: str | None = None) -> str:
 
 def _import(project: Project, env: str, deliverable_id: str) -> Path:
     """Import through the store's ``run_import``; returns the import run folder."""
-    from stx_migrate.flows.imports import run_import
+    from stx_migrate.flows.imports import import_dev, run_import
 
     with tags("adi", project.config.name):
-        result = run_import(str(project.folder), env, deliverable_id)
+        if env == "dev":   # the trial step is its own flow (a subflow of the procedure)
+            result = import_dev(str(project.folder), env, deliverable_id)
+        else:              # preprod / prod: a task of import-preprod / import-production
+            result = run_import(str(project.folder), env, deliverable_id)
     ws = workspace_of(project)
     if isinstance(result, (str, Path)) and Path(result).is_dir():
         return Path(result)
@@ -238,8 +242,6 @@ def refresh_j_1(project_dir: str) -> dict:
         refuse(project, "refresh-j-1", [f"the quality gate failed on the J-1 deliverable {deliverable_id}",
                                         *deliverable.gate_reasons])
     ws = workspace_of(project)
-    import json
-
     with ws.new_folder("refreshes") as staging:
         counts = publish_refresh_diff(str(project.folder), validated.deliverable_id, deliverable_id, str(staging))
         (staging / "refresh.json").write_text(json.dumps({
@@ -293,11 +295,12 @@ def import_production(project_dir: str, deliverable_id: str | None = None) -> di
         rows = not_imported_rows(dfolder, import_folder)
         rows.to_csv(staging / "not_imported.csv", index=False, encoding="utf-8", lineterminator="\n")
         by_code = rows.groupby(["stage", "code"]).size() if len(rows) else None
+        reasons = json.loads((dfolder / "summary.json").read_text(encoding="utf-8")).get("reasons", {}) \
+            if (dfolder / "summary.json").exists() else {}
         report = {"deliverable_id": deliverable.deliverable_id, "protocol_hash": deliverable.protocol_hash,
+                  "deliverable_reasons": reasons,
                   "import_run": str(import_folder), "import": counts, "not_imported_rows": int(len(rows)),
                   "not_imported_by_code": {f"{s}:{c}": int(n) for (s, c), n in by_code.items()} if by_code is not None else {}}
-        import json
-
         (staging / "production.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         name = staging.name.removeprefix(".staging-")
     folder = ws.path("production", name)

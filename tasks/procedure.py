@@ -169,19 +169,35 @@ def publish_refresh_diff(project_dir: str, validated_id: str, new_id: str, out_d
     return diff.counts
 
 
+NOT_IMPORTED_COLUMNS = [*FINDING_COLUMNS, "stage"]
+
+
 def not_imported_rows(deliverable_dir: Path, import_dir: Path | None) -> pd.DataFrame:
-    """The log of rows that did not reach production: the deliverable's errors, then the import's refusals."""
+    """Every row that is not in production and why (the ``not_imported.csv`` log).
+
+    ``prepare``: the deliverable's rejected rows (severity error in rejects.csv);
+    ``dedup``: rows merged into a survivor (duplicates.csv; code MERGED, the survivor in
+    the message); ``import``: rows the environment refused (the import's rejects.csv).
+    Rows dropped by a filter (retention, deleted accounts) are counted per rule in the
+    deliverable's summary, not listed: the snapshot keeps them.
+    """
     frames = []
-    for stage, folder in (("prepare", deliverable_dir), ("import", import_dir)):
-        if folder is None:
-            continue
-        found = read_rejects(folder)
-        if "severity" in found:
-            found = found[found["severity"] == "error"]
-        frames.append(found.assign(stage=stage))
-    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*FINDING_COLUMNS, "stage"])
-    cols = [c for c in [*FINDING_COLUMNS, "stage"] if c in rows.columns]
-    return rows[cols].astype("str")
+    prepared = read_rejects(deliverable_dir)
+    frames.append(prepared[prepared["severity"] == "error"].assign(stage="prepare"))
+    duplicates = Path(deliverable_dir) / "duplicates.csv"
+    if duplicates.exists():
+        d = pd.read_csv(duplicates, dtype="str", keep_default_na=False)
+        if len(d):
+            frames.append(pd.DataFrame({
+                "source_ref": d["source_ref"], "contact_nr": d["contact_nr"], "column": "", "code": "MERGED",
+                "severity": "merged", "message": "merged into " + d["survivor_ref"] + " by rule " + d["rule"],
+                "value": "", "stage": "dedup"}))
+    if import_dir is not None:
+        refused = read_rejects(import_dir)
+        frames.append(refused[refused["severity"] == "error"].assign(stage="import"))
+    rows = pd.concat([f[NOT_IMPORTED_COLUMNS] for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
+        else pd.DataFrame({c: pd.Series([], dtype="str") for c in NOT_IMPORTED_COLUMNS})
+    return rows.astype("str")
 
 
 def read_deliverable(project: Project, deliverable_id: str | None) -> DeliverableRef:

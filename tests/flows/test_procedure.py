@@ -18,14 +18,17 @@ REJECT = {"approved": False, "by": "Claire (test)", "comment": "titles wrong"}
 
 
 def change_the_source(project_dir):
-    """What happens between J-7 and J-1: a client edited, one deleted, one created."""
+    """What happens between J-7 and J-1: a migrated client edited, one deleted, a new one created."""
+    from stx_migrate.migration.deliverable import Deliverable
+
+    validated = Workspace("demo-theatre").resolve("deliverables", None)
+    numbers = [int(n) for n in Deliverable(validated).contacts()["CONTACT_NR"].head(3)]
     db = sqlite3.connect(project_dir / "data" / "legacy.sqlite")
-    numbers = [r[0] for r in db.execute("SELECT NUM_CLIENT FROM CLIENT ORDER BY NUM_CLIENT LIMIT 3")]
     db.execute("UPDATE CLIENT SET VILLE = 'Carouge' WHERE NUM_CLIENT = ?", (numbers[0],))
     db.execute("DELETE FROM CLIENT WHERE NUM_CLIENT = ?", (numbers[1],))
     cols = [r[1] for r in db.execute("PRAGMA table_info(CLIENT)")]
     row = dict(zip(cols, db.execute("SELECT * FROM CLIENT WHERE NUM_CLIENT = ?", (numbers[2],)).fetchone()))
-    row["NUM_CLIENT"] = 199001 if isinstance(row["NUM_CLIENT"], int) else "199001"
+    row.update(NUM_CLIENT=199001, NOM="Zufferey-Nouveau", PRENOM="Quentin", EMAIL="q.nouveau@example.org", TEL="")
     db.execute(f"INSERT INTO CLIENT ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", [row[c] for c in cols])
     db.commit()
     db.close()
@@ -70,11 +73,15 @@ def test_full_procedure_on_the_sample(prefect_api, demo_project, workspace_home,
 
     diff = json.loads((workspace_home / "demo-theatre" / "refreshes" / Workspace("demo-theatre").latest("refreshes")
                        / "diff.json").read_text())
-    assert diff["counts"]["new"] >= 1 and diff["counts"]["vanished"] >= 1 and diff["counts"]["changed"] >= 1
+    assert (diff["counts"]["new"], diff["counts"]["vanished"]) == (1, 1), diff["counts"]
+    assert diff["new"] == ["CONTACT_NR:199001"]
+    assert any(cols == ["TOWN"] for cols in diff["changed"].values())
     production = Workspace("demo-theatre").resolve("production", None)
     not_imported = pd.read_csv(production / "not_imported.csv", dtype=str, keep_default_na=False)
-    rejected = json.loads((Workspace("demo-theatre").path("deliverables", refresh.deliverable_id) / "summary.json").read_text())["rejected"]
-    assert (not_imported["stage"] == "prepare").sum() == rejected > 0
+    summary = json.loads((Workspace("demo-theatre").path("deliverables", refresh.deliverable_id) / "summary.json").read_text())
+    assert (not_imported["stage"] == "prepare").sum() == summary["rejected"]
+    assert (not_imported["stage"] == "dedup").sum() == summary["merged"] > 0
+    assert json.loads((production / "production.json").read_text())["deliverable_reasons"] == summary["reasons"]
     ticket = [json.loads(line) for line in (procedure / "ticket.jsonl").read_text().splitlines()]
     assert [t["value"] for t in ticket if t["action"] == "status"] == ["final validation", "solved"]
     assert [t["value"] for t in ticket if t["action"] == "owner"] == ["demo-pl"]
