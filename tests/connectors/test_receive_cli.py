@@ -36,6 +36,24 @@ def test_receive_prints_the_snapshot_folder_and_writes_the_manifest(project_fact
     assert len(manifest["datasets"]["clients"]["sha256"]) == 64
     profile = json.loads((snapshot / "profile.json").read_text())
     assert profile["clients"]["columns"][3]["top_patterns"][0]["pattern"] == "99/99/9999"
+    _check_the_run_in_prefect(snapshot.name)
+
+
+def _check_the_run_in_prefect(snapshot_id: str) -> None:
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        runs = [r for r in client.read_flow_runs() if r.name == "theatre-test-receive"]
+        assert runs and all({"vn", "theatre-test"} <= set(r.tags) for r in runs)
+        assert client.read_flow(runs[0].flow_id).name == "receive-data"
+        profile = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["theatre-test-receive-profile"])))
+        manifest = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["theatre-test-receive-snapshot"])))
+    assert profile and profile[0].type == "table" and manifest and snapshot_id in str([m.data for m in manifest])
+    table = str([a.data for a in profile])
+    assert "99/99/9999" in table and "cp1252" in table
+    for personal in ("Dupont", "Zoë", "Gall", "12/03/1980"):
+        assert personal not in table
 
 
 def test_a_second_receive_is_a_new_snapshot(project_factory, workspace_home, prefect_api, capsys):
