@@ -189,5 +189,10 @@ class SqlAlchemySource(Source):
 def _reason(error: Exception) -> str:
     """The driver's own words, first line only (SQLAlchemy appends the SQL and a link)."""
     original = getattr(error, "orig", None) or error
-    text = str(original).strip()
-    return text.splitlines()[0] if text else type(original).__name__
+    args = getattr(original, "args", ())
+    if len(args) == 1 and isinstance(args[0], tuple):  # pymssql wraps (code, text) once more
+        args = args[0]
+    detail = args[1] if len(args) > 1 and isinstance(args[1], (str, bytes)) else original  # pyodbc, pymssql: (code, text)
+    text = (detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)).strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    return " / ".join(dict.fromkeys(lines[:3])) if lines else type(original).__name__
