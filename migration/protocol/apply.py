@@ -49,31 +49,41 @@ def _arrow_text(values: pd.Series) -> pa.Array:
 
 
 def _pivot_columns(child: pd.DataFrame, pivot: Pivot, main: pd.DataFrame) -> dict[str, pd.Series]:
-    """``pivot.name.KEY`` columns: per main row, its child values for KEY joined (or the first), in child order."""
+    """``pivot.name.KEY`` columns: per main row, its child values for KEY joined (or the first), in child order.
+
+    Integer work only: each child row gets a group number (main key × declared key),
+    a stable sort keeps the child order inside a group, and values are joined rank by
+    rank (one vectorised pass per rank, a handful at most).
+    """
     child = child[child[pivot.key].isin(pivot.keys) & (child[pivot.value].str.strip() != "")]
-    table = pa.table({"parent": _arrow_text(child[pivot.parent]), "key": _arrow_text(child[pivot.key]),
-                      "value": _arrow_text(child[pivot.value])})
-    # one thread keeps each group's values in the child table's order (deterministic replay)
-    grouped = table.group_by(["parent", "key"], use_threads=False)
-    if pivot.keep == "first":
-        done = grouped.aggregate([("value", "first")])
-        joined = done["value_first"].combine_chunks()
-    else:
-        done = grouped.aggregate([("value", "list")])
-        separator = pa.scalar(pivot.separator, table.schema.field("value").type)
-        joined = pc.binary_join(done["value_list"], separator).combine_chunks()
-    parents = done["parent"].combine_chunks()
-    distinct_parents = pc.unique(parents)
-    parent_pos = pc.index_in(parents, value_set=distinct_parents).to_numpy()
-    main_pos = _positions(main[pivot.main_key], distinct_parents)
-    keys = done["key"].to_numpy(zero_copy_only=False)
+    main_codes, main_keys = pd.factorize(main[pivot.main_key], use_na_sentinel=False)
+    parent = pd.Index(pd.array(main_keys, dtype="str")).get_indexer(child[pivot.parent])
+    known = parent >= 0
+    key_number = child[pivot.key].map({k: i for i, k in enumerate(pivot.keys)}).to_numpy(dtype="int64")
+    width = len(pivot.keys)
+    group = (parent.astype("int64") * width + key_number)[known]
+    values = _arrow_text(child[pivot.value]).filter(pa.array(known))
+    order = np.argsort(group, kind="stable")
+    group, values = group[order], values.take(pa.array(order))
+    first = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(first)
+    group_of_row = np.cumsum(first) - 1
+    rank = np.arange(len(group)) - starts[group_of_row] if len(group) else np.zeros(0, dtype="int64")
+    joined = pd.Series(pd.array(values.take(pa.array(starts)), dtype="str"))
+    if pivot.keep == "all":
+        for r in range(1, int(rank.max()) + 1 if len(rank) else 1):
+            at = np.flatnonzero(rank == r)
+            more = pd.Series(pd.array(values.take(pa.array(at)), dtype="str"))
+            targets = group_of_row[at]
+            joined.iloc[targets] = (joined.iloc[targets].reset_index(drop=True) + pivot.separator + more).to_numpy()
+    joined_arrow = pa.array(joined.astype("str"))
+    group_ids = group[starts]
     columns = {}
-    for key in pivot.keys:
-        rows = np.flatnonzero(keys == key)
-        slot = np.full(len(distinct_parents), -1, dtype="int64")   # parent → aggregated row for this key
-        slot[parent_pos[rows]] = rows
-        positions = np.where(main_pos < 0, -1, slot[np.maximum(main_pos, 0)])
-        columns[f"{pivot.name}.{key}"] = _take(joined, positions, main.index)
+    for number, key in enumerate(pivot.keys):
+        mine = np.flatnonzero(group_ids % width == number)
+        slot = np.full(len(main_keys), -1, dtype="int64")      # main key → its joined group for this key
+        slot[group_ids[mine] // width] = mine
+        columns[f"{pivot.name}.{key}"] = _take(joined_arrow, slot[main_codes], main.index)
     return columns
 
 
