@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -125,8 +126,11 @@ class Contact(Base):
     __table_args__ = (
         CheckConstraint(f"kind IN {CONTACT_KINDS}", name="kind"),
         CheckConstraint(f"status IN {CONTACT_STATUSES}", name="status"),
-        Index("ix_contact_match_key", "match_key"),
-        Index("ix_contact_structure_id", "structure_id"),
+        # partial: only structures have a match key, only relays a structure (9 rows in 10 have neither)
+        Index("ix_contact_match_key", "match_key", sqlite_where=text("match_key IS NOT NULL"),
+              postgresql_where=text("match_key IS NOT NULL")),
+        Index("ix_contact_structure_id", "structure_id", sqlite_where=text("structure_id IS NOT NULL"),
+              postgresql_where=text("structure_id IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
     contact_nr: Mapped[str] = mapped_column(String(20), unique=True)
@@ -180,7 +184,9 @@ class Address(Base):
 
 class CommunicationMean(Base):
     __tablename__ = "communication_mean"
-    __table_args__ = (Index("ix_communication_mean_value", "mean_type", "value"), {"sqlite_with_rowid": False})
+    # the basic update finds contacts by EMAIL1 (the login); no other mean is looked up
+    __table_args__ = (Index("ix_communication_mean_email1", "value", sqlite_where=text("mean_type = 'EMAIL1'"),
+                            postgresql_where=text("mean_type = 'EMAIL1'")), {"sqlite_with_rowid": False})
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
     mean_type: Mapped[str] = mapped_column(String(10), primary_key=True)
     value: Mapped[str] = mapped_column(Text)

@@ -129,7 +129,7 @@ def update_by_email(store, rows, *, run_id, service_id, batch_rows=50_000) -> Im
         bulk.load_temp(c, "stx_emails", pd.DataFrame({"k": pd.Series(email.unique(), dtype="str")}))
         found = pd.DataFrame(c.exec_driver_sql(
             "SELECT m.value, c.contact_nr FROM communication_mean m JOIN contact c ON c.id = m.contact_id "
-            "JOIN stx_emails k ON lower(m.value) = k.k WHERE m.mean_type = 'EMAIL1' AND c.status <> 'anonymized'").all(),
+            "JOIN stx_emails k ON m.value = k.k WHERE m.mean_type = 'EMAIL1' AND c.status <> 'anonymized'").all(),
             columns=["email", "contact_nr"]).astype("str")
         c.rollback()
     owners = found.groupby("email")["contact_nr"].agg(["count", "first"])

@@ -128,8 +128,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('contact_nr', name=op.f('uq_contact_contact_nr'))
     )
     with op.batch_alter_table('contact', schema=None) as batch_op:
-        batch_op.create_index('ix_contact_match_key', ['match_key'], unique=False)
-        batch_op.create_index('ix_contact_structure_id', ['structure_id'], unique=False)
+        batch_op.create_index('ix_contact_match_key', ['match_key'], unique=False, sqlite_where=sa.text('match_key IS NOT NULL'), postgresql_where=sa.text('match_key IS NOT NULL'))
+        batch_op.create_index('ix_contact_structure_id', ['structure_id'], unique=False, sqlite_where=sa.text('structure_id IS NOT NULL'), postgresql_where=sa.text('structure_id IS NOT NULL'))
 
     op.create_table('criterion_element',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -174,7 +174,7 @@ def upgrade() -> None:
     sqlite_with_rowid=False
     )
     with op.batch_alter_table('communication_mean', schema=None) as batch_op:
-        batch_op.create_index('ix_communication_mean_value', ['mean_type', 'value'], unique=False)
+        batch_op.create_index('ix_communication_mean_email1', ['value'], unique=False, sqlite_where=sa.text("mean_type = 'EMAIL1'"), postgresql_where=sa.text("mean_type = 'EMAIL1'"))
 
     op.create_table('contact_authorization',
     sa.Column('contact_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -203,15 +203,15 @@ def downgrade() -> None:
     op.drop_table('criterion_assignment')
     op.drop_table('contact_authorization')
     with op.batch_alter_table('communication_mean', schema=None) as batch_op:
-        batch_op.drop_index('ix_communication_mean_value')
+        batch_op.drop_index('ix_communication_mean_email1', sqlite_where=sa.text("mean_type = 'EMAIL1'"), postgresql_where=sa.text("mean_type = 'EMAIL1'"))
 
     op.drop_table('communication_mean')
     op.drop_table('admin_number')
     op.drop_table('address')
     op.drop_table('criterion_element')
     with op.batch_alter_table('contact', schema=None) as batch_op:
-        batch_op.drop_index('ix_contact_structure_id')
-        batch_op.drop_index('ix_contact_match_key')
+        batch_op.drop_index('ix_contact_structure_id', sqlite_where=sa.text('structure_id IS NOT NULL'), postgresql_where=sa.text('structure_id IS NOT NULL'))
+        batch_op.drop_index('ix_contact_match_key', sqlite_where=sa.text('match_key IS NOT NULL'), postgresql_where=sa.text('match_key IS NOT NULL'))
 
     op.drop_table('contact')
     op.drop_table('structure_type')
