@@ -232,3 +232,18 @@ def materialise_demo_project(target_dir: Path, seed: int = 20270301, rows: int =
     generate_demo_source(target / "data", seed=seed, rows=rows)
     (target / "envs").mkdir(exist_ok=True)
     return target
+
+
+def demo_reference():
+    """The demo target's reference data (``config/demo/reference.yaml``): seed it into the
+    demo's environments (``migration.store.reference_io.seed_reference_data``)."""
+    import tempfile
+    from importlib import resources
+
+    from stx_migrate.migration.reference import load_reference
+
+    text = resources.files("stx_migrate.config").joinpath("demo", "reference.yaml").read_bytes()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "reference.yaml"
+        path.write_bytes(text)
+        return load_reference(path)

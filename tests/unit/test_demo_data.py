@@ -1,0 +1,43 @@
+"""The demo's legacy source: seeded, messy in the ways the issue lists, and usable from the package."""
+from __future__ import annotations
+
+import sqlite3
+
+from stx_migrate.config.demo_data import demo_reference, demo_tables, generate_demo_source, materialise_demo_project
+from stx_migrate.migration.settings import load_project
+
+
+def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
+    a = generate_demo_source(tmp_path / "a", seed=3, rows=300)
+    b = generate_demo_source(tmp_path / "b", seed=3, rows=300)
+    c = generate_demo_source(tmp_path / "c", seed=4, rows=300)
+    assert a["csv"].read_bytes() == b["csv"].read_bytes()
+    assert a["csv"].read_bytes() != c["csv"].read_bytes()
+
+
+def test_the_source_is_messy_as_promised():
+    clients = demo_tables(rows=3000)["clients"]
+    assert {"M.", "Mme", "Monsieur"} <= set(clients["CIVILITE"])
+    assert {"Suisse", "Schweiz", "Belgique", "France"} <= set(clients["PAYS"])
+    dates = clients["DATE_NAISSANCE"]
+    assert dates.str.fullmatch(r"\d\d/\d\d/\d{4}").any() and dates.str.fullmatch(r"\d\d\.\d\d\.\d{4}").any()
+    assert dates.str.fullmatch(r"\d{4}-\d\d-\d\d").any() and dates.str.fullmatch(r"\d\d/\d\d/\d\d").any()
+    assert dates.isin(["31/02/1980", "30.02.1975"]).any()                   # impossible dates
+    assert clients["EMAIL"].str.contains("@@").any() and (~clients["EMAIL"].str.contains("@") & (clients["EMAIL"] != "")).any()
+    assert clients["NOM"].str.contains("[éèëüç]", regex=True).any()
+    folded = clients["NOM"].str.lower() + "|" + clients["PRENOM"].str.lower()
+    assert folded.duplicated().sum() > 50                                   # duplicates by case/accents/typos
+    assert (clients["STATUT"] == "SUPPRIME").any()
+
+
+def test_materialised_project_loads_and_has_the_three_tables(tmp_path):
+    folder = materialise_demo_project(tmp_path / "demo", rows=200)
+    project = load_project(folder)
+    assert project.config.retention.cutoff is not None and set(project.config.environments) == {"dev", "preprod", "prod"}
+    with sqlite3.connect(folder / "data" / "legacy.sqlite") as con:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert tables == {"CLIENT", "SOCIETE", "CRITERE"}
+        assert con.execute("SELECT COUNT(*) FROM CLIENT").fetchone()[0] == 200
+    assert (folder / "data" / "clients.csv").read_bytes().decode("cp1252").splitlines()[0].startswith("N° client;Civilité;")
+    reference = demo_reference()
+    assert "GENRE" in reference.criteria and "COMPANY" in reference.structure_types
