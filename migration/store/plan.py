@@ -269,23 +269,24 @@ def resolve_round_structures(keys: Keys, d: Decision, self_ids: pd.Series, struc
 
 def _not_applicable(rows: pd.DataFrame, kind: pd.Series, is_insert: pd.Series) -> pd.DataFrame:
     """Warnings for values given in columns that do not apply to the row's kind."""
-    parts = []
     person_only = [c for c in PERSON_FIELDS if c not in STRUCTURE_FIELDS] + AUTH_COLUMNS
-    structure_only = [c for c in STRUCTURE_FIELDS if c not in PERSON_FIELDS and c not in ("OFFICIAL_NAME",)]
-    structure_only += ["ADMIN_NUMBER"]
-    for col in person_only:
-        if col in ("FIRSTNAME", "LASTNAME"):
-            continue  # they decide the kind on INSERT; on UPDATE of a structure they are ignored below
-        m = (kind == "structure") & _given(rows[col])
-        parts.append(_warnings(rows, m, "IMPORT_FIELD_NOT_APPLICABLE", col, rows[col]))
-    for col in ("FIRSTNAME", "LASTNAME"):
-        m = (~is_insert) & (kind == "structure") & _given(rows[col])
-        parts.append(_warnings(rows, m, "IMPORT_FIELD_NOT_APPLICABLE", col, rows[col]))
-    for col in structure_only + ["OFFICIAL_NAME"]:
-        m = (kind == "individual") & _given(rows[col])
-        if col in structure_only:
-            m = m | ((~is_insert) & (kind == "relay") & _given(rows[col]))
-        parts.append(_warnings(rows, m, "IMPORT_FIELD_NOT_APPLICABLE", col, rows[col]))
+    structure_only = [c for c in STRUCTURE_FIELDS if c not in PERSON_FIELDS and c != "OFFICIAL_NAME"] + ["ADMIN_NUMBER"]
+    is_structure, is_individual = (kind == "structure").to_numpy(), (kind == "individual").to_numpy()
+    relay_update = ((kind == "relay") & ~is_insert).to_numpy()
+    update = (~is_insert).to_numpy()
+    masks = {}
+    for col in person_only:  # FIRSTNAME/LASTNAME decide the kind on INSERT: only an UPDATE of a structure ignores them
+        masks[col] = is_structure & (update if col in ("FIRSTNAME", "LASTNAME") else True)
+    for col in structure_only:
+        masks[col] = is_individual | relay_update
+    masks["OFFICIAL_NAME"] = is_individual
+    parts = []
+    for col, applies_not in masks.items():
+        if not applies_not.any():
+            continue
+        m = pd.Series(applies_not, index=rows.index) & _given(rows[col])
+        if m.any():
+            parts.append(_warnings(rows, m, "IMPORT_FIELD_NOT_APPLICABLE", col, rows[col]))
     return concat_findings(parts)
 
 

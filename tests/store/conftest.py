@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 
 import pandas as pd
 import pytest
@@ -45,11 +46,24 @@ def pg_store(request):
     s.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated, seeded SQLite store file, copied for each test (migrating is the slow part)."""
+    path = tmp_path_factory.mktemp("template") / "env.sqlite"
+    s = make_store(f"sqlite:///{path}")
+    with s.engine.connect() as c:
+        c.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    s.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
     """A fresh, seeded contact store on each backend."""
     if request.param == "sqlite":
-        s = make_store(f"sqlite:///{tmp_path / 'env.sqlite'}")
+        target = tmp_path / "env.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        s = open_store(f"sqlite:///{target}", name="dev")
         yield s
         s.dispose()
         return
