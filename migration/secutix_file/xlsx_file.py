@@ -161,25 +161,37 @@ def write_xlsx(frame: pd.DataFrame, header_rows: list[list[str]], path: Path) ->
 
 
 def _check_writable(frame: pd.DataFrame, path: Path) -> None:
+    """Refuse what a sheet cannot hold: too many rows, a cell over Excel's character limit.
+
+    Control characters need no refusal: the writer stores them as ``_xHHHH_`` and the
+    reader gives them back (round trip tested).
+    """
     if len(frame) + HEADER_ROWS > EXCEL_ROW_LIMIT:
         raise InputError(f"{len(frame):,} rows do not fit in one sheet (at most {EXCEL_ROW_LIMIT - HEADER_ROWS:,} "
                          "contacts): split the file or write CSV", file=path)
     for code in frame.columns:
-        lengths = frame[code].str.len()
-        if len(lengths) and lengths.max() > EXCEL_CELL_LIMIT:
-            ref = lengths.idxmax()
+        values = pa.chunked_array(frame[code].array.__arrow_array__())
+        suspects = pc.greater(pc.binary_length(values), EXCEL_CELL_LIMIT)  # bytes >= characters
+        if not pc.any(suspects).as_py():
+            continue
+        lengths = pc.utf8_length(values).to_numpy()
+        if lengths.max() > EXCEL_CELL_LIMIT:
+            position = int(lengths.argmax())
             raise InputError(f"value of {int(lengths.max()):,} characters: Excel cells hold at most "
-                             f"{EXCEL_CELL_LIMIT:,}", file=path, row=ref, column=code, value=frame[code][ref])
-        illegal = frame[code].str.contains(_ILLEGAL_XML.pattern, regex=True)
-        if len(illegal) and illegal.any():
-            ref = illegal.idxmax()
-            raise InputError("control character that an XLSX file cannot hold", file=path, row=ref, column=code,
-                             value=frame[code][ref], hint="remove it in the protocol, or write CSV")
+                             f"{EXCEL_CELL_LIMIT:,}", file=path, row=frame.index[position], column=code,
+                             value=frame[code].iloc[position], hint="write CSV for such values")
+
+
+def _xml_text(text: str) -> str:
+    """Text as an XLSX cell holds it: ``_xHHHH_`` escapes (as the data writer does), then XML escapes."""
+    text = re.sub(r"_x([0-9A-Fa-f]{4})_", r"_x005F_x\1_", text)
+    text = _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+    return escape(text)
 
 
 def _cell(ref: str, text: str) -> str:
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{_xml_text(text)}</t></is></c>'
 
 
 def _insert_header_rows(raw: Path, out: Path, header_rows: list[list[str]], codes: list[str]) -> None:

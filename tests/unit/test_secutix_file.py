@@ -25,6 +25,7 @@ TRICKY = {
     "FUNCTION": "=", "REMARK": "||ajouté", "LINE1": "  12 rue  ",                # clear, append, spaces kept
     "LINE2": "<&>", "TOWN": "Évian", "CRIT01": "PREFCOL=Red|Green", "EMAIL1": "=SUM(A1)",
     "ZIPCODE": "01234", "NB_EMPLOYEES": "1e3", "BIRTHDATE": "01.02.1990",
+    "LINE3": "bell\x07 and _x0041_ stay as typed", "TOWN_COMPLEMENT": "tab\there",  # XLSX escapes, undone on read
 }
 
 
