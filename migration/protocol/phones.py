@@ -82,6 +82,8 @@ def _parse_one(number: str, region: str) -> str:
 
 def normalise_phones(values: pd.Series, regions: pd.Series) -> pd.Series:
     """E.164 per row ('' for empty or invalid). ``regions``: ISO alpha-2 per row."""
+    original = values.index
+    values, regions = values.reset_index(drop=True), regions.reset_index(drop=True)   # positions: cheap lookups
     cleaned = re_replace(re_replace(values, WHITESPACE + r"|[.\-/()]", ""), r"^00", "+")
     regions = regions.str.upper()
     out = pd.Series("", index=values.index, dtype="str")
@@ -109,7 +111,7 @@ def normalise_phones(values: pd.Series, regions: pd.Series) -> pd.Series:
         codes, uniques = pd.factorize(keys)
         parsed = np.array([_parse_one(*key.split("\x00", 1)) for key in uniques], dtype=object)
         out.loc[pairs.index] = parsed[codes] if len(uniques) else []
-    return out.astype("str")
+    return out.astype("str").set_axis(original)
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..findings import findings_frame
 from ..settings.base import StrictModel
 from .codes import reason
 
@@ -60,12 +59,16 @@ class StepContext:
         frames = []
         for flags, code, values in self.reports:
             row_flags = flags if codes is None else flags[codes]
-            picked = np.asarray(values.to_numpy(dtype=object), dtype=object)
-            picked = picked[row_flags] if codes is None else picked[codes[row_flags]]
-            refs = rows[row_flags]
+            if codes is None:
+                picked = values.astype("str").to_numpy(dtype=object)[row_flags]
+            else:
+                picked = values.astype("str").to_numpy(dtype=object)[codes[row_flags]]
+            n = int(row_flags.sum())
             info = reason(code)
-            frames.append(findings_frame(pd.Series(refs, index=refs, dtype="str"), "", self.column, code,
-                                         info.severity, info.message, pd.Series(picked, index=refs, dtype="str")))
+            frames.append(pd.DataFrame({
+                "source_ref": rows[row_flags].astype("str").to_numpy(), "contact_nr": [""] * n, "column": [self.column] * n,
+                "code": [code] * n, "severity": [info.severity] * n, "message": [info.message] * n, "value": picked,
+            }).astype("str"))
         return frames
 
     @property
