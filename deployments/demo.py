@@ -18,6 +18,29 @@ AUTO_DECISION = {"approved": True, "by": "stx-migrate demo (automatic)",
                  "comment": "given automatically by the demo: no person validated this pre-production import"}
 
 
+def seed_demo_environments(project_dir: Path) -> list[str]:
+    """Set up the demo's SQLite environments like SecuTix would be: the institution, code lists,
+    structure types, criteria (``config/demo/reference.yaml``). Returns the environments seeded."""
+    from stx_migrate.config.demo_data import demo_reference
+    from stx_migrate.connectors.environments import open_environment_store
+    from stx_migrate.migration.settings.project import load_project
+    from stx_migrate.migration.store import seed_reference_data
+
+    project = load_project(Path(project_dir))
+    reference, seeded = demo_reference(), []
+    for name, env in project.config.environments.items():
+        if env.kind != "sql":
+            continue
+        store = open_environment_store(project, name)
+        try:
+            seed_reference_data(store, reference, institutions=[project.config.institution],
+                                country=project.config.country, language=project.config.language)
+        finally:
+            store.dispose()
+        seeded.append(name)
+    return seeded
+
+
 def _say(text: str = "") -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -35,6 +58,8 @@ def run_demo(folder: Path, keep_server: bool = False, port: int | None = None, t
     project_dir = materialise_demo_project(folder / "project")
     os.environ.setdefault("STX_MIGRATE_HOME", str(folder / "workspace"))
     name = load_project(project_dir).config.name
+    seeded = seed_demo_environments(project_dir)
+    _say(f"demo: environments {', '.join(seeded)} set up with the demo institution and reference data")
     _say(f"demo: project {project_dir}, workspace {Workspace(name).root}")
     _say("demo: starting a local Prefect server (about 20 s the first time) ...")
     with local_prefect_server(folder / "prefect-home", port) as ui:
@@ -55,6 +80,14 @@ def run_demo(folder: Path, keep_server: bool = False, port: int | None = None, t
              f"'{name}-customer-decision', given through: demo)")
         if state.is_failed():
             _say(f"demo: failed: {result}")
+        else:
+            production = result.get("production") or {}
+            counts = production.get("import", {})
+            _say(f"demo: production: {counts.get('rows_in', '?')} source rows, {counts.get('imported', '?')} contacts "
+                 f"imported, {production.get('not_imported', '?')} rows not imported (with reasons in "
+                 f"{production.get('run_folder', '?')}/not_imported.csv)")
+            if not keep_server:
+                _say("demo: the server stops now; `stx-migrate demo --keep-server` keeps the UI up to browse these pages")
         if then is not None:
             then(ui, str(run_id))
         if keep_server:

@@ -13,10 +13,13 @@ os.environ.setdefault("STX_MIGRATE_PAUSE_POLL_SECONDS", "1")
 
 @pytest.fixture()
 def demo_project(tmp_path, workspace_home) -> Path:
-    """A fresh copy of the demo project (generated legacy source, SQLite environments)."""
+    """A fresh copy of the demo project (generated legacy source, SQLite environments set up like SecuTix)."""
     from stx_migrate.config.demo_data import materialise_demo_project
+    from stx_migrate.deployments.demo import seed_demo_environments
 
-    return materialise_demo_project(tmp_path / "project", rows=300)
+    project = materialise_demo_project(tmp_path / "project", rows=300)
+    seed_demo_environments(project)
+    return project
 
 
 def make_deliverable(workspace_home: Path, project: str, deliverable_id: str, protocol_hash: str,

@@ -81,7 +81,9 @@ def test_full_procedure_on_the_sample(prefect_api, demo_project, workspace_home,
     summary = json.loads((Workspace("demo-theatre").path("deliverables", refresh.deliverable_id) / "summary.json").read_text())
     assert (not_imported["stage"] == "prepare").sum() == summary["rejected"]
     assert (not_imported["stage"] == "dedup").sum() == summary["merged"] > 0
-    assert json.loads((production / "production.json").read_text())["deliverable_reasons"] == summary["reasons"]
+    report = json.loads((production / "production.json").read_text())
+    assert report["deliverable_reasons"] == summary["reasons"]
+    assert report["import"]["imported"] == summary["valid"] - (not_imported["stage"] == "import").sum() > 0
     ticket = [json.loads(line) for line in (procedure / "ticket.jsonl").read_text().splitlines()]
     assert [t["value"] for t in ticket if t["action"] == "status"] == ["final validation", "solved"]
     assert [t["value"] for t in ticket if t["action"] == "owner"] == ["demo-pl"]
