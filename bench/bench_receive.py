@@ -5,7 +5,8 @@
      memory, parsed by ``pyarrow.csv.read_csv`` (notes/performance.md §2, the fastest way);
    - baseline ``ConnectorX → Arrow`` when connectorx is installed (the ``bench`` extra);
    - ``receive → snapshot``: stx-migrate's receive (typed COPY stream → Parquet chunk by
-     chunk, manifest, hash), without and with the profile.
+     chunk, manifest, hash) in key order (the default), in source order (``ordered: false``),
+     and with the profile.
    Goal: snapshot ≥ 0.8 × the fastest baseline.
 2. CSV, 1,000,000 rows, Windows-1252, ``;``: ``receive → snapshot`` (encoding and delimiter
    detected). Goal: ≤ 10 s.
@@ -106,18 +107,20 @@ def bench_postgres(rows: int) -> None:
             print("connectorx not installed (pip install '.[bench]'): ConnectorX baseline skipped")
 
         home = Path(tempfile.mkdtemp(prefix="stx-bench-ws."))
-        config = ProjectConfig.model_validate({
-            "name": "bench", "institution": "I", "organization": "O", "j_date": "2027-03-01",
-            "source": {"kind": "postgresql", "url": server.url(), "datasets": {"contacts": {"table": "contacts"}}}})
-        project = Project(home, config)
-        for profile in (False, True):
-            label = "receive → snapshot" + (" + profile" if profile else " (Parquet, manifest, hash)")
+        runs = [("snap", "receive → snapshot (key order, default)", True, False),
+                ("snap-source-order", "receive → snapshot (ordered: false)", False, False),
+                ("snap+profile", "receive → snapshot + profile (key order)", True, True)]
+        for key, label, ordered, profile in runs:
+            config = ProjectConfig.model_validate({
+                "name": "bench", "institution": "I", "organization": "O", "j_date": "2027-03-01",
+                "source": {"kind": "postgresql", "url": server.url(),
+                           "datasets": {"contacts": {"table": "contacts", "ordered": ordered}}}})
             with measure(label, rows) as m:
-                result = receive_snapshot(project, Workspace("bench", home=home), profile=profile)
+                result = receive_snapshot(Project(home, config), Workspace("bench", home=home), profile=profile)
                 assert result.snapshot.manifest.datasets["contacts"].rows == rows
-            results["snap+profile" if profile else "snap"] = m
+            results[key] = m
         fastest = min((results[k] for k in ("copy", "cx") if k in results), key=lambda r: r.seconds)
-        for key in ("snap", "snap+profile"):
+        for key in ("snap", "snap-source-order", "snap+profile"):
             ratio = fastest.seconds / results[key].seconds
             print(f"  {results[key].label}: {ratio:.2f}× the speed of '{fastest.label}' (goal ≥ 0.80×)")
     finally:

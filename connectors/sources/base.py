@@ -122,6 +122,12 @@ class Source(ABC):
         return error(text)
 
 
+def order_by_key(info: DatasetInfo, dataset: DatasetSettings) -> bool:
+    """Whether a table is read in key order (the default: its snapshot then does not depend on
+    the rows' physical order); ``ordered: false`` reads in source order, which is faster."""
+    return bool(dataset.table and info.key and dataset.ordered)
+
+
 def rechunk(batches: Iterable[pa.Table | pa.RecordBatch], schema: pa.Schema, chunk_rows: int) -> Iterator[pa.Table]:
     """Cut or join batches into tables of exactly ``chunk_rows`` rows (the last one shorter)."""
     pending: list[pa.Table] = []

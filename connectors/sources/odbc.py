@@ -17,7 +17,7 @@ from stx_migrate.migration.errors import ConfigError, InputError, SourceUnavaila
 from stx_migrate.migration.settings.source import DatasetSettings
 
 from ..secrets import resolve
-from .base import DatasetInfo, Source
+from .base import DatasetInfo, Source, order_by_key
 from .rows import python_type_to_arrow, rows_to_table
 
 
@@ -115,7 +115,7 @@ class OdbcSource(Source):
         import pyodbc
 
         columns = ", ".join(self.q(c) for c in info.columns)
-        order = f" ORDER BY {', '.join(self.q(k) for k in info.key)}" if dataset.table and info.key else ""
+        order = f" ORDER BY {', '.join(self.q(k) for k in info.key)}" if order_by_key(info, dataset) else ""
         cursor = self.conn.cursor()
         try:
             try:

@@ -20,7 +20,7 @@ from stx_migrate.migration.errors import InputError, SourceUnavailable
 from stx_migrate.migration.settings.source import DatasetSettings
 
 from ..secrets import resolve
-from .base import DatasetInfo, Source
+from .base import DatasetInfo, Source, order_by_key
 
 BLOCK_BYTES = 4 << 20
 
@@ -134,7 +134,7 @@ class PostgresSource(Source):
 
         select = sql.SQL("SELECT {} FROM {} AS q").format(
             sql.SQL(", ").join(sql.Identifier(c) for c in info.columns), self._relation(dataset))
-        if dataset.table and info.key:
+        if order_by_key(info, dataset):
             select = sql.SQL("{} ORDER BY {}").format(select, sql.SQL(", ").join(sql.Identifier(k) for k in info.key))
         return sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(select)
 

@@ -22,7 +22,7 @@ from stx_migrate.migration.errors import InputError, SourceUnavailable
 from stx_migrate.migration.settings.source import DatasetSettings
 
 from ..secrets import resolve
-from .base import DatasetInfo, Source
+from .base import DatasetInfo, Source, order_by_key
 from .rows import python_type_to_arrow, rows_to_table
 
 
@@ -165,7 +165,7 @@ class SqlAlchemySource(Source):
         return self.conn.connection.dbapi_connection.cursor()
 
     def read_batches(self, info: DatasetInfo, dataset: DatasetSettings, chunk_rows: int) -> Iterator[pa.Table]:
-        stmt = self.select_for(info.columns, dataset, info.key if dataset.table else None)
+        stmt = self.select_for(info.columns, dataset, info.key if order_by_key(info, dataset) else None)
         cursor = self.streaming_cursor()
         try:
             try:

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from stx_migrate.migration.errors import InputError
 from stx_migrate.migration.settings.source import DatasetSettings
 
-from .base import DatasetInfo, Source
+from .base import DatasetInfo, Source, order_by_key
 from .rows import rows_to_table
 
 _PREPARER = sqlite_dialect.dialect().identifier_preparer
@@ -122,7 +122,7 @@ class SqliteSource(Source):
         return types
 
     def read_batches(self, info: DatasetInfo, dataset: DatasetSettings, chunk_rows: int) -> Iterator[pa.Table]:
-        order = f" ORDER BY {', '.join(quote(k) for k in info.key)}" if dataset.table and info.key else ""
+        order = f" ORDER BY {', '.join(quote(k) for k in info.key)}" if order_by_key(info, dataset) else ""
         cols = ", ".join(quote(c) for c in info.columns)
         cursor = self.conn.execute(f"SELECT {cols} FROM {self._relation(dataset)}{order}")
         done = 0

@@ -32,6 +32,7 @@ class DatasetSettings(StrictModel):
     delimiter: str | None = None       # csv: declared delimiter; detected when absent
     header_row: int = Field(default=1, ge=1)  # csv / excel: the row holding the column names (1-based)
     key: list[str] | str | None = None  # primary key columns used in source_ref; table PK or row number when absent
+    ordered: bool = True               # tables: read in key order (same rows → same snapshot hash); false = source order, faster
 
     @model_validator(mode="after")
     def _one_origin(self) -> "DatasetSettings":
