@@ -161,3 +161,16 @@ def test_rules_catalogue_is_consistent():
     for rule in load_rules().rules:
         assert rule.spec.startswith("§"), rule.code
         assert (rule.severity == "error") == (rule.action == "reject"), rule.code
+
+
+def test_rule_actions_agree_with_the_columns_on_bad_value_in_columns_yaml():
+    """rules.yaml and columns.yaml state the spec's 'on bad value' twice: they must agree.
+
+    Row-level rules (the name rule) and the generic '=' on INSERT rule are not about one column's value.
+    """
+    fmt = extended_format()
+    for rule in load_rules().rules:
+        if rule.code in {"NAME_MISSING", "CLEAR_ON_INSERT"}:
+            continue
+        for column in rule.columns:
+            assert rule.action == fmt.column(column).on_bad, (rule.code, column)
