@@ -93,3 +93,15 @@ def test_bad_project_file_exits_2(project_factory, workspace_home, capsys):
     folder = project_factory({"kind": "csv", "datasets": {"clients": {"table": "X"}}})
     assert main(["receive", "--project", str(folder)]) == 2
     assert "kind csv reads files" in capsys.readouterr().err
+
+
+def test_a_value_in_an_error_is_withheld_from_prefect_but_kept_for_the_terminal():
+    from stx_migrate.migration.errors import InputError
+    from stx_migrate.tasks.receive import public_error
+
+    full = InputError("value does not fit the column's type int64", file="x.sqlite", dataset="clients", row=7,
+                      column="CP", value="marie@example.org")
+    public = public_error(full)
+    assert "marie@example.org" not in str(public) and "row 7" in str(public) and "column CP" in str(public)
+    assert public.detail is full and "marie@example.org" in str(public.detail)
+    assert public.exit_code == 2
