@@ -50,7 +50,12 @@ def sorted_neighbour_pairs(key: np.ndarray, kind: np.ndarray, window: int, tiebr
     if len(rows) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     k = key[rows] * 3 + kind[rows]
-    order = np.lexsort((tiebreak[rows], k) if tiebreak is not None else (rows, k))
+    tie = (tiebreak[rows] + 1) if tiebreak is not None else rows
+    span = int(tie.max(initial=0)) + 1
+    if int(k.max(initial=0)) < (2**62) // span:   # one int64 sort key: argsort beats lexsort
+        order = np.argsort(k * span + tie, kind="stable")
+    else:
+        order = np.lexsort((tie, k))
     sorted_rows, sorted_k = rows[order], k[order]
     lefts, rights = [], []
     for step in range(1, window + 1):

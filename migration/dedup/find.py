@@ -13,7 +13,7 @@ from .compare import score_pairs
 from .decisions import IDENTITY_COLUMNS, KEEP_APART, MERGE, ReviewDecisions
 from .records import EXISTING, NEW, Records, build_records
 from .result import DUPLICATE_COLUMNS, REVIEW_COLUMNS, DedupResult
-from .survivorship import choose_survivors, merge_fields
+from .survivorship import choose_survivors, filled_flags, merge_fields
 
 log = logging.getLogger(__name__)
 REVIEW_RULE = "review"
@@ -93,7 +93,8 @@ def find_duplicates(
         lbl, first = np.unique(label[n_new:][order], return_index=True)
         existing_survivor[lbl] = ex_pos[order][first]
     into_existing = has_existing[new_label]
-    survivor = choose_survivors(contacts, new_label, settings) & ~into_existing
+    filled = filled_flags(contacts)
+    survivor = choose_survivors(contacts, new_label, settings, filled) & ~into_existing
 
     survivor_pos = np.full(len(rec), -1, dtype=np.int64)
     survivor_pos[new_label[survivor]] = np.flatnonzero(survivor)
@@ -104,7 +105,7 @@ def find_duplicates(
     duplicates = _duplicates_frame(rec, merged_rows, row_survivor, edges, edge_rule, edge_score)
     # Rows merged into an existing contact take no part in survivorship: give them lone labels.
     own_label = np.where(into_existing, n_new + np.arange(n_new), new_label)
-    survivors = merge_fields(contacts, own_label, survivor, settings, recency)
+    survivors = merge_fields(contacts, own_label, survivor, settings, recency, filled)
 
     review_mask = ((score >= settings.review) & ~conflict & ~merge & ~apart & (label[pairs.left] != label[pairs.right]))
     review_mask = _best_pair_per_clusters(review_mask, score, label[pairs.left], label[pairs.right])

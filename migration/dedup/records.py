@@ -172,10 +172,12 @@ def _calling_code(region: str) -> str:
 
 
 def _calling_codes(countries: pd.Series, default_country: str) -> pd.Series:
-    region = countries.str.strip().str.upper().where(lambda s: s.str.fullmatch(r"[A-Z]{2}"), default_country.upper())
-    uniques = region.unique()
-    mapping = {r: _calling_code(r) for r in uniques}  # a few hundred regions at most
-    return region.map(mapping).fillna("").astype("str")
+    """Country calling code per row (``"33"``), from COUNTRY, else the institution's country."""
+    codes, uniques = pd.factorize(countries, use_na_sentinel=False)
+    region = pd.Series(uniques, dtype="str").str.strip().str.upper()
+    region = region.where(region.str.fullmatch(r"[A-Z]{2}"), default_country.upper())
+    calling = np.array([_calling_code(r) for r in region], dtype=object)   # a few hundred regions at most
+    return pd.Series(calling[np.asarray(codes)] if len(calling) else [], dtype="str")
 
 
 def _phone_codes(columns: list[pd.Series], calling: pd.Series) -> np.ndarray:

@@ -25,11 +25,16 @@ def dataset_rank(refs: pd.Index, priority: list[str]) -> np.ndarray:
     return datasets.map({name: i for i, name in enumerate(priority)}).fillna(len(priority)).astype(np.int64).to_numpy()
 
 
-def completeness(frame: pd.DataFrame) -> np.ndarray:
-    """Filled columns per row."""
-    total = np.zeros(len(frame), dtype=np.int64)
-    for col in frame.columns:
-        total += (frame[col].fillna("") != "").to_numpy()
+def filled_flags(contacts: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per column, whether each row is filled (Arrow compares: no string is materialised)."""
+    return {col: (contacts[col] != "").to_numpy() & contacts[col].notna().to_numpy() for col in contacts.columns}
+
+
+def completeness(filled: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """Filled columns per row of ``rows``."""
+    total = np.zeros(len(rows), dtype=np.int64)
+    for flags in filled.values():
+        total += flags[rows]
     return total
 
 
@@ -38,7 +43,8 @@ def _multi(cluster: np.ndarray) -> np.ndarray:
     return counts[cluster] > 1
 
 
-def choose_survivors(contacts: pd.DataFrame, cluster: np.ndarray, settings: DedupSettings) -> np.ndarray:
+def choose_survivors(contacts: pd.DataFrame, cluster: np.ndarray, settings: DedupSettings,
+                     filled: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Per row, whether it is its cluster's survivor.
 
     Order: dataset in ``source_priority``, then a row that has a contact number, then the
@@ -48,9 +54,9 @@ def choose_survivors(contacts: pd.DataFrame, cluster: np.ndarray, settings: Dedu
     multi = np.flatnonzero(_multi(cluster))
     if not len(multi):
         return survivor
-    members = contacts.iloc[multi]
-    has_nr = (members["CONTACT_NR"].fillna("") != "").to_numpy() if "CONTACT_NR" in members else np.zeros(len(multi), bool)
-    order = np.lexsort((multi, -completeness(members), ~has_nr, dataset_rank(members.index, settings.source_priority), cluster[multi]))
+    filled = filled if filled is not None else filled_flags(contacts)
+    has_nr = filled["CONTACT_NR"][multi] if "CONTACT_NR" in filled else np.zeros(len(multi), bool)
+    order = np.lexsort((multi, -completeness(filled, multi), ~has_nr, dataset_rank(contacts.index[multi], settings.source_priority), cluster[multi]))
     sorted_cluster = cluster[multi][order]
     first = np.ones(len(multi), dtype=bool)
     first[1:] = sorted_cluster[1:] != sorted_cluster[:-1]
@@ -60,37 +66,38 @@ def choose_survivors(contacts: pd.DataFrame, cluster: np.ndarray, settings: Dedu
 
 
 def merge_fields(contacts: pd.DataFrame, cluster: np.ndarray, survivor: np.ndarray, settings: DedupSettings,
-                 recency: pd.Series | None = None) -> pd.DataFrame:
+                 recency: pd.Series | None = None, filled: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """The survivors (rows where ``survivor``), each field filled from its cluster by the field's strategy.
 
     A group (address, name, structure) is taken whole from one record: the first record, in
     the strategy's order, that has any of the group's columns filled. ``most_recent`` uses
     ``recency`` (timestamps, index source_ref) when given, else the later row of the extraction.
     """
-    out = contacts[survivor]
+    out = contacts[survivor]   # a new frame (copy-on-write): patching it never touches contacts
     multi = _multi(cluster)
     if not multi.any():
-        return out.copy()
+        return out
     position = np.flatnonzero(multi)
-    members = contacts.iloc[position]
+    member_index = contacts.index[position]
     member_cluster = cluster[position]
     member_is_survivor = survivor[position]
     # the survivor's slot among the members, for each member's cluster
     slot_of_cluster = pd.Series(np.flatnonzero(member_is_survivor), index=member_cluster[member_is_survivor])
     target = slot_of_cluster.reindex(member_cluster).to_numpy()
 
-    complete = completeness(members)
+    full = filled if filled is not None else filled_flags(contacts)
+    filled = {col: flags[position] for col, flags in full.items()}
+    complete = completeness(filled, np.arange(len(position)))
     if recency is not None:
-        recent = pd.to_datetime(recency.reindex(members.index), errors="coerce", format="mixed")
+        recent = pd.to_datetime(recency.reindex(member_index), errors="coerce", format="mixed")
         recent_key = recent.fillna(pd.Timestamp.min).to_numpy(dtype="datetime64[ns]").astype(np.int64)
     else:
         recent_key = position   # later in the extraction = more recent
     orders = {
         "most_complete": np.lexsort((position, -complete, member_cluster)),
         "most_recent": np.lexsort((position, -recent_key, member_cluster)),
-        "source_priority": np.lexsort((position, -complete, dataset_rank(members.index, settings.source_priority), member_cluster)),
+        "source_priority": np.lexsort((position, -complete, dataset_rank(member_index, settings.source_priority), member_cluster)),
     }
-    filled = {col: (members[col].fillna("") != "").to_numpy() for col in contacts.columns}
     picked_rows: dict[str, np.ndarray] = {}   # column → chosen member row per survivor slot (-1: keep own)
     for columns, strategy in _field_groups(list(contacts.columns), settings):
         columns = [c for c in columns if filled[c].any()]
@@ -103,21 +110,20 @@ def merge_fields(contacts: pd.DataFrame, cluster: np.ndarray, survivor: np.ndarr
             continue
         _, first = np.unique(member_cluster[picked], return_index=True)
         chosen = picked[first]
-        source = np.full(len(members), -1, dtype=np.int64)
+        source = np.full(len(position), -1, dtype=np.int64)
         source[target[chosen]] = chosen
-        moved = (source >= 0) & (source != np.arange(len(members)))
+        moved = (source >= 0) & (source != np.arange(len(position)))
         if moved.any():
             for col in columns:
                 picked_rows[col] = np.where(moved, source, -1)
     if not picked_rows:
-        return out.copy()
+        return out
 
     # Patch the changed cells of the survivors, column by column, in Arrow.
-    out = out.copy()
     out_position = np.flatnonzero(survivor)
     for col, source in picked_rows.items():
         slots = np.flatnonzero(source >= 0)
-        values = members[col].fillna("").astype("str").to_numpy(dtype=object)
+        values = contacts[col].iloc[position].fillna("").astype("str").to_numpy(dtype=object)
         new = values[source[slots]]
         changed = new != values[slots]
         if not changed.any():
