@@ -25,6 +25,7 @@ from ..errors import InputError
 from ..format import HEADER_ROWS, extended_format
 from ..settings.output import OutputSettings
 from . import csv_file, xlsx_file
+from .config_rows import with_config_row
 from .layout import check_codes_row, check_frame_columns, column_name, normalise_header_rows, template_header_rows
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
@@ -138,7 +139,9 @@ def write_secutix_file(
     from ``settings.template`` (a customer's template, copied verbatim), else from the
     built-in template. Values are written as text, exactly; ``=`` stays a text cell.
     CSV: ``settings.csv_encoding`` (UTF-8 with BOM by default, or cp1252), RFC 4180
-    quoting, CRLF, comma. The file appears only when it is complete.
+    quoting, CRLF, comma. ``settings.config_rows``: one CONFIG row first (spec §3.2, see
+    :mod:`.config_rows`); off by default, and then a file read back is the frame written.
+    The file appears only when it is complete.
     """
     path = Path(path)
     check_frame_columns(frame.columns)
@@ -150,6 +153,8 @@ def write_secutix_file(
         header_rows = template.header_rows
     rows = normalise_header_rows(header_rows, codes)
     frame = frame.fillna("") if frame.isna().any().any() else frame
+    if settings.config_rows:
+        frame = with_config_row(frame)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         xlsx_file.write_xlsx(frame, rows, path)

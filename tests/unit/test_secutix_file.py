@@ -152,3 +152,27 @@ def test_typed_excel_cells_come_back_as_the_text_a_user_typed(tmp_path):
     frame = read_secutix_file(tmp_path / "typed.xlsx").frame
     assert frame.loc["typed.xlsx:1", ["CONTACT_NR", "BIRTHDATE", "CNIL_O", "NB_EMPLOYEES"]].tolist() == [
         "123456", "30.08.1983", "TRUE", "12"]
+
+
+def test_config_rows_setting_writes_one_config_row_and_bare_values(tmp_path):
+    from stx_migrate.migration.rules import check_contacts
+
+    rows = [{"INSTITUTION": "DEMO", "ORGANIZATION": "ORG", "LASTNAME": "A", "CRIT01": "PREFCOL=Red|Green",
+             "CRIT02": "A=1", "ADMIN_NUMBER": "SIRET=404 833"},
+            {"INSTITUTION": "DEMO", "ORGANIZATION": "ORG", "LASTNAME": "B", "CRIT01": "PREFCOL=Blue",
+             "CRIT02": "B=2", "CRIT03": "NOTE=x=y"},
+            {"INSTITUTION": "DEMO", "ORGANIZATION": "ORG", "LASTNAME": "C", "CRIT01": ""}]
+    frame = frame_for("cfg.csv", rows)
+    write_secutix_file(frame, tmp_path / "cfg.csv", settings=OutputSettings(config_rows=True))
+    read = read_secutix_file(tmp_path / "cfg.csv").frame
+    config = read.iloc[0]
+    assert (config["OPERATION"], config["INSTITUTION"], config["ORGANIZATION"]) == ("CONFIG", "DEMO", "ORG")
+    assert (config["CRIT01"], config["ADMIN_NUMBER"], config["CRIT02"], config["CRIT03"]) == ("PREFCOL", "SIRET", "", "")
+    assert read["CRIT01"].tolist()[1:] == ["Red|Green", "Blue", ""]
+    assert read["CRIT02"].tolist()[1:] == ["A=1", "B=2", ""]           # several codes: CODE=value kept
+    assert read["CRIT03"].tolist()[1:] == ["", "NOTE=x=y", ""]         # '=' in the value: CODE=value kept
+    result = check_contacts(read)
+    assert result.findings.empty
+    imported = result.contacts.iloc[1:]
+    for column in ("CRIT01", "CRIT02", "CRIT03", "ADMIN_NUMBER"):
+        assert imported[column].tolist() == frame[column].tolist()
