@@ -37,7 +37,8 @@ def test_dedup_writes_duplicates_review_and_summary(tmp_path, capsys):
         "records": 4, "clusters": 3, "auto_merged": 1, "to_review": 1}
     assert summary["candidate_pairs"] >= 3 and summary["rows_in"] == summary["valid"] + summary["merged"]
     sheet = openpyxl.load_workbook(out / "review.xlsx")["review"]
-    assert sheet.max_row == 2 and sheet.cell(2, 6).value == "contacts.csv:1"
+    assert sheet.max_row == 2 and {sheet.cell(2, 6).value, sheet.cell(2, 7).value} <= {"contacts.csv:1", "contacts.csv:2", "contacts.csv:3"}
+    assert "contacts.csv:3" in {sheet.cell(2, 6).value, sheet.cell(2, 7).value}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".staging")]
 
 
@@ -81,3 +82,30 @@ def test_dedup_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):
     assert "bad.csv" in capsys.readouterr().err
     assert not out.exists()
     assert main(["dedup", str(_file(tmp_path)), "--out", str(out), "--env", "dev"]) == 2
+
+
+def test_dedup_against_an_environment_points_to_its_contacts(tmp_path, capsys, workspace_home):
+    from stx_migrate.migration.reference import ReferenceData
+    from stx_migrate.migration.store import import_contacts, open_store, seed_reference_data
+
+    project = tmp_path / "project"
+    (project / "envs").mkdir(parents=True)
+    (project / "project.yaml").write_text(
+        "name: lac\ninstitution: DEMO\norganization: DEMO\nj_date: 2027-03-01\n"
+        "source: {kind: csv, datasets: {clients: {file: clients.csv}}}\n"
+        "environments: {dev: {kind: sql, url: 'sqlite:///envs/dev.sqlite'}}\n", encoding="utf-8")
+    store = open_store(f"sqlite:///{project / 'envs' / 'dev.sqlite'}", name="dev")
+    try:
+        seed_reference_data(store, ReferenceData(), institutions=["DEMO"])
+        import_contacts(store, frame([person(CONTACT_NR="5000042", FIRSTNAME="Paul", LASTNAME="Favre",
+                                             EMAIL1="paul.favre@example.ch", CELLPHONE="")]), run_id="r1", deliverable_id="d1")
+    finally:
+        store.dispose()
+    rows = ROWS + [person(FIRSTNAME="PAUL", LASTNAME="FAVRE", EMAIL1="Paul.Favre@example.ch", CELLPHONE="")]
+    file = write_secutix_file(frame(rows), tmp_path / "contacts.csv")
+    out = tmp_path / "out"
+    assert main(["dedup", str(file), "--out", str(out), "--project", str(project), "--env", "dev"]) == 0
+    duplicates = pd.read_csv(out / "duplicates.csv", dtype=str, keep_default_na=False)
+    assert ["contacts.csv:5", "dev:5000042", "5000042"] in duplicates[["source_ref", "survivor_ref", "survivor_contact_nr"]].values.tolist()
+    assert main(["dedup", str(file), "--out", str(out), "--project", str(project), "--env", "prod"]) == 2
+    assert "no environment 'prod'" in capsys.readouterr().err
