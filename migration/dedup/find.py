@@ -6,6 +6,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ..settings.dedup import DedupSettings
 from .blocking import RULE_NAMES, Pairs, candidate_pairs
 from .cluster import cluster_without_conflicts
@@ -43,6 +44,9 @@ def find_duplicates(
     Individuals and structures are matched separately and never merged together.
     """
     decisions = decisions or ReviewDecisions()
+    _check_unique_refs(contacts, "contacts")
+    if existing is not None:
+        _check_unique_refs(existing, "existing contacts")
     if existing is not None and (not settings.match_existing or not len(existing)):
         existing = None
     if not settings.enabled or not len(contacts):
@@ -125,6 +129,14 @@ def find_duplicates(
         clusters=int(len(np.unique(new_label))), kept_apart=int(apart.sum()), conflicts=int(conflict.sum()),
         counts_by_rule={str(k): int(v) for k, v in counts.items()},
     )
+
+
+def _check_unique_refs(frame: pd.DataFrame, what: str) -> None:
+    """Every row must be addressable by its reference (decisions, survivors and duplicates use it)."""
+    if frame.index.has_duplicates:
+        ref = frame.index[frame.index.duplicated()][0]
+        raise InputError(f"{what}: the same source_ref on more than one row (one row per reference is required)",
+                         row=ref, column="source_ref")
 
 
 def _best_pair_per_clusters(mask: np.ndarray, score: np.ndarray, la: np.ndarray, lb: np.ndarray) -> np.ndarray:

@@ -134,3 +134,17 @@ def test_rules_can_be_switched_off():
     only_exact = DedupSettings(rules=["contact_nr", "structure", "email", "phone"])
     assert find_duplicates(contacts, only_exact).duplicates.empty
     assert find_duplicates(contacts, DedupSettings(enabled=False)).survivors.shape == contacts.shape
+
+
+def test_hostile_frames_are_refused_or_read_safely():
+    from stx_migrate.migration.errors import InputError
+
+    twice = frame([person(_ref="clients:7"), person(_ref="clients:7", FIRSTNAME="Paul")])
+    with pytest.raises(InputError, match="row clients:7, column source_ref"):
+        find_duplicates(twice, SETTINGS)
+    holes = frame([person(), person(FIRSTNAME="JEAN")]).astype(object)
+    holes.iloc[1, holes.columns.get_loc("BIRTHDATE")] = None            # a missing value, not ""
+    holes = holes.drop(columns=["CRIT50"])                               # a column short
+    result = find_duplicates(holes, SETTINGS)
+    assert list(result.duplicates["source_ref"]) == ["clients:2"]
+    assert find_duplicates(frame([]), SETTINGS).survivors.empty
