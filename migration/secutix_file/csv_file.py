@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ..errors import InputError, quote_value
+from ..errors import InputError
 from ..format import HEADER_ROWS
 
 BOM = codecs.BOM_UTF8
@@ -177,7 +177,8 @@ def read_data(path: Path, encoding: str, offset: int, names: list[str]) -> pd.Da
             if "UTF8" in str(e) and encoding.startswith("utf-8"):
                 raise NotUtf8() from e
             if "straddling" not in str(e) and "block size" not in str(e):
-                raise InputError(f"not readable as CSV ({e})", file=path) from e
+                problem = str(e).splitlines()[0][:120]  # pyarrow may quote a whole row: keep it short
+                raise InputError(f"not readable as CSV ({problem})", file=path) from e
             bad_rows.clear()  # a cell larger than a block: parse again in one block
             table = parse(min(max(path.stat().st_size - offset + 1, _BLOCK_SIZE), 2**31 - 1))
     if bad_rows:
@@ -189,7 +190,8 @@ def read_data(path: Path, encoding: str, offset: int, names: list[str]) -> pd.Da
 def _wrong_width(path: Path, encoding: str, offset: int, width: int, bad) -> InputError:
     """Find the first data row whose field count differs (slow path, only on error)."""
     with open(path, "r", encoding=encoding, newline="") as handle:
-        handle.read(len(path.read_bytes()[:offset].decode(encoding)))
+        with open(path, "rb") as raw:
+            handle.read(len(raw.read(offset).decode(encoding)))  # skip rows 1-4
         for number, record in enumerate(csv.reader(handle), start=1):
             if len(record) != width:
                 return InputError(f"row has {len(record)} fields where the codes row has {width}",
@@ -286,4 +288,4 @@ def _unencodable(chunk: pd.DataFrame, encoding: str, path: Path) -> InputError:
     return InputError(f"a value cannot be written in {encoding}", file=path)
 
 
-__all__ = ["detect_encoding", "read_header", "read_data", "write_csv", "quote_value"]
+__all__ = ["NotUtf8", "detect_encoding", "guess_encoding", "read_header", "read_data", "write_csv"]
