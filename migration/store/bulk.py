@@ -58,6 +58,20 @@ def insert_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None:
         _executemany(conn, table, frame)
 
 
+def fetch_frame(conn: Connection, sql: str, columns: list[str]) -> pd.DataFrame:
+    """Run trusted ``sql`` (no parameters) on the DBAPI cursor and return its rows as a frame.
+
+    Plain tuples, not SQLAlchemy rows: pandas probes every row object it is given.
+    """
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(sql)
+        rows = cur.fetchall()
+    finally:
+        cur.close()
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
 def _arrow_columns(frame: pd.DataFrame) -> list[pa.Array]:
     arrays = []
     for name in frame.columns:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..format import extended_format
+from .bulk import fetch_frame
 from .plan import ADDRESS_FIELDS, CONTACT_FIELDS, db
 from .store import ContactStore
 
@@ -18,8 +19,7 @@ STRUCTURE_NAME_FIELDS = ["OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2"]
 
 
 def _frame(conn, sql: str, columns: list[str]) -> pd.DataFrame:
-    rows = conn.exec_driver_sql(sql).all()
-    return pd.DataFrame(rows, columns=columns)
+    return fetch_frame(conn, sql, columns)
 
 
 def export_frame(store: ContactStore) -> pd.DataFrame:
@@ -33,8 +33,13 @@ def export_frame(store: ContactStore) -> pd.DataFrame:
                            ["id", "addr_type"] + ADDRESS_FIELDS)
         means = _frame(c, "SELECT contact_id, mean_type, value FROM communication_mean", ["id", "type", "value"])
         auths = _frame(c, "SELECT contact_id, channel, granted FROM contact_authorization", ["id", "type", "value"])
-        crit = _frame(c, "SELECT a.contact_id, c.code, e.code FROM criterion_assignment a JOIN criterion c ON c.id = a.criterion_id "
-                         "JOIN criterion_element e ON e.id = a.element_id", ["id", "code", "element"])
+        joined_elements = ("string_agg(e.code, '|' ORDER BY e.code)" if store.dialect == "postgresql"
+                           else "group_concat(e.code, '|')")
+        order = "" if store.dialect == "postgresql" else " ORDER BY a.contact_id, c.code, e.code"
+        crit = _frame(c, f"SELECT contact_id, code, {joined_elements.replace('e.code', 'element')} FROM ("
+                         f"SELECT a.contact_id, c.code, e.code AS element FROM criterion_assignment a "
+                         f"JOIN criterion c ON c.id = a.criterion_id JOIN criterion_element e ON e.id = a.element_id{order}) x "
+                         f"GROUP BY contact_id, code", ["id", "code", "element"])
         admin = _frame(c, "SELECT contact_id, code, number FROM admin_number", ["id", "code", "number"])
     out = contacts.set_index("id")
     out["OPERATION"] = "UPDATE"
@@ -55,11 +60,15 @@ def export_frame(store: ContactStore) -> pd.DataFrame:
         addresses["key"] = key
         first = addresses.drop_duplicates("id")
         same = addresses.merge(first[["id", "key"]], on=["id", "key"])
-        types = same.groupby("id")["addr_type"].agg("".join)
+        uses = same.assign(v=1).pivot(index="id", columns="addr_type", values="v")  # (id, use) is unique
+        uses = uses.reindex(index=out.index, columns=["M", "B", "S"]).fillna(0)
+        types = pd.Series("", index=out.index, dtype="str")
+        for use in ("M", "B", "S"):
+            types = types + np.where(uses[use].to_numpy() > 0, use, "")
         first = first.set_index("id")
         for f in ADDRESS_FIELDS:
             out[f] = first[f].reindex(out.index)
-        out["ADDR_TYPE"] = types.reindex(out.index).replace("MBS", "")
+        out["ADDR_TYPE"] = types.replace("MBS", "")
     for frame in (means, auths):
         if len(frame):
             if frame is auths:
@@ -68,8 +77,7 @@ def export_frame(store: ContactStore) -> pd.DataFrame:
             for col in wide.columns:
                 out[col] = wide[col].reindex(out.index)
     if len(crit):
-        crit = crit.sort_values(["id", "code", "element"])
-        joined = crit.groupby(["id", "code"])["element"].agg("|".join).reset_index()
+        joined = crit.sort_values(["id", "code"]).reset_index(drop=True)
         joined["cell"] = joined["code"] + "=" + joined["element"]
         joined["n"] = joined.groupby("id").cumcount() + 1
         joined = joined[joined["n"] <= 50]

@@ -134,9 +134,9 @@ def _rounds(rows: pd.DataFrame):
 def _lookup(conn: Connection, keys: Keys) -> Lookups:
     numbers = keys.contact_nr[keys.contact_nr != ""].unique()
     bulk.load_temp(conn, "stx_numbers", pd.DataFrame({"k": pd.Series(numbers, dtype="str")}))
-    rows = conn.exec_driver_sql(
-        "SELECT c.contact_nr, c.id, c.kind, c.status, c.structure_id FROM contact c JOIN stx_numbers k ON c.contact_nr = k.k").all()
-    contacts = pd.DataFrame(rows, columns=["contact_nr", "id", "kind", "status", "structure_id"]).set_index("contact_nr")
+    contacts = bulk.fetch_frame(
+        conn, "SELECT c.contact_nr, c.id, c.kind, c.status, c.structure_id FROM contact c JOIN stx_numbers k ON c.contact_nr = k.k",
+        ["contact_nr", "id", "kind", "status", "structure_id"]).set_index("contact_nr")
     match = keys.match_key[keys.match_key != ""].unique()
     if len(match):
         bulk.load_temp(conn, "stx_match", pd.DataFrame({"k": pd.Series(match, dtype="str")}))
