@@ -22,7 +22,7 @@ from stx_migrate.migration.settings.source import DatasetSettings
 from ..secrets import resolve
 from .base import DatasetInfo, Source, order_by_key
 
-BLOCK_BYTES = 4 << 20
+BLOCK_BYTES = 8 << 20
 
 _OID_TYPES = {
     16: pa.bool_(), 20: pa.int64(), 21: pa.int16(), 23: pa.int32(), 26: pa.int64(),
@@ -144,16 +144,24 @@ class PostgresSource(Source):
         with self.conn.cursor() as cur:
             try:
                 with cur.copy(self.copy_statement(info, dataset)) as copy:
-                    reader = pacsv.open_csv(
-                        _CopyStream(copy),
-                        read_options=pacsv.ReadOptions(column_names=info.columns, block_size=BLOCK_BYTES, use_threads=True),
-                        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                        convert_options=pacsv.ConvertOptions(
+                    options = (
+                        pacsv.ReadOptions(column_names=info.columns, use_threads=True),
+                        pacsv.ParseOptions(newlines_in_values=True),
+                        pacsv.ConvertOptions(
                             column_types={f.name: f.type for f in info.schema},
                             null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
                             true_values=["t"], false_values=["f"]),
                     )
-                    yield from reader
+                    # COPY TO sends one message per row, so a buffer of whole messages is whole
+                    # rows: each block is parsed by pyarrow's multi-threaded reader on its own
+                    block = bytearray()
+                    for message in copy:
+                        block += message
+                        if len(block) >= BLOCK_BYTES:
+                            yield pacsv.read_csv(io.BytesIO(block), *options)
+                            block = bytearray()
+                    if block:
+                        yield pacsv.read_csv(io.BytesIO(block), *options)
             except pa.ArrowInvalid as e:
                 raise self.fail(InputError, f"a value does not fit its column's type ({str(e).split(':')[0]})",
                                 dataset=info.name) from None
@@ -161,35 +169,6 @@ class PostgresSource(Source):
                 raise self.fail(SourceUnavailable, f"postgresql: the connection broke while reading {info.origin} ({_reason(e)})") from None
             except psycopg.Error as e:
                 raise self.fail(InputError, f"the {info.origin} cannot be read: {_reason(e)}", dataset=info.name) from None
-
-
-class _CopyStream(io.RawIOBase):
-    """A read-only file over psycopg's COPY messages (one per row), for pyarrow's streaming CSV reader.
-
-    Reads are filled up to the size asked for: pyarrow makes one CSV block of each read,
-    and a block per row would be thousands of times slower.
-    """
-
-    def __init__(self, copy):
-        self._blocks = iter(copy)
-        self._pending = bytearray()
-        self._done = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        wanted = len(buffer)
-        while len(self._pending) < wanted and not self._done:
-            block = next(self._blocks, None)
-            if block is None:
-                self._done = True
-            else:
-                self._pending += block
-        n = min(wanted, len(self._pending))
-        buffer[:n] = self._pending[:n]
-        del self._pending[:n]
-        return n
 
 
 def _reason(error: Exception) -> str:
