@@ -57,6 +57,7 @@ def main() -> None:
             runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[args.step])), limit=1)
             run_id = str(runs[0].id) if runs else parent_run_id
             artifacts = [a for a in client.read_artifacts() if a.key and str(a.flow_run_id) == run_id and a.type == "markdown"]
+            artifacts.sort(key=lambda a: "diff" in a.key)   # the J-1 diff report when the run has one
         args.out.parent.mkdir(parents=True, exist_ok=True)
         screenshot(f"{ui}/runs/flow-run/{run_id}", args.out)
         if artifacts:
