@@ -8,11 +8,11 @@ import pandas as pd
 
 from ..errors import InputError
 from ..settings.dedup import DedupSettings
-from .blocking import RULE_NAMES, Pairs, candidate_pairs
+from .blocking import Pairs, candidate_pairs
 from .cluster import cluster_without_conflicts
-from .compare import score_pairs
+from .compare import rule_names, score_pairs
 from .decisions import IDENTITY_COLUMNS, KEEP_APART, MERGE, ReviewDecisions
-from .records import EXISTING, NEW, Records, build_records
+from .records import EXISTING, Records, build_records
 from .result import DUPLICATE_COLUMNS, REVIEW_COLUMNS, DedupResult
 from .survivorship import choose_survivors, filled_flags, merge_fields
 
@@ -56,7 +56,7 @@ def find_duplicates(
     pairs = candidate_pairs(rec, list(settings.rules), settings.block_window)
     log.info("dedup: %d records, %d candidate pairs from blocking", len(rec), len(pairs))
     score, forced = score_pairs(rec, pairs)
-    rule = np.array(list(map(RULE_NAMES.get, range(len(RULE_NAMES)))), dtype=object)[pairs.rule] if len(pairs) else np.empty(0, object)
+    rule = rule_names(pairs)
 
     # Reviewers' decisions, matched on stable keys.
     decided_merge, decided_apart = _decided_pairs(rec, decisions)
