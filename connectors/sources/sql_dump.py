@@ -28,6 +28,7 @@ from pathlib import Path
 from stx_migrate.migration.errors import InputError
 
 from .sqlite import SqliteSource, quote
+from .text_detect import detect_encoding, read_sample
 
 _IDENT = r'(?:`(?:[^`]|``)+`|"(?:[^"]|"")+"|\[[^\]]+\]|[\w$]+)'
 _NAME = rf"(?P<name>{_IDENT}(?:\s*\.\s*{_IDENT})?)"
@@ -90,15 +91,15 @@ def _column_list(text: str | None) -> list[str] | None:
 class DumpStatements:
     """The statements of a dump, read line by line (quotes and comments tracked), COPY blocks kept whole."""
 
-    def __init__(self, path: Path, mysql: bool):
-        self.path, self.mysql = path, mysql
+    def __init__(self, path: Path, mysql: bool, encoding: str = "utf-8"):
+        self.path, self.mysql, self.encoding = path, mysql, encoding
 
     def __iter__(self) -> Iterator[tuple[int, str, list[str] | None]]:
         """(line number where it starts, statement text, COPY data lines or None)."""
         buffer: list[str] = []
         start = 0
         in_string = False
-        with open(self.path, encoding="utf-8", errors="strict", newline="") as handle:
+        with open(self.path, encoding=self.encoding, errors="strict", newline="") as handle:
             lines = iter(enumerate(handle, start=1))
             for number, line in lines:
                 if not buffer:
@@ -198,15 +199,19 @@ def _copy_value(field: str):
 def restore_dump(dump: Path, target: Path) -> dict[str, int]:
     """Restore the tables and rows of ``dump`` into a new SQLite file ``target``; returns counts of what was done.
 
+    The dump's encoding is detected by the rules of :mod:`.text_detect` (UTF-8, BOMs, UTF-16,
+    Windows-1252, Latin-1).
+
     InputError names the dump file and the line of a statement that cannot be read.
     """
-    head = dump.read_bytes()[:1 << 16].decode("utf-8", "replace")
+    encoding = detect_encoding(dump)  # old systems dump in Windows-1252 / Latin-1 as often as in UTF-8
+    head = read_sample(dump, 1 << 16).decode(encoding, "replace")
     mysql = "`" in head or "ENGINE=" in head.upper() or "/*!" in head
     counts = {"tables": 0, "rows": 0, "skipped statements": 0}
     conn = sqlite3.connect(target)
     columns_of: dict[str, list[str]] = {}
     try:
-        for line, statement, copy_rows in DumpStatements(dump, mysql):
+        for line, statement, copy_rows in DumpStatements(dump, mysql, encoding):
             try:
                 if copy_rows is not None:
                     match = _COPY.match(statement)
@@ -228,7 +233,7 @@ def restore_dump(dump: Path, target: Path) -> dict[str, int]:
                 raise InputError(f"statement cannot be restored ({e})", file=f"{dump} line {line}") from None
         conn.commit()
     except UnicodeDecodeError as e:
-        raise InputError(f"the dump is not UTF-8 text (byte offset {e.start} of a line)", file=dump) from None
+        raise InputError(f"the dump is not {encoding} text (byte offset {e.start} of a line)", file=dump) from None
     finally:
         conn.close()
     return counts

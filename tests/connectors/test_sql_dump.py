@@ -54,3 +54,10 @@ def test_literals_mysql_and_standard():
     assert list(parse_values(r"""(1,'a\'b\\c\nd',NULL,-2.5,0x41,_utf8mb4'é',TRUE)""", mysql=True)) == [
         (1, "a'b\\c\nd", None, -2.5, b"A", "é", 1)]
     assert list(parse_values(r"""(1, 'C:\dir', 'it''s', X'41')""", mysql=False)) == [(1, "C:\\dir", "it's", b"A")]
+
+
+def test_a_windows_1252_dump(tmp_path):
+    (tmp_path / "dump.sql").write_bytes("CREATE TABLE clients (nom TEXT);\nINSERT INTO clients VALUES ('Zoë Œdipe');\n".encode("cp1252"))
+    settings = SourceSettings.model_validate({"kind": "sql-dump", "path": "dump.sql", "datasets": {"d": {"table": "clients"}}})
+    with open_source(settings, tmp_path) as source:
+        assert pa.concat_tables(source.read("d")).to_pylist() == [{"nom": "Zoë Œdipe"}]
