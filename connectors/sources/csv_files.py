@@ -32,6 +32,8 @@ class CsvSource(Source):
         if not path.is_file():
             raise InputError("file not found", file=path, dataset=name)
         sample = read_sample(path)
+        if not sample.strip():
+            raise InputError("the file is empty (not even a header row)", file=path, dataset=name)
         encoding = normalise_encoding(dataset.encoding, file=path, dataset=name) if dataset.encoding else detect_encoding(path, sample)
         text = _decode_sample(sample, encoding, path, name)
         from_header = text.split("\n", dataset.header_row - 1)[-1]  # a preamble above the header does not vote

@@ -95,3 +95,10 @@ def test_single_column_file_needs_a_declared_delimiter(tmp_path):
         _read(tmp_path, b"email\nx\n")
     info, rows = _read(tmp_path, b"email\nx\n", delimiter=";")
     assert rows == [("x",)]
+
+
+def test_an_empty_file_and_a_header_only_file(tmp_path):
+    with pytest.raises(InputError, match="the file is empty"):
+        _read(tmp_path, b"")
+    info, rows = _read(tmp_path, b"a;b\r\n")
+    assert info.columns == ["a", "b"] and rows == []
