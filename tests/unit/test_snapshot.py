@@ -99,3 +99,13 @@ def test_iter_batches_is_bounded(workspace):
     sizes = [len(f) for f in s.iter_batches("clients", rows=10)]
     assert sizes == [10, 10, 5]
     assert isinstance(next(s.iter_batches("clients", rows=10)), pd.DataFrame)
+
+
+def test_an_empty_dataset_keeps_its_columns(workspace, tmp_path):
+    from stx_migrate.migration.profile import profile_parquet
+
+    s = write_snapshot(workspace, "p", {}, [DatasetSpec("clients", SCHEMA, iter(()))])
+    assert s.dataset("clients").rows == 0 and s.columns("clients") == ["id", "name"]
+    assert list(s.read_dataset("clients").columns) == ["id", "name"]
+    profile = profile_parquet("clients", s.parquet_path("clients"))
+    assert profile.rows == 0 and [c.empty_rate for c in profile.columns] == [0.0, 0.0]
