@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from ..errors import InputError
 from ..findings import concat_findings, empty_findings, findings_frame
 from . import apply, bulk
 from .codes import message_of, severity_of
@@ -73,6 +74,9 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
     """
     if batch_rows <= 0:
         raise ValueError("batch_rows must be positive")
+    duplicated = contacts.index.duplicated()
+    if duplicated.any():  # the journal keys rows by source_ref: a file must name each row once
+        raise InputError("the same source_ref names two rows", row=str(contacts.index[duplicated][0]))
     started = datetime.now(timezone.utc)
     frame, n_config = resolve_config_rows(contacts)
     result = ImportResult(run_id=run_id, deliverable_id=deliverable_id, rows_in=len(contacts), config_rows=n_config)

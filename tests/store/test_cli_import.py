@@ -123,3 +123,29 @@ def test_service_refuses_a_bad_file_with_exit_2(project, capsys, tmp_path):
     assert main(["service", "delete", "--project", str(project), "--env", "dev", "--file", str(numbers)]) == 2
     err = capsys.readouterr().err
     assert "numbers.txt" in err and "row 2" in err and "CONTACT_NR" in err and "'C-2'" in err
+
+
+def test_import_into_postgresql_through_an_env_reference(project, workspace_home, prefect_api, capsys, monkeypatch,
+                                                         pg_server):
+    name = pg_server.create_database("stx_cli_import")
+    url = pg_server.url(dbname=name)
+    store = open_store(url, name="pg")
+    seed_reference_data(store, REFERENCE, institutions=["DEMO"])
+    store.dispose()
+    (project / "project.yaml").write_text(PROJECT + '  pg: {kind: sql, url: "${env:STX_TEST_PG_URL}"}\n', encoding="utf-8")
+    make_deliverable(workspace_home, ROWS)
+    monkeypatch.delenv("STX_TEST_PG_URL", raising=False)
+    assert main(["import", "--project", str(project), "--env", "pg"]) == 2
+    assert "STX_TEST_PG_URL" in capsys.readouterr().err
+    monkeypatch.setenv("STX_TEST_PG_URL", url)
+    assert main(["import", "--project", str(project), "--env", "pg"]) == 0
+    out = capsys.readouterr()
+    folder = last_line_of(out.out)
+    summary = (folder / "summary.json").read_text()
+    assert json.loads(summary)["imported"] == 3
+    for text in (summary, (folder / "rejects.csv").read_text(), out.out, out.err):
+        assert pg_server.password not in text and url not in text
+
+
+def last_line_of(out: str) -> Path:
+    return Path(out.strip().splitlines()[-1])

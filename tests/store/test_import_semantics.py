@@ -234,3 +234,15 @@ def test_reference_data_round_trip(store):
     assert ref.criteria["PREFCOL"].elements == frozenset({"Red", "Green", "Blue"})
     assert ref.titles == REFERENCE.titles
     assert store.existing_contact_numbers() == frozenset()
+
+
+def test_a_frame_naming_a_row_twice_is_refused_before_any_write(store):
+    import pytest
+
+    from stx_migrate.migration.errors import InputError
+
+    rows = frame(dict(CONTACT_NR="1", LASTNAME="A"), dict(CONTACT_NR="2", LASTNAME="B"))
+    rows.index = ["t:1", "t:1"]
+    with pytest.raises(InputError, match="t:1"):
+        run(store, rows)
+    assert store.count("contact") == 0
