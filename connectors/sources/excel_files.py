@@ -1,4 +1,5 @@
-"""kind ``excel``: workbooks (.xlsx, .xlsm, .xlsb, .ods and legacy .xls) read by fastexcel (calamine, Rust) into Arrow.
+"""kind ``excel``: workbooks (.xlsx, .xlsm, .xlsb, .ods and legacy .xls) read by fastexcel (calamine, Rust) into Arrow;
+an .xls that calamine cannot open is read by xlrd with the same typing rule.
 
 A dataset names its ``file`` (or the source's ``path``) and its ``sheet`` (the first
 sheet when absent); ``header_row`` is the row with the column names. Cell types are
@@ -42,6 +43,8 @@ class ExcelSource(Source):
         try:
             workbook = fastexcel.read_excel(str(path))
         except Exception as e:  # calamine's errors name the problem, not the cells
+            if path.suffix.lower() == ".xls":  # BIFF versions calamine does not know: xlrd reads BIFF2–8
+                return read_xls_with_xlrd(path, dataset.sheet, dataset.header_row, name), {}
             raise InputError(f"not a workbook fastexcel can read ({type(e).__name__}: {str(e).splitlines()[0]})",
                              file=path, dataset=name) from None
         sheet = dataset.sheet if dataset.sheet is not None else 0
@@ -73,3 +76,58 @@ class ExcelSource(Source):
             table, _ = self._load(info.name, dataset)
         for start in range(0, table.num_rows, chunk_rows):
             yield table.slice(start, chunk_rows)
+
+
+def read_xls_with_xlrd(path, sheet: str | int | None, header_row: int, dataset: str) -> pa.Table:
+    """A legacy .xls sheet read by xlrd, typed by the same rule as fastexcel: a column of numbers is
+    float64 (int64 when every number is whole), of dates a timestamp, of booleans bool, anything
+    mixed text (numbers written as Excel shows a whole number: ``75001``, not ``75001.0``)."""
+    import datetime as dt
+
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path))
+    except Exception as e:
+        raise InputError(f"not a workbook xlrd can read ({type(e).__name__}: {str(e).splitlines()[0]})",
+                         file=path, dataset=dataset) from None
+    if isinstance(sheet, str):
+        if sheet not in book.sheet_names():
+            raise InputError(f"no sheet {sheet!r} (sheets: {', '.join(book.sheet_names())})", file=path, dataset=dataset)
+        ws = book.sheet_by_name(sheet)
+    else:
+        ws = book.sheet_by_index(sheet or 0)
+    header = [ws.cell_value(header_row - 1, c) for c in range(ws.ncols)] if ws.nrows >= header_row else []
+    names, _ = unique_column_names([str(h) if h != "" else None for h in header])
+    columns = []
+    for c in range(len(names)):
+        cells = [ws.cell(r, c) for r in range(header_row, ws.nrows)]
+        kinds = {cell.ctype for cell in cells} - {xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK}
+        values = []
+        for cell in cells:
+            if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                values.append(None)
+            elif cell.ctype == xlrd.XL_CELL_DATE:
+                values.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
+            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                values.append(bool(cell.value))
+            else:
+                values.append(cell.value)
+        if kinds == {xlrd.XL_CELL_NUMBER}:
+            whole = all(v is None or float(v).is_integer() for v in values)
+            columns.append(pa.array([None if v is None else (int(v) if whole else float(v)) for v in values],
+                                    pa.int64() if whole else pa.float64()))
+        elif kinds == {xlrd.XL_CELL_DATE}:
+            columns.append(pa.array(values, pa.timestamp("ms")))
+        elif kinds == {xlrd.XL_CELL_BOOLEAN}:
+            columns.append(pa.array(values, pa.bool_()))
+        else:
+            def text(v):
+                if v is None or isinstance(v, str):
+                    return v
+                if isinstance(v, float) and v.is_integer():
+                    return str(int(v))
+                return v.isoformat(sep=" ") if isinstance(v, dt.datetime) else str(v)
+
+            columns.append(pa.array([text(v) for v in values], pa.string()))
+    return pa.table(columns, names=names) if names else pa.table({})

@@ -65,3 +65,13 @@ def test_closes_and_can_close_twice(case, tmp_path, request):
     assert source.describe()
     source.close()
     source.close()
+
+
+def test_xlrd_reads_a_legacy_xls_like_fastexcel(tmp_path):
+    """The fallback reader for .xls files calamine cannot open gives the same table as fastexcel."""
+    from stx_migrate.connectors.sources.excel_files import read_xls_with_xlrd
+
+    case = next(c for c in CASES if c.id == "excel-xls")
+    with _source(case, tmp_path, None) as source:
+        expected = pa.concat_tables(source.read("people"))
+    assert read_xls_with_xlrd(tmp_path / "people.xls", None, 1, "people").equals(expected)
