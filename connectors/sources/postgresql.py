@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from stx_migrate.migration.errors import InputError, SourceUnavailable
+from stx_migrate.migration.errors import ConfigError, InputError, SourceUnavailable
 from stx_migrate.migration.settings.source import DatasetSettings
 
 from ..secrets import resolve
@@ -38,13 +38,16 @@ def arrow_type(type_code: int, precision: int | None, scale: int | None) -> pa.D
 
 
 def connect_kwargs(url: str) -> dict:
-    """psycopg keyword arguments from a SQLAlchemy-style URL (``postgresql[+driver]://…``)."""
-    from sqlalchemy.engine import make_url
+    """psycopg keyword arguments from a SQLAlchemy-style URL (``postgresql[+driver]://…``).
 
-    parsed = make_url(url)
-    kwargs = {"host": parsed.host, "port": parsed.port, "user": parsed.username, "password": parsed.password,
-              "dbname": parsed.database, **{k: v for k, v in parsed.query.items()}}
-    return {k: v for k, v in kwargs.items() if v is not None}
+    Parsed by libpq's own rules (``psycopg.conninfo``), without importing SQLAlchemy.
+    """
+    from psycopg.conninfo import conninfo_to_dict
+
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme.startswith(("postgresql", "postgres")):
+        raise ValueError("a postgresql URL starts with postgresql://")
+    return {k: v for k, v in conninfo_to_dict("postgresql://" + rest).items() if v is not None}
 
 
 class PostgresSource(Source):
@@ -59,11 +62,16 @@ class PostgresSource(Source):
 
         url = resolve(self.settings.url, "source › url")
         self.secrets += url.secrets
-        kwargs = connect_kwargs(url.value)
+        try:
+            kwargs = connect_kwargs(url.value)
+        except Exception as e:  # psycopg's parser names the problem, never the password
+            raise self.fail(ConfigError, f"source › url: not a PostgreSQL URL ({_reason(e)})") from None
         if self.settings.password:
             password = resolve(self.settings.password, "source › password")
             self.secrets += password.secrets
             kwargs["password"] = password.value
+        if kwargs.get("password"):
+            self.secrets.append(str(kwargs["password"]))
         kwargs.setdefault("connect_timeout", 15)
         target = f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 5432)}/{kwargs.get('dbname', '')}"
         try:
