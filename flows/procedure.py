@@ -155,7 +155,8 @@ def import_preprod(project_dir: str, deliverable_id: str | None = None,
     The run pauses with a form (:class:`CustomerDecision`) until the validator resumes it
     in the UI or `stx-migrate decide` does; ``project.yaml › validation › timeout_hours``
     bounds the wait. ``auto_decision`` (``{"approved", "by", "comment"}``) skips the wait:
-    only the demo uses it, and says so. Returns the decision as a dict.
+    only the demo uses it, and says so. Returns the decision as a dict, plus ``import_folder``
+    (the pre-production import run folder).
     """
     project = _start(project_dir, "import-preprod")
     log = get_run_logger()
@@ -165,8 +166,10 @@ def import_preprod(project_dir: str, deliverable_id: str | None = None,
     reasons = preprod_guard(deliverable, state)
     if reasons:
         refuse(project, "import-preprod", reasons)
-    if state.import_event("preprod", deliverable.deliverable_id):
+    done = state.import_event("preprod", deliverable.deliverable_id)
+    if done:
         log.info("deliverable %s is already in pre-production: not imported again", deliverable.deliverable_id)
+        folder = done.run_folder
     else:
         folder = _import(project, "preprod", deliverable.deliverable_id)
         counts = _import_summary(folder)
@@ -200,7 +203,7 @@ def import_preprod(project_dir: str, deliverable_id: str | None = None,
         source = "ui"
     decision = record_customer_decision(project, deliverable, answer.approved, answer.by, answer.comment, source, run_id)
     log.info("customer decision on %s: %s", deliverable.deliverable_id, decision.verdict)
-    return decision.model_dump(mode="json")
+    return {**decision.model_dump(mode="json"), "import_folder": str(folder) if folder else None}
 
 
 def _counts_text(counts: dict) -> str:
@@ -314,7 +317,8 @@ def import_production(project_dir: str, deliverable_id: str | None = None) -> di
                          f"{len(rows)} row(s) not imported, see not_imported.csv; over to the project leader for the "
                          "final validation", status="final validation", owner=leader)
     log.info("production import done: %d row(s) not imported", len(rows))
-    return {"deliverable_id": deliverable.deliverable_id, "run_folder": str(folder), "import": counts,
+    return {"deliverable_id": deliverable.deliverable_id, "run_folder": str(folder), "import_folder": str(import_folder),
+            "import": counts,
             "not_imported": int(len(rows))}
 
 
