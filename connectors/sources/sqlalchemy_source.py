@@ -183,7 +183,10 @@ class SqlAlchemySource(Source):
                 yield rows_to_table(rows, info.schema, dataset=info.name, first_row=done + 1, origin=info.origin)
                 done += len(rows)
         finally:
-            cursor.close()
+            try:
+                cursor.close()
+            except Exception:  # an unbuffered cursor left with unread rows (an error midway): the connection is closed next
+                pass
 
 
 def _reason(error: Exception) -> str:
