@@ -15,7 +15,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from stx_migrate.connectors.ticket import open_ticket
-from stx_migrate.migration.errors import GuardRefused
+from stx_migrate.migration.errors import GuardRefused, StxError
 from stx_migrate.migration.findings import FINDING_COLUMNS
 from stx_migrate.migration.procedure import (
     Decision, DeliverableRef, Event, check_milestone, diff_deliverables, load_state, milestone_schedule,
@@ -68,7 +68,10 @@ def refuse(project: Project, step: str, reasons: list[str]) -> None:
     key = artifact_key(project.config.name, step, "refused")
     publish_markdown(key, f"# {step} refused\n\n" + "\n".join(f"* {r}" for r in reasons), "guard refusal")
     get_run_logger().error("%s refused: %s", step, "; ".join(reasons))
-    note_ticket(project, f"{step} refused: " + "; ".join(reasons))
+    try:
+        note_ticket(project, f"{step} refused: " + "; ".join(reasons))
+    except StxError as e:  # an unreachable ticket must not hide why the step was refused
+        get_run_logger().warning("the ticket could not be told: %s", e)
     raise GuardRefused(reasons)
 
 

@@ -1,6 +1,7 @@
 """Guards as the flows and the CLI apply them: refusals are exit 1 and Failed states with the reasons."""
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -77,6 +78,15 @@ def test_decide_from_cli_resumes_the_paused_run(prefect_api, demo_project, works
     while find_paused_preprod_run("demo-theatre") is None:
         assert time.monotonic() < deadline and waiting.is_alive(), "import-preprod never paused"
         time.sleep(0.5)
+    # the UI's Resume form is built from the input schema stored with the paused run
+    from prefect import get_client
+
+    paused = find_paused_preprod_run("demo-theatre")
+    with get_client(sync_client=True) as client:
+        keyset = paused.state.state_details.run_input_keyset
+        schema = client.read_flow_run_input(paused.id, keyset["schema"])
+    assert {"approved", "by", "comment"} <= set(json.loads(schema)["properties"])
+    assert paused.name == "demo-theatre-import-preprod-preprod" and {"demo-theatre", "adi"} <= set(paused.tags)
     code = main(["decide", "--project", str(demo_project), "--reject", "--by", "Claire Python", "--comment", "totals differ"])
     assert code == 0
     assert last_line(capsys) == str(procedure)
