@@ -127,23 +127,30 @@ def prepare_contacts(
 
     ``today``: the date birth dates must not pass; :func:`prepare_deliverable` gives
     the snapshot's extraction date so that a replay gives the same result any day.
+    Frames are released as soon as the next stage has its input (a million rows:
+    memory matters more than elegance here).
     """
     ctx = project_context(config)
     order = tables[compiled.main].index
     result = apply_protocol(compiled, tables, ctx)
-    contacts = result.contacts
+    del tables
+    contacts, dropped, parts = result.contacts, result.dropped, [result.findings]
     policy = config.contact_numbers
-    parts = [result.findings]
     if policy.policy == "keep":
         numbers, number_findings = keep_source_numbers(result.source_numbers, policy, existing_contact_numbers)
         contacts["CONTACT_NR"] = numbers.reindex(contacts.index).fillna("").to_numpy()
         parts.append(number_findings)
+    del result
     contacts, rule_findings = _check_rules(contacts, reference, config, today)
     parts.append(rule_findings)
     findings = concat_findings(parts)
+    del parts, rule_findings
+    number_of = contacts["CONTACT_NR"]
     rejected = pd.Index(findings.loc[findings["severity"] == "error", "source_ref"].unique(), dtype="str")
     valid = contacts[~contacts.index.isin(rejected)]
+    del contacts
     survivors, duplicates, review = _find_duplicates(valid, config) if config.dedup.enabled else (valid, _no_duplicates(), 0)
+    del valid
     if policy.policy == "allocate":
         numbers, exhausted = allocate_numbers(survivors.index, policy.reserved_range, existing_contact_numbers)
         survivors = survivors.assign(CONTACT_NR=numbers.to_numpy())
@@ -153,14 +160,15 @@ def prepare_contacts(
             survivors = survivors[~survivors.index.isin(rejected)]
         survivor_numbers = survivors["CONTACT_NR"]
         duplicates = duplicates.assign(survivor_contact_nr=duplicates["survivor_ref"].map(survivor_numbers).fillna(duplicates["survivor_contact_nr"]))
-    number_of = contacts["CONTACT_NR"].copy()
-    if policy.policy == "allocate":
+        number_of = number_of.copy()
         number_of.loc[survivors.index] = survivors["CONTACT_NR"]
     findings = findings.assign(contact_nr=findings["source_ref"].map(number_of).fillna(findings["contact_nr"]).astype("str"))
-    valid_rows = survivors.reindex(order[order.isin(survivors.index)])
+    in_order = order[order.isin(survivors.index)]
+    if not survivors.index.equals(in_order):
+        survivors = survivors.reindex(in_order)
     return PreparedContacts(
-        rows_in=len(order), valid=valid_rows, findings=_order_findings(findings, order), rejected=rejected,
-        duplicates=duplicates.reset_index(drop=True), dropped=result.dropped, review_pairs=review,
+        rows_in=len(order), valid=survivors, findings=_order_findings(findings, order), rejected=rejected,
+        duplicates=duplicates.reset_index(drop=True), dropped=dropped, review_pairs=review,
     )
 
 
@@ -219,9 +227,10 @@ def prepare_deliverable(
     config = project.config
     snapshot = Snapshot(Path(snapshot_dir))
     compiled = compile_protocol(project.path(config.protocol), snapshot.manifest, project_context(config))
-    tables = load_tables(snapshot, compiled)
     extracted = date.fromisoformat(snapshot.manifest.extracted_at[:10])
-    prepared = prepare_contacts(compiled, tables, config, reference, existing_contact_numbers, today=extracted)
+    # the tables are handed over without a local name, so that they are freed once the protocol ran
+    prepared = prepare_contacts(compiled, load_tables(snapshot, compiled), config, reference, existing_contact_numbers,
+                                today=extracted)
     workspace = workspace or Workspace(config.name)
     with workspace.new_folder(DELIVERABLES) as staging:
         summary = write_deliverable(prepared, staging, config, snapshot, compiled, code_version)
