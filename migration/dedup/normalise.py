@@ -57,7 +57,7 @@ def normalise_email(values: pd.Series) -> pd.Series:
     text = values.fillna("").astype("str").str.strip().str.lower()
     # cheap shape check (no regex): something@something.something, no space
     at = text.str.find("@")
-    valid = (at > 0) & (text.str.rfind(".") > at + 1) & ~text.str.contains(" ", regex=False) & (text.str.count("@") == 1)
+    valid = (at > 0) & (text.str.rfind(".") > at + 1) & (text.str.rfind("@") == at) & ~text.str.contains(" ", regex=False)
     return text.where(valid, "")
 
 

@@ -99,16 +99,21 @@ def build_records(contacts: pd.DataFrame, existing: pd.DataFrame | None, country
     org_ph = first_word  # the first word folded: "Théâtre du Lac" / "THEATRE DU LAC SA" meet
 
     nr_codes, nr_uniques = codes_of_unique(col("CONTACT_NR"), lambda s: s.str.strip().str.lstrip("0"))
-    nr_raw = col("CONTACT_NR").str.strip().to_numpy(dtype=object)
-    ref_keys = np.char.add("ref:", refs.astype(str)).astype(object)
-    nr_keys = np.char.add("nr:", nr_raw.astype(str)).astype(object)
-    stable_key = np.where(nr_codes >= 0, nr_keys, ref_keys)
-    if n > n_new:  # existing contacts are keyed by their number, which is in their index
-        existing_nr = np.array([r.split(":", 1)[-1] for r in refs[n_new:]], dtype=object)
-        stable_key[n_new:] = np.char.add("nr:", existing_nr.astype(str)).astype(object)
+    nr_series = col("CONTACT_NR").str.strip()
+    nr_raw = nr_series.to_numpy(dtype=object)
+    ref_series = pd.Series(refs, dtype="str")
+    nr_series = nr_series.reset_index(drop=True)
+    keyed_by_nr = nr_codes >= 0
+    if n > n_new:  # existing contacts are keyed by their number, which is in their index ("<env>:<nr>")
+        is_new = np.arange(n) < n_new
+        nr_series = nr_series.where(is_new, ref_series.str.replace(r"^[^:]*:", "", regex=True))
+        keyed_by_nr = keyed_by_nr | ~is_new
+    keys = ("ref:" + ref_series).where(~keyed_by_nr, "nr:" + nr_series)
+    stable_key = keys.to_numpy(dtype=object)
 
-    title = col("TITLE").str.strip().str.upper()
-    sex = title.map(_TITLE_SEX).fillna(0).astype(np.int8).to_numpy()
+    title_codes, titles = pd.factorize(col("TITLE"), use_na_sentinel=False)
+    title_sex = pd.Series(titles, dtype="str").str.strip().str.upper().map(_TITLE_SEX).fillna(0).astype(np.int8).to_numpy()
+    sex = title_sex[np.asarray(title_codes)] if len(title_sex) else np.zeros(n, np.int8)
 
     dob, dob_text = codes_of_unique(col("BIRTHDATE"), normalise_date)
     years = pd.to_numeric(dob_text.str.slice(0, 4), errors="coerce").fillna(0).astype(np.int32).to_numpy()

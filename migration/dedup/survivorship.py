@@ -108,7 +108,10 @@ def merge_fields(contacts: pd.DataFrame, cluster: np.ndarray, survivor: np.ndarr
         picked = order[any_filled[order]]
         if not len(picked):
             continue
-        _, first = np.unique(member_cluster[picked], return_index=True)
+        # ``order`` sorts by cluster first, so each cluster's first record is where the cluster changes
+        clusters = member_cluster[picked]
+        first = np.ones(len(picked), dtype=bool)
+        first[1:] = clusters[1:] != clusters[:-1]
         chosen = picked[first]
         source = np.full(len(position), -1, dtype=np.int64)
         source[target[chosen]] = chosen
@@ -119,25 +122,33 @@ def merge_fields(contacts: pd.DataFrame, cluster: np.ndarray, survivor: np.ndarr
     if not picked_rows:
         return out
 
-    # Patch the changed cells of the survivors, column by column, in Arrow.
+    # Patch the changed cells of the survivors, column by column, in Arrow (no Python strings).
     out_position = np.flatnonzero(survivor)
     for col, source in picked_rows.items():
         slots = np.flatnonzero(source >= 0)
-        values = contacts[col].iloc[position].fillna("").astype("str").to_numpy(dtype=object)
-        new = values[source[slots]]
-        changed = new != values[slots]
+        column = _arrow(contacts[col])
+        new = column.take(pa.array(position[source[slots]]))
+        old = column.take(pa.array(position[slots]))
+        changed = pc.fill_null(pc.not_equal(pc.fill_null(new, ""), pc.fill_null(old, "")), False).to_numpy(zero_copy_only=False)
         if not changed.any():
             continue
         rows = np.searchsorted(out_position, position[slots[changed]])
         mask = np.zeros(len(out), dtype=bool)
         mask[rows] = True
         # replace_with_mask takes the replacements in row order
-        replacement = new[changed][np.argsort(rows, kind="stable")]
-        current = pa.chunked_array(out[col].array._pa_array).combine_chunks() if hasattr(out[col].array, "_pa_array") \
-            else pa.array(out[col].fillna("").astype(object).to_numpy(), type=pa.large_string())
-        patched = pc.replace_with_mask(current, pa.array(mask), pa.array(replacement, type=current.type))
+        replacement = pc.fill_null(new.filter(pa.array(changed)), "").take(pa.array(np.argsort(rows, kind="stable")))
+        current = _arrow(out[col]).combine_chunks()
+        patched = pc.replace_with_mask(current, pa.array(mask), replacement.combine_chunks().cast(current.type))
         out[col] = pd.Series(pd.array(patched, dtype="str"), index=out.index)
     return out
+
+
+def _arrow(values: pd.Series) -> pa.ChunkedArray:
+    """The column as an Arrow string array (pandas' ``str`` columns already are one)."""
+    array = values.array
+    if hasattr(array, "_pa_array"):
+        return pa.chunked_array(array._pa_array)
+    return pa.chunked_array([pa.array(values.astype(object).where(values.notna(), None).to_numpy(), type=pa.large_string())])
 
 
 def _field_groups(columns: list[str], settings: DedupSettings) -> list[tuple[list[str], str]]:

@@ -115,6 +115,11 @@ def test_rows_matching_the_target_environment_point_to_its_contact():
         ("clients:1", "dev:5000042", "5000042")]
     assert list(result.survivors.index) == ["clients:2"]
     assert find_duplicates(contacts, DedupSettings(match_existing=False), existing=existing).duplicates.empty
+    # numbers: only an equal number is the contact_nr rule; other rows are not pulled in by it
+    numbered = frame([person(CONTACT_NR="7", FIRSTNAME="Paul", LASTNAME="Favre", EMAIL1="", CELLPHONE="", BIRTHDATE=""),
+                      person(CONTACT_NR="5000042", FIRSTNAME="Anne", LASTNAME="Keller", TITLE="MRS", EMAIL1="", CELLPHONE="")])
+    result = find_duplicates(numbered, SETTINGS, existing=existing)
+    assert result.duplicates[["source_ref", "survivor_ref", "rule"]].values.tolist() == [["clients:2", "dev:5000042", "contact_nr"]]
 
 
 def test_every_row_ends_in_exactly_one_place():
