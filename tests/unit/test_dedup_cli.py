@@ -109,3 +109,12 @@ def test_dedup_against_an_environment_points_to_its_contacts(tmp_path, capsys, w
     assert ["contacts.csv:5", "dev:5000042", "5000042"] in duplicates[["source_ref", "survivor_ref", "survivor_contact_nr"]].values.tolist()
     assert main(["dedup", str(file), "--out", str(out), "--project", str(project), "--env", "prod"]) == 2
     assert "no environment 'prod'" in capsys.readouterr().err
+
+
+def test_dedup_code_never_imports_prefect():
+    import subprocess
+    import sys
+
+    code = ("import sys, stx_migrate.migration.dedup, stx_migrate.flows.commands.dedup_cmds; "
+            "sys.exit(1 if 'prefect' in sys.modules else 0)")
+    assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
