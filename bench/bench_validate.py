@@ -10,9 +10,11 @@ and of its two halves for the largest size.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -37,9 +39,12 @@ def measure_one(rows: int, path: Path) -> None:
     from stx_migrate.migration.validate import validate_file
 
     out = Path(tempfile.mkdtemp(prefix="stx-bench-validate-"))
+    cpu = time.process_time()
     with measure(f"validate_file csv {path.stat().st_size / 2**20:,.0f} MB", rows):
         summary = validate_file(path, out, institution_country="FR")
-    print(f"  rows_in={summary.rows_in:,} valid={summary.valid:,} rejected={summary.rejected:,} "
+    # the machine is shared: CPU seconds (all threads) say what the step costs when wall time is inflated
+    print(f"  CPU {time.process_time() - cpu:.2f} s; load average {os.getloadavg()[0]:.1f}; "
+          f"rows_in={summary.rows_in:,} valid={summary.valid:,} rejected={summary.rejected:,} "
           f"warnings={summary.warnings:,}", flush=True)
     if rows >= 1_000_000:
         with measure("  of which read_secutix_file (csv)", rows):

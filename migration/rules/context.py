@@ -45,7 +45,6 @@ class Context:
         self._arrow: dict[str, pa.ChunkedArray] = {}
         self._present: dict[str, np.ndarray] = {}
         self._clear: dict[str, np.ndarray] = {}
-        self._bytes: dict[str, np.ndarray] = {}
         self._too_long: dict[str, np.ndarray] = {}
         self._codevalues: dict[str, tuple[pd.Series, pd.Series, np.ndarray]] = {}
 
@@ -63,40 +62,45 @@ class Context:
         return _numpy(pc.equal(self.arrow(column), value))
 
     def byte_lengths(self, column: str) -> np.ndarray:
-        """UTF-8 byte length of every cell: from the Arrow offsets, no string is looked at."""
-        if column not in self._bytes:
-            self._bytes[column] = pc.binary_length(self.arrow(column)).to_numpy()
-        return self._bytes[column]
+        """UTF-8 byte length of every cell, from the Arrow offsets (no string is looked at; not cached)."""
+        return pc.binary_length(self.arrow(column)).to_numpy()
+
+    def _scan(self, column: str) -> None:
+        """Empty, ``=`` and too-long masks of a column from one look at its byte lengths.
+
+        Only boolean masks are kept (an int64 length per cell would cost 8 bytes x rows x columns).
+        """
+        lengths = self.byte_lengths(column)
+        clear = lengths == 1  # only one-byte cells can be "=": most columns have none
+        if clear.any():
+            clear[clear] = _numpy(pc.equal(pc.filter(self.arrow(column), pa.array(clear)), CLEAR))
+        self._clear[column] = clear
+        self._present[column] = (lengths > 0) & ~clear & self.is_data
+        limit = extended_format().column(column).max_length
+        too_long = np.zeros(len(lengths), dtype=bool)
+        if limit is not None:
+            suspects = lengths > limit  # bytes >= characters: count characters only where bytes are over
+            if suspects.any():
+                subset = pc.filter(self.arrow(column), pa.array(suspects))
+                too_long[suspects] = pc.utf8_length(subset).to_numpy() > limit
+        self._too_long[column] = too_long
 
     def is_clear(self, column: str) -> np.ndarray:
         """Cells holding ``=`` (clear the stored value, spec §3)."""
         if column not in self._clear:
-            out = self.byte_lengths(column) == 1  # only one-byte cells can be "=": most columns have none
-            if out.any():
-                out[out] = _numpy(pc.equal(pc.filter(self.arrow(column), pa.array(out)), CLEAR))
-            self._clear[column] = out
+            self._scan(column)
         return self._clear[column]
 
     def present(self, column: str) -> np.ndarray:
         """Cells that hold a value on a data row (not empty, not ``=`` = clear)."""
         if column not in self._present:
-            filled = self.byte_lengths(column) > 0
-            self._present[column] = filled & ~self.is_clear(column) & self.is_data
+            self._scan(column)
         return self._present[column]
 
     def longer_than_max(self, column: str) -> np.ndarray:
         """Cells longer than the column's max_length (in characters)."""
-        limit = extended_format().column(column).max_length
-        if limit is None:
-            return np.zeros(len(self.frame), dtype=bool)
         if column not in self._too_long:
-            # bytes >= characters: count characters only where the byte length is over the limit
-            suspects = self.byte_lengths(column) > limit
-            out = np.zeros(len(self.frame), dtype=bool)
-            if suspects.any():
-                subset = pc.filter(self.arrow(column), pa.array(suspects))
-                out[suspects] = pc.utf8_length(subset).to_numpy() > limit
-            self._too_long[column] = out
+            self._scan(column)
         return self._too_long[column]
 
     def matches(self, column: str, pattern: str, rows: np.ndarray) -> np.ndarray:
