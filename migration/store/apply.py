@@ -38,13 +38,14 @@ def _merge(conn: Connection, table: str, column: str, stage: str = "s") -> str:
     return f"CASE WHEN {stage}.{column} IS NULL THEN {table}.{column} WHEN {stage}.{column} = '=' THEN NULL ELSE {new} END"
 
 
-def load_stage(conn: Connection, contacts: pd.DataFrame, criteria: pd.DataFrame, admin: pd.DataFrame) -> None:
+def load_stage(conn: Connection, contacts: pd.DataFrame, criteria: pd.DataFrame, admin: pd.DataFrame, *,
+               has_updates: bool) -> None:
     bulk.load_temp(conn, "stx_stage", contacts)
     conn.exec_driver_sql("CREATE INDEX stx_stage_target ON stx_stage (target_id)")
     bulk.load_temp(conn, "stx_crit", criteria if len(criteria) else _empty_crit())
     conn.exec_driver_sql("CREATE INDEX stx_crit_target ON stx_crit (target_id)")
     bulk.load_temp(conn, "stx_admin", admin if len(admin) else _empty_admin())
-    if conn.dialect.name == "postgresql":  # temp tables have no statistics until analysed
+    if has_updates and conn.dialect.name == "postgresql":  # UPDATE … FROM joins need the stage's statistics
         conn.exec_driver_sql("ANALYZE stx_stage; ANALYZE stx_crit; ANALYZE stx_admin")
 
 
@@ -151,9 +152,9 @@ def _write_criteria(run, has_updates: bool) -> None:
             "(SELECT 1 FROM stx_crit c WHERE c.target_id = criterion_assignment.contact_id "
             "AND c.element_id = criterion_assignment.element_id) RETURNING contact_id", True)
     sql = ("INSERT INTO criterion_assignment (contact_id, element_id, criterion_id) "
-           "SELECT DISTINCT target_id, element_id, criterion_id FROM stx_crit WHERE element_id IS NOT NULL "
-           "ON CONFLICT DO NOTHING")
-    run(sql + (" RETURNING contact_id" if has_updates else ""), has_updates)
+           "SELECT target_id, element_id, criterion_id FROM stx_crit WHERE element_id IS NOT NULL")
+    # the stage holds each (contact, element) once; only an UPDATE can meet an existing assignment
+    run(sql + (" ON CONFLICT DO NOTHING RETURNING contact_id" if has_updates else ""), has_updates)
 
 
 def touch_contacts(conn: Connection, ids: set[int], *, run_id: str, now) -> None:

@@ -169,7 +169,7 @@ def _apply_round(conn: Connection, rows: pd.DataFrame, keys_all: pd.Series, cata
     changed: set[int] = set()
     if len(stage.contacts):
         stage.contacts.insert(0, "row_key", keys_all.reindex(stage.contacts["source_ref"]).to_numpy())
-        apply.load_stage(conn, stage.contacts, stage.criteria, stage.admin)
+        apply.load_stage(conn, stage.contacts, stage.criteria, stage.admin, has_updates=has_updates)
         changed = apply.apply_stage(conn, run_id=run_id, now=now, deliverable_id=deliverable_id, has_updates=has_updates)
     updates = d.outcome == "update"
     row_changed = pd.Series(False, index=rows.index)

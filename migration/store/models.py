@@ -153,8 +153,10 @@ class Contact(Base):
     official_name: Mapped[str | None] = mapped_column(Text)
     address_name1: Mapped[str | None] = mapped_column(Text)
     address_name2: Mapped[str | None] = mapped_column(Text)
-    struct_type: Mapped[str | None] = mapped_column(ForeignKey("structure_type.code"))
-    community_type: Mapped[str | None] = mapped_column(ForeignKey("community_type.code"))
+    # codes checked by the import (IMPORT_UNKNOWN_…) rather than by foreign keys: a key per row costs a
+    # trigger call per row on PostgreSQL, and these lists only grow
+    struct_type: Mapped[str | None] = mapped_column(String(50))
+    community_type: Mapped[str | None] = mapped_column(String(50))
     nb_employees: Mapped[int | None] = mapped_column(Integer)
     web_site: Mapped[str | None] = mapped_column(Text)
     # a relay's structure
@@ -204,7 +206,7 @@ class AdminNumber(Base):
     __tablename__ = "admin_number"
     __table_args__ = {"sqlite_with_rowid": False}
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
-    code: Mapped[str] = mapped_column(ForeignKey("admin_number_type.code"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)  # checked by the import
     number: Mapped[str] = mapped_column(Text)
 
 
@@ -213,7 +215,7 @@ class CriterionAssignment(Base):
     __table_args__ = {"sqlite_with_rowid": False}
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
     element_id: Mapped[int] = mapped_column(ForeignKey("criterion_element.id"), primary_key=True)
-    criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id"))
+    criterion_id: Mapped[int] = mapped_column(BigInteger)  # the element's criterion (kept for "replace per criterion")
 
 
 class ImportRun(Base):

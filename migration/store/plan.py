@@ -510,7 +510,7 @@ def build_stage(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids: pd.Ser
         tid = np.where(crit["target"] == "self", crit["row"].map(row_targets["self"]), crit["row"].map(row_targets["structure"]))
         crit = pd.DataFrame({"target_id": pd.array(tid, dtype="Int64"), "criterion_id": crit["criterion_id"].array,
                              "element_id": crit["element_id"].array})
-        crit = crit[crit["target_id"].notna()]
+        crit = crit[crit["target_id"].notna()].drop_duplicates(["target_id", "element_id", "criterion_id"])
     admin = d.admin
     if len(admin):
         admin = admin[isin(admin["row"], r.index)]

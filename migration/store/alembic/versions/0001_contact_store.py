@@ -120,9 +120,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("kind IN ('individual', 'structure', 'relay')", name=op.f('ck_contact_kind')),
     sa.CheckConstraint("status IN ('active', 'inactive', 'anonymized')", name=op.f('ck_contact_status')),
-    sa.ForeignKeyConstraint(['community_type'], ['community_type.code'], name=op.f('fk_contact_community_type_community_type')),
     sa.ForeignKeyConstraint(['institution_id'], ['institution.id'], name=op.f('fk_contact_institution_id_institution')),
-    sa.ForeignKeyConstraint(['struct_type'], ['structure_type.code'], name=op.f('fk_contact_struct_type_structure_type')),
     sa.ForeignKeyConstraint(['structure_id'], ['contact.id'], name=op.f('fk_contact_structure_id_contact'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contact')),
     sa.UniqueConstraint('contact_nr', name=op.f('uq_contact_contact_nr'))
@@ -160,7 +158,6 @@ def upgrade() -> None:
     sa.Column('contact_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('code', sa.String(length=50), nullable=False),
     sa.Column('number', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['code'], ['admin_number_type.code'], name=op.f('fk_admin_number_code_admin_number_type')),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], name=op.f('fk_admin_number_contact_id_contact'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('contact_id', 'code', name=op.f('pk_admin_number')),
     sqlite_with_rowid=False
@@ -187,9 +184,8 @@ def upgrade() -> None:
     op.create_table('criterion_assignment',
     sa.Column('contact_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('element_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('criterion_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('criterion_id', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], name=op.f('fk_criterion_assignment_contact_id_contact'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['criterion_id'], ['criterion.id'], name=op.f('fk_criterion_assignment_criterion_id_criterion')),
     sa.ForeignKeyConstraint(['element_id'], ['criterion_element.id'], name=op.f('fk_criterion_assignment_element_id_criterion_element')),
     sa.PrimaryKeyConstraint('contact_id', 'element_id', name=op.f('pk_criterion_assignment')),
     sqlite_with_rowid=False
