@@ -33,8 +33,9 @@ def dedup(
     project: Path | None = typer.Option(None, "--project", help="Project folder: its dedup settings and kept decisions.",
                                         exists=True, file_okay=False),
     env: str | None = typer.Option(None, "--env", help="Also match against this environment's contacts (needs --project)."),
-    decisions: list[Path] = typer.Option([], "--decisions", help="A returned review.xlsx with decisions to apply (repeatable).",
-                                         exists=True, dir_okay=False),
+    decisions: list[Path] = typer.Option(
+        [], "--decisions", exists=True, dir_okay=False,
+        help="A returned review.xlsx whose decisions to apply (repeatable); kept in the project with --project."),
 ) -> None:
     """Find duplicate contacts in a SecuTix-format file (and against an environment's contacts)."""
     setup_logging()
