@@ -49,6 +49,8 @@ def quality(people: int, seed: int) -> None:
           f"({found:,} pairs merged)")
     print(f"  auto-merge + review  precision {(correct + review_ok) / max(found + len(review), 1):.4f}  "
           f"recall {(correct + review_ok) / true_pairs:.4f}  ({len(review):,} pairs to review, {review_ok:,} of them true)")
+    p_all, r_all = (correct + review_ok) / max(found + len(review), 1), (correct + review_ok) / true_pairs
+    print(f"  goal (auto-merge + review): precision ≥ 0.99, recall ≥ 0.95: {'OK' if p_all >= 0.99 and r_all >= 0.95 else 'BELOW GOAL'}")
     frame = truth.assign(predicted=predicted)
     frame["copies"] = frame.groupby("identity")["identity"].transform("size")
     frame["together"] = frame.groupby(["identity", "predicted"])["identity"].transform("size")
