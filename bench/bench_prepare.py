@@ -10,9 +10,11 @@ the prepare's own, not the generator's), it measures, each with rows/s and peak 
    dedup, writing contacts.csv, writing contacts.xlsx (their peaks are upper bounds: the
    process has already run step 1).
 
-    .venv/bin/python bench/bench_prepare.py [--rows 1000000] [--no-xlsx] [--whole-only]
+    .venv/bin/python bench/bench_prepare.py [--rows 1000000] [--no-xlsx] [--whole-only] [--exact-dedup]
 
-The demo's reserved contact-number range is widened to fit N rows. ``--no-xlsx`` runs
+The demo's reserved contact-number range is widened to fit N rows. ``--exact-dedup`` limits
+dedup to SecuTix's own matching (issue 4's scope: contact number and the 10 structure fields)
+instead of the project's full rule set (e-mail, phone, name+postcode, fuzzy). ``--no-xlsx`` runs
 step 1 without contacts.xlsx (the XLSX writer dominates; see its stage line). The load
 average is printed: on a shared machine the figures are that much slower. Writes only
 into a temporary folder it removes.
@@ -38,22 +40,24 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--no-xlsx", action="store_true", help="skip contacts.xlsx in the whole run")
     parser.add_argument("--whole-only", action="store_true", help="only the whole prepare and the baseline")
+    parser.add_argument("--exact-dedup", action="store_true",
+                        help="dedup by SecuTix's own matching only (contact number, the 10 structure fields)")
     parser.add_argument("--run-in", help=argparse.SUPPRESS)        # internal: the measuring child process
     args = parser.parse_args()
     if args.run_in:
-        run(Path(args.run_in), args.rows, not args.no_xlsx, args.whole_only)
+        run(Path(args.run_in), args.rows, not args.no_xlsx, args.whole_only, args.exact_dedup)
         return
     tmp = Path(tempfile.mkdtemp(prefix="bench-prepare-"))
     try:
         make_snapshot(tmp, args.rows)
         child = [sys.executable, __file__, "--run-in", str(tmp), "--rows", str(args.rows)]
-        child += ["--no-xlsx"] * args.no_xlsx + ["--whole-only"] * args.whole_only
+        child += ["--no-xlsx"] * args.no_xlsx + ["--whole-only"] * args.whole_only + ["--exact-dedup"] * args.exact_dedup
         subprocess.run(child, check=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _project(tmp: Path, rows: int):
+def _project(tmp: Path, rows: int, exact_dedup: bool = False):
     from importlib import resources
 
     from stx_migrate.config.demo_data import DEMO_FILES
@@ -67,7 +71,10 @@ def _project(tmp: Path, rows: int):
             (folder / name).write_bytes(resources.files("stx_migrate.config").joinpath("demo", name).read_bytes())
     project = load_project(folder)
     wide = ContactNumberPolicy(policy="keep", reserved_range=NumberRange(first=100000, last=100000 + 2 * rows))
-    project.config = project.config.model_copy(update={"contact_numbers": wide})
+    update = {"contact_numbers": wide}
+    if exact_dedup:
+        update["dedup"] = project.config.dedup.model_copy(update={"rules": ["contact_nr", "structure"]})
+    project.config = project.config.model_copy(update=update)
     return project
 
 
@@ -87,7 +94,7 @@ def make_snapshot(tmp: Path, rows: int) -> None:
     write_snapshot(Workspace(project.config.name), project.config.name, {"kind": "bench"}, specs)
 
 
-def run(tmp: Path, rows: int, with_xlsx: bool, whole_only: bool) -> None:
+def run(tmp: Path, rows: int, with_xlsx: bool, whole_only: bool, exact_dedup: bool) -> None:
     import pandas as pd
 
     from stx_migrate.migration import prepare as prep
@@ -99,12 +106,13 @@ def run(tmp: Path, rows: int, with_xlsx: bool, whole_only: bool) -> None:
     from stx_migrate.migration.workspace import Workspace
 
     os.environ["STX_MIGRATE_HOME"] = str(tmp / "workspace")
-    project = _project(tmp, rows)
+    project = _project(tmp, rows, exact_dedup)
     config = project.config
     reference = load_reference(project.folder / "reference.yaml")
     snapshot = open_snapshot(Workspace(config.name))
     print(f"\nsource: {rows:,} client rows (+ companies, criteria), snapshot {snapshot.id}; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n", flush=True)
+          f"dedup rules {', '.join(config.dedup.rules)}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n",
+          flush=True)
 
     if not with_xlsx:
         original = prep.write_secutix_file
