@@ -46,6 +46,11 @@ def prepare(
     setup_logging()
     loaded = open_project(project)
     workspace = Workspace(loaded.config.name)
+    if snapshot is None and workspace.latest(SNAPSHOTS) is None:   # say it before any flow starts
+        raise ConfigError(f"no snapshot of project {loaded.config.name} yet: nothing to prepare "
+                          f"(run: stx-migrate receive --project {project})")
+    if snapshot is not None:
+        workspace.path(SNAPSHOTS, snapshot)                        # FileNotFoundError names the ones that exist
     from stx_migrate.flows.prepare import run_prepare
     from stx_migrate.tasks.prepare import GateRefused
 

@@ -87,3 +87,10 @@ def test_a_refused_gate_exits_1_prints_the_folder_fails_the_run_and_publishes_co
     contacts = read_secutix_file(folder / "contacts.csv").frame
     personal = set(contacts["EMAIL1"]) | set(contacts["TELEPHONE"]) | set(contacts["LASTNAME"])
     assert not [v for v in personal - {""} if v in text]
+
+
+def test_prepare_without_snapshot_or_with_an_unknown_one_exits_2_before_any_flow(demo_project, capsys):
+    assert main(["prepare", "--project", str(demo_project)]) == 2
+    assert "no snapshot of project demo-theatre yet" in capsys.readouterr().err
+    assert main(["prepare", "--project", str(demo_project), "--snapshot", "20990101T000000000Z-abcdef"]) == 2
+    assert "no snapshots 20990101T000000000Z-abcdef in " in capsys.readouterr().err
