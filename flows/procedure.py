@@ -116,6 +116,15 @@ def _prepare(project: Project, snapshot_id: str, env: str | None = None) -> str:
     return _id_of(result, "deliverable_id")
 
 
+def _target_env(project: Project) -> str | None:
+    """The environment the gate checks preconditions against: production, where the contacts end.
+
+    (dev and preprod already hold the trial's contacts after their imports: checking a
+    re-prepared deliverable against them would find every contact number taken.)
+    """
+    return "prod" if "prod" in project.config.environments else None
+
+
 def _import(project: Project, env: str, deliverable_id: str) -> Path:
     """Import through the store's ``run_import``; returns the import run folder."""
     from stx_migrate.flows.imports import import_dev, run_import
@@ -233,7 +242,7 @@ def refresh_j_1(project_dir: str) -> dict:
     validated = state.validated
     snapshot_id = _receive(project)
     record(project, Event(kind="receive", snapshot_id=snapshot_id, flow_run_id=current_run_id(), detail="j-1"))
-    deliverable_id = _prepare(project, snapshot_id, env="prod" if "prod" in project.config.environments else None)
+    deliverable_id = _prepare(project, snapshot_id, _target_env(project))
     deliverable = read_deliverable(project, deliverable_id)
     record(project, Event(kind="prepare", snapshot_id=snapshot_id, deliverable_id=deliverable_id,
                           protocol_hash=deliverable.protocol_hash, flow_run_id=current_run_id(), detail="j-1"))
@@ -356,9 +365,10 @@ def migration_procedure(project_dir: str, auto_decision: dict | None = None, wai
     """Every step in order, as subflows; a re-run resumes after the last finished step.
 
     What is finished is read from the procedure journal (events after the last
-    closing): the snapshot, the deliverable, the dev and pre-production imports and
-    the decision are reused, not redone. A rejected validation stops the procedure
-    (GuardRefused) before the refresh. ``wait_for_dates`` waits for J-1 and J before the
+    closing): the snapshot, the deliverable (if prepared with the current protocol),
+    the dev and pre-production imports and the decision are reused, not redone. A
+    rejected validation stops the procedure (GuardRefused) before the refresh; after the
+    protocol is fixed, a re-run prepares the same snapshot again and asks the customer anew. ``wait_for_dates`` waits for J-1 and J before the
     refresh and production (06:00 UTC); without it they run at once (demo, rehearsal).
     """
     project = _start(project_dir, "migration-procedure")
@@ -387,12 +397,15 @@ def migration_procedure(project_dir: str, auto_decision: dict | None = None, wai
         snapshot_id = _receive(project)
         record(project, Event(kind="receive", snapshot_id=snapshot_id, flow_run_id=current_run_id()))
 
-    prepared = last(cycle(), "prepare", snapshot_id=snapshot_id, detail="")
+    # a deliverable is reused only if it was prepared with the protocol as it is now: after a
+    # rejection the protocol is fixed, and the same snapshot is prepared again
+    current_hash = protocol_file_hash(project.path(project.config.protocol))
+    prepared = last(cycle(), "prepare", snapshot_id=snapshot_id, detail="", protocol_hash=current_hash)
     if prepared:
         deliverable_id = prepared.deliverable_id
         done.append("prepare-data")
     else:
-        deliverable_id = _prepare(project, snapshot_id)
+        deliverable_id = _prepare(project, snapshot_id, _target_env(project))
         ref = read_deliverable(project, deliverable_id)
         record(project, Event(kind="prepare", snapshot_id=snapshot_id, deliverable_id=deliverable_id,
                               protocol_hash=ref.protocol_hash, flow_run_id=current_run_id()))

@@ -110,6 +110,13 @@ def test_rejected_validation_blocks_production(prefect_api, demo_project, worksp
     procedure = Workspace("demo-theatre").procedure_dir
     assert load_state(procedure).imported("prod") == []
     assert len(Workspace("demo-theatre").ids("snapshots")) == 1        # the refusals extracted nothing
+    # the protocol is fixed: the re-run prepares the same snapshot again and asks the customer anew
+    protocol = demo_project / "protocol.yaml"
+    protocol.write_text(protocol.read_text().replace("{default: fr}", "{default: de}"))
+    result = migration_procedure(str(demo_project), auto_decision=APPROVE)
+    assert result["reused"] == ["receive-data"] and result["decision"]["approved"]
+    assert len(Workspace("demo-theatre").ids("deliverables")) == 3    # rejected, fixed, J-1
+    assert load_state(procedure).imported("prod") == [result["refresh_deliverable_id"]]
 
 
 @pytest.mark.slow
