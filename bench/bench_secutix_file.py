@@ -47,7 +47,11 @@ def child(step: str, rows: int) -> None:
 
     from stx_migrate.migration.secutix_file import read_secutix_file, source_refs, write_secutix_file
 
+    import os
+    import time
+
     DATA.mkdir(parents=True, exist_ok=True)
+    cpu = time.process_time()
     target = DATA / f"written-{rows}.{step.split('_')[-1]}"
     if step.startswith("write"):
         frame = make_contacts(rows)
@@ -62,6 +66,8 @@ def child(step: str, rows: int) -> None:
         with measure(f"{step}", rows):
             read = read_secutix_file(target)
         assert read.rows == rows
+    # the machine is shared: CPU seconds (all threads, data generation included for writes) put wall time in context
+    print(f"  CPU {time.process_time() - cpu:.2f} s in the process; load average {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def main() -> None:
