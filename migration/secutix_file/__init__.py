@@ -74,6 +74,7 @@ def read_secutix_file(path: Path | str, *, encoding: str | None = None) -> Secut
     suffix = path.suffix.lower()
     if head.startswith((xlsx_file.ZIP_MAGIC, xlsx_file.OLE_MAGIC)):
         frame, rows, with_role = xlsx_file.read_xlsx(path)
+        frame = without_trailing_empty_rows(frame)
         frame.index = source_refs(path.name, len(frame))
         return SecutixFile(path, "xlsx", frame, None, with_role, rows[:3])
     if suffix in XLSX_SUFFIXES:
@@ -95,10 +96,23 @@ def read_secutix_file(path: Path | str, *, encoding: str | None = None) -> Secut
             raise InputError("a value sits in a column without a code in row 4", file=path,
                              row=f"{HEADER_ROWS + 1 + row} (data row {row + 1})",
                              column=column_name(position + 1), value=frame[names[position]].iloc[row])
-    frame = frame[codes]
+    frame = without_trailing_empty_rows(frame[codes])
     frame.index = source_refs(path.name, len(frame))
     header_rows = [(r + [""] * len(codes))[: len(codes)] for r in records[:3]]
     return SecutixFile(path, "csv", frame, chosen, with_role, header_rows)
+
+
+def without_trailing_empty_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop rows of empty cells at the *end* (spreadsheets save formatted but empty rows).
+
+    Empty rows between contacts stay: they keep their row number and are rejected by the rules.
+    """
+    if not len(frame) or (frame.iloc[-1] != "").any():
+        return frame
+    filled = np.zeros(len(frame), dtype=bool)
+    for column in frame.columns:
+        filled |= pc.binary_length(pa.chunked_array(frame[column].array.__arrow_array__())).to_numpy() > 0
+    return frame.iloc[: int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0]
 
 
 def _read_csv(path: Path, encoding: str):

@@ -44,8 +44,9 @@ def check_codes_row(codes: Sequence[str], file: object) -> tuple[list[str], bool
     expected = fmt.layout(with_role=with_role)
     if codes == expected:
         return expected, with_role
-    if len(codes) == 1 and ";" in codes[0]:
-        raise InputError("the fields are separated by ';': SecuTix CSV files are comma-separated (spec §2.2)",
+    if len(codes) == 1 and (";" in codes[0] or "\t" in codes[0]):
+        separator = "';'" if ";" in codes[0] else "tabs"
+        raise InputError(f"the fields are separated by {separator}: SecuTix CSV files are comma-separated (spec §2.2)",
                          file=file, row=HEADER_ROWS, value=codes[0], hint="save as 'CSV (Comma delimited)'")
     known = set(fmt.layout(with_role=True))
     seen: dict[str, int] = {}

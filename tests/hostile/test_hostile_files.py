@@ -265,3 +265,22 @@ def test_an_xlsx_with_only_header_rows_has_no_contacts(tmp_path):
     xlsx(path, [])
     assert read_secutix_file(path).rows == 0
     assert zipfile.is_zipfile(path)
+
+
+def test_tab_separated_file_is_refused(tmp_path):
+    path = tmp_path / "tabs.csv"
+    path.write_text(csv_text([row()], sep="\t"), encoding="utf-8")
+    refused(path, "row 4", "separated by tabs")
+
+
+def test_trailing_empty_rows_are_not_contacts_but_inner_ones_are_rows(tmp_path):
+    empty = [""] * WIDTH
+    path = tmp_path / "tail.csv"
+    path.write_text(csv_text([row(), empty, row(LASTNAME="Dupont"), empty, empty]), encoding="utf-8")
+    read = read_secutix_file(path)
+    assert read.rows == 3 and read.frame.loc["tail.csv:3", "LASTNAME"] == "Dupont"
+    codes = check_contacts(read.frame).findings.query("source_ref == 'tail.csv:2'")["code"].tolist()
+    assert codes == ["INSTITUTION_MISSING", "ORGANIZATION_MISSING", "NAME_MISSING"]
+    only_empty = tmp_path / "only-empty.csv"
+    only_empty.write_text(csv_text([empty, empty]), encoding="utf-8")
+    assert read_secutix_file(only_empty).rows == 0
