@@ -18,6 +18,9 @@ from .records import EXISTING, INDIVIDUAL, STRUCTURE, Records
 # Lower = stronger; a pair found by several passes keeps the strongest name.
 RULE_PRIORITY = {"contact_nr": 0, "structure": 1, "email": 2, "phone": 3, "name_postcode": 4, "fuzzy": 5}
 RULE_NAMES = {v: k for k, v in RULE_PRIORITY.items()}
+# Pairs per keyed record a name or address pass may add (exact e-mail / phone / number passes
+# have no budget: their blocks are households, the window alone caps a placeholder value).
+FUZZY_BUDGET = 1.0
 
 
 @dataclass
@@ -44,8 +47,14 @@ def combine(*codes: np.ndarray) -> np.ndarray:
     return np.where(missing, -1, key)
 
 
-def sorted_neighbour_pairs(key: np.ndarray, kind: np.ndarray, window: int, tiebreak: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of records with the same ``kind`` and ``key``, each with its next ``window`` neighbours."""
+def sorted_neighbour_pairs(key: np.ndarray, kind: np.ndarray, window: int, tiebreak: np.ndarray | None = None,
+                           budget: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of records with the same ``kind`` and ``key``, each with its next ``window`` neighbours.
+
+    ``budget`` (pairs per keyed record) stops widening the window once the pass has that many
+    pairs: nearest neighbours (in tie-break order) come first, so a data set made of a few
+    huge blocks costs ``budget × n`` comparisons, not ``window × n``.
+    """
     rows = np.flatnonzero((key >= 0) & (kind > 0))
     if len(rows) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
@@ -58,12 +67,17 @@ def sorted_neighbour_pairs(key: np.ndarray, kind: np.ndarray, window: int, tiebr
         order = np.lexsort((tie, k))
     sorted_rows, sorted_k = rows[order], k[order]
     lefts, rights = [], []
+    limit = budget * len(rows) if budget is not None else float("inf")
+    total = 0
     for step in range(1, window + 1):
         same = sorted_k[:-step] == sorted_k[step:]
         if not same.any():
             break
         lefts.append(sorted_rows[:-step][same])
         rights.append(sorted_rows[step:][same])
+        total += len(lefts[-1])
+        if total >= limit:
+            break
     if not lefts:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     return np.concatenate(lefts), np.concatenate(rights)
@@ -96,24 +110,25 @@ def candidate_pairs(rec: Records, rules: list[str], window: int) -> Pairs:
     if "phone" in rules:
         passes.append((RULE_PRIORITY["phone"], multi_key_pairs(rec.phones, kind, window)))
     if "name_postcode" in rules:
-        passes.append((RULE_PRIORITY["name_postcode"], sorted_neighbour_pairs(combine(rec.fn, rec.ln, rec.zip), ind, window)))
+        passes.append((RULE_PRIORITY["name_postcode"], sorted_neighbour_pairs(combine(rec.fn, rec.ln, rec.zip), ind, window,
+                                                                              rec.street, budget=FUZZY_BUDGET)))
     if "fuzzy" in rules:
         fuzzy = RULE_PRIORITY["fuzzy"]
         # First and last name in either order (swapped names), by sound, with the postcode or the
         # birth date (names alone make blocks as large as the most common name).
         low, high = np.minimum(rec.fn_ph, rec.ln_ph), np.maximum(rec.fn_ph, rec.ln_ph)
         names = np.where((rec.fn_ph >= 0) & (rec.ln_ph >= 0), combine(low, high), -1)
-        passes.append((fuzzy, sorted_neighbour_pairs(combine(names, rec.zip), ind, window, rec.street)))
-        passes.append((fuzzy, sorted_neighbour_pairs(combine(names, rec.dob), ind, window)))
+        passes.append((fuzzy, sorted_neighbour_pairs(combine(names, rec.zip), ind, window, rec.street, FUZZY_BUDGET)))
+        passes.append((fuzzy, sorted_neighbour_pairs(combine(names, rec.dob), ind, window, None, FUZZY_BUDGET)))
         # Married name or a typo in the last name: first name + birth date.
-        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.fn_ph, rec.dob), ind, window)))
+        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.fn_ph, rec.dob), ind, window, rec.ln, FUZZY_BUDGET)))
         # Short or abbreviated first name: last name + birth date, last name + postcode.
-        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.ln_ph, rec.dob), ind, window)))
-        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.ln_ph, rec.zip, rec.fn_initial), ind, window, rec.fn)))
+        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.ln_ph, rec.dob), ind, window, rec.fn, FUZZY_BUDGET)))
+        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.ln_ph, rec.zip, rec.fn_initial), ind, window, rec.fn, FUZZY_BUDGET)))
         # Same address, names mistyped.
-        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.zip, rec.street), kind, window, rec.ln_ph)))
+        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.zip, rec.street), kind, window, rec.ln_ph, FUZZY_BUDGET)))
         # Structures: first word of the name + postcode; administrative number.
-        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.org_ph, rec.zip), struct, window)))
+        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.org_ph, rec.zip), struct, window, rec.street, FUZZY_BUDGET)))
         passes.append((fuzzy, sorted_neighbour_pairs(rec.admin, struct, window)))
     return _unite(passes, len(rec), rec.origin)
 

@@ -28,7 +28,7 @@ W_FIRST = {"exact": 4.0, "similar": 3.0, "abbreviated": 1.5, "weak": -2.0, "diff
 W_LAST = {"exact": 4.0, "similar": 2.5, "partial": 1.0, "different": -3.0, "missing": 0.0}
 W_SEX_CONFLICT = -6.0
 W_BIRTH = {"equal": 7.0, "same_year": 0.0, "different": -12.0, "missing": 0.0}
-W_EMAIL = {"equal": 6.0, "different": -1.0, "missing": 0.0}
+W_EMAIL = {"equal": 7.0, "different": -1.0, "missing": 0.0}
 W_PHONE = {"equal": 4.0, "different": -1.0, "missing": 0.0}
 W_ADDRESS = {"same": 3.0, "same_zip": 0.5, "different": -1.5, "missing": 0.0}
 # Structures.

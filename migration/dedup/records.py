@@ -65,7 +65,7 @@ class Records:
     town: np.ndarray
     org: np.ndarray             # code of the compact OFFICIAL_NAME
     org_text: pd.Series
-    org_ph: np.ndarray          # phonetic key of the official name's first word
+    org_ph: np.ndarray          # code of organisation_key(OFFICIAL_NAME)
     structure_key: np.ndarray   # code of the 10 folded structure fields (+ the relay's name)
     admin: np.ndarray           # code of ADMIN_NUMBER (digits and letters only)
 
@@ -95,8 +95,8 @@ def build_records(contacts: pd.DataFrame, existing: pd.DataFrame | None, country
     fn_initial = np.where(fn >= 0, np.asarray(initials, dtype=np.int64)[np.maximum(fn, 0)] if len(name_text) else -1, -1)
     name_ph = _phonetic_codes(name_codes, name_text)
     fn_ph, ln_ph = name_ph[:n].copy(), name_ph[n:].copy()
-    first_word, _ = codes_of_unique(col("OFFICIAL_NAME"), lambda s: fold_text(s).str.replace(r" .*$", "", regex=True))
-    org_ph = first_word  # the first word folded: "Théâtre du Lac" / "THEATRE DU LAC SA" meet
+    # the whole name by sound, legal forms left out, digits kept: "Théâtre du Lac" = "THEATRE DU LAC SA"
+    org_ph, _ = codes_of_unique(col("OFFICIAL_NAME"), organisation_key)
 
     nr_codes, nr_uniques = codes_of_unique(col("CONTACT_NR"), lambda s: s.str.strip().str.lstrip("0"))
     nr_series = col("CONTACT_NR").str.strip()
@@ -145,6 +145,15 @@ def build_records(contacts: pd.DataFrame, existing: pd.DataFrame | None, country
         zip=zip_codes, street=street, town=town, org=org, org_text=org_text, org_ph=org_ph,
         structure_key=structure_key, admin=admin,
     )
+
+
+_LEGAL_FORMS = r"\b(SA|SARL|SAS|SASU|SCI|SNC|EURL|AG|GMBH|EV|E V|ASBL|SPRL|SRL|SC|LTD|INC|CIE|ET CIE)\b"
+
+
+def organisation_key(names: pd.Series) -> pd.Series:
+    """Blocking key of a structure name: phonetic key of the name without legal form, plus its digits."""
+    folded = fold_text(names).str.replace(_LEGAL_FORMS, " ", regex=True)
+    return (phonetic_key(compact(folded)) + folded.str.replace(r"\D", "", regex=True)).astype("str")
 
 
 def _phonetic_codes(codes: np.ndarray, uniques: pd.Series) -> np.ndarray:

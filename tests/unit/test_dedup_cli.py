@@ -14,8 +14,8 @@ from stx_migrate.migration.secutix_file import write_secutix_file
 ROWS = [
     person(CONTACT_NR="1001"),
     person(CONTACT_NR="1002", FIRSTNAME="JEAN", EMAIL1="Jean.Dupont@Example.fr"),                 # auto-merge
-    person(CONTACT_NR="1003", LINE1="3 avenue des Alpes", ZIPCODE="1003", TOWN="Lausanne", COUNTRY="CH",
-           BIRTHDATE="", CELLPHONE=""),                                                           # to review
+    person(CONTACT_NR="1003", LASTNAME="Dupond", LINE1="3 avenue des Alpes", ZIPCODE="1003", TOWN="Lausanne",
+           COUNTRY="CH", BIRTHDATE="", CELLPHONE=""),                                             # to review
     person(CONTACT_NR="1004", FIRSTNAME="Paul", LASTNAME="Favre", EMAIL1="", CELLPHONE=""),
 ]
 

@@ -16,11 +16,11 @@ SETTINGS = DedupSettings()
 
 
 def _review_case() -> pd.DataFrame:
-    """Jean Dupont, and a copy that moved and lost its birth date: a pair to review."""
+    """Jean Dupont, and a copy (Dupond) that moved and lost its birth date: a pair to review."""
     return frame([
         person(CONTACT_NR="1001", _ref="clients:1001"),
-        person(CONTACT_NR="1002", LINE1="3 avenue des Alpes", ZIPCODE="1003", TOWN="Lausanne", COUNTRY="CH",
-               BIRTHDATE="", CELLPHONE="", _ref="clients:1002"),
+        person(CONTACT_NR="1002", LASTNAME="Dupond", LINE1="3 avenue des Alpes", ZIPCODE="1003", TOWN="Lausanne",
+               COUNTRY="CH", BIRTHDATE="", CELLPHONE="", _ref="clients:1002"),
         person(CONTACT_NR="1003", FIRSTNAME="Paul", LASTNAME="Favre", EMAIL1="", CELLPHONE="", _ref="clients:1003"),
     ])
 
