@@ -91,7 +91,9 @@ def deploy(project: Path = ProjectOption,
 
 
 def demo(
-    folder: Path = typer.Option(Path("demo"), "--dir", help="Where to put the demo project and its workspace."),
+    folder: Path = typer.Option(Path("workspace") / "demo", "--dir",
+                                help="Where to put the demo project, its workspace and its Prefect database "
+                                     "(default under ./workspace, which is never committed)."),
     keep_server: bool = typer.Option(False, "--keep-server", help="Leave the Prefect UI running until Ctrl-C."),
     port: int = typer.Option(0, "--port", help="Port of the local Prefect server (default: a free one)."),
 ) -> None:
