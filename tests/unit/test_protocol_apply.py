@@ -114,3 +114,25 @@ def test_allocate_skips_taken_numbers_and_reports_an_exhausted_range():
     assert findings[["source_ref", "code"]].values.tolist() == [["d", "CONTACT_NR_RANGE_EXHAUSTED"]]
     numbers, findings = allocate_numbers(pd.Index([]), NumberRange(first=1, last=2), None)
     assert numbers.empty and findings.empty
+
+
+def test_snapshot_columns_become_text_without_float_or_time_noise():
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from stx_migrate.migration.protocol.tables import text_frame
+
+    table = pa.table({
+        "n": pa.array([100001, None, 3]),
+        "d": pa.array([dt.date(2020, 1, 2), None, dt.date(1999, 12, 31)]),
+        "ts": pa.array([dt.datetime(2020, 1, 2), dt.datetime(2020, 1, 2, 3, 4, 5), None]),
+        "b": pa.array([True, False, None]),
+        "s": pa.array(["Zoë", None, ""]),
+    })
+    frame = text_frame(table)
+    assert frame.to_dict("list") == {
+        "n": ["100001", "", "3"], "d": ["2020-01-02", "", "1999-12-31"],
+        "ts": ["2020-01-02", "2020-01-02 03:04:05", ""], "b": ["true", "false", ""], "s": ["Zoë", "", ""],
+    }
+    assert all(str(t) == "str" for t in frame.dtypes)
