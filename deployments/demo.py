@@ -41,6 +41,25 @@ def seed_demo_environments(project_dir: Path) -> list[str]:
     return seeded
 
 
+MARKER = ".stx-migrate-demo"
+
+
+def _start_afresh(folder: Path) -> None:
+    """A demo always starts from nothing: a previous demo's project, workspace and Prefect
+    database in ``folder`` are removed (only when the folder is marked as a demo folder)."""
+    import shutil
+
+    if folder.exists() and any(folder.iterdir()):
+        if not (folder / MARKER).exists():
+            from stx_migrate.migration.errors import ConfigError
+
+            raise ConfigError(f"{folder}: not empty and not a demo folder; give another --dir")
+        for name in ("project", "workspace", "prefect-home"):
+            shutil.rmtree(folder / name, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text("made by stx-migrate demo; its content is replaced by the next demo\n")
+
+
 def _say(text: str = "") -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -55,8 +74,9 @@ def run_demo(folder: Path, keep_server: bool = False, port: int | None = None, t
     from stx_migrate.migration.workspace import Workspace
 
     folder = Path(folder).resolve()
+    _start_afresh(folder)
     project_dir = materialise_demo_project(folder / "project")
-    os.environ.setdefault("STX_MIGRATE_HOME", str(folder / "workspace"))
+    os.environ["STX_MIGRATE_HOME"] = str(folder / "workspace")   # the demo never touches a real workspace
     name = load_project(project_dir).config.name
     seeded = seed_demo_environments(project_dir)
     _say(f"demo: environments {', '.join(seeded)} set up with the demo institution and reference data")
