@@ -99,3 +99,34 @@ def test_journal_is_the_default(tmp_path):
     ticket = open_ticket(TicketSettings(), tmp_path)
     ticket.set_status("solved")
     assert JournalTicket(tmp_path).entries()[0]["value"] == "solved"
+
+
+def test_final_validation_closes_the_kayako_ticket(prefect_api, demo_project, kayako, monkeypatch):
+    """The flow talks to Kayako: a note and status 'solved'; the key is in no stored log."""
+    import time
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    from stx_migrate.flows.procedure import final_validation
+    from stx_migrate.migration.procedure import Event, record_event
+    from stx_migrate.migration.workspace import Workspace
+
+    monkeypatch.setenv("STX_TEST_KAYAKO_KEY", KEY)
+    project_file = demo_project / "project.yaml"
+    project_file.write_text(project_file.read_text() + (
+        f"ticket:\n  kind: kayako\n  base_url: {kayako}\n  ticket_id: '4242'\n"
+        "  api_key: ${env:STX_TEST_KAYAKO_KEY}\n  statuses: {final_validation: '5', solved: '3'}\n"))
+    assert final_validation(str(demo_project), return_state=True).is_failed()   # no production yet
+    assert [r["body"] for r in FakeKayako.received] == [{"contents": FakeKayako.received[0]["body"]["contents"]}]
+    assert "refused" in FakeKayako.received[0]["body"]["contents"]
+    record_event(Workspace("demo-theatre").procedure_dir, Event(kind="import", env="prod", deliverable_id="D"))
+    state = final_validation(str(demo_project), "Léa Martin", return_state=True)
+    assert state.is_completed()
+    assert [(r["method"], r["body"]) for r in FakeKayako.received[1:]] == [
+        ("POST", {"contents": "final validation by Léa Martin: migration closed"}), ("PUT", {"status_id": "3"})]
+    with get_client(sync_client=True) as client:
+        time.sleep(2)   # the API log handler ships batches in the background
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+        run = client.read_flow_run(state.state_details.flow_run_id)
+    assert KEY not in "\n".join(log.message for log in logs) and KEY not in str(run.parameters)
