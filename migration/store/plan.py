@@ -348,11 +348,12 @@ def _parse_criteria(rows: pd.DataFrame, kind: pd.Series, cat: Catalogue):
                                               _first_value(rows, unknown, "code"))
     cells = cells[cells["criterion_id"].notna()]
     clear = cells["value"] == CLEAR
-    values = cells[~clear].assign(element_code=lambda f: f["value"].str.split("|")).explode("element_code")
-    values["element_code"] = values["element_code"].astype("str")
-    if len(cat.elements):
-        values = values.merge(cat.elements[["criterion_code", "element_code", "element_id"]],
-                              left_on=["code", "element_code"], right_on=["criterion_code", "element_code"], how="left")
+    values = _explode_values(cells[~clear])
+    if len(cat.elements):  # (criterion, element) → id through one joined key: a hash lookup, no merge
+        known = pd.Series(cat.elements["element_id"].to_numpy(),
+                          index=(cat.elements["criterion_code"] + "\x1f" + cat.elements["element_code"]).to_numpy())
+        key = values["code"] + "\x1f" + values["element_code"]
+        values["element_id"] = pd.array(key.map(known), dtype="Int64")
     else:
         values = values.assign(element_id=pd.NA)
     bad = values[values["element_id"].isna()]
@@ -382,6 +383,20 @@ def _parse_criteria(rows: pd.DataFrame, kind: pd.Series, cat: Catalogue):
                         "criterion_id": pd.array(long["criterion_id"], dtype="Int64"),
                         "element_id": pd.array(long["element_id"], dtype="Int64")})
     return out, errors, warnings
+
+
+def _explode_values(cells: pd.DataFrame) -> pd.DataFrame:
+    """One line per ``v1|v2|…`` value, split in Arrow (no Python list per cell)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(cells):
+        return cells.assign(element_code=pd.Series([], dtype="str"))
+    lists = pc.split_pattern(pa.array(cells["value"].to_numpy(dtype=object), type=pa.large_string()), "|")
+    parents = pc.list_parent_indices(lists).to_numpy()
+    out = cells.iloc[parents].reset_index(drop=True)
+    out["element_code"] = pd.Series(pd.arrays.ArrowStringArray(pc.list_flatten(lists)), dtype="str")
+    return out
 
 
 def _parse_admin(rows: pd.DataFrame, kind: pd.Series, is_insert: pd.Series, cat: Catalogue):
