@@ -54,6 +54,22 @@ def open_environment_store(project: Project, env: str) -> ContactStore:
         raise
 
 
+def seed_environment(project: Project, env: str, reference) -> None:
+    """Set up a ``sql`` environment for a demo or a test: the project's institution and ``reference``.
+
+    The institution (``project.yaml › institution``, with its country and language) must
+    exist in the store, or every row of an import is ``IMPORT_UNKNOWN_INSTITUTION``.
+    """
+    from stx_migrate.migration.store import seed_reference_data
+
+    store = open_environment_store(project, env)
+    try:
+        seed_reference_data(store, reference, institutions=[project.config.institution],
+                            country=project.config.country, language=project.config.language)
+    finally:
+        store.dispose()
+
+
 @dataclass
 class DropResult:
     """What a file-drop environment received."""

@@ -31,9 +31,10 @@ def project(tmp_path, workspace_home):
     folder = tmp_path / "project"
     folder.mkdir()
     (folder / "project.yaml").write_text(PROJECT, encoding="utf-8")
-    store = open_store(f"sqlite:///{folder / 'envs' / 'dev.sqlite'}", name="dev")
-    seed_reference_data(store, REFERENCE, institutions=["DEMO"])
-    store.dispose()
+    from stx_migrate.connectors.environments import seed_environment
+    from stx_migrate.migration.settings.project import load_project
+
+    seed_environment(load_project(folder), "dev", REFERENCE)
     return folder
 
 
