@@ -26,8 +26,11 @@ def _run_name() -> str:
 def prepare_data(project_dir: str, snapshot_id: str | None = None, env: str | None = None) -> str:
     """Write a deliverable from the snapshot (latest when None) and gate it; returns the deliverable id.
 
-    The run ends Failed (GateRefused, with the reasons) when the gate refuses; the
-    deliverable stays in the workspace for review.
+    ``env``: the target environment. Its catalogue feeds the gate's preconditions (default
+    ``dev``); when given, dedup also matches against its existing contacts (a ``sql`` store
+    that exists). Dedup reuses the decisions and identities kept in the project's
+    ``procedure/`` folder. The run ends Failed (GateRefused, with the reasons) when the
+    gate refuses; the deliverable stays in the workspace for review.
     """
     install_redaction()
     deliverable_id = build_deliverable(project_dir, snapshot_id, env)

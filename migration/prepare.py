@@ -8,24 +8,31 @@ Every row of the main dataset ends in exactly one place:
 
 ``dropped``: removed by a named filter rule (retention...), reason = the filter's code;
 ``rejected``: at least one finding of severity ``error`` (rules, contact numbers);
-``merged``: a duplicate of a kept row (``duplicates.csv`` names its survivor);
+``merged``: a duplicate of a kept row or of a contact already in the target environment
+(``duplicates.csv`` names its survivor, ``<env>:<contact_nr>`` for an existing contact);
 ``valid``: the rows of the import file.
+
+Dedup keeps its reviewers' decisions and the migration identities in the project's
+``procedure/`` folder (docs/dedup.md): :func:`prepare_deliverable` reads them (and the
+returned review workbooks waiting in ``procedure/dedup-returned/``) before matching, and
+saves them only once the deliverable is in place.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
 from .findings import FINDING_COLUMNS, concat_findings, write_findings
-from .dedup import find_duplicates
+from .dedup import DedupResult, ReviewDecisions, find_duplicates, keep_decisions, pending_decisions, write_review_workbook
+from .dedup.result import REVIEW_COLUMNS
 from .format.catalogue import extended_format
 from .protocol import CompiledProtocol, ProjectContext, apply_protocol, compile_protocol
 from .protocol.numbers import allocate_numbers, keep_source_numbers
@@ -42,7 +49,8 @@ log = logging.getLogger("stx_migrate.prepare")
 
 DELIVERABLES = "deliverables"
 DUPLICATE_COLUMNS = ["source_ref", "contact_nr", "survivor_ref", "survivor_contact_nr", "rule", "score"]
-FILES = ("contacts.xlsx", "contacts.csv", "rejects.csv", "duplicates.csv", "protocol.yaml", "summary.json")
+REVIEW_FILE = "review.xlsx"
+FILES = ("contacts.xlsx", "contacts.csv", "rejects.csv", "duplicates.csv", REVIEW_FILE, "protocol.yaml", "summary.json")
 
 
 @dataclass
@@ -57,6 +65,8 @@ class PreparedContacts:
     dropped: pd.Series               # source_ref → filter reason code
     review_pairs: int = 0
     extra_counts: dict[str, int] = field(default_factory=dict)
+    dedup: DedupResult | None = None         # the matching run (None: dedup disabled); its survivors frame is left empty
+    review_records: pd.DataFrame | None = None  # the records named by the review pairs (deliverable + existing), for review.xlsx
 
     def summary(self) -> Summary:
         errors = self.findings[self.findings["severity"] == "error"]
@@ -93,10 +103,20 @@ def _check_rules(contacts: pd.DataFrame, reference: ReferenceData | None, config
     return result.contacts, result.findings
 
 
-def _find_duplicates(valid: pd.DataFrame, config: ProjectConfig) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """Dedup: (survivors, duplicates with DUPLICATE_COLUMNS, pairs left for review)."""
-    result = find_duplicates(valid, settings=config.dedup, country=config.country)
-    return result.survivors, result.duplicates[DUPLICATE_COLUMNS], len(result.review_pairs)
+def _find_duplicates(valid: pd.DataFrame, config: ProjectConfig, existing: pd.DataFrame | None,
+                     decisions: ReviewDecisions | None) -> tuple[DedupResult, pd.DataFrame]:
+    """Dedup within ``valid`` and against ``existing`` (the target's contacts) with the kept decisions.
+
+    Returns the result and the records its review pairs name (for ``review.xlsx``: only
+    those rows are kept, the rest of ``valid`` can be released).
+    """
+    result = find_duplicates(valid, settings=config.dedup, existing=existing, decisions=decisions, country=config.country)
+    refs = pd.Index(pd.concat([result.review_pairs["left_ref"], result.review_pairs["right_ref"]]).unique(), dtype="str")
+    parts = [valid[valid.index.isin(refs)]]
+    if existing is not None and len(existing):
+        parts.append(existing[existing.index.isin(refs)])
+    records = pd.concat(parts) if len(parts) > 1 else parts[0]
+    return result, records
 
 
 # -- the pipeline --------------------------------------------------------------------------
@@ -122,11 +142,18 @@ def prepare_contacts(
     reference: ReferenceData | None = None,
     existing_contact_numbers: Iterable | None = None,
     today: date | None = None,
+    *,
+    existing_contacts: pd.DataFrame | None = None,
+    decisions: ReviewDecisions | None = None,
 ) -> PreparedContacts:
     """Apply the protocol, the contact-number policy, the rules and dedup to ``tables``.
 
     ``today``: the date birth dates must not pass; :func:`prepare_deliverable` gives
     the snapshot's extraction date so that a replay gives the same result any day.
+    ``existing_contacts``: the target environment's contacts (``ContactStore.export_contacts()``,
+    index ``<env>:<contact_nr>``), matched when ``dedup.match_existing``; a row matching one
+    is merged into it (not inserted again). ``decisions``: the reviewers' kept decisions and
+    identities (``pending_decisions``); the result's ``dedup.decisions`` are the ones to save.
     Frames are released as soon as the next stage has its input (a million rows:
     memory matters more than elegance here).
     """
@@ -149,7 +176,13 @@ def prepare_contacts(
     rejected = pd.Index(findings.loc[findings["severity"] == "error", "source_ref"].unique(), dtype="str")
     valid = contacts[~contacts.index.isin(rejected)]
     del contacts
-    survivors, duplicates, review = _find_duplicates(valid, config) if config.dedup.enabled else (valid, _no_duplicates(), 0)
+    dedup, review_records = None, None
+    if config.dedup.enabled:
+        dedup, review_records = _find_duplicates(valid, config, existing_contacts, decisions)
+        survivors, duplicates, review = dedup.survivors, dedup.duplicates[DUPLICATE_COLUMNS], dedup.to_review
+        dedup = replace(dedup, survivors=survivors.iloc[0:0])      # one copy of the kept rows is enough
+    else:
+        survivors, duplicates, review = valid, _no_duplicates(), 0
     del valid
     if policy.policy == "allocate":
         numbers, exhausted = allocate_numbers(survivors.index, policy.reserved_range, existing_contact_numbers)
@@ -169,6 +202,7 @@ def prepare_contacts(
     return PreparedContacts(
         rows_in=len(order), valid=survivors, findings=_order_findings(findings, order), rejected=rejected,
         duplicates=duplicates.reset_index(drop=True), dropped=dropped, review_pairs=review,
+        dedup=dedup, review_records=review_records,
     )
 
 
@@ -182,6 +216,25 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _snapshot_time(snapshot: Snapshot) -> datetime:
+    """The extraction time in UTC, naive (review.xlsx's creation date: a replay writes the same bytes)."""
+    stamp = datetime.fromisoformat(snapshot.manifest.extracted_at.replace("Z", "+00:00"))
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(timezone.utc).replace(tzinfo=None)
+    return stamp
+
+
+def _write_review(prepared: PreparedContacts, path: Path, created: datetime) -> None:
+    """``review.xlsx``: the pairs between the two thresholds, both records side by side (an empty sheet when none)."""
+    result = prepared.dedup
+    if result is None:   # dedup disabled: the file is still written, with no pair, so the file list never varies
+        result = DedupResult(survivors=prepared.valid.iloc[0:0], duplicates=_no_duplicates(),
+                             review_pairs=pd.DataFrame({c: pd.Series([], dtype="str") for c in REVIEW_COLUMNS}),
+                             identities=pd.Series([], dtype="str"), decisions=ReviewDecisions())
+    records = prepared.review_records if prepared.review_records is not None else prepared.valid.iloc[0:0]
+    write_review_workbook(result, records, path, created=created)
+
+
 def write_deliverable(prepared: PreparedContacts, folder: Path, config: ProjectConfig, snapshot: Snapshot,
                       compiled: CompiledProtocol, code_version: str = __version__) -> Summary:
     """Write every deliverable file into ``folder``; same inputs → byte-identical files."""
@@ -190,6 +243,7 @@ def write_deliverable(prepared: PreparedContacts, folder: Path, config: ProjectC
     write_secutix_file(prepared.valid, folder / "contacts.csv", settings=config.output)
     write_findings(prepared.findings, folder / "rejects.csv")
     prepared.duplicates[DUPLICATE_COLUMNS].to_csv(folder / "duplicates.csv", index=False, encoding="utf-8", lineterminator="\n")
+    _write_review(prepared, folder / REVIEW_FILE, _snapshot_time(snapshot))
     (folder / "protocol.yaml").write_text(compiled.text, encoding="utf-8")
     summary = write_summary(prepared.summary(), folder / "summary.json")
     manifest = {
@@ -217,24 +271,43 @@ def prepare_deliverable(
     *,
     workspace: Workspace | None = None,
     code_version: str = __version__,
+    existing_contacts: pd.DataFrame | None = None,
+    on_dedup: Callable[[DedupResult], None] | None = None,
 ) -> Path:
     """Compile the project's protocol against the snapshot, run the pipeline and write a deliverable.
 
     Returns the finished folder ``<workspace>/<project>/deliverables/<id>/``. A
-    ConfigError (protocol) or InputError is raised before anything is written; on any
-    failure no folder is left behind.
+    ConfigError (protocol) or InputError (a bad returned review workbook among them) is
+    raised before anything is written; on any failure no folder is left behind and the
+    kept dedup decisions are unchanged.
+
+    Dedup (when enabled) starts from the decisions and identities kept in the project's
+    ``procedure/`` folder plus the returned review workbooks waiting in
+    ``procedure/dedup-returned/``; once the deliverable is in place the decisions and
+    identities are saved and the absorbed workbooks moved to ``applied/``. Saving changes
+    no later output: a replay (same snapshot, protocol and decisions) is byte-identical.
+    ``existing_contacts``: the target environment's contacts (see :func:`prepare_contacts`).
+    ``on_dedup``: called with the matching result once the deliverable is final (the
+    flow publishes its artifact from it).
     """
     config = project.config
     snapshot = Snapshot(Path(snapshot_dir))
     compiled = compile_protocol(project.path(config.protocol), snapshot.manifest, project_context(config))
     extracted = date.fromisoformat(snapshot.manifest.extracted_at[:10])
+    workspace = workspace or Workspace(config.name)
+    decisions, returned = (pending_decisions(workspace.procedure_dir) if config.dedup.enabled
+                           else (None, []))
     # the tables are handed over without a local name, so that they are freed once the protocol ran
     prepared = prepare_contacts(compiled, load_tables(snapshot, compiled), config, reference, existing_contact_numbers,
-                                today=extracted)
-    workspace = workspace or Workspace(config.name)
+                                today=extracted, existing_contacts=existing_contacts, decisions=decisions)
     with workspace.new_folder(DELIVERABLES) as staging:
         summary = write_deliverable(prepared, staging, config, snapshot, compiled, code_version)
         final = final_path(staging)
-    log.info("deliverable %s: rows_in=%d valid=%d rejected=%d merged=%d dropped=%d",
-             final.name, summary.rows_in, summary.valid, summary.rejected, summary.merged, summary.dropped)
+    if prepared.dedup is not None:
+        keep_decisions(workspace.procedure_dir, prepared.dedup.decisions, returned)
+    log.info("deliverable %s: rows_in=%d valid=%d rejected=%d merged=%d dropped=%d to_review=%d",
+             final.name, summary.rows_in, summary.valid, summary.rejected, summary.merged, summary.dropped,
+             prepared.review_pairs)
+    if prepared.dedup is not None and on_dedup is not None:
+        on_dedup(prepared.dedup)
     return final

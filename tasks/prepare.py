@@ -9,6 +9,9 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 
+import pandas as pd
+
+from stx_migrate.migration.dedup import DedupResult, duplicates_artifact_rows
 from stx_migrate.migration.deliverable import Deliverable
 from stx_migrate.migration.errors import GuardRefused, StxError
 from stx_migrate.migration.gate import evaluate_gate
@@ -18,7 +21,8 @@ from stx_migrate.migration.settings.project import Project, load_project
 from stx_migrate.migration.snapshot import KIND as SNAPSHOTS
 from stx_migrate.migration.workspace import Workspace
 
-from .artifacts import artifact_key, publish_file_links, publish_gate_report, publish_rejects_by_code, publish_summary
+from .artifacts import (artifact_key, publish_file_links, publish_gate_report, publish_rejects_by_code, publish_summary,
+                        publish_table)
 from .receive import public_error
 
 REFERENCE_FILE = "reference.yaml"
@@ -56,16 +60,51 @@ def target_catalogue(project: Project, env: str | None) -> tuple[ReferenceData |
     return None, numbers, "none"
 
 
-def _from_store(project: Project, env: str) -> tuple[ReferenceData | None, frozenset[str]]:
+def _store_url(project: Project, env: str) -> str | None:
+    """The environment's resolved URL; None for a SQLite store whose file does not exist yet."""
     from stx_migrate.connectors.secrets import resolve
-    from stx_migrate.migration.store.store import open_store
 
     url = resolve(project.config.environments[env].url, f"project.yaml › environments › {env} › url").value
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+    if url.startswith("sqlite:///"):
         relative = url.removeprefix("sqlite:///")
-        if not (project.folder / relative).exists():
-            return None, frozenset()          # never create an environment just to read it
-        url = "sqlite:///" + str(project.folder / relative)
+        path = Path(relative) if url.startswith("sqlite:////") else project.folder / relative
+        if not path.exists():
+            return None          # never create an environment just to read it
+        url = "sqlite:///" + str(path)
+    return url
+
+
+def existing_contacts(project: Project, env: str | None) -> pd.DataFrame | None:
+    """The contacts already in environment ``env``, for dedup to match against (None: nothing to match).
+
+    Only when prepare was given ``env`` explicitly, dedup is enabled with ``match_existing``,
+    and ``env`` is a ``sql`` environment whose store exists (it is never created here).
+    A store that cannot be read is an error (a silent fallback would insert duplicates).
+    """
+    config = project.config
+    if env is None or not (config.dedup.enabled and config.dedup.match_existing):
+        return None
+    settings = config.environments.get(env)
+    if settings is None or settings.kind != "sql" or not settings.url:
+        return None
+    from stx_migrate.migration.store.store import open_store
+
+    url = _store_url(project, env)
+    if url is None:
+        return None
+    store = open_store(url, name=env)
+    try:
+        return store.export_contacts()
+    finally:
+        store.dispose()
+
+
+def _from_store(project: Project, env: str) -> tuple[ReferenceData | None, frozenset[str]]:
+    from stx_migrate.migration.store.store import open_store
+
+    url = _store_url(project, env)
+    if url is None:
+        return None, frozenset()
     store = open_store(url, name=env)
     try:
         reference = store.reference_data()
@@ -86,7 +125,13 @@ def build_deliverable(project_dir: str, snapshot_id: str | None = None, env: str
         snapshot_dir = workspace.resolve(SNAPSHOTS, snapshot_id)
         reference, numbers, origin = target_catalogue(project, env)
         logger.info("target catalogue from %s; %d existing contact numbers", origin, len(numbers))
-        folder = prepare_deliverable(project, snapshot_dir, reference, numbers, workspace=workspace)
+        existing = existing_contacts(project, env)
+        if existing is not None:
+            logger.info("dedup matches against %d contacts of environment %s", len(existing), env)
+        dedup: list[DedupResult] = []
+        folder = prepare_deliverable(project, snapshot_dir, reference, numbers, workspace=workspace,
+                                     existing_contacts=existing, on_dedup=dedup.append)
+        del existing
     except StxError as e:
         raise public_error(e) from None
     deliverable = Deliverable(folder)
@@ -94,10 +139,18 @@ def build_deliverable(project_dir: str, snapshot_id: str | None = None, env: str
     name = project.config.name
     publish_summary(artifact_key(name, "prepare-summary"), summary, f"deliverable {folder.name}: counts")
     publish_rejects_by_code(artifact_key(name, "prepare-rejects"), summary.reasons, "rows per reason code (details in rejects.csv)")
+    if dedup:
+        publish_dedup(artifact_key(name, "prepare-duplicates"), dedup[0])
     publish_file_links(artifact_key(name, "prepare-files"), {f: folder / f for f in deliverable.manifest.files})
     logger.info("deliverable %s: rows_in=%d valid=%d rejected=%d merged=%d dropped=%d", folder.name, summary.rows_in,
                 summary.valid, summary.rejected, summary.merged, summary.dropped)
     return folder.name
+
+
+def publish_dedup(key: str, result: DedupResult, sample: int = 20):
+    """Dedup in the UI: counts by rule, to review, candidate pairs, and a sample of pairs (row references only)."""
+    return publish_table(key, duplicates_artifact_rows(result, sample=sample),
+                         "duplicates: counts by rule and a sample of pairs (details in duplicates.csv, review.xlsx)")
 
 
 @task(name="quality-gate")

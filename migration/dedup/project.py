@@ -31,22 +31,37 @@ def returned_review_files(procedure_dir: Path) -> list[Path]:
     return sorted((p for p in folder.glob("*.xlsx") if not p.name.startswith("~$")), key=lambda p: (p.stat().st_mtime, p.name))
 
 
-def absorb_review_files(procedure_dir: Path, files: Iterable[Path] = ()) -> ReviewDecisions:
-    """Kept decisions + the given files + the waiting returned files; saved, and the waiting files moved to ``applied/``.
+def pending_decisions(procedure_dir: Path, files: Iterable[Path] = ()) -> tuple[ReviewDecisions, list[Path]]:
+    """Kept decisions + the given files + the waiting returned files, and the waiting files; nothing saved or moved.
 
-    Every file is read before anything is saved: one bad file (InputError) changes nothing.
+    Every file is read here: one bad file (InputError) stops before anything changes.
+    Call :func:`keep_decisions` once the run's output is in place.
     """
-    path = Path(procedure_dir) / DECISIONS_FILE
-    decisions = load_decisions(path)
+    decisions = load_decisions(Path(procedure_dir) / DECISIONS_FILE)
     waiting = returned_review_files(procedure_dir)
     for file in [*files, *waiting]:
         decisions = decisions.combine(read_review_file(Path(file)))
-    save_decisions(decisions, path)
+    return decisions, waiting
+
+
+def keep_decisions(procedure_dir: Path, decisions: ReviewDecisions, waiting: Iterable[Path] = ()) -> None:
+    """Save decisions and identities under ``procedure/``, then move the absorbed returned files to ``applied/``."""
+    save_decisions(decisions, Path(procedure_dir) / DECISIONS_FILE)
+    waiting = [Path(f) for f in waiting if Path(f).exists()]
     if waiting:
         applied = Path(procedure_dir) / RETURNED_DIR / "applied"
         applied.mkdir(parents=True, exist_ok=True)
         for file in waiting:
             os.replace(file, applied / file.name)
+
+
+def absorb_review_files(procedure_dir: Path, files: Iterable[Path] = ()) -> ReviewDecisions:
+    """Kept decisions + the given files + the waiting returned files; saved, and the waiting files moved to ``applied/``.
+
+    Every file is read before anything is saved: one bad file (InputError) changes nothing.
+    """
+    decisions, waiting = pending_decisions(procedure_dir, files)
+    keep_decisions(procedure_dir, decisions, waiting)
     return decisions
 
 

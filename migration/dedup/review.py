@@ -43,12 +43,18 @@ def review_table(result: DedupResult, contacts: pd.DataFrame, existing: pd.DataF
 
 
 def write_review_workbook(result: DedupResult, contacts: pd.DataFrame, path: Path,
-                          existing: pd.DataFrame | None = None) -> Path:
-    """Write ``review.xlsx`` (always, even with no pair: the reviewer sees there is nothing to do)."""
+                          existing: pd.DataFrame | None = None, created: datetime | None = None) -> Path:
+    """Write ``review.xlsx`` (always, even with no pair: the reviewer sees there is nothing to do).
+
+    ``created``: the workbook's creation date (default: now); the same date and the same
+    result give a byte-identical file (prepare passes the snapshot's extraction time).
+    """
     table = review_table(result, contacts, existing)
     path = Path(path)
     book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
     try:
+        if created is not None:
+            book.set_properties({"created": created})
         sheet = book.add_worksheet(SHEET)
         head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
         left = book.add_format({"bg_color": "#F2F2F2"})
