@@ -38,7 +38,8 @@ from .protocol import CompiledProtocol, ProjectContext, apply_protocol, compile_
 from .protocol.numbers import allocate_numbers, keep_source_numbers
 from .protocol.tables import load_tables
 from .reference import ReferenceData
-from .rules import check_contacts
+from .rules import check_contacts_in_chunks
+from .rules.chunked import MapChunks
 from .secutix_file import write_secutix_file
 from .settings.project import Project, ProjectConfig
 from .snapshot import Snapshot
@@ -97,9 +98,16 @@ def project_context(config: ProjectConfig) -> ProjectContext:
 # -- the two calls owned by other modules, each in one place ------------------------------
 
 def _check_rules(contacts: pd.DataFrame, reference: ReferenceData | None, config: ProjectConfig,
-                 today: date | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The rule engine: (contacts with dropped/truncated fields applied, findings)."""
-    result = check_contacts(contacts, reference=reference, institution_country=config.country.upper(), today=today)
+                 today: date | None, map_chunks: MapChunks | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rule engine: (contacts with dropped/truncated fields applied, findings).
+
+    With ``map_chunks`` (a parallel task runner) the rules run over chunks of
+    ``execution.chunk_rows`` rows; the result is the whole-frame one either way.
+    """
+    result = check_contacts_in_chunks(
+        contacts, chunk_rows=config.execution.chunk_rows if map_chunks else max(len(contacts), 1),
+        map_chunks=map_chunks, reference=reference, institution_country=config.country.upper(), today=today,
+    )
     return result.contacts, result.findings
 
 
@@ -145,6 +153,7 @@ def prepare_contacts(
     *,
     existing_contacts: pd.DataFrame | None = None,
     decisions: ReviewDecisions | None = None,
+    map_chunks: MapChunks | None = None,
 ) -> PreparedContacts:
     """Apply the protocol, the contact-number policy, the rules and dedup to ``tables``.
 
@@ -154,6 +163,8 @@ def prepare_contacts(
     index ``<env>:<contact_nr>``), matched when ``dedup.match_existing``; a row matching one
     is merged into it (not inserted again). ``decisions``: the reviewers' kept decisions and
     identities (``pending_decisions``); the result's ``dedup.decisions`` are the ones to save.
+    ``map_chunks``: how validation runs its chunks in parallel (the flow passes the project's
+    task runner, e.g. prefect-dask); None = the whole frame at once, in this process.
     Frames are released as soon as the next stage has its input (a million rows:
     memory matters more than elegance here).
     """
@@ -168,7 +179,7 @@ def prepare_contacts(
         contacts["CONTACT_NR"] = numbers.reindex(contacts.index).fillna("").to_numpy()
         parts.append(number_findings)
     del result
-    contacts, rule_findings = _check_rules(contacts, reference, config, today)
+    contacts, rule_findings = _check_rules(contacts, reference, config, today, map_chunks)
     parts.append(rule_findings)
     findings = concat_findings(parts)
     del parts, rule_findings
@@ -273,6 +284,7 @@ def prepare_deliverable(
     code_version: str = __version__,
     existing_contacts: pd.DataFrame | None = None,
     on_dedup: Callable[[DedupResult], None] | None = None,
+    map_chunks: MapChunks | None = None,
 ) -> Path:
     """Compile the project's protocol against the snapshot, run the pipeline and write a deliverable.
 
@@ -288,7 +300,7 @@ def prepare_deliverable(
     no later output: a replay (same snapshot, protocol and decisions) is byte-identical.
     ``existing_contacts``: the target environment's contacts (see :func:`prepare_contacts`).
     ``on_dedup``: called with the matching result once the deliverable is final (the
-    flow publishes its artifact from it).
+    flow publishes its artifact from it). ``map_chunks``: see :func:`prepare_contacts`.
     """
     config = project.config
     snapshot = Snapshot(Path(snapshot_dir))
@@ -299,7 +311,8 @@ def prepare_deliverable(
                            else (None, []))
     # the tables are handed over without a local name, so that they are freed once the protocol ran
     prepared = prepare_contacts(compiled, load_tables(snapshot, compiled), config, reference, existing_contact_numbers,
-                                today=extracted, existing_contacts=existing_contacts, decisions=decisions)
+                                today=extracted, existing_contacts=existing_contacts, decisions=decisions,
+                                map_chunks=map_chunks)
     with workspace.new_folder(DELIVERABLES) as staging:
         summary = write_deliverable(prepared, staging, config, snapshot, compiled, code_version)
         final = final_path(staging)

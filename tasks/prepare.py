@@ -17,6 +17,7 @@ from stx_migrate.migration.errors import GuardRefused, StxError
 from stx_migrate.migration.gate import evaluate_gate
 from stx_migrate.migration.prepare import DELIVERABLES, prepare_deliverable
 from stx_migrate.migration.reference import ReferenceData, load_reference
+from stx_migrate.migration.settings.procedure import ExecutionSettings
 from stx_migrate.migration.settings.project import Project, load_project
 from stx_migrate.migration.snapshot import KIND as SNAPSHOTS
 from stx_migrate.migration.workspace import Workspace
@@ -24,6 +25,7 @@ from stx_migrate.migration.workspace import Workspace
 from .artifacts import (artifact_key, publish_file_links, publish_gate_report, publish_rejects_by_code, publish_summary,
                         publish_table)
 from .receive import public_error
+from .runner import run_chunks
 
 REFERENCE_FILE = "reference.yaml"
 log = logging.getLogger("stx_migrate.prepare")
@@ -72,6 +74,17 @@ def _store_url(project: Project, env: str) -> str | None:
             return None          # never create an environment just to read it
         url = "sqlite:///" + str(path)
     return url
+
+
+def chunk_map(execution: ExecutionSettings):
+    """How validation runs its chunks: under the project's Dask runner, or None (whole frame, in process).
+
+    The default thread runner gains nothing here (the rules hold the GIL between Arrow
+    kernels), so only ``task_runner: dask`` splits the work.
+    """
+    if execution.task_runner != "dask":
+        return None
+    return lambda stage, chunks: run_chunks(stage, chunks, execution, "check-contacts")
 
 
 def existing_contacts(project: Project, env: str | None) -> pd.DataFrame | None:
@@ -130,7 +143,8 @@ def build_deliverable(project_dir: str, snapshot_id: str | None = None, env: str
             logger.info("dedup matches against %d contacts of environment %s", len(existing), env)
         dedup: list[DedupResult] = []
         folder = prepare_deliverable(project, snapshot_dir, reference, numbers, workspace=workspace,
-                                     existing_contacts=existing, on_dedup=dedup.append)
+                                     existing_contacts=existing, on_dedup=dedup.append,
+                                     map_chunks=chunk_map(project.config.execution))
         del existing
     except StxError as e:
         raise public_error(e) from None
