@@ -9,25 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, tags
-from prefect.runtime import flow_run
 
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.tasks.imports import import_deliverable_task
 from stx_migrate.tasks.logging import install_redaction
 
+from .run_names import run_name
+
 FLOW_NAME = "import-dev"
-
-
-def _project_name(project_dir: str | None) -> str:
-    try:
-        return load_project(Path(project_dir)).config.name
-    except Exception:  # the flow reports a bad project itself; the run name must not fail first
-        return Path(project_dir or "project").name
-
-
-def _run_name() -> str:
-    params = flow_run.parameters
-    return f"{_project_name(params.get('project_dir'))}-import-{params.get('env') or 'dev'}"
 
 
 def run_import(project_dir: str | Path, env: str, deliverable_id: str | None = None) -> Path:
@@ -39,7 +28,7 @@ def run_import(project_dir: str | Path, env: str, deliverable_id: str | None = N
     return Path(import_deliverable_task(str(Path(project_dir).resolve()), env, deliverable_id))
 
 
-@flow(name=FLOW_NAME, flow_run_name=_run_name, log_prints=False)
+@flow(name=FLOW_NAME, flow_run_name=run_name("import", "env", defaults={"env": "dev"}), log_prints=False)
 def import_dev(project_dir: str, env: str = "dev", deliverable_id: str | None = None) -> str:
     """Trial import of a deliverable into the dev environment (or any environment without its own step)."""
     return str(run_import(project_dir, env, deliverable_id))

@@ -4,25 +4,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, tags
-from prefect.runtime import flow_run
 
 from stx_migrate.migration.settings.project import load_project
+
 from stx_migrate.tasks.logging import install_redaction
 from stx_migrate.tasks.prepare import GateRefused, build_deliverable, run_quality_gate
+
+from .run_names import run_name
 
 FLOW_NAME = "prepare-data"
 
 
-def _run_name() -> str:
-    project_dir = flow_run.parameters.get("project_dir", "")
-    try:
-        name = load_project(Path(project_dir)).config.name
-    except Exception:  # the flow itself reports a bad project; the name must not fail first
-        name = Path(project_dir).name or "project"
-    return f"{name}-prepare"
-
-
-@flow(name=FLOW_NAME, flow_run_name=_run_name, log_prints=False)
+@flow(name=FLOW_NAME, flow_run_name=run_name("prepare"), log_prints=False)
 def prepare_data(project_dir: str, snapshot_id: str | None = None, env: str | None = None) -> str:
     """Write a deliverable from the snapshot (latest when None) and gate it; returns the deliverable id.
 

@@ -41,6 +41,8 @@ from stx_migrate.tasks.procedure import (
     record, record_customer_decision, refuse, warn_if_late, workspace_of,
 )
 
+from .run_names import run_name
+
 PAUSE_POLL_SECONDS = float(os.environ.get("STX_MIGRATE_PAUSE_POLL_SECONDS", "10"))
 TEAM = {"receive-data": "vn", "prepare-data": "vn", "refresh-j-1": "vn", "import-dev": "adi",
         "import-preprod": "adi", "import-production": "adi", "final-validation": "pl", "migration-procedure": "pl"}
@@ -55,19 +57,6 @@ class CustomerDecision(RunInput):
 
 
 # -- run names and tags ----------------------------------------------------------------------
-
-def _project_name(project_dir: str | None) -> str:
-    try:
-        return load_project(Path(project_dir)).config.name
-    except Exception:  # the flow itself reports a bad project; the run name must not fail first
-        return Path(project_dir or "project").name
-
-
-def _run_name(step: str, env: str | None = None):
-    def name() -> str:
-        return "-".join(p for p in (_project_name(flow_run.parameters.get("project_dir")), step, env) if p)
-    return name
-
 
 def _tag_this_run(project: Project, step: str) -> None:
     """Tag the current run with the project and the team, whoever started it (CLI, UI, deployment)."""
@@ -156,7 +145,7 @@ def _import_summary(folder: Path) -> dict:
 
 # -- import-preprod: import, then the customer's decision ------------------------------------
 
-@flow(name="import-preprod", flow_run_name=_run_name("import-preprod", "preprod"))
+@flow(name="import-preprod", flow_run_name=run_name("import-preprod", env="preprod"))
 def import_preprod(project_dir: str, deliverable_id: str | None = None,
                    auto_decision: dict | None = None) -> dict:
     """Import the deliverable (latest when None) into pre-production, then wait for the customer.
@@ -222,7 +211,7 @@ def _counts_text(counts: dict) -> str:
 
 # -- refresh-j-1 -------------------------------------------------------------------------------
 
-@flow(name="refresh-j-1", flow_run_name=_run_name("refresh-j-1"))
+@flow(name="refresh-j-1", flow_run_name=run_name("refresh-j-1"))
 def refresh_j_1(project_dir: str) -> dict:
     """J-1: a new extraction, the validated protocol replayed (same hash), the gate, the diff.
 
@@ -279,7 +268,7 @@ def refresh_j_1(project_dir: str) -> dict:
 
 # -- import-production -------------------------------------------------------------------------
 
-@flow(name="import-production", flow_run_name=_run_name("import-production", "prod"))
+@flow(name="import-production", flow_run_name=run_name("import-production", env="prod"))
 def import_production(project_dir: str, deliverable_id: str | None = None) -> dict:
     """J: import the deliverable (latest when None) into production, if and only if the guards hold.
 
@@ -333,7 +322,7 @@ def import_production(project_dir: str, deliverable_id: str | None = None) -> di
 
 # -- final-validation --------------------------------------------------------------------------
 
-@flow(name="final-validation", flow_run_name=_run_name("final-validation"))
+@flow(name="final-validation", flow_run_name=run_name("final-validation"))
 def final_validation(project_dir: str, by: str | None = None) -> dict:
     """The project leader's final validation: the ticket is closed as solved (production must be done)."""
     project = _start(project_dir, "final-validation")
@@ -360,7 +349,7 @@ def _wait_until(due: datetime, what: str) -> None:
         time.sleep((due - now).total_seconds())
 
 
-@flow(name="migration-procedure", flow_run_name=_run_name("migration-procedure"))
+@flow(name="migration-procedure", flow_run_name=run_name("migration-procedure"))
 def migration_procedure(project_dir: str, auto_decision: dict | None = None, wait_for_dates: bool = False) -> dict:
     """Every step in order, as subflows; a re-run resumes after the last finished step.
 

@@ -4,23 +4,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, tags
-from prefect.runtime import flow_run
 
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.tasks.imports import contact_service_task
 from stx_migrate.tasks.logging import install_redaction
 
-from .imports import _project_name
+from .run_names import run_name
 
 FLOW_NAME = "contact-service"
 
 
-def _run_name() -> str:
-    p = flow_run.parameters
-    return f"{_project_name(p.get('project_dir'))}-service-{p.get('operation')}-{p.get('env')}"
-
-
-@flow(name=FLOW_NAME, flow_run_name=_run_name, log_prints=False)
+@flow(name=FLOW_NAME, flow_run_name=run_name("service", "operation", "env"), log_prints=False)
 def contact_service(project_dir: str, operation: str, env: str, file: str) -> str:
     """Run one contact service with the rows of ``file``; returns the service run folder."""
     install_redaction()

@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from conftest import make_deliverable  # noqa: F401  (tests/flows/conftest.py)
+from flow_helpers import make_deliverable
 
 from stx_migrate.flows.cli import main
 from stx_migrate.migration.procedure import Event, load_state, record_event

@@ -4,26 +4,11 @@ from __future__ import annotations
 import itertools
 import shutil
 
-import pandas as pd
 import pytest
 
-from stx_migrate.migration.format import extended_format
-from stx_migrate.migration.reference import Criterion, ReferenceData
-from stx_migrate.migration.store import open_store, seed_reference_data
+from store_helpers import REFERENCE, frame, one  # noqa: F401  (fixtures below use REFERENCE)
 
-REFERENCE = ReferenceData(
-    titles=frozenset({"MR", "MRS", "UNDEFINED"}),
-    languages=frozenset({"fr", "en"}),
-    structure_types=frozenset({"COMPANY", "SCHOOL"}),
-    community_types=frozenset({"CE"}),
-    admin_number_codes=frozenset({"SIRET", "VAT"}),
-    criteria={
-        "PREFCOL": Criterion(contact_type="individual", elements=frozenset({"Red", "Green", "Blue"})),
-        "SECTOR": Criterion(contact_type="structure", elements=frozenset({"BANK", "SCHOOL"})),
-        "SEGMENT": Criterion(contact_type="both", elements=frozenset({"ABO", "VIP"})),
-    },
-)
-_db_names = itertools.count(1)
+from stx_migrate.migration.store import open_store, seed_reference_data
 
 
 def make_store(url: str, name: str = "dev"):
@@ -31,6 +16,8 @@ def make_store(url: str, name: str = "dev"):
     seed_reference_data(store, REFERENCE, institutions=["DEMO"])
     return store
 
+
+_db_names = itertools.count(1)
 
 DATA_TABLES = ["criterion_assignment", "admin_number", "contact_authorization", "communication_mean", "address",
                "contact", "import_row", "import_run", "contact_number_range"]
@@ -71,22 +58,3 @@ def store(request, tmp_path):
     with s.engine.begin() as c:
         c.exec_driver_sql("TRUNCATE " + ", ".join(DATA_TABLES))
     yield s
-
-
-def frame(*rows: dict, dataset: str = "t") -> pd.DataFrame:
-    """A SecuTix frame from a few rows given as {column: value}; INSTITUTION/ORGANIZATION default to DEMO."""
-    layout = extended_format().layout()
-    data = [{"INSTITUTION": "DEMO", "ORGANIZATION": "DEMO", **r} for r in rows]
-    for r in data:
-        unknown = set(r) - set(layout)
-        assert not unknown, unknown
-    out = pd.DataFrame({c: pd.Series([r.get(c, "") for r in data], dtype="str") for c in layout})
-    out.index = pd.Index([f"{dataset}:{i}" for i in range(1, len(rows) + 1)], dtype="str", name="source_ref")
-    return out
-
-
-def one(store, sql: str, **params):
-    from sqlalchemy import text
-
-    with store.engine.connect() as c:
-        return c.execute(text(sql), params).all()

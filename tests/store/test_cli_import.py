@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE, frame
+from store_helpers import REFERENCE, frame
 
 from stx_migrate.flows.cli import main
 from stx_migrate.migration.secutix_file import write_secutix_file

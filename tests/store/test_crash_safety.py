@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import frame, one
+from store_helpers import frame, one
 
 from stx_migrate.migration.store import import_contacts
 

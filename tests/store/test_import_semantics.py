@@ -1,7 +1,7 @@
 """Import semantics read back from the store (spec §3, §4, §7), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from conftest import frame, one
+from store_helpers import frame, one
 
 from stx_migrate.migration.store import import_contacts
 
@@ -225,7 +225,7 @@ def test_export_contacts_is_a_secutix_frame_of_the_store(store):
 
 
 def test_reference_data_round_trip(store):
-    from conftest import REFERENCE
+    from store_helpers import REFERENCE
 
     ref = store.reference_data()
     assert ref.structure_types == REFERENCE.structure_types

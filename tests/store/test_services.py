@@ -1,7 +1,7 @@
 """The contact services (spec §9) read back from the store, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from conftest import frame, one
+from store_helpers import frame, one
 
 from stx_migrate.migration.store import import_contacts
 from stx_migrate.migration.store.services import run_service
