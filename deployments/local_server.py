@@ -29,6 +29,16 @@ def _prefect_cli() -> str:
     return str(beside) if beside.exists() else (shutil.which("prefect") or "prefect")
 
 
+def _flush_logs_to_api() -> None:
+    """Send the run logs still queued in this process while the server is up (best effort)."""
+    try:
+        from prefect.logging.handlers import APILogHandler
+
+        APILogHandler.flush()
+    except Exception:  # a flush failure must not hide the run's own outcome
+        pass
+
+
 @contextlib.contextmanager
 def local_prefect_server(home: Path, port: int | None = None, startup_timeout: float = 120) -> Iterator[str]:
     """Run ``prefect server start`` on 127.0.0.1 with its database under ``home``; yield the UI URL.
@@ -64,7 +74,10 @@ def local_prefect_server(home: Path, port: int | None = None, startup_timeout: f
         os.environ["PREFECT_API_URL"] = f"{ui}/api"   # for child processes (Dask workers)
         try:
             with temporary_settings(updates={PREFECT_API_URL: f"{ui}/api"}):
-                yield ui
+                try:
+                    yield ui
+                finally:
+                    _flush_logs_to_api()   # before the server goes: no "Error logging to API" at exit
         finally:
             if old is None:
                 os.environ.pop("PREFECT_API_URL", None)

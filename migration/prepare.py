@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -34,7 +35,7 @@ from .findings import FINDING_COLUMNS, concat_findings, write_findings
 from .dedup import DedupResult, ReviewDecisions, find_duplicates, keep_decisions, pending_decisions, write_review_workbook
 from .dedup.result import REVIEW_COLUMNS
 from .format.catalogue import extended_format
-from .protocol import CompiledProtocol, ProjectContext, apply_protocol, compile_protocol
+from .protocol import CompiledProtocol, ProjectContext, ProtocolResult, apply_protocol, compile_protocol
 from .protocol.numbers import allocate_numbers, keep_source_numbers
 from .protocol.tables import load_tables
 from .reference import ReferenceData
@@ -95,7 +96,32 @@ def project_context(config: ProjectConfig) -> ProjectContext:
     )
 
 
-# -- the two calls owned by other modules, each in one place ------------------------------
+# -- the calls owned by other modules, each in one place -----------------------------------
+
+def _apply_to_tables(tables: dict[str, pd.DataFrame], compiled: CompiledProtocol, project: ProjectContext) -> ProtocolResult:
+    return apply_protocol(compiled, tables, project)
+
+
+def _apply_protocol(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame], project: ProjectContext,
+                    chunk_rows: int, map_chunks: MapChunks | None) -> ProtocolResult:
+    """The protocol, over chunks of the main table when ``map_chunks`` is given (a parallel runner).
+
+    Every operation and filter works row by row (joined and pivoted tables are looked up
+    whole in each chunk), so the chunks' results put end to end are the whole-table result;
+    the log lines are put in row order later (:func:`_order_findings`).
+    """
+    main = tables[compiled.main]
+    if map_chunks is None or len(main) <= chunk_rows:
+        return apply_protocol(compiled, tables, project)
+    chunks = [{**tables, compiled.main: main.iloc[start:start + chunk_rows]} for start in range(0, len(main), chunk_rows)]
+    parts = map_chunks(partial(_apply_to_tables, compiled=compiled, project=project), chunks, "apply-protocol")
+    return ProtocolResult(
+        contacts=pd.concat([p.contacts for p in parts]),
+        findings=concat_findings([p.findings for p in parts]),
+        dropped=pd.concat([p.dropped for p in parts]),
+        source_numbers=pd.concat([p.source_numbers for p in parts]),
+    )
+
 
 def _check_rules(contacts: pd.DataFrame, reference: ReferenceData | None, config: ProjectConfig,
                  today: date | None, map_chunks: MapChunks | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -170,7 +196,7 @@ def prepare_contacts(
     """
     ctx = project_context(config)
     order = tables[compiled.main].index
-    result = apply_protocol(compiled, tables, ctx)
+    result = _apply_protocol(compiled, tables, ctx, config.execution.chunk_rows, map_chunks)
     del tables
     contacts, dropped, parts = result.contacts, result.dropped, [result.findings]
     policy = config.contact_numbers

@@ -77,14 +77,15 @@ def _store_url(project: Project, env: str) -> str | None:
 
 
 def chunk_map(execution: ExecutionSettings):
-    """How validation runs its chunks: under the project's Dask runner, or None (whole frame, in process).
+    """How transformation and validation run their chunks: under the project's Dask runner, or
+    None (whole frame, in process).
 
-    The default thread runner gains nothing here (the rules hold the GIL between Arrow
+    The default thread runner gains nothing here (the stages hold the GIL between Arrow
     kernels), so only ``task_runner: dask`` splits the work.
     """
     if execution.task_runner != "dask":
         return None
-    return lambda stage, chunks: run_chunks(stage, chunks, execution, "check-contacts")
+    return lambda stage, chunks, name: run_chunks(stage, chunks, execution, name)
 
 
 def existing_contacts(project: Project, env: str | None) -> pd.DataFrame | None:

@@ -19,6 +19,8 @@ def setup_logging(verbose: bool = False) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for chatty in ("httpx", "httpcore", "urllib3"):   # one line per API call drowns the progress
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def finish(folder: Path) -> None:

@@ -9,13 +9,14 @@ or machines. Every rule looks at one row only, except two:
 * CONFIG rows — they set codes for the rows *after* them: a frame that has any is
   checked whole (the deliverables stx-migrate writes have none, spec §3.2).
 
-``map_chunks(stage, chunks)`` runs ``stage`` on each chunk and returns the results in
-chunk order; the default runs them one after the other. The Prefect side passes
+``map_chunks(stage, chunks, name)`` runs ``stage`` on each chunk and returns the results
+in chunk order (``name`` labels the stage in the UI); the default runs them one after the other. The Prefect side passes
 ``tasks.runner.run_chunks`` bound to the project's task runner.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 from datetime import date
 from functools import partial
 
@@ -27,11 +28,12 @@ from ..reference import ReferenceData
 from .catalogue import load_rules
 from .engine import CheckResult, _findings, check_contacts
 
-MapChunks = Callable[[Callable[[pd.DataFrame], CheckResult], Sequence[pd.DataFrame]], list[CheckResult]]
+MapChunks = Callable[[Callable[[Any], Any], Sequence[Any], str], list[Any]]
 DUPLICATE_RULE = "CONTACT_NR_DUPLICATE"
 
 
-def _one_after_the_other(stage: Callable[[pd.DataFrame], CheckResult], chunks: Sequence[pd.DataFrame]) -> list[CheckResult]:
+def one_after_the_other(stage: Callable[[Any], Any], chunks: Sequence[Any], name: str = "") -> list[Any]:
+    """The default ``map_chunks``: each chunk in turn, in this process."""
     return [stage(chunk) for chunk in chunks]
 
 
@@ -51,7 +53,7 @@ def check_contacts_in_chunks(
     if len(frame) <= chunk_rows or has_config:
         return stage(frame)
     chunks = [frame.iloc[start:start + chunk_rows] for start in range(0, len(frame), chunk_rows)]
-    results = (map_chunks or _one_after_the_other)(stage, chunks)
+    results = (map_chunks or one_after_the_other)(stage, chunks, "check-contacts")
     contacts = pd.concat([r.contacts for r in results])
     kinds = pd.concat([r.kinds for r in results])
     rejected = pd.concat([r.rejected for r in results]).to_numpy(dtype=bool).copy()

@@ -57,7 +57,7 @@ def test_validation_stage_on_dask_equals_sequential(prefect_api):
     whole = check_contacts(frame, institution_country="CH", today=date(2027, 3, 1))
     on_dask = check_contacts_in_chunks(
         frame, chunk_rows=500, institution_country="CH", today=date(2027, 3, 1),
-        map_chunks=lambda stage, parts: run_chunks(stage, parts, ExecutionSettings(task_runner="dask", dask_workers=2)),
+        map_chunks=lambda stage, parts, name: run_chunks(stage, parts, ExecutionSettings(task_runner="dask", dask_workers=2), name),
     )
     pd.testing.assert_frame_equal(on_dask.findings, whole.findings)
     pd.testing.assert_frame_equal(on_dask.contacts, whole.contacts)

@@ -44,7 +44,8 @@ def test_chunks_give_the_whole_frame_result(frame_with_duplicates_across_chunks,
 def test_the_map_function_receives_every_chunk_in_order(frame_with_duplicates_across_chunks):
     seen = []
 
-    def spy(stage, chunks):
+    def spy(stage, chunks, name):
+        assert name == "check-contacts"
         seen.extend(len(c) for c in chunks)
         return [stage(c) for c in chunks]
 
@@ -56,7 +57,7 @@ def test_config_rows_make_the_frame_checked_whole():
     frame = make_contacts(300, seed=3)
     frame = frame.assign(OPERATION=["CONFIG"] + ["INSERT"] * 299)
     calls = []
-    chunked = check_contacts_in_chunks(frame, chunk_rows=50, map_chunks=lambda s, c: calls.append(1) or [],
+    chunked = check_contacts_in_chunks(frame, chunk_rows=50, map_chunks=lambda s, c, n: calls.append(1) or [],
                                        today=TODAY)
     assert calls == []
     assert_same(chunked, check_contacts(frame, today=TODAY))
