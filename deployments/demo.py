@@ -103,6 +103,9 @@ def run_demo(folder: Path, keep_server: bool = False, port: int | None = None, t
         else:
             production = result.get("production") or {}
             counts = production.get("import", {})
+            deliverables = Workspace(name).kind_dir("deliverables")
+            _say(f"demo: deliverables (contacts.xlsx/.csv, rejects.csv, duplicates.csv, review.xlsx, gate.md): "
+                 f"{deliverables}/<id>/ (latest: {Workspace(name).latest('deliverables')})")
             _say(f"demo: production: {counts.get('rows_in', '?')} source rows, {counts.get('imported', '?')} contacts "
                  f"imported, {production.get('not_imported', '?')} rows not imported (with reasons in "
                  f"{production.get('run_folder', '?')}/not_imported.csv)")
