@@ -32,9 +32,9 @@ def _prefect_cli() -> str:
 def _flush_logs_to_api() -> None:
     """Send the run logs still queued in this process while the server is up (best effort)."""
     try:
-        from prefect.logging.handlers import APILogHandler
+        from prefect.logging.handlers import APILogWorker
 
-        APILogHandler.flush()
+        APILogWorker.drain_all(timeout=5)
     except Exception:  # a flush failure must not hide the run's own outcome
         pass
 
