@@ -22,22 +22,15 @@ def seed_demo_environments(project_dir: Path) -> list[str]:
     """Set up the demo's SQLite environments like SecuTix would be: the institution, code lists,
     structure types, criteria (``config/demo/reference.yaml``). Returns the environments seeded."""
     from stx_migrate.config.demo_data import demo_reference
-    from stx_migrate.connectors.environments import open_environment_store
+    from stx_migrate.connectors.environments import seed_environment
     from stx_migrate.migration.settings.project import load_project
-    from stx_migrate.migration.store import seed_reference_data
 
     project = load_project(Path(project_dir))
     reference, seeded = demo_reference(), []
     for name, env in project.config.environments.items():
-        if env.kind != "sql":
-            continue
-        store = open_environment_store(project, name)
-        try:
-            seed_reference_data(store, reference, institutions=[project.config.institution],
-                                country=project.config.country, language=project.config.language)
-        finally:
-            store.dispose()
-        seeded.append(name)
+        if env.kind == "sql":
+            seed_environment(project, name, reference)
+            seeded.append(name)
     return seeded
 
 

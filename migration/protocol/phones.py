@@ -95,11 +95,7 @@ def normalise_phones(values: pd.Series, regions: pd.Series) -> pd.Series:
         code, general, types = fast
         rows = (~done) & (regions == region) & cleaned.str.match(r"^0[1-9]")
         national = cleaned[rows].str.slice(1)
-        lengths = national.str.len()
-        any_type = pd.Series(False, index=national.index)
-        for desc in types:
-            any_type |= _matches(national, lengths, desc)
-        ok = _matches(national, lengths, general) & any_type
+        ok = _valid_national(national, general, types)
         hit = ok[ok].index
         out.loc[hit] = "+" + code + national[ok]
         done.loc[hit] = True
@@ -112,6 +108,15 @@ def normalise_phones(values: pd.Series, regions: pd.Series) -> pd.Series:
         parsed = np.array([_parse_one(*key.split("\x00", 1)) for key in uniques], dtype=object)
         out.loc[pairs.index] = parsed[codes] if len(uniques) else []
     return out.astype("str").set_axis(original)
+
+
+def _valid_national(national: pd.Series, general, types) -> pd.Series:
+    """National numbers matching the region's general pattern and at least one number type."""
+    lengths = national.str.len()
+    any_type = pd.Series(False, index=national.index)
+    for desc in types:
+        any_type |= _matches(national, lengths, desc)
+    return _matches(national, lengths, general) & any_type
 
 
 @lru_cache(maxsize=1)
@@ -142,11 +147,7 @@ def _international_fast_path(cleaned: pd.Series, out: pd.Series, done: pd.Series
         sel = code == calling_code
         _, general, types = _fast_path(table[calling_code])
         national = numbers[sel].str.slice(1 + len(calling_code))
-        lengths = national.str.len()
-        any_type = pd.Series(False, index=national.index)
-        for desc in types:
-            any_type |= _matches(national, lengths, desc)
-        ok = _matches(national, lengths, general) & any_type
+        ok = _valid_national(national, general, types)
         hit = ok[ok].index
         out.loc[hit] = "+" + calling_code + national[ok]
         done.loc[hit] = True
