@@ -2,10 +2,20 @@
 
 Every value travels as text or integer; an empty or missing value becomes NULL.
 These helpers run inside the caller's transaction on the caller's connection.
+
+Large SQLite loads go through a scratch file instead (``load_scratch``): the ADBC SQLite
+driver writes Arrow data into a fresh file beside the store about 4x faster than
+``executemany`` binds it, and the store's connection ATTACHes that file and copies the
+rows with INSERT … SELECT inside its own transaction. The scratch file is not part of
+the store: the store's transaction covers only the INSERT … SELECT, so atomicity and
+crash safety are those of the store. The file is deleted when the transaction ends
+(``drop_scratch``); a file left by a killed process is deleted by the next ``open_store``.
 """
 from __future__ import annotations
 
+import glob
 import io
+import os
 
 import numpy as np
 import pandas as pd
@@ -105,3 +115,73 @@ def _executemany(conn: Connection, table: str, frame: pd.DataFrame) -> None:
     marks = ", ".join("?" for _ in frame.columns)
     raw = conn.connection.driver_connection
     raw.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", zip(*columns))
+
+
+SCRATCH_MARK = ".load-"
+
+
+def scratch_files(store_file: str) -> list[str]:
+    """Scratch files beside ``store_file`` (``<store>.load-<pid>-<n>``)."""
+    return glob.glob(glob.escape(os.path.abspath(store_file)) + SCRATCH_MARK + "*")
+
+
+def remove_stale_scratch(store_file: str) -> None:
+    """Delete scratch files whose process is gone (a killed import leaves its file behind)."""
+    for path in scratch_files(store_file):
+        pid = path.rsplit(SCRATCH_MARK, 1)[1].split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            _unlink(path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def load_scratch(conn: Connection, tables: dict[str, pd.DataFrame]) -> str:
+    """SQLite: write ``tables`` into a fresh scratch file (ADBC) and ATTACH it; returns its schema name.
+
+    Must run inside the caller's transaction (SQLite allows ATTACH there, not DETACH):
+    ``drop_scratch`` detaches and deletes it once the transaction has ended.
+    """
+    import adbc_driver_sqlite.dbapi as adbc
+
+    attached = conn.info.setdefault("stx_scratch", [])
+    schema = f"stx_load{len(attached)}"
+    path = os.path.abspath(conn.engine.url.database) + f"{SCRATCH_MARK}{os.getpid()}-{len(attached)}"
+    _unlink(path)
+    with adbc.connect(path, autocommit=True) as scratch:
+        with scratch.cursor() as cur:
+            cur.execute("PRAGMA journal_mode=OFF")  # disposable: no journal, no sync
+            cur.execute("PRAGMA synchronous=OFF")
+            cur.execute("BEGIN")  # one transaction for every table (the driver would commit each row)
+            for table, frame in tables.items():
+                arrow = pa.Table.from_arrays(_arrow_columns(frame), names=list(frame.columns))
+                cur.adbc_ingest(table, arrow, mode="create")
+            cur.execute("COMMIT")
+    attached.append((schema, path))
+    conn.exec_driver_sql(f"ATTACH DATABASE ? AS {schema}", (path,))
+    return schema
+
+
+def drop_scratch(conn: Connection) -> None:
+    """Detach and delete the scratch files of the transaction that just ended."""
+    raw = conn.connection.driver_connection  # autocommit: the store's transaction is over
+    for schema, path in conn.info.pop("stx_scratch", []):
+        try:
+            raw.execute(f"DETACH DATABASE {schema}")
+        finally:
+            _unlink(path)
+
+
+def _unlink(path: str) -> None:
+    for p in (path, path + "-journal"):
+        try:
+            os.unlink(p)
+        except FileNotFoundError:
+            pass

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, text
 
 from ..errors import InputError
 from ..findings import concat_findings, empty_findings, findings_frame
-from . import apply, bulk
+from . import apply, bulk, insert_only
 from .codes import message_of, severity_of
 from .plan import Decision, isin, Keys, Lookups, build_stage, decide_rows, derive_keys, resolve_config_rows, resolve_round_structures
 from .store import Catalogue, ContactStore
@@ -59,9 +59,13 @@ class ImportResult:
 
 def row_keys(deliverable_id: str, source_refs: pd.Index) -> np.ndarray:
     """The journal key of each row: blake2b-128 of deliverable id and source_ref (no personal value)."""
-    prefix = deliverable_id.encode() + b"\x00"
-    return np.array([hashlib.blake2b(prefix + ref.encode(), digest_size=16).hexdigest() for ref in source_refs],
-                    dtype=object)
+    base = hashlib.blake2b(deliverable_id.encode() + b"\x00", digest_size=16)
+    keys = np.empty(len(source_refs), dtype=object)
+    for i, ref in enumerate(source_refs.tolist()):  # a plain list: iterating an Arrow-backed index is slower
+        h = base.copy()  # the prefix is hashed once
+        h.update(ref.encode())
+        keys[i] = h.hexdigest()
+    return keys
 
 
 def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str, deliverable_id: str,
@@ -169,8 +173,12 @@ def _apply_round(conn: Connection, rows: pd.DataFrame, keys_all: pd.Series, cata
     changed: set[int] = set()
     if len(stage.contacts):
         stage.contacts.insert(0, "row_key", keys_all.reindex(stage.contacts["source_ref"]).to_numpy())
-        apply.load_stage(conn, stage.contacts, stage.criteria, stage.admin, has_updates=has_updates)
-        changed = apply.apply_stage(conn, run_id=run_id, now=now, deliverable_id=deliverable_id, has_updates=has_updates)
+        if has_updates:
+            apply.load_stage(conn, stage.contacts, stage.criteria, stage.admin, has_updates=has_updates)
+            changed = apply.apply_stage(conn, run_id=run_id, now=now, deliverable_id=deliverable_id, has_updates=has_updates)
+        else:  # new contacts only: the final rows loaded as they are (insert_only.py)
+            insert_only.write_final(conn, insert_only.final_rows(stage, run_id=run_id, deliverable_id=deliverable_id,
+                                                                 now=now))
     updates = d.outcome == "update"
     row_changed = pd.Series(False, index=rows.index)
     if has_updates:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from ..errors import ConfigError, SourceUnavailable
-from . import models
+from . import bulk, models
 
 ALEMBIC_DIR = Path(__file__).parent / "alembic"
 # the §7 structure matching fields, in the order the match key joins them
@@ -53,8 +53,13 @@ class ContactStore:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A write transaction (SQLite: BEGIN IMMEDIATE, so the write lock is taken first)."""
-        with self.engine.begin() as conn:
-            yield conn
+        with self.engine.connect() as conn:
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                if self.dialect == "sqlite":
+                    bulk.drop_scratch(conn)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -152,6 +157,7 @@ def open_store(url: str, *, name: str = "store") -> ContactStore:
         if not parsed.database or parsed.database == ":memory:":
             raise ConfigError(f"environment {name}: a SQLite store needs a file (sqlite:///path/to/env.sqlite)")
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        bulk.remove_stale_scratch(parsed.database)
         engine = create_engine(parsed)
         _sqlite_setup(engine)
     else:

@@ -1,0 +1,86 @@
+"""The insert-only fast path writes exactly what the stage path writes, and leaves no scratch file behind."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from store_helpers import frame, one
+
+from stx_migrate.migration.store import import_contacts, open_store
+from stx_migrate.migration.store.bulk import scratch_files
+
+NEW_ROWS = [
+    dict(CONTACT_NR="100", TITLE="MRS", FIRSTNAME="Zoë", LASTNAME="Müller", BIRTHDATE="31.01.1980", PREF_LANG="fr",
+         LINE1="1 rue de la Paix", ZIPCODE="75002", TOWN="Paris", COUNTRY="FR", ADDR_TYPE="MB", EMAIL1="zoe@example.com",
+         CELLPHONE="+33 6", CNIL_O="TRUE", EMAIL="FALSE", CRIT01="PREFCOL=Red|Green", CRIT02="SEGMENT=ABO",
+         REMARK="||first", FUNCTION="="),
+    dict(CONTACT_NR="200", FIRSTNAME="Jo", OFFICIAL_NAME="ACME", TOWN="Lyon", STRUCT_TYPE="COMPANY", NB_EMPLOYEES="12",
+         ADMIN_NUMBER="SIRET=123", CRIT01="SEGMENT=VIP", CRIT02="PREFCOL=Blue", SMS_MMS="TRUE", TELEPHONE="+41 22"),
+    dict(CONTACT_NR="201", FIRSTNAME="Al", OFFICIAL_NAME="ACME", TOWN="Lyon"),           # joins the structure above
+    dict(OFFICIAL_NAME="Lonely SA", LINE2="BP 4", ADDR_TYPE="S", WEB_SITE="x.example", EMAIL2="info@lonely.example"),
+    dict(LASTNAME="No number", ADDR_TYPE="", COUNTRY="CH", DEPARTMENT="GE"),
+]
+TABLES = {
+    "contact": "contact_nr, organization, kind, status, title, letter_salutation, addr_salutation, function, remark, "
+               "firstname, lastname, birthdate, pref_lang, official_name, address_name1, address_name2, struct_type, "
+               "community_type, nb_employees, web_site, match_key, created_run, "
+               "(SELECT s.contact_nr FROM contact s WHERE s.id = t.structure_id)",
+    "address": "addr_type, line1, line2, line3, zipcode, town, town_complement, department, country",
+    "communication_mean": "mean_type, value",
+    "contact_authorization": "channel, granted",
+    "admin_number": "code, number",
+    "criterion_assignment": "(SELECT code FROM criterion_element e WHERE e.id = t.element_id), criterion_id",
+    "import_row": "row_key, run_id, deliverable_id, source_ref, action",
+}
+
+
+def snapshot(store, skip_nr: str) -> dict[str, list]:
+    """Every table's rows by contact number (ids may differ between runs), without contact ``skip_nr``."""
+    out = {}
+    for table, cols in TABLES.items():
+        nr = "t.contact_nr" if table == "contact" else "(SELECT c.contact_nr FROM contact c WHERE c.id = t.contact_id)"
+        rows = one(store, f"SELECT {nr}, {cols} FROM {table} t")
+        out[table] = sorted((tuple("" if v is None else str(v) for v in r) for r in rows if r[0] != skip_nr))
+    return out
+
+
+def test_insert_only_rounds_write_what_the_stage_path_writes(store):
+    new = frame(*NEW_ROWS)
+    # the same rows once with an UPDATE row in their round (stage path), once alone (insert-only path)
+    import_contacts(store, frame(dict(CONTACT_NR="900", LASTNAME="Old")), run_id="r0", deliverable_id="d0")
+    mixed = frame(*NEW_ROWS, dict(OPERATION="UPDATE", CONTACT_NR="900", LASTNAME="Changed"))
+    result = import_contacts(store, mixed, run_id="r1", deliverable_id="d1")
+    assert result.counts() == {"imported": 5, "updated": 1, "unchanged": 0, "not_imported": 0}
+    via_stage = snapshot(store, "900")
+    with store.transaction() as c:
+        for table in ("criterion_assignment", "admin_number", "contact_authorization", "communication_mean", "address",
+                      "import_row"):
+            c.exec_driver_sql(f"DELETE FROM {table}")
+        c.exec_driver_sql("DELETE FROM contact WHERE structure_id IS NOT NULL")
+        c.exec_driver_sql("DELETE FROM contact")
+        c.exec_driver_sql("DELETE FROM contact_number_range")
+        c.exec_driver_sql("DELETE FROM import_run")
+    import_contacts(store, frame(dict(CONTACT_NR="900", LASTNAME="Old")), run_id="r0", deliverable_id="d0")
+    result = import_contacts(store, new, run_id="r1", deliverable_id="d1")
+    assert result.counts() == {"imported": 5, "updated": 0, "unchanged": 0, "not_imported": 0}
+    assert snapshot(store, "900") == via_stage
+    # uses: 2 (MB); relay and new structure 3 each; joining relay 3; S only 1; empty ADDR_TYPE 3
+    assert len(via_stage["address"]) == 2 + 6 + 3 + 1 + 3 and len(via_stage["contact_authorization"]) == 3
+
+
+def test_sqlite_scratch_files_are_deleted(tmp_path, sqlite_template):
+    import shutil
+
+    path = tmp_path / "env.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    # a scratch file of a process that no longer exists (a killed import) is removed when the store is opened
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = f"{path}.load-{int(dead.stdout)}-0"
+    open(stale, "wb").close()
+    store = open_store(f"sqlite:///{path}", name="dev")
+    assert not os.path.exists(stale)
+    import_contacts(store, frame(*NEW_ROWS), run_id="r1", deliverable_id="d1")
+    assert store.count("contact") == 6
+    assert scratch_files(str(path)) == []
+    store.dispose()
