@@ -22,6 +22,8 @@ into a temporary folder it removes.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import shutil
 import subprocess
@@ -95,6 +97,15 @@ def make_snapshot(tmp: Path, rows: int) -> None:
     write_snapshot(Workspace(project.config.name), project.config.name, {"kind": "bench"}, specs)
 
 
+@contextlib.contextmanager
+def stage(label: str, rows: int):
+    """``measure`` plus this process's CPU seconds and the load average (shared machine)."""
+    cpu = time.process_time()
+    with measure(label, rows):
+        yield
+    print(f"{'':44} CPU {time.process_time() - cpu:8.2f} s, load {os.getloadavg()[0]:.1f}", flush=True)
+
+
 def run(tmp: Path, rows: int, with_xlsx: bool, whole_only: bool, exact_dedup: bool) -> None:
     import pandas as pd
 
@@ -107,6 +118,9 @@ def run(tmp: Path, rows: int, with_xlsx: bool, whole_only: bool, exact_dedup: bo
     from stx_migrate.migration.workspace import Workspace
 
     os.environ["STX_MIGRATE_HOME"] = str(tmp / "workspace")
+    # the pipeline's own stage lines (wall and CPU per stage, counts only) inside the whole run
+    logging.basicConfig(format="    %(message)s", stream=sys.stdout)
+    logging.getLogger("stx_migrate.prepare").setLevel(logging.INFO)
     project = _project(tmp, rows, exact_dedup)
     config = project.config
     reference = load_reference(project.folder / "reference.yaml")
@@ -122,11 +136,14 @@ def run(tmp: Path, rows: int, with_xlsx: bool, whole_only: bool, exact_dedup: bo
             return original(frame, path, **kw) if str(path).endswith(".csv") else Path(path).write_bytes(b"")
 
         prep.write_secutix_file = csv_only
-    cpu = time.process_time()
+    cpu, children = time.process_time(), os.times()
     with measure("whole prepare_deliverable" + ("" if with_xlsx else " (no xlsx)"), rows):
         folder = prep.prepare_deliverable(project, snapshot.path, reference, [])
     # CPU seconds are far less sensitive than wall time to the other processes of a shared machine
-    print(f"{'':44} CPU time {time.process_time() - cpu:8.2f} s (all threads of this process)", flush=True)
+    after = os.times()
+    forked = after.children_user + after.children_system - children.children_user - children.children_system
+    print(f"{'':44} CPU time {time.process_time() - cpu:8.2f} s (all threads of this process) + {forked:.2f} s "
+          f"in forked children, load {os.getloadavg()[0]:.1f}", flush=True)
     print((folder / "summary.json").read_text(), flush=True)
     with measure("baseline: pd.read_parquet of the snapshot", rows):
         frames = [pd.read_parquet(snapshot.parquet_path(n)) for n in snapshot.datasets]
@@ -136,21 +153,22 @@ def run(tmp: Path, rows: int, with_xlsx: bool, whole_only: bool, exact_dedup: bo
 
     ctx = prep.project_context(config)
     compiled = compile_protocol(project.path(config.protocol), snapshot.manifest, ctx)
-    with measure("stage: load protocol columns as text", rows):
+    with stage("stage: load protocol columns as text", rows):
         loaded = load_tables(snapshot, compiled)
-    with measure("stage: apply protocol", rows):
+    with stage("stage: apply protocol", rows):
         result = apply_protocol(compiled, loaded, ctx)
     contacts = result.contacts
     contacts["CONTACT_NR"] = result.source_numbers.to_numpy()
-    with measure("stage: rule engine (check_contacts)", len(contacts)):
-        checked, findings = prep._check_rules(contacts, reference, config, None)
+    with stage("stage: rule engine (check_contacts)", len(contacts)):
+        checked, findings = prep._check_rules(contacts, reference, config, None, None)
     valid = checked[~checked.index.isin(findings.loc[findings.severity == "error", "source_ref"])]
-    with measure("stage: dedup (find_duplicates)", len(valid)):
-        survivors, _, _ = prep._find_duplicates(valid, config)
-    with measure("stage: write contacts.csv", len(survivors)):
+    with stage("stage: dedup (find_duplicates)", len(valid)):
+        dedup, _ = prep._find_duplicates(valid, config, None, None)
+    survivors = dedup.survivors
+    with stage("stage: write contacts.csv", len(survivors)):
         write_secutix_file(survivors, tmp / "contacts.csv", settings=config.output)
     if with_xlsx:
-        with measure("stage: write contacts.xlsx", len(survivors)):
+        with stage("stage: write contacts.xlsx", len(survivors)):
             write_secutix_file(survivors, tmp / "contacts.xlsx", settings=config.output)
 
 

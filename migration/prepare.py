@@ -22,7 +22,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from functools import partial
@@ -35,6 +37,8 @@ from .findings import FINDING_COLUMNS, concat_findings, write_findings
 from .dedup import DedupResult, ReviewDecisions, find_duplicates, keep_decisions, pending_decisions, write_review_workbook
 from .dedup.result import REVIEW_COLUMNS
 from .format.catalogue import extended_format
+from .forked import run_jobs
+from .membership import text_isin
 from .protocol import CompiledProtocol, ProjectContext, ProtocolResult, apply_protocol, compile_protocol
 from .protocol.numbers import allocate_numbers, keep_source_numbers
 from .protocol.tables import load_tables
@@ -146,14 +150,28 @@ def _find_duplicates(valid: pd.DataFrame, config: ProjectConfig, existing: pd.Da
     """
     result = find_duplicates(valid, settings=config.dedup, existing=existing, decisions=decisions, country=config.country)
     refs = pd.Index(pd.concat([result.review_pairs["left_ref"], result.review_pairs["right_ref"]]).unique(), dtype="str")
-    parts = [valid[valid.index.isin(refs)]]
+    parts = [valid[text_isin(valid.index, refs)]]
     if existing is not None and len(existing):
-        parts.append(existing[existing.index.isin(refs)])
+        parts.append(existing[text_isin(existing.index, refs)])
     records = pd.concat(parts) if len(parts) > 1 else parts[0]
     return result, records
 
 
 # -- the pipeline --------------------------------------------------------------------------
+
+@contextmanager
+def timed(stage: str, rows: int) -> Iterator[None]:
+    """Log a stage's wall and CPU seconds (this process only; forked children not counted): counts, never data."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield
+    log.info("stage %s: %d rows, %.2f s wall, %.2f s CPU in this process", stage, rows,
+             time.perf_counter() - wall, time.process_time() - cpu)
+
+
+# Below this many source rows the deliverable's files are written in this process only:
+# forking costs more than the overlap saves.
+LOCAL_PARALLEL_MIN_ROWS = 100_000
+
 
 def _order_findings(findings: pd.DataFrame, order: pd.Index) -> pd.DataFrame:
     """Log lines in source row order, then column order, then code: stable across replays."""
@@ -196,7 +214,8 @@ def prepare_contacts(
     """
     ctx = project_context(config)
     order = tables[compiled.main].index
-    result = _apply_protocol(compiled, tables, ctx, config.execution.chunk_rows, map_chunks)
+    with timed("protocol", len(order)):
+        result = _apply_protocol(compiled, tables, ctx, config.execution.chunk_rows, map_chunks)
     del tables
     contacts, dropped, parts = result.contacts, result.dropped, [result.findings]
     policy = config.contact_numbers
@@ -205,17 +224,19 @@ def prepare_contacts(
         contacts["CONTACT_NR"] = numbers.reindex(contacts.index).fillna("").to_numpy()
         parts.append(number_findings)
     del result
-    contacts, rule_findings = _check_rules(contacts, reference, config, today, map_chunks)
+    with timed("rules", len(contacts)):
+        contacts, rule_findings = _check_rules(contacts, reference, config, today, map_chunks)
     parts.append(rule_findings)
     findings = concat_findings(parts)
     del parts, rule_findings
     number_of = contacts["CONTACT_NR"]
     rejected = pd.Index(findings.loc[findings["severity"] == "error", "source_ref"].unique(), dtype="str")
-    valid = contacts[~contacts.index.isin(rejected)]
+    valid = contacts[~text_isin(contacts.index, rejected)]
     del contacts
     dedup, review_records = None, None
     if config.dedup.enabled:
-        dedup, review_records = _find_duplicates(valid, config, existing_contacts, decisions)
+        with timed("dedup", len(valid)):
+            dedup, review_records = _find_duplicates(valid, config, existing_contacts, decisions)
         survivors, duplicates, review = dedup.survivors, dedup.duplicates[DUPLICATE_COLUMNS], dedup.to_review
         dedup = replace(dedup, survivors=survivors.iloc[0:0])      # one copy of the kept rows is enough
     else:
@@ -227,13 +248,13 @@ def prepare_contacts(
         if len(exhausted):
             findings = concat_findings([findings, exhausted])
             rejected = rejected.append(pd.Index(exhausted["source_ref"].unique(), dtype="str"))
-            survivors = survivors[~survivors.index.isin(rejected)]
+            survivors = survivors[~text_isin(survivors.index, rejected)]
         survivor_numbers = survivors["CONTACT_NR"]
         duplicates = duplicates.assign(survivor_contact_nr=duplicates["survivor_ref"].map(survivor_numbers).fillna(duplicates["survivor_contact_nr"]))
         number_of = number_of.copy()
         number_of.loc[survivors.index] = survivors["CONTACT_NR"]
     findings = findings.assign(contact_nr=findings["source_ref"].map(number_of).fillna(findings["contact_nr"]).astype("str"))
-    in_order = order[order.isin(survivors.index)]
+    in_order = order[text_isin(order, survivors.index)]
     if not survivors.index.equals(in_order):
         survivors = survivors.reindex(in_order)
     return PreparedContacts(
@@ -272,15 +293,27 @@ def _write_review(prepared: PreparedContacts, path: Path, created: datetime) -> 
     write_review_workbook(result, records, path, created=created)
 
 
+def _write_contacts(prepared: PreparedContacts, folder: Path, config: ProjectConfig) -> None:
+    write_secutix_file(prepared.valid, folder / "contacts.xlsx", settings=config.output)
+    write_secutix_file(prepared.valid, folder / "contacts.csv", settings=config.output)
+
+
+def _write_reports(prepared: PreparedContacts, folder: Path, snapshot: Snapshot) -> None:
+    write_findings(prepared.findings, folder / "rejects.csv")
+    prepared.duplicates[DUPLICATE_COLUMNS].to_csv(folder / "duplicates.csv", index=False, encoding="utf-8", lineterminator="\n")
+    _write_review(prepared, folder / REVIEW_FILE, _snapshot_time(snapshot))
+
+
 def write_deliverable(prepared: PreparedContacts, folder: Path, config: ProjectConfig, snapshot: Snapshot,
                       compiled: CompiledProtocol, code_version: str = __version__) -> Summary:
     """Write every deliverable file into ``folder``; same inputs → byte-identical files."""
     folder = Path(folder)
-    write_secutix_file(prepared.valid, folder / "contacts.xlsx", settings=config.output)
-    write_secutix_file(prepared.valid, folder / "contacts.csv", settings=config.output)
-    write_findings(prepared.findings, folder / "rejects.csv")
-    prepared.duplicates[DUPLICATE_COLUMNS].to_csv(folder / "duplicates.csv", index=False, encoding="utf-8", lineterminator="\n")
-    _write_review(prepared, folder / REVIEW_FILE, _snapshot_time(snapshot))
+    # The import file and the reports do not depend on each other: on a big input the reports
+    # are written by a forked child meanwhile (review.xlsx is pure-Python XlsxWriter, ~5 s per
+    # 1M contacts); same files either way.
+    jobs = [partial(_write_contacts, prepared, folder, config), partial(_write_reports, prepared, folder, snapshot)]
+    with timed("write contacts and reports", len(prepared.valid)):
+        run_jobs(jobs, processes=None if prepared.rows_in >= LOCAL_PARALLEL_MIN_ROWS else 1)
     (folder / "protocol.yaml").write_text(compiled.text, encoding="utf-8")
     summary = write_summary(prepared.summary(), folder / "summary.json")
     manifest = {
