@@ -39,6 +39,7 @@ from .dedup.result import REVIEW_COLUMNS
 from .format.catalogue import extended_format
 from .forked import run_jobs
 from .membership import text_isin
+from .rows import select_rows
 from .protocol import CompiledProtocol, ProjectContext, ProtocolResult, apply_protocol, compile_protocol
 from .protocol.numbers import allocate_numbers, keep_source_numbers
 from .protocol.tables import load_tables
@@ -150,7 +151,7 @@ def _find_duplicates(valid: pd.DataFrame, config: ProjectConfig, existing: pd.Da
     """
     result = find_duplicates(valid, settings=config.dedup, existing=existing, decisions=decisions, country=config.country)
     refs = pd.Index(pd.concat([result.review_pairs["left_ref"], result.review_pairs["right_ref"]]).unique(), dtype="str")
-    parts = [valid[text_isin(valid.index, refs)]]
+    parts = [select_rows(valid, text_isin(valid.index, refs))]
     if existing is not None and len(existing):
         parts.append(existing[text_isin(existing.index, refs)])
     records = pd.concat(parts) if len(parts) > 1 else parts[0]
@@ -231,7 +232,7 @@ def prepare_contacts(
     del parts, rule_findings
     number_of = contacts["CONTACT_NR"]
     rejected = pd.Index(findings.loc[findings["severity"] == "error", "source_ref"].unique(), dtype="str")
-    valid = contacts[~text_isin(contacts.index, rejected)]
+    valid = select_rows(contacts, ~text_isin(contacts.index, rejected))
     del contacts
     dedup, review_records = None, None
     if config.dedup.enabled:
@@ -248,7 +249,7 @@ def prepare_contacts(
         if len(exhausted):
             findings = concat_findings([findings, exhausted])
             rejected = rejected.append(pd.Index(exhausted["source_ref"].unique(), dtype="str"))
-            survivors = survivors[~text_isin(survivors.index, rejected)]
+            survivors = select_rows(survivors, ~text_isin(survivors.index, rejected))
         survivor_numbers = survivors["CONTACT_NR"]
         duplicates = duplicates.assign(survivor_contact_nr=duplicates["survivor_ref"].map(survivor_numbers).fillna(duplicates["survivor_contact_nr"]))
         number_of = number_of.copy()

@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..rows import select_rows
 from ..settings.dedup import FIELD_GROUPS, DedupSettings
 
 # Columns that say what to do with the row, not who the contact is: always the survivor's own.
@@ -73,7 +74,7 @@ def merge_fields(contacts: pd.DataFrame, cluster: np.ndarray, survivor: np.ndarr
     the strategy's order, that has any of the group's columns filled. ``most_recent`` uses
     ``recency`` (timestamps, index source_ref) when given, else the later row of the extraction.
     """
-    out = contacts[survivor]   # a new frame (copy-on-write): patching it never touches contacts
+    out = select_rows(contacts, survivor)   # a new frame (copy-on-write): patching it never touches contacts
     multi = _multi(cluster)
     if not multi.any():
         return out
