@@ -94,19 +94,34 @@ def _arrow_columns(frame: pd.DataFrame) -> list[pa.Array]:
     return arrays
 
 
-def _copy_postgres(conn: Connection, table: str, frame: pd.DataFrame) -> None:
-    arrow = pa.Table.from_arrays(_arrow_columns(frame), names=list(frame.columns))
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """``frame`` as an Arrow table of int64 and string columns ("" and NA → null)."""
+    return pa.Table.from_arrays(_arrow_columns(frame), names=list(frame.columns))
+
+
+def csv_payload(frame: pd.DataFrame) -> io.BytesIO:
+    """``frame`` as the CSV text ``COPY … (FORMAT csv)`` reads (no header; null = empty field)."""
     buffer = io.BytesIO()
-    pacsv.write_csv(arrow, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-    cols = ", ".join(frame.columns)
+    pacsv.write_csv(arrow_table(frame), buffer, write_options=pacsv.WriteOptions(include_header=False,
+                                                                                    quoting_style="needed"))
+    return buffer
+
+
+def copy_csv(conn: Connection, table: str, columns: list[str], payload: io.BytesIO) -> None:
+    """PostgreSQL: ``COPY table (columns)`` from a CSV payload, sent in 1 MiB pieces."""
+    cols = ", ".join(columns)
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
         with cur.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT csv)") as copy:
-            view = buffer.getbuffer()
+            view = payload.getbuffer()
             step = 1 << 20
             for start in range(0, len(view), step):
                 copy.write(view[start:start + step])
             del view
+
+
+def _copy_postgres(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    copy_csv(conn, table, list(frame.columns), csv_payload(frame))
 
 
 def _executemany(conn: Connection, table: str, frame: pd.DataFrame) -> None:
@@ -143,7 +158,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def load_scratch(conn: Connection, tables: dict[str, pd.DataFrame]) -> str:
+def load_scratch(conn: Connection, tables: dict[str, pa.Table]) -> str:
     """SQLite: write ``tables`` into a fresh scratch file (ADBC) and ATTACH it; returns its schema name.
 
     Must run inside the caller's transaction (SQLite allows ATTACH there, not DETACH):
@@ -160,8 +175,7 @@ def load_scratch(conn: Connection, tables: dict[str, pd.DataFrame]) -> str:
             cur.execute("PRAGMA journal_mode=OFF")  # disposable: no journal, no sync
             cur.execute("PRAGMA synchronous=OFF")
             cur.execute("BEGIN")  # one transaction for every table (the driver would commit each row)
-            for table, frame in tables.items():
-                arrow = pa.Table.from_arrays(_arrow_columns(frame), names=list(frame.columns))
+            for table, arrow in tables.items():
                 cur.adbc_ingest(table, arrow, mode="create")
             cur.execute("COMMIT")
     attached.append((schema, path))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -26,13 +27,13 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from ..errors import InputError
-from ..findings import concat_findings, empty_findings, findings_frame
-from . import apply, bulk, insert_only
-from .codes import message_of, severity_of
-from .plan import Decision, isin, Keys, Lookups, build_stage, decide_rows, derive_keys, resolve_config_rows, resolve_round_structures
-from .store import Catalogue, ContactStore
+from ..findings import concat_findings, empty_findings
+from .batches import BatchPlan, InFlight, journaled, plan_batch, timestamp, write_batch
+from .plan import resolve_config_rows
+from .store import ContactStore
 
-DEFAULT_AUTO_RANGE = ("auto", 100_000_000, 999_999_999_999)
+DEFAULT_BATCH_ROWS = 50_000
+WRITER_LOCK = 4242002  # PostgreSQL advisory lock key of the store's writers (4242001: schema upgrades)
 
 
 @dataclass
@@ -69,12 +70,14 @@ def row_keys(deliverable_id: str, source_refs: pd.Index) -> np.ndarray:
 
 
 def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str, deliverable_id: str,
-                    batch_rows: int = 50_000, operation: str = "import",
-                    on_batch: Callable[[int, int], None] | None = None) -> ImportResult:
+                    batch_rows: int = DEFAULT_BATCH_ROWS, operation: str = "import",
+                    on_batch: Callable[[int, int], None] | None = None, plan_ahead: bool = True) -> ImportResult:
     """Apply ``contacts`` (a SecuTix frame of valid rows, index source_ref) to ``store``.
 
     See the module docstring for the transaction, idempotence and counting contract.
     ``on_batch(done_rows, total_rows)`` is called after each committed batch (progress).
+    ``plan_ahead``: plan the next batch on a second connection and thread while the
+    current one is written (the database releases the GIL); the result is the same.
     """
     if batch_rows <= 0:
         raise ValueError("batch_rows must be positive")
@@ -87,19 +90,37 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
     keys_all = pd.Series(row_keys(deliverable_id, frame.index), index=frame.index)
     findings: list[pd.DataFrame] = []
     total = len(frame)
-    for start in range(0, total, batch_rows):
-        batch = frame.iloc[start:start + batch_rows]
-        with store.transaction() as conn:
-            _lock(conn)
-            catalogue = store.catalogue(conn)
-            done = _journaled(conn, keys_all.iloc[start:start + batch_rows])
-            result.unchanged += int(done.sum())
-            todo = batch[~done.to_numpy()]
-            for rows in _rounds(todo):
-                _apply_round(conn, rows, keys_all, catalogue, result, findings, run_id=run_id,
-                             deliverable_id=deliverable_id)
-        if on_batch:
-            on_batch(min(start + batch_rows, total), total)
+    bounds = [(start, min(start + batch_rows, total)) for start in range(0, total, batch_rows)]
+    names = {"run_id": run_id, "deliverable_id": deliverable_id}
+    planner = _Planner(store, frame, keys_all, names) if plan_ahead and len(bounds) > 1 else None
+    writer = store.engine.connect()  # one connection for every batch: PostgreSQL holds the import's lock on it
+    try:
+        if planner and store.dialect == "postgresql":  # plans made ahead stay true: no other writer until we end
+            writer.exec_driver_sql(f"SELECT pg_advisory_lock({WRITER_LOCK})")
+            writer.commit()
+        ahead: tuple[Future, object] | None = None
+        if planner:  # the first batch too: its fence is taken before the planner reads anything
+            ahead = (planner.submit(bounds[0], InFlight()), _fence(writer))
+            writer.rollback()
+        for i, (start, stop) in enumerate(bounds):
+            with store.transaction(writer) as conn:
+                _lock(conn)
+                plan = _planned_ahead(conn, ahead)
+                if plan is None:  # not planned ahead, or another writer committed since the plan was made
+                    plan = plan_batch(conn, frame.iloc[start:stop], keys_all, store.catalogue(conn), InFlight(), **names)
+                if planner and i + 1 < len(bounds):
+                    ahead = (planner.submit(bounds[i + 1], InFlight.of(plan)), _fence(conn))
+                counts = write_batch(conn, plan, keys_all, findings=findings, **names)
+            result.imported += counts.imported
+            result.updated += counts.updated
+            result.unchanged += counts.unchanged
+            result.not_imported += counts.not_imported
+            if on_batch:
+                on_batch(stop, total)
+    finally:
+        if planner:
+            planner.close()
+        writer.close()  # PostgreSQL: ends the session, so releases the import's lock
     result.findings = concat_findings(findings)
     with store.transaction() as conn:
         conn.execute(text("INSERT INTO import_run (run_id, deliverable_id, operation, started_at, finished_at, counts) "
@@ -109,152 +130,74 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
     return result
 
 
+class _Planner:
+    """Plans batches ahead on its own thread and read-only connection (SQLite: a deferred, non-locking BEGIN)."""
+
+    def __init__(self, store: ContactStore, frame: pd.DataFrame, keys_all: pd.Series, names: dict):
+        self.store, self.frame, self.keys_all, self.names = store, frame, keys_all, names
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stx-plan")
+        self.conn: Connection | None = None
+
+    def submit(self, bounds: tuple[int, int], overlay: InFlight) -> Future:
+        return self.pool.submit(self._plan, bounds, overlay)
+
+    def _plan(self, bounds: tuple[int, int], overlay: InFlight) -> BatchPlan:
+        if self.conn is None:  # opened on the planner's thread: SQLite connections stay on theirs
+            self.conn = self.store.engine.connect().execution_options(stx_read_only=True)
+        with self.conn.begin() as tx:
+            try:
+                return plan_batch(self.conn, self.frame.iloc[bounds[0]:bounds[1]], self.keys_all,
+                                  self.store.catalogue(self.conn), overlay, **self.names)
+            finally:
+                tx.rollback()  # reads only (and temporary tables): end the snapshot
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.pool.submit(self.conn.close).result()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _planned_ahead(conn: Connection, ahead: tuple[Future, object] | None) -> BatchPlan | None:
+    """The plan made ahead, if the store changed only by our own batches since (else None: plan again)."""
+    if ahead is None:
+        return None
+    future, fence = ahead
+    plan = future.result()  # the planner's error, if any, ends the import here (this transaction rolls back)
+    return plan if _unchanged_since(conn, fence) else None
+
+
+def _fence(conn: Connection):
+    """Taken inside a batch's transaction: lets the next batch tell whether anyone else wrote in between.
+
+    SQLite: ``data_version`` changes when another connection commits. PostgreSQL: no other
+    writer can, the import holds ``WRITER_LOCK`` for its whole run (``_lock`` waits for it).
+    """
+    if conn.dialect.name == "sqlite":
+        return conn.exec_driver_sql("PRAGMA data_version").scalar_one()
+    return None
+
+
+def _unchanged_since(conn: Connection, fence) -> bool:
+    if conn.dialect.name == "sqlite":
+        return conn.exec_driver_sql("PRAGMA data_version").scalar_one() == fence
+    return True
+
+
 def _ts(conn: Connection, value: datetime):
-    return value.isoformat(sep=" ") if conn.dialect.name == "sqlite" else value
+    return timestamp(conn, value)
 
 
 def _lock(conn: Connection) -> None:
-    """One writer at a time (SQLite: BEGIN IMMEDIATE already holds the write lock)."""
+    """One writer at a time (SQLite: BEGIN IMMEDIATE already holds the write lock).
+
+    PostgreSQL: also waits for an import that plans ahead (it holds ``WRITER_LOCK`` on its
+    session from start to end; the same session takes it again at once).
+    """
     if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
         conn.exec_driver_sql("LOCK TABLE contact IN SHARE ROW EXCLUSIVE MODE")
 
 
 def _journaled(conn: Connection, keys: pd.Series) -> pd.Series:
     """True for rows an earlier run of this deliverable applied."""
-    bulk.load_temp(conn, "stx_rowkeys", pd.DataFrame({"k": keys.to_numpy()}))
-    found = {r[0] for r in conn.exec_driver_sql("SELECT r.row_key FROM import_row r JOIN stx_rowkeys k ON r.row_key = k.k")}
-    return pd.Series(isin(keys.to_numpy(), list(found)), index=keys.index) if found else pd.Series(False, index=keys.index)
-
-
-def _rounds(rows: pd.DataFrame):
-    """Split rows so that no contact number appears twice in one round (later rows see earlier ones)."""
-    if not len(rows):
-        return
-    nr = rows["CONTACT_NR"]
-    occurrence = nr.groupby(nr).cumcount().where(nr != "", 0)
-    if occurrence.max() == 0:
-        yield rows
-        return
-    for k in range(int(occurrence.max()) + 1):
-        yield rows[(occurrence == k).to_numpy()]
-
-
-def _lookup(conn: Connection, keys: Keys) -> Lookups:
-    numbers = keys.contact_nr[keys.contact_nr != ""].unique()
-    bulk.load_temp(conn, "stx_numbers", pd.DataFrame({"k": pd.Series(numbers, dtype="str")}))
-    contacts = bulk.fetch_frame(
-        conn, "SELECT c.contact_nr, c.id, c.kind, c.status, c.structure_id FROM contact c JOIN stx_numbers k ON c.contact_nr = k.k",
-        ["contact_nr", "id", "kind", "status", "structure_id"]).set_index("contact_nr")
-    match = keys.match_key[keys.match_key != ""].unique()
-    if len(match):
-        bulk.load_temp(conn, "stx_match", pd.DataFrame({"k": pd.Series(match, dtype="str")}))
-        rows = conn.exec_driver_sql(
-            "SELECT c.match_key, MIN(c.id), MIN(c.contact_nr) FROM contact c JOIN stx_match k ON c.match_key = k.k "
-            "WHERE c.kind = 'structure' AND c.status <> 'anonymized' GROUP BY c.match_key").all()
-    else:
-        rows = []
-    structures = pd.DataFrame(rows, columns=["match_key", "id", "contact_nr"]).set_index("match_key")
-    return Lookups(contacts=contacts, structures=structures)
-
-
-def _apply_round(conn: Connection, rows: pd.DataFrame, keys_all: pd.Series, catalogue: Catalogue, result: ImportResult,
-                 findings: list[pd.DataFrame], *, run_id: str, deliverable_id: str) -> None:
-    keys = derive_keys(rows)
-    found = _lookup(conn, keys)
-    taken = pd.Series(isin(keys.contact_nr, found.contacts.index), index=rows.index)
-    d = decide_rows(rows, keys, found, catalogue, taken_numbers=taken)
-    self_ids, self_numbers, structure_ids, structure_numbers = _allocate(conn, rows, d, findings)
-    resolve_round_structures(keys, d, self_ids, structure_ids)
-    stage = build_stage(rows, keys, d, self_ids=self_ids, self_numbers=self_numbers, structure_ids=structure_ids,
-                        structure_numbers=structure_numbers, institution_ids=rows["INSTITUTION"].map(pd.Series(catalogue.institutions, dtype="Int64")))
-    findings += [d.errors, d.warnings]
-    now = _ts(conn, datetime.now(timezone.utc))
-    has_updates = bool((d.outcome == "update").any())
-    changed: set[int] = set()
-    if len(stage.contacts):
-        stage.contacts.insert(0, "row_key", keys_all.reindex(stage.contacts["source_ref"]).to_numpy())
-        if has_updates:
-            apply.load_stage(conn, stage.contacts, stage.criteria, stage.admin, has_updates=has_updates)
-            changed = apply.apply_stage(conn, run_id=run_id, now=now, deliverable_id=deliverable_id, has_updates=has_updates)
-        else:  # new contacts only: the final rows loaded as they are (insert_only.py)
-            insert_only.write_final(conn, insert_only.final_rows(stage, run_id=run_id, deliverable_id=deliverable_id,
-                                                                 now=now))
-    updates = d.outcome == "update"
-    row_changed = pd.Series(False, index=rows.index)
-    if has_updates:
-        targets = stage.row_targets.reindex(rows.index)
-        row_changed = updates & (targets["self"].isin(changed) | targets["structure"].isin(changed)).fillna(False)
-        apply.touch_contacts(conn, changed, run_id=run_id, now=now)
-        unchanged_keys = keys_all.reindex(rows.index[updates & ~row_changed])
-        if len(unchanged_keys):
-            bulk.load_temp(conn, "stx_unchanged", pd.DataFrame({"k": unchanged_keys.to_numpy()}))
-            conn.exec_driver_sql("UPDATE import_row SET action = 'unchanged' WHERE row_key IN (SELECT k FROM stx_unchanged)")
-    matched = d.outcome == "matched"
-    if matched.any():
-        journal = pd.DataFrame({"row_key": keys_all.reindex(rows.index[matched]).to_numpy(), "run_id": run_id,
-                                "deliverable_id": deliverable_id, "source_ref": rows.index[matched].astype("str"),
-                                "contact_id": pd.array(d.target_id[matched], dtype="Int64"), "action": "matched"})
-        bulk.insert_frame(conn, "import_row", journal)
-    result.imported += int((d.outcome == "insert").sum())
-    result.updated += int(row_changed.sum())
-    result.unchanged += int((updates & ~row_changed).sum() + matched.sum())
-    result.not_imported += int((d.outcome == "error").sum())
-
-
-def _allocate(conn: Connection, rows: pd.DataFrame, d: Decision, findings: list[pd.DataFrame]):
-    """Ids for every new contact; numbers for new contacts without CONTACT_NR and for new structures.
-
-    Rows the automatic range cannot serve become errors (IMPORT_NUMBER_RANGE_EXHAUSTED).
-    """
-    inserts = d.outcome == "insert"
-    need_self_nr = inserts & (rows["CONTACT_NR"] == "")
-    need_structure = d.new_structure & inserts
-    n_numbers = int(need_self_nr.sum() + need_structure.sum())
-    numbers = _allocate_numbers(conn, n_numbers) if n_numbers else []
-    if len(numbers) < n_numbers:
-        short_self = need_self_nr & (need_self_nr.cumsum() > len(numbers))
-        left = max(len(numbers) - int(need_self_nr.sum()), 0)
-        short_structure = need_structure & (need_structure.cumsum() > left)
-        short = short_self | short_structure
-        code = "IMPORT_NUMBER_RANGE_EXHAUSTED"
-        refs = pd.Series(rows.index[short], index=rows.index[short], dtype="str")
-        findings.append(findings_frame(refs, rows["CONTACT_NR"][short], "CONTACT_NR", code, severity_of(code),
-                                       message_of(code), ""))
-        d.outcome = d.outcome.mask(short, "error")
-        d.new_structure = d.new_structure & ~short
-        d.first_creator = d.first_creator & ~short
-        inserts, need_self_nr, need_structure = inserts & ~short, need_self_nr & ~short, need_structure & ~short
-    n_self, n_struct = int(inserts.sum()), int(need_structure.sum())
-    first_id = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM contact").scalar_one() + 1
-    self_ids = pd.Series(np.arange(first_id, first_id + n_self, dtype=np.int64), index=rows.index[inserts])
-    structure_ids = pd.Series(np.arange(first_id + n_self, first_id + n_self + n_struct, dtype=np.int64),
-                              index=rows.index[need_structure])
-    k = int(need_self_nr.sum())
-    self_numbers = pd.Series(numbers[:k], index=rows.index[need_self_nr], dtype="str")
-    structure_numbers = pd.Series(numbers[k:k + n_struct], index=rows.index[need_structure], dtype="str")
-    return self_ids, self_numbers, structure_ids, structure_numbers
-
-
-def _allocate_numbers(conn: Connection, n: int) -> list[str]:
-    """Take ``n`` free numbers from the ``auto`` range (created on first use), skipping taken ones."""
-    row = conn.exec_driver_sql("SELECT first, last, next_value FROM contact_number_range WHERE name = 'auto'").first()
-    if row is None:
-        name, first, last = DEFAULT_AUTO_RANGE
-        conn.execute(text("INSERT INTO contact_number_range (name, purpose, first, last, next_value) "
-                          "VALUES (:n, 'auto', :f, :l, :f)"), {"n": name, "f": first, "l": last})
-        row = (first, last, first)
-    _first, last, next_value = row
-    taken_out: list[str] = []
-    start = next_value
-    while len(taken_out) < n and start <= last:
-        want = n - len(taken_out)
-        stop = min(start + want + 16, last + 1)
-        candidates = pd.Series(np.arange(start, stop, dtype=np.int64).astype(str), dtype="str")
-        bulk.load_temp(conn, "stx_numbers", pd.DataFrame({"k": candidates}))
-        used = {r[0] for r in conn.exec_driver_sql("SELECT c.contact_nr FROM contact c JOIN stx_numbers k ON c.contact_nr = k.k")}
-        free = candidates[~candidates.isin(used)].tolist()[:want]
-        taken_out += free
-        start = int(free[-1]) + 1 if len(free) == want else stop
-    conn.execute(text("UPDATE contact_number_range SET next_value = :v WHERE name = 'auto'"),
-                 {"v": int(taken_out[-1]) + 1 if taken_out else start})
-    return taken_out
+    return journaled(conn, keys)

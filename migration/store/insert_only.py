@@ -91,14 +91,24 @@ def _typed(s: pd.DataFrame, codes: list[str], column_of) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).sort_values(["contact_id", "mean_type"], kind="stable")
 
 
-def write_final(conn: Connection, tables: dict[str, pd.DataFrame]) -> None:
-    """Load the rows: COPY into the tables (PostgreSQL), scratch file + INSERT … SELECT (SQLite)."""
+def prepare(conn: Connection, tables: dict[str, pd.DataFrame]) -> dict[str, tuple[list[str], object]]:
+    """Table → (columns, payload) ready to load: CSV text for COPY (PostgreSQL), an Arrow table (SQLite).
+
+    Pure work, done while planning (on the planner's thread when the engine plans ahead).
+    """
     if conn.dialect.name == "postgresql":
-        for table, rows in tables.items():
-            bulk.insert_frame(conn, table, rows)
+        return {t: (list(rows.columns), bulk.csv_payload(rows)) for t, rows in tables.items()}
+    return {t: (list(rows.columns), bulk.arrow_table(rows)) for t, rows in tables.items()}
+
+
+def write_final(conn: Connection, prepared: dict[str, tuple[list[str], object]]) -> None:
+    """Load prepared rows: COPY into the tables (PostgreSQL), scratch file + INSERT … SELECT (SQLite)."""
+    if conn.dialect.name == "postgresql":
+        for table, (columns, payload) in prepared.items():
+            bulk.copy_csv(conn, table, columns, payload)
         return
-    schema = bulk.load_scratch(conn, tables)
-    for table, rows in tables.items():
-        cols = ", ".join(rows.columns)
-        vals = ", ".join(f"CAST({c} AS INTEGER)" if c == "nb_employees" else c for c in rows.columns)
+    schema = bulk.load_scratch(conn, {t: payload for t, (_, payload) in prepared.items()})
+    for table, (columns, _) in prepared.items():
+        cols = ", ".join(columns)
+        vals = ", ".join(f"CAST({c} AS INTEGER)" if c == "nb_employees" else c for c in columns)
         conn.exec_driver_sql(f"INSERT INTO main.{table} ({cols}) SELECT {vals} FROM {schema}.{table}")

@@ -461,7 +461,7 @@ def build_stage(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids: pd.Ser
     target = d.target_id[live].where(~ins, self_ids.reindex(r.index).astype("Int64"))
     structure = d.structure_id[live].where(~d.new_structure[live], structure_ids.reindex(r.index).astype("Int64"))
     contact_nr = r["CONTACT_NR"].where(~ins | (r["CONTACT_NR"] != ""), self_numbers.reindex(r.index).fillna("").astype("str"))
-    base = pd.DataFrame({
+    base = {
         "source_ref": r.index.astype("str"),
         "op": np.where(ins, "I", "U"),
         "role": "self",
@@ -472,39 +472,49 @@ def build_stage(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids: pd.Ser
         "institution_id": pd.array(institution_ids.reindex(r.index), dtype="Int64"),
         "organization": r["ORGANIZATION"].array,
         "match_key": keys.match_key[live].where(kind == "structure", "").array,
-    })
-    values = r.copy()
+    }
+    # only the columns the stage needs are touched (a SecuTix frame has 94), and only where a cell must change
+    values = {col: r[col] for col in CONTACT_FIELDS + ADDRESS_FIELDS + MEAN_COLUMNS + AUTH_COLUMNS}
     values["BIRTHDATE"] = parse_birthdates(values["BIRTHDATE"])
-    values["ADDR_TYPE"] = values["ADDR_TYPE"].where(_given(values["ADDR_TYPE"]), "MSB")
+    addr_types = r["ADDR_TYPE"].where(_given(r["ADDR_TYPE"]), "MSB")
     # INSERT: '=' clears nothing (spec §3); '||' appends to nothing
     ins_mask = ins.to_numpy()
-    for col in CONTACT_FIELDS + ADDRESS_FIELDS + MEAN_COLUMNS + AUTH_COLUMNS:
-        v = values[col]
-        values[col] = v.mask(ins_mask & (v == CLEAR).to_numpy(), "")
-    values["REMARK"] = values["REMARK"].mask(ins_mask & values["REMARK"].str.startswith("||").to_numpy(dtype=bool),
-                                             values["REMARK"].str.slice(2))
+    for col, v in values.items():
+        clear = ins_mask & (v == CLEAR).to_numpy(dtype=bool)
+        if clear.any():
+            values[col] = v.mask(clear, "")
+    remark = values["REMARK"]
+    append = ins_mask & remark.str.startswith("||").to_numpy(dtype=bool)
+    if append.any():
+        values["REMARK"] = remark.mask(append, remark.str.slice(2))
+    kinds = kind.to_numpy()
     for col in CONTACT_FIELDS:
-        applies = kind.isin([k for k, fields in FIELDS_OF_KIND.items() if col in fields]).to_numpy()
-        base[db(col)] = values[col].where(applies, "").array
+        applies = np.isin(kinds, [k for k, fields in FIELDS_OF_KIND.items() if col in fields])
+        v = values[col]
+        base[db(col)] = v.array if applies.all() or not (~applies & (v != "").to_numpy(dtype=bool)).any() \
+            else v.where(applies, "").array
     for col in ADDRESS_FIELDS:
         base[db(col)] = values[col].array
-    base["addr_types"] = values["ADDR_TYPE"].array
+    base["addr_types"] = addr_types.array
     for col in MEAN_COLUMNS:
         base[mean_col(col)] = values[col].array
-    person = kind.isin(["individual", "relay"]).to_numpy()
+    person = np.isin(kinds, ["individual", "relay"])
     for col in AUTH_COLUMNS:
-        base[auth_col(col)] = values[col].where(person, "").array
+        v = values[col]
+        base[auth_col(col)] = v.array if person.all() else v.where(person, "").array
+    base = pd.DataFrame(base)
 
     # the structures new relay rows create: structure fields, language, address and means
     creates = d.new_structure[live].to_numpy(dtype=bool)
     extra = base[creates].copy()
     if len(extra):
-        src = values[creates]
+        src = {col: v[creates] for col, v in values.items()}
+        src_index = r.index[creates]
         extra["role"] = "structure"
         extra["kind"] = "structure"
-        extra["target_id"] = pd.array(structure_ids.reindex(src.index), dtype="Int64")
+        extra["target_id"] = pd.array(structure_ids.reindex(src_index), dtype="Int64")
         extra["structure_id"] = pd.array([pd.NA] * len(extra), dtype="Int64")
-        extra["contact_nr"] = structure_numbers.reindex(src.index).astype("str").to_numpy()
+        extra["contact_nr"] = structure_numbers.reindex(src_index).astype("str").to_numpy()
         extra["match_key"] = keys.match_key[live][creates].array
         for col in CONTACT_FIELDS:
             extra[db(col)] = src[col].array if col in NEW_STRUCTURE_FIELDS else ""

@@ -51,15 +51,15 @@ class ContactStore:
         return f"ContactStore({self.name!r}, {self.dialect})"
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """A write transaction (SQLite: BEGIN IMMEDIATE, so the write lock is taken first)."""
-        with self.engine.connect() as conn:
+    def transaction(self, conn: Connection | None = None) -> Iterator[Connection]:
+        """A write transaction (SQLite: BEGIN IMMEDIATE, so the write lock is taken first), on ``conn`` if given."""
+        with contextlib.nullcontext(conn) if conn is not None else self.engine.connect() as c:
             try:
-                with conn.begin():
-                    yield conn
+                with c.begin():
+                    yield c
             finally:
                 if self.dialect == "sqlite":
-                    bulk.drop_scratch(conn)
+                    bulk.drop_scratch(c)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -133,7 +133,8 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # a read-only connection (the import's planner) must not take the write lock
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("stx_read_only") else "BEGIN IMMEDIATE")
 
 
 def open_store(url: str, *, name: str = "store") -> ContactStore:

@@ -1,0 +1,283 @@
+"""One batch of an import in two steps: plan it (reads and pandas), then write it (one transaction).
+
+``plan_batch`` only reads the store; everything it decides is in the returned
+:class:`BatchPlan`, and ``write_batch`` applies that plan inside the writer's transaction.
+The split lets the engine plan the next batch on a second connection while the current
+one is written (``importer.py``). Rows planned but not yet committed are seen by the
+next plan through an :class:`InFlight` overlay: the contacts, structures, ids and
+numbers those rows create, exactly what the store's lookups would return once they are
+written. A batch with several rounds plans its later rounds over its earlier ones the
+same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from ..findings import findings_frame
+from . import apply, bulk, insert_only
+from .codes import message_of, severity_of
+from .plan import Decision, Keys, Lookups, Stage, build_stage, decide_rows, derive_keys, isin, resolve_round_structures
+from .store import Catalogue
+
+DEFAULT_AUTO_RANGE = ("auto", 100_000_000, 999_999_999_999)
+
+
+def timestamp(conn: Connection, value: datetime):
+    return value.isoformat(sep=" ") if conn.dialect.name == "sqlite" else value
+
+
+@dataclass
+class InFlight:
+    """What planned, not yet committed rounds create (the overlay of the store's lookups)."""
+
+    contacts: list[pd.DataFrame] = field(default_factory=list)     # contact_nr, id, kind, status, structure_id
+    structures: list[pd.DataFrame] = field(default_factory=list)   # match_key, id, contact_nr
+    max_id: int = 0
+    auto_range: tuple[int, int, int] | None = None                 # (first, last, next_value) after those rounds
+
+    def add(self, stage: Stage, auto_range: tuple[int, int, int] | None) -> None:
+        s = stage.contacts
+        if len(s):
+            new = s[(s["op"] == "I").to_numpy()]
+            self.contacts.append(pd.DataFrame({"contact_nr": new["contact_nr"].astype("str").to_numpy(),
+                                               "id": new["target_id"].to_numpy(), "kind": new["kind"].to_numpy(),
+                                               "status": "active", "structure_id": new["structure_id"].to_numpy()}))
+            created = new[(new["kind"] == "structure").to_numpy()]
+            self.structures.append(pd.DataFrame({"match_key": created["match_key"].astype("str").to_numpy(),
+                                                 "id": created["target_id"].to_numpy(),
+                                                 "contact_nr": created["contact_nr"].astype("str").to_numpy()}))
+            if len(new):
+                self.max_id = max(self.max_id, int(new["target_id"].max()))
+        if auto_range is not None:
+            self.auto_range = auto_range
+
+    @classmethod
+    def of(cls, plan: "BatchPlan") -> "InFlight":
+        """The overlay of a planned batch (for planning the next one while it is written)."""
+        overlay = cls()
+        for r in plan.rounds:
+            overlay.add(r.stage, r.auto_range)
+        return overlay
+
+    def numbers(self) -> np.ndarray:
+        return np.concatenate([c["contact_nr"].to_numpy(dtype=object) for c in self.contacts]) if self.contacts \
+            else np.array([], dtype=object)
+
+
+@dataclass
+class RoundPlan:
+    rows: pd.DataFrame
+    d: Decision
+    stage: Stage
+    findings: list[pd.DataFrame]
+    auto_range: tuple[int, int, int] | None       # the range's state to write (None: untouched)
+    final: dict | None = None                     # insert-only rounds: table → prepared rows
+    now: object = None
+
+
+@dataclass
+class BatchPlan:
+    already: int                                  # rows a previous run of this deliverable applied
+    rounds: list[RoundPlan]
+
+
+def plan_batch(conn: Connection, batch: pd.DataFrame, keys_all: pd.Series, catalogue: Catalogue, overlay: InFlight, *,
+               run_id: str, deliverable_id: str) -> BatchPlan:
+    """Plan ``batch`` reading the store through ``conn`` (nothing is written); ``overlay`` grows with its rounds."""
+    done = journaled(conn, keys_all.reindex(batch.index))
+    todo = batch[~done.to_numpy()]
+    plans = [_plan_round(conn, rows, keys_all, catalogue, overlay, run_id=run_id, deliverable_id=deliverable_id)
+             for rows in _rounds(todo)]
+    return BatchPlan(already=int(done.sum()), rounds=plans)
+
+
+def journaled(conn: Connection, keys: pd.Series) -> pd.Series:
+    """True for rows an earlier run of this deliverable applied."""
+    bulk.load_temp(conn, "stx_rowkeys", pd.DataFrame({"k": keys.to_numpy()}))
+    found = {r[0] for r in conn.exec_driver_sql("SELECT r.row_key FROM import_row r JOIN stx_rowkeys k ON r.row_key = k.k")}
+    return pd.Series(isin(keys.to_numpy(), list(found)), index=keys.index) if found else pd.Series(False, index=keys.index)
+
+
+def _rounds(rows: pd.DataFrame):
+    """Split rows so that no contact number appears twice in one round (later rows see earlier ones)."""
+    if not len(rows):
+        return
+    nr = rows["CONTACT_NR"]
+    occurrence = nr.groupby(nr).cumcount().where(nr != "", 0)
+    if occurrence.max() == 0:
+        yield rows
+        return
+    for k in range(int(occurrence.max()) + 1):
+        yield rows[(occurrence == k).to_numpy()]
+
+
+def _plan_round(conn: Connection, rows: pd.DataFrame, keys_all: pd.Series, catalogue: Catalogue, overlay: InFlight, *,
+                run_id: str, deliverable_id: str) -> RoundPlan:
+    keys = derive_keys(rows)
+    found = _lookup(conn, keys, overlay)
+    taken = pd.Series(isin(keys.contact_nr, found.contacts.index), index=rows.index)
+    d = decide_rows(rows, keys, found, catalogue, taken_numbers=taken)
+    findings: list[pd.DataFrame] = []
+    self_ids, self_numbers, structure_ids, structure_numbers, auto_range = _allocate(conn, rows, d, findings, overlay)
+    resolve_round_structures(keys, d, self_ids, structure_ids)
+    stage = build_stage(rows, keys, d, self_ids=self_ids, self_numbers=self_numbers, structure_ids=structure_ids,
+                        structure_numbers=structure_numbers,
+                        institution_ids=rows["INSTITUTION"].map(pd.Series(catalogue.institutions, dtype="Int64")))
+    plan = RoundPlan(rows=rows, d=d, stage=stage, findings=findings + [d.errors, d.warnings], auto_range=auto_range)
+    if len(stage.contacts):
+        stage.contacts.insert(0, "row_key", keys_all.reindex(stage.contacts["source_ref"]).to_numpy())
+        if not (d.outcome == "update").any():  # new contacts only: the final rows, ready to load (insert_only.py)
+            plan.now = timestamp(conn, datetime.now(timezone.utc))
+            plan.final = insert_only.prepare(conn, insert_only.final_rows(stage, run_id=run_id,
+                                                                          deliverable_id=deliverable_id, now=plan.now))
+    overlay.add(stage, auto_range)
+    return plan
+
+
+def _lookup(conn: Connection, keys: Keys, overlay: InFlight) -> Lookups:
+    numbers = keys.contact_nr[keys.contact_nr != ""].unique()
+    bulk.load_temp(conn, "stx_numbers", pd.DataFrame({"k": pd.Series(numbers, dtype="str")}))
+    contacts = bulk.fetch_frame(
+        conn, "SELECT c.contact_nr, c.id, c.kind, c.status, c.structure_id FROM contact c JOIN stx_numbers k ON c.contact_nr = k.k",
+        ["contact_nr", "id", "kind", "status", "structure_id"])
+    if overlay.contacts:
+        flying = pd.concat(overlay.contacts, ignore_index=True)
+        flying = flying[isin(flying["contact_nr"], numbers)]
+        # the store may already hold them (their batch committed meanwhile): one line per number
+        contacts = pd.concat([contacts, flying], ignore_index=True).drop_duplicates("contact_nr")
+    contacts = contacts.set_index("contact_nr")
+    match = keys.match_key[keys.match_key != ""].unique()
+    if len(match):
+        bulk.load_temp(conn, "stx_match", pd.DataFrame({"k": pd.Series(match, dtype="str")}))
+        rows = conn.exec_driver_sql(
+            "SELECT c.match_key, MIN(c.id), MIN(c.contact_nr) FROM contact c JOIN stx_match k ON c.match_key = k.k "
+            "WHERE c.kind = 'structure' AND c.status <> 'anonymized' GROUP BY c.match_key").all()
+    else:
+        rows = []
+    structures = pd.DataFrame(rows, columns=["match_key", "id", "contact_nr"])
+    if overlay.structures and len(match):
+        flying = pd.concat(overlay.structures, ignore_index=True)
+        flying = flying[isin(flying["match_key"], match)]
+        structures = pd.concat([structures, flying], ignore_index=True).drop_duplicates("match_key")
+    return Lookups(contacts=contacts, structures=structures.set_index("match_key"))
+
+
+def _allocate(conn: Connection, rows: pd.DataFrame, d: Decision, findings: list[pd.DataFrame], overlay: InFlight):
+    """Ids for every new contact; numbers for new contacts without CONTACT_NR and for new structures.
+
+    Rows the automatic range cannot serve become errors (IMPORT_NUMBER_RANGE_EXHAUSTED).
+    """
+    inserts = d.outcome == "insert"
+    need_self_nr = inserts & (rows["CONTACT_NR"] == "")
+    need_structure = d.new_structure & inserts
+    n_numbers = int(need_self_nr.sum() + need_structure.sum())
+    numbers, auto_range = _allocate_numbers(conn, n_numbers, overlay) if n_numbers else ([], None)
+    if len(numbers) < n_numbers:
+        short_self = need_self_nr & (need_self_nr.cumsum() > len(numbers))
+        left = max(len(numbers) - int(need_self_nr.sum()), 0)
+        short_structure = need_structure & (need_structure.cumsum() > left)
+        short = short_self | short_structure
+        code = "IMPORT_NUMBER_RANGE_EXHAUSTED"
+        refs = pd.Series(rows.index[short], index=rows.index[short], dtype="str")
+        findings.append(findings_frame(refs, rows["CONTACT_NR"][short], "CONTACT_NR", code, severity_of(code),
+                                       message_of(code), ""))
+        d.outcome = d.outcome.mask(short, "error")
+        d.new_structure = d.new_structure & ~short
+        d.first_creator = d.first_creator & ~short
+        inserts, need_self_nr, need_structure = inserts & ~short, need_self_nr & ~short, need_structure & ~short
+    n_self, n_struct = int(inserts.sum()), int(need_structure.sum())
+    first_id = max(conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM contact").scalar_one(), overlay.max_id) + 1
+    self_ids = pd.Series(np.arange(first_id, first_id + n_self, dtype=np.int64), index=rows.index[inserts])
+    structure_ids = pd.Series(np.arange(first_id + n_self, first_id + n_self + n_struct, dtype=np.int64),
+                              index=rows.index[need_structure])
+    k = int(need_self_nr.sum())
+    self_numbers = pd.Series(numbers[:k], index=rows.index[need_self_nr], dtype="str")
+    structure_numbers = pd.Series(numbers[k:k + n_struct], index=rows.index[need_structure], dtype="str")
+    return self_ids, self_numbers, structure_ids, structure_numbers, auto_range
+
+
+def _allocate_numbers(conn: Connection, n: int, overlay: InFlight) -> tuple[list[str], tuple[int, int, int]]:
+    """Take ``n`` free numbers from the ``auto`` range (created on first use), skipping taken ones.
+
+    Returns the numbers and the range's new state; ``write_batch`` stores it.
+    """
+    if overlay.auto_range is not None:
+        first, last, next_value = overlay.auto_range
+    else:
+        row = conn.exec_driver_sql("SELECT first, last, next_value FROM contact_number_range WHERE name = 'auto'").first()
+        first, last, next_value = row if row is not None else (DEFAULT_AUTO_RANGE[1], DEFAULT_AUTO_RANGE[2],
+                                                                DEFAULT_AUTO_RANGE[1])
+    flying = overlay.numbers()
+    taken_out: list[str] = []
+    start = next_value
+    while len(taken_out) < n and start <= last:
+        want = n - len(taken_out)
+        stop = min(start + want + 16, last + 1)
+        candidates = pd.Series(np.arange(start, stop, dtype=np.int64).astype(str), dtype="str")
+        bulk.load_temp(conn, "stx_numbers", pd.DataFrame({"k": candidates}))
+        used = {r[0] for r in conn.exec_driver_sql("SELECT c.contact_nr FROM contact c JOIN stx_numbers k ON c.contact_nr = k.k")}
+        free = candidates[~candidates.isin(used) & ~isin(candidates, flying)].tolist()[:want]
+        taken_out += free
+        start = int(free[-1]) + 1 if len(free) == want else stop
+    return taken_out, (first, last, int(taken_out[-1]) + 1 if taken_out else start)
+
+
+@dataclass
+class Counts:
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    not_imported: int = 0
+
+
+def write_batch(conn: Connection, plan: BatchPlan, keys_all: pd.Series, *, run_id: str, deliverable_id: str,
+                findings: list[pd.DataFrame]) -> Counts:
+    """Apply a planned batch inside the caller's (writer's) transaction; returns its counts."""
+    counts = Counts(unchanged=plan.already)
+    for r in plan.rounds:
+        _write_round(conn, r, keys_all, counts, findings, run_id=run_id, deliverable_id=deliverable_id)
+    return counts
+
+
+def _write_round(conn: Connection, r: RoundPlan, keys_all: pd.Series, counts: Counts, findings: list[pd.DataFrame], *,
+                 run_id: str, deliverable_id: str) -> None:
+    rows, d, stage = r.rows, r.d, r.stage
+    findings += r.findings
+    if r.auto_range is not None:
+        first, last, next_value = r.auto_range
+        conn.execute(text("INSERT INTO contact_number_range (name, purpose, first, last, next_value) "
+                          "VALUES (:n, 'auto', :f, :l, :v) ON CONFLICT (name) DO UPDATE SET next_value = excluded.next_value"),
+                     {"n": DEFAULT_AUTO_RANGE[0], "f": first, "l": last, "v": next_value})
+    now = r.now or timestamp(conn, datetime.now(timezone.utc))
+    has_updates = bool((d.outcome == "update").any())
+    changed: set[int] = set()
+    if r.final is not None:
+        insert_only.write_final(conn, r.final)
+    elif len(stage.contacts):
+        apply.load_stage(conn, stage.contacts, stage.criteria, stage.admin, has_updates=has_updates)
+        changed = apply.apply_stage(conn, run_id=run_id, now=now, deliverable_id=deliverable_id, has_updates=has_updates)
+    updates = d.outcome == "update"
+    row_changed = pd.Series(False, index=rows.index)
+    if has_updates:
+        targets = stage.row_targets.reindex(rows.index)
+        row_changed = updates & (targets["self"].isin(changed) | targets["structure"].isin(changed)).fillna(False)
+        apply.touch_contacts(conn, changed, run_id=run_id, now=now)
+        unchanged_keys = keys_all.reindex(rows.index[updates & ~row_changed])
+        if len(unchanged_keys):
+            bulk.load_temp(conn, "stx_unchanged", pd.DataFrame({"k": unchanged_keys.to_numpy()}))
+            conn.exec_driver_sql("UPDATE import_row SET action = 'unchanged' WHERE row_key IN (SELECT k FROM stx_unchanged)")
+    matched = d.outcome == "matched"
+    if matched.any():
+        journal = pd.DataFrame({"row_key": keys_all.reindex(rows.index[matched]).to_numpy(), "run_id": run_id,
+                                "deliverable_id": deliverable_id, "source_ref": rows.index[matched].astype("str"),
+                                "contact_id": pd.array(d.target_id[matched], dtype="Int64"), "action": "matched"})
+        bulk.insert_frame(conn, "import_row", journal)
+    counts.imported += int((d.outcome == "insert").sum())
+    counts.updated += int(row_changed.sum())
+    counts.unchanged += int((updates & ~row_changed).sum() + matched.sum())
+    counts.not_imported += int((d.outcome == "error").sum())
