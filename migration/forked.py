@@ -20,6 +20,10 @@ from typing import Any, TypeVar
 
 R = TypeVar("R")
 
+# Below this many rows the callers run their jobs here: forking and pickling the results
+# back cost more than the second core saves.
+PARALLEL_MIN_ROWS = 100_000
+
 _JOBS: Sequence[Callable[[], Any]] = ()   # the jobs of the running call, inherited by the children
 
 

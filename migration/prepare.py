@@ -37,7 +37,7 @@ from .findings import FINDING_COLUMNS, concat_findings, write_findings
 from .dedup import DedupResult, ReviewDecisions, find_duplicates, keep_decisions, pending_decisions, write_review_workbook
 from .dedup.result import REVIEW_COLUMNS
 from .format.catalogue import extended_format
-from .forked import run_jobs
+from . import forked
 from .membership import text_isin
 from .rows import select_rows
 from .protocol import CompiledProtocol, ProjectContext, ProtocolResult, apply_protocol, compile_protocol
@@ -168,10 +168,6 @@ def timed(stage: str, rows: int) -> Iterator[None]:
     log.info("stage %s: %d rows, %.2f s wall, %.2f s CPU in this process", stage, rows,
              time.perf_counter() - wall, time.process_time() - cpu)
 
-
-# Below this many source rows the deliverable's files are written in this process only:
-# forking costs more than the overlap saves.
-LOCAL_PARALLEL_MIN_ROWS = 100_000
 
 
 def _order_findings(findings: pd.DataFrame, order: pd.Index) -> pd.DataFrame:
@@ -314,7 +310,7 @@ def write_deliverable(prepared: PreparedContacts, folder: Path, config: ProjectC
     # 1M contacts); same files either way.
     jobs = [partial(_write_contacts, prepared, folder, config), partial(_write_reports, prepared, folder, snapshot)]
     with timed("write contacts and reports", len(prepared.valid)):
-        run_jobs(jobs, processes=None if prepared.rows_in >= LOCAL_PARALLEL_MIN_ROWS else 1)
+        forked.run_jobs(jobs, processes=None if prepared.rows_in >= forked.PARALLEL_MIN_ROWS else 1)
     (folder / "protocol.yaml").write_text(compiled.text, encoding="utf-8")
     summary = write_summary(prepared.summary(), folder / "summary.json")
     manifest = {

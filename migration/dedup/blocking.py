@@ -8,11 +8,13 @@ thousands) yields at most ``window`` pairs per record instead of a square.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from .. import forked
 from .records import EXISTING, INDIVIDUAL, STRUCTURE, Records
 
 # Lower = stronger; a pair found by several passes keeps the strongest name.
@@ -95,42 +97,55 @@ def multi_key_pairs(keys: np.ndarray, kind: np.ndarray, window: int) -> tuple[np
 
 
 def candidate_pairs(rec: Records, rules: list[str], window: int) -> Pairs:
-    """Every pass of the enabled rules, united; pairs between two existing contacts are left out."""
-    passes: list[tuple[int, tuple[np.ndarray, np.ndarray]]] = []
+    """Every pass of the enabled rules, united; pairs between two existing contacts are left out.
+
+    The passes are independent: on a big input half of them run in a forked child meanwhile
+    (:mod:`migration.forked`; their results are integer arrays). United in rule order either way.
+    """
+    passes: list[tuple[int, Callable[[], tuple[np.ndarray, np.ndarray]]]] = []
     kind = rec.kind
     ind = np.where(kind == INDIVIDUAL, kind, 0)
     struct = np.where(kind == STRUCTURE, kind, 0)
 
+    def add(rule: str, make: Callable[[], tuple[np.ndarray, np.ndarray]]) -> None:
+        passes.append((RULE_PRIORITY[rule], make))
+
     if "contact_nr" in rules:
-        passes.append((RULE_PRIORITY["contact_nr"], sorted_neighbour_pairs(rec.contact_nr, kind, window)))
+        add("contact_nr", lambda: sorted_neighbour_pairs(rec.contact_nr, kind, window))
     if "structure" in rules:
-        passes.append((RULE_PRIORITY["structure"], sorted_neighbour_pairs(rec.structure_key, struct, window)))
+        add("structure", lambda: sorted_neighbour_pairs(rec.structure_key, struct, window))
     if "email" in rules:
-        passes.append((RULE_PRIORITY["email"], multi_key_pairs(rec.emails, kind, window)))
+        add("email", lambda: multi_key_pairs(rec.emails, kind, window))
     if "phone" in rules:
-        passes.append((RULE_PRIORITY["phone"], multi_key_pairs(rec.phones, kind, window)))
+        add("phone", lambda: multi_key_pairs(rec.phones, kind, window))
     if "name_postcode" in rules:
-        passes.append((RULE_PRIORITY["name_postcode"], sorted_neighbour_pairs(combine(rec.fn, rec.ln, rec.zip), ind, window,
-                                                                              rec.street, budget=FUZZY_BUDGET)))
+        add("name_postcode", lambda: sorted_neighbour_pairs(combine(rec.fn, rec.ln, rec.zip), ind, window, rec.street,
+                                                            budget=FUZZY_BUDGET))
     if "fuzzy" in rules:
-        fuzzy = RULE_PRIORITY["fuzzy"]
         # First and last name in either order (swapped names), by sound, with the postcode or the
         # birth date (names alone make blocks as large as the most common name).
         low, high = np.minimum(rec.fn_ph, rec.ln_ph), np.maximum(rec.fn_ph, rec.ln_ph)
         names = np.where((rec.fn_ph >= 0) & (rec.ln_ph >= 0), combine(low, high), -1)
-        passes.append((fuzzy, sorted_neighbour_pairs(combine(names, rec.zip), ind, window, rec.street, FUZZY_BUDGET)))
-        passes.append((fuzzy, sorted_neighbour_pairs(combine(names, rec.dob), ind, window, None, FUZZY_BUDGET)))
+        add("fuzzy", lambda: sorted_neighbour_pairs(combine(names, rec.zip), ind, window, rec.street, FUZZY_BUDGET))
+        add("fuzzy", lambda: sorted_neighbour_pairs(combine(names, rec.dob), ind, window, None, FUZZY_BUDGET))
         # Married name or a typo in the last name: first name + birth date.
-        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.fn_ph, rec.dob), ind, window, rec.ln, FUZZY_BUDGET)))
+        add("fuzzy", lambda: sorted_neighbour_pairs(combine(rec.fn_ph, rec.dob), ind, window, rec.ln, FUZZY_BUDGET))
         # Short or abbreviated first name: last name + birth date, last name + postcode.
-        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.ln_ph, rec.dob), ind, window, rec.fn, FUZZY_BUDGET)))
-        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.ln_ph, rec.zip, rec.fn_initial), ind, window, rec.fn, FUZZY_BUDGET)))
+        add("fuzzy", lambda: sorted_neighbour_pairs(combine(rec.ln_ph, rec.dob), ind, window, rec.fn, FUZZY_BUDGET))
+        add("fuzzy", lambda: sorted_neighbour_pairs(combine(rec.ln_ph, rec.zip, rec.fn_initial), ind, window, rec.fn,
+                                                    FUZZY_BUDGET))
         # Same address, names mistyped.
-        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.zip, rec.street), kind, window, rec.ln_ph, FUZZY_BUDGET)))
+        add("fuzzy", lambda: sorted_neighbour_pairs(combine(rec.zip, rec.street), kind, window, rec.ln_ph, FUZZY_BUDGET))
         # Structures: first word of the name + postcode; administrative number.
-        passes.append((fuzzy, sorted_neighbour_pairs(combine(rec.org_ph, rec.zip), struct, window, rec.street, FUZZY_BUDGET)))
-        passes.append((fuzzy, sorted_neighbour_pairs(rec.admin, struct, window)))
-    return _unite(passes, len(rec), rec.origin)
+        add("fuzzy", lambda: sorted_neighbour_pairs(combine(rec.org_ph, rec.zip), struct, window, rec.street, FUZZY_BUDGET))
+        add("fuzzy", lambda: sorted_neighbour_pairs(rec.admin, struct, window))
+    makers = [make for _, make in passes]
+    # every other pass to the child: the heavy multi-key passes (e-mail, phone) land on both sides
+    even, odd = forked.run_jobs([lambda: [m() for m in makers[0::2]], lambda: [m() for m in makers[1::2]]],
+                                processes=None if len(rec) >= forked.PARALLEL_MIN_ROWS else 1)
+    found = [None] * len(makers)
+    found[0::2], found[1::2] = even, odd
+    return _unite([(prio, pairs) for (prio, _), pairs in zip(passes, found)], len(rec), rec.origin)
 
 
 def _unite(passes, n: int, origin: np.ndarray) -> Pairs:

@@ -14,11 +14,14 @@ fields (spec §7), is a merge (score 1).
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler, Prefix
 
+from .. import forked
 from .blocking import RULE_PRIORITY, Pairs
 from .records import COUPLE, INDIVIDUAL, STRUCTURE, Records
 
@@ -51,7 +54,24 @@ NICKNAMES = {
 
 
 def score_pairs(rec: Records, pairs: Pairs) -> tuple[np.ndarray, np.ndarray]:
-    """``(score, forced)`` per pair: the match score in 0..1 and whether a SecuTix rule forces the merge."""
+    """``(score, forced)`` per pair: the match score in 0..1 and whether a SecuTix rule forces the merge.
+
+    Every pair is scored on its own, so on a big input the second half of the pairs is scored
+    by a forked child meanwhile (:mod:`migration.forked`); same scores either way.
+    """
+    half = len(pairs) // 2
+    if len(rec) < forked.PARALLEL_MIN_ROWS or not half:
+        return _score_pairs(rec, pairs)
+    parts = forked.run_jobs([partial(_score_pairs, rec, _slice(pairs, 0, half)),
+                             partial(_score_pairs, rec, _slice(pairs, half, len(pairs)))])
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _slice(pairs: Pairs, start: int, stop: int) -> Pairs:
+    return Pairs(pairs.left[start:stop], pairs.right[start:stop], pairs.rule[start:stop])
+
+
+def _score_pairs(rec: Records, pairs: Pairs) -> tuple[np.ndarray, np.ndarray]:
     score = np.zeros(len(pairs), dtype=np.float64)
     forced = np.zeros(len(pairs), dtype=bool)
     if not len(pairs):

@@ -7,7 +7,7 @@ run on numpy integer arrays instead of strings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ from .normalise import (
     normalise_zip,
     phone_digits,
 )
+from .. import forked
 from .phonetic import phonetic_key
 
 INDIVIDUAL, STRUCTURE = 1, 2
@@ -84,12 +85,31 @@ def build_records(contacts: pd.DataFrame, existing: pd.DataFrame | None, country
     origin[n_new:] = EXISTING
     refs = np.asarray(data.index.astype("str"), dtype=object)
 
+    org, org_text = codes_of_unique(col("OFFICIAL_NAME"), compact)
+    # Two independent halves; on a big input the second runs in a forked child meanwhile (its
+    # results are integer arrays, cheap to send back). Same codes either way.
+    names, channels = forked.run_jobs([partial(_name_codes, col, org, n, n_new, refs), partial(_channel_codes, col, org, n, country)],
+                                      processes=None if n >= forked.PARALLEL_MIN_ROWS else 1)
+    fn, ln, name_text, fn_initial, fn_ph, ln_ph, org_ph, nr_codes, nr_raw, stable_key, sex, zip_codes, street, town, admin = names
+    fn_text = ln_text = name_text
+    dob, dob_year, emails, phones, structure_key = channels
+    kind = np.where(org >= 0, STRUCTURE, np.where((fn >= 0) | (ln >= 0), INDIVIDUAL, 0)).astype(np.int8)
+
+    return Records(
+        refs=refs, origin=origin, kind=kind, stable_key=stable_key,
+        contact_nr=nr_codes, contact_nr_text=nr_raw,
+        fn=fn, ln=ln, fn_text=fn_text, ln_text=ln_text, fn_initial=fn_initial, fn_ph=fn_ph, ln_ph=ln_ph, sex=sex,
+        dob=dob, dob_year=dob_year, emails=emails, phones=phones,
+        zip=zip_codes, street=street, town=town, org=org, org_text=org_text, org_ph=org_ph,
+        structure_key=structure_key, admin=admin,
+    )
+
+
+def _name_codes(col, org: np.ndarray, n: int, n_new: int, refs: np.ndarray) -> tuple:
+    """Names (by text and by sound), contact numbers and keys, title, address codes."""
     # First and last names share one code space, so swapped names compare equal.
     name_codes, name_text = codes_of_unique(pd.concat([col("FIRSTNAME"), col("LASTNAME")], ignore_index=True), compact)
     fn, ln = name_codes[:n].copy(), name_codes[n:].copy()
-    fn_text = ln_text = name_text
-    org, org_text = codes_of_unique(col("OFFICIAL_NAME"), compact)
-    kind = np.where(org >= 0, STRUCTURE, np.where((fn >= 0) | (ln >= 0), INDIVIDUAL, 0)).astype(np.int8)
 
     initials = pd.factorize(name_text.str.slice(0, 1))[0] if len(name_text) else np.empty(0, np.int64)
     fn_initial = np.where(fn >= 0, np.asarray(initials, dtype=np.int64)[np.maximum(fn, 0)] if len(name_text) else -1, -1)
@@ -115,6 +135,15 @@ def build_records(contacts: pd.DataFrame, existing: pd.DataFrame | None, country
     title_sex = pd.Series(titles, dtype="str").str.strip().str.upper().map(_TITLE_SEX).fillna(0).astype(np.int8).to_numpy()
     sex = title_sex[np.asarray(title_codes)] if len(title_sex) else np.zeros(n, np.int8)
 
+    zip_codes, _ = codes_of_unique(col("ZIPCODE"), normalise_zip)
+    street, _ = codes_of_unique(col("LINE1"), normalise_street)
+    town, _ = codes_of_unique(col("TOWN"), compact)
+    admin, _ = codes_of_unique(col("ADMIN_NUMBER"), lambda s: compact(s.str.replace(r"^[^=]*=", "", regex=True)))
+    return fn, ln, name_text, fn_initial, fn_ph, ln_ph, org_ph, nr_codes, nr_raw, stable_key, sex, zip_codes, street, town, admin
+
+
+def _channel_codes(col, org: np.ndarray, n: int, country: str) -> tuple:
+    """Birth dates, e-mails, phones and the structure key: integer arrays only."""
     dob, dob_text = codes_of_unique(col("BIRTHDATE"), normalise_date)
     years = pd.to_numeric(dob_text.str.slice(0, 4), errors="coerce").fillna(0).astype(np.int32).to_numpy()
     dob_year = np.where(dob >= 0, years[np.maximum(dob, 0)] if len(years) else 0, 0).astype(np.int32)
@@ -123,28 +152,15 @@ def build_records(contacts: pd.DataFrame, existing: pd.DataFrame | None, country
     calling = _calling_codes(col("COUNTRY"), country)
     phones = _phone_codes([col(c) for c in PHONE_FIELDS], calling)
 
-    zip_codes, _ = codes_of_unique(col("ZIPCODE"), normalise_zip)
-    street, _ = codes_of_unique(col("LINE1"), normalise_street)
-    town, _ = codes_of_unique(col("TOWN"), compact)
-    admin, _ = codes_of_unique(col("ADMIN_NUMBER"), lambda s: compact(s.str.replace(r"^[^=]*=", "", regex=True)))
-
     structure_key = np.full(n, -1, dtype=np.int64)
-    is_structure = np.flatnonzero(kind == STRUCTURE)
+    is_structure = np.flatnonzero(org >= 0)     # kind == STRUCTURE
     if len(is_structure):
         parts = [fold_text(col(c).iloc[is_structure]) for c in STRUCTURE_FIELDS + ("FIRSTNAME", "LASTNAME")]
         joined = parts[0]
         for part in parts[1:]:
             joined = joined + "|" + part
         structure_key[is_structure] = pd.factorize(joined)[0]
-
-    return Records(
-        refs=refs, origin=origin, kind=kind, stable_key=stable_key,
-        contact_nr=nr_codes, contact_nr_text=nr_raw,
-        fn=fn, ln=ln, fn_text=fn_text, ln_text=ln_text, fn_initial=fn_initial, fn_ph=fn_ph, ln_ph=ln_ph, sex=sex,
-        dob=dob, dob_year=dob_year, emails=emails, phones=phones,
-        zip=zip_codes, street=street, town=town, org=org, org_text=org_text, org_ph=org_ph,
-        structure_key=structure_key, admin=admin,
-    )
+    return dob, dob_year, emails, phones, structure_key
 
 
 _LEGAL_FORMS = r"\b(SA|SARL|SAS|SASU|SCI|SNC|EURL|AG|GMBH|EV|E V|ASBL|SPRL|SRL|SC|LTD|INC|CIE|ET CIE)\b"

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from stx_migrate.migration import prepare as prep
+from stx_migrate.migration import forked
 from stx_migrate.migration.forked import run_jobs
 from stx_migrate.migration.reference import load_reference
 from stx_migrate.migration.settings import load_project
@@ -51,7 +52,7 @@ def test_reports_written_by_a_forked_child_are_the_same_files(demo_project, demo
         forked_in.append(os.getpid())
         return original(*args)
 
-    monkeypatch.setattr(prep, "LOCAL_PARALLEL_MIN_ROWS", 0)
+    monkeypatch.setattr(forked, "PARALLEL_MIN_ROWS", 0)
     monkeypatch.setattr(prep, "_write_reports", spy)
     forked = _prepare(demo_project, demo_snapshot)
     assert forked != sequential
