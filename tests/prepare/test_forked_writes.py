@@ -54,8 +54,8 @@ def test_reports_written_by_a_forked_child_are_the_same_files(demo_project, demo
 
     monkeypatch.setattr(forked, "PARALLEL_MIN_ROWS", 0)
     monkeypatch.setattr(prep, "_write_reports", spy)
-    forked = _prepare(demo_project, demo_snapshot)
-    assert forked != sequential
+    in_child = _prepare(demo_project, demo_snapshot)
+    assert in_child != sequential
     assert forked_in == []            # the spy ran in the child: its list here stayed empty
     for name in sorted(prep.FILES) + ["manifest.json"]:
-        assert (forked / name).read_bytes() == (sequential / name).read_bytes(), name
+        assert (in_child / name).read_bytes() == (sequential / name).read_bytes(), name
