@@ -249,12 +249,18 @@ def _criterion_value(ctx: Context, column: str) -> np.ndarray:
     checked = known & _bool(code.isin(list(closed)))
     if not checked.any():
         return out
-    values = text[checked].str.split("|").explode()
+    # once per distinct (code, values) cell: a few hundred, where the cells are a million
+    cells = code[checked].astype("str") + "\x1f" + text[checked].astype("str")
+    cell_codes, distinct = pd.factorize(cells, use_na_sentinel=False)
+    distinct = pd.Series(distinct, dtype="str")
+    code_part = distinct.str.split("\x1f", n=1).str[0]
+    values = distinct.str.split("\x1f", n=1).str[1].str.split("|").explode()
     allowed = {f"{c}\x1f{e}" for c, elements in closed.items() for e in elements}
-    pairs = code[checked].reindex(values.index).astype("str") + "\x1f" + values.astype("str")
+    pairs = code_part.reindex(values.index).astype("str") + "\x1f" + values.astype("str")
     bad = (~pairs.isin(allowed)).groupby(level=0, sort=False).any()
+    bad_distinct = bad.reindex(range(len(distinct))).to_numpy(dtype=bool)
     bad_subset = np.zeros(len(code), dtype=bool)
-    bad_subset[np.flatnonzero(checked)] = bad.reindex(code.index[checked]).to_numpy(dtype=bool)
+    bad_subset[np.flatnonzero(checked)] = bad_distinct[np.asarray(cell_codes)]
     out[rows] = bad_subset
     return out
 
