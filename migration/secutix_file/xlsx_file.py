@@ -3,19 +3,15 @@
 Reading uses fastexcel (calamine, Rust) with every cell as text; the first sheet is the
 import sheet. Cells holding a formula are refused: SecuTix imports values, a formula
 whose cached value is missing would silently become empty, and a leading ``=`` means
-"clear" in the format (spec §3). Writing uses rustpy-xlsxwriter (Rust, ≈ 7× XlsxWriter
-on 1M rows, performance.md §5), which writes one header row: the data go out with the
-codes as that header (row 4), then rows 1–3 are put in front of row 4 by streaming the
-sheet XML once through zlib. Every value is written as an inline text string, ``=``
-included, never as a formula.
+"clear" in the format (spec §3). Writing is :func:`.xlsx_writer.write_xlsx` (sheet XML
+built vectorised, deflated in parallel chunks): every value an inline text string, ``=``
+included, never a formula.
 """
 from __future__ import annotations
 
-import os
 import re
 import zipfile
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pandas as pd
 import pyarrow as pa
@@ -23,16 +19,14 @@ import pyarrow.compute as pc
 
 from ..errors import InputError
 from ..format import HEADER_ROWS, extended_format
-from .layout import check_codes_row, column_letter, column_name
+from .layout import check_codes_row, column_name
+from .xlsx_writer import write_xlsx
 
-EXCEL_CELL_LIMIT = 32_767          # characters in one cell (Excel's limit)
-EXCEL_ROW_LIMIT = 1_048_576        # rows in one sheet
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
 # a cell (not self-closing) whose content, before the next cell, holds an <f> element
 _FORMULA = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?<!/)>(?:(?!</c>|<c[ >]).){0,200}?<f[ >/]', re.S)
 _EXCEL_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} 00:00:00$")
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def read_xlsx(path: Path) -> tuple[pd.DataFrame, list[list[str]], bool]:
@@ -138,95 +132,6 @@ def _refuse_formulas(path: Path) -> None:
                                          "means 'clear')", file=path, row=row, column=letters, value="=" + text,
                                          hint="copy the sheet and paste as values")
                 tail = window[-4096:]
-
-
-def write_xlsx(frame: pd.DataFrame, header_rows: list[list[str]], path: Path) -> None:
-    """Write rows 1–3, the codes row and the data as text cells; renamed into place when done."""
-    import rustpy_xlsxwriter
-
-    path = Path(path)
-    _check_writable(frame, path)
-    codes = list(frame.columns)
-    partial = path.with_name(f".{path.name}.partial")
-    raw = path.with_name(f".{path.name}.raw")
-    try:
-        data = frame.reset_index(drop=True)
-        rustpy_xlsxwriter.write_worksheet(data, str(raw), sheet_name="Contacts", header_row=HEADER_ROWS - 1)
-        _insert_header_rows(raw, partial, header_rows, codes)
-        os.replace(partial, path)
-    finally:
-        for leftover in (raw, partial):
-            if leftover.exists():
-                leftover.unlink()
-
-
-def _check_writable(frame: pd.DataFrame, path: Path) -> None:
-    """Refuse what a sheet cannot hold: too many rows, a cell over Excel's character limit.
-
-    Control characters need no refusal: the writer stores them as ``_xHHHH_`` and the
-    reader gives them back (round trip tested).
-    """
-    if len(frame) + HEADER_ROWS > EXCEL_ROW_LIMIT:
-        raise InputError(f"{len(frame):,} rows do not fit in one sheet (at most {EXCEL_ROW_LIMIT - HEADER_ROWS:,} "
-                         "contacts): split the file or write CSV", file=path)
-    for code in frame.columns:
-        values = pa.chunked_array(frame[code].array.__arrow_array__())
-        suspects = pc.greater(pc.binary_length(values), EXCEL_CELL_LIMIT)  # bytes >= characters
-        if not pc.any(suspects).as_py():
-            continue
-        lengths = pc.utf8_length(values).to_numpy()
-        if lengths.max() > EXCEL_CELL_LIMIT:
-            position = int(lengths.argmax())
-            raise InputError(f"value of {int(lengths.max()):,} characters: Excel cells hold at most "
-                             f"{EXCEL_CELL_LIMIT:,}", file=path, row=frame.index[position], column=code,
-                             value=frame[code].iloc[position], hint="write CSV for such values")
-
-
-def _xml_text(text: str) -> str:
-    """Text as an XLSX cell holds it: ``_xHHHH_`` escapes (as the data writer does), then XML escapes."""
-    text = re.sub(r"_x([0-9A-Fa-f]{4})_", r"_x005F_x\1_", text)
-    text = _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
-    return escape(text)
-
-
-def _cell(ref: str, text: str) -> str:
-    space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{_xml_text(text)}</t></is></c>'
-
-
-def _insert_header_rows(raw: Path, out: Path, header_rows: list[list[str]], codes: list[str]) -> None:
-    """Copy ``raw`` to ``out`` with rows 1–3 written in front of row 4 of the sheet."""
-    rows_xml = "".join(
-        f'<row r="{r}">' + "".join(_cell(f"{column_letter(i)}{r}", v) for i, v in enumerate(row, start=1) if v != "")
-        + "</row>"
-        for r, row in enumerate(header_rows, start=1)
-    ).encode("utf-8")
-    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1,
-                                                        allowZip64=True) as target:
-        sheet = _first_sheet_member(source)
-        for info in source.infolist():
-            if info.filename != sheet:
-                body = source.read(info.filename)
-                if info.filename == "docProps/core.xml":  # no wall-clock time: same rows → byte-identical file (replay)
-                    body = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"1980-01-01T00:00:00Z", body)
-                target.writestr(info, body, compress_type=zipfile.ZIP_DEFLATED)
-                continue
-            member = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member._compresslevel = 1  # level 1: the sheet is ~1 GB of XML per million rows
-            with source.open(info) as stream, target.open(member, "w", force_zip64=True) as sink:
-                first = stream.read(1 << 16)
-                marker = first.find(b"<sheetData>")
-                if marker < 0:
-                    raise RuntimeError("xlsx writer: <sheetData> not found in the sheet's first 64 KB")
-                first = re.sub(rb'<dimension ref="A4', b'<dimension ref="A1', first, count=1)
-                marker = first.find(b"<sheetData>") + len(b"<sheetData>")
-                sink.write(first[:marker] + rows_xml + first[marker:])
-                while True:
-                    chunk = stream.read(16 << 20)
-                    if not chunk:
-                        break
-                    sink.write(chunk)
 
 
 __all__ = ["read_xlsx", "write_xlsx", "ZIP_MAGIC", "OLE_MAGIC"]
