@@ -16,6 +16,7 @@ from . import bulk
 from .plan import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, MEAN_COLUMNS, auth_col, db, mean_col
 
 CONTACT_COLUMNS = [db(c) for c in CONTACT_FIELDS]
+CONSENT_COLUMNS = [auth_col(c) for c in AUTH_COLUMNS]
 ADDRESS_COLUMNS = [db(c) for c in ADDRESS_FIELDS]
 TYPES_SQL = "(SELECT 'M' AS addr_type UNION ALL SELECT 'S' UNION ALL SELECT 'B')"
 
@@ -28,9 +29,14 @@ def _cast(conn: Connection, column: str, expr: str) -> str:
     return expr
 
 
+def _consent(stage_value: str) -> str:
+    """A consent cell as a boolean: TRUE is granted, any other value refused."""
+    return f"CASE WHEN {stage_value} = 'TRUE' THEN TRUE ELSE FALSE END"
+
+
 def _merge(conn: Connection, table: str, column: str, stage: str = "s") -> str:
     """New value of ``table.column``: keep on NULL, clear on '=', else the staged value."""
-    new = _cast(conn, column, f"{stage}.{column}")
+    new = _consent(f"{stage}.{column}") if column in CONSENT_COLUMNS else _cast(conn, column, f"{stage}.{column}")
     if column == "remark":  # '||text' appends to the stored remark (spec §3)
         return (f"CASE WHEN {stage}.remark IS NULL THEN {table}.remark WHEN {stage}.remark = '=' THEN NULL "
                 f"WHEN {stage}.remark LIKE '||%' THEN COALESCE({table}.remark, '') || substr({stage}.remark, 3) "
@@ -68,24 +74,23 @@ def apply_stage(conn: Connection, *, run_id: str, now, deliverable_id: str, has_
         if returning:
             changed.update(r[0] for r in result)
 
-    cols = ", ".join(CONTACT_COLUMNS)
-    vals = ", ".join(_cast(conn, c, f"s.{c}") for c in CONTACT_COLUMNS)
+    cols = ", ".join(CONTACT_COLUMNS + CONSENT_COLUMNS)
+    vals = ", ".join([_cast(conn, c, f"s.{c}") for c in CONTACT_COLUMNS] +
+                     [f"CASE WHEN s.{c} IS NULL THEN NULL ELSE {_consent('s.' + c)} END" for c in CONSENT_COLUMNS])
     run(f"INSERT INTO contact (id, contact_nr, institution_id, organization, kind, status, {cols}, structure_id, match_key, "
         f"created_run, updated_run, created_at, updated_at) "
         f"SELECT s.target_id, s.contact_nr, s.institution_id, s.organization, s.kind, 'active', {vals}, s.structure_id, "
         f"s.match_key, :run, :run, :now, :now FROM stx_stage s WHERE s.op = 'I' ORDER BY s.role DESC")
     if has_updates:
-        sets = ", ".join(f"{c} = {_merge(conn, 'contact', c)}" for c in CONTACT_COLUMNS)
-        differs = " OR ".join(f"({_merge(conn, 'contact', c)}) IS DISTINCT FROM contact.{c}" for c in CONTACT_COLUMNS)
+        merged = CONTACT_COLUMNS + CONSENT_COLUMNS
+        sets = ", ".join(f"{c} = {_merge(conn, 'contact', c)}" for c in merged)
+        differs = " OR ".join(f"({_merge(conn, 'contact', c)}) IS DISTINCT FROM contact.{c}" for c in merged)
         run(f"UPDATE contact SET {sets}, structure_id = COALESCE(s.structure_id, contact.structure_id) "
             f"FROM stx_stage s WHERE s.op = 'U' AND contact.id = s.target_id AND "
             f"({differs} OR (s.structure_id IS NOT NULL AND s.structure_id IS DISTINCT FROM contact.structure_id)) "
             f"RETURNING contact.id", True)
     _write_addresses(run, conn, has_updates)
     _write_typed(run, "communication_mean", "mean_type", "value", [(c, mean_col(c), f"s.{mean_col(c)}") for c in MEAN_COLUMNS],
-                 has_updates)
-    _write_typed(run, "contact_authorization", "channel", "granted",
-                 [(c, auth_col(c), f"CASE WHEN s.{auth_col(c)} = 'TRUE' THEN TRUE ELSE FALSE END") for c in AUTH_COLUMNS],
                  has_updates)
     _write_admin(run, has_updates)
     _write_criteria(run, has_updates)
@@ -116,7 +121,7 @@ def _write_addresses(run, conn: Connection, has_updates: bool) -> None:
 
 
 def _write_typed(run, table: str, type_col: str, value_col: str, specs: list[tuple[str, str, str]], has_updates: bool) -> None:
-    """Tables keyed by (contact, type) with one value: communication means, authorizations."""
+    """Tables keyed by (contact, type) with one value: communication means."""
     if has_updates:
         case = " ".join(f"WHEN '{code}' THEN s.{col}" for code, col, _ in specs)
         run(f"DELETE FROM {table} WHERE contact_id IN (SELECT target_id FROM stx_stage WHERE op = 'U') AND EXISTS "

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..format import extended_format
 from .bulk import fetch_frame
-from .plan import ADDRESS_FIELDS, CONTACT_FIELDS, db
+from .plan import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, auth_col, db
 from .store import ContactStore
 
 STRUCTURE_NAME_FIELDS = ["OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2"]
@@ -32,7 +32,8 @@ def export_frame(store: ContactStore) -> pd.DataFrame:
         addresses = _frame(c, f"SELECT contact_id, addr_type, {', '.join(db(f) for f in ADDRESS_FIELDS)} FROM address",
                            ["id", "addr_type"] + ADDRESS_FIELDS)
         means = _frame(c, "SELECT contact_id, mean_type, value FROM communication_mean", ["id", "type", "value"])
-        auths = _frame(c, "SELECT contact_id, channel, granted FROM contact_authorization", ["id", "type", "value"])
+        consents = _frame(c, f"SELECT id, {', '.join(auth_col(a) for a in AUTH_COLUMNS)} FROM contact "
+                             f"WHERE status <> 'anonymized'", ["id"] + AUTH_COLUMNS)
         joined_elements = ("string_agg(e.code, '|' ORDER BY e.code)" if store.dialect == "postgresql"
                            else "group_concat(e.code, '|')")
         order = "" if store.dialect == "postgresql" else " ORDER BY a.contact_id, c.code, e.code"
@@ -69,13 +70,14 @@ def export_frame(store: ContactStore) -> pd.DataFrame:
         for f in ADDRESS_FIELDS:
             out[f] = first[f].reindex(out.index)
         out["ADDR_TYPE"] = types.replace("MBS", "")
-    for frame in (means, auths):
-        if len(frame):
-            if frame is auths:
-                frame["value"] = np.where(frame["value"].astype(bool), "TRUE", "FALSE")
-            wide = frame.pivot(index="id", columns="type", values="value")
-            for col in wide.columns:
-                out[col] = wide[col].reindex(out.index)
+    if len(means):
+        wide = means.pivot(index="id", columns="type", values="value")
+        for col in wide.columns:
+            out[col] = wide[col].reindex(out.index)
+    consents = consents.set_index("id")
+    for col in AUTH_COLUMNS:
+        granted = consents[col].reindex(out.index)
+        out[col] = pd.Series(np.where(granted.astype(bool), "TRUE", "FALSE"), index=out.index).where(granted.notna())
     if len(crit):
         joined = crit.sort_values(["id", "code"]).reset_index(drop=True)
         joined["cell"] = joined["code"] + "=" + joined["element"]

@@ -33,6 +33,11 @@ def final_rows(stage: Stage, *, run_id: str, deliverable_id: str, now: str) -> d
                             "organization": s["organization"], "kind": s["kind"], "status": "active"})
     for c in CONTACT_COLUMNS:
         contact[c] = s[c]
+    for c in AUTH_COLUMNS:  # consents: TRUE granted, any other value refused, nothing = NULL
+        value = s[auth_col(c)]
+        granted = pd.array((value == "TRUE").to_numpy(dtype=bool).astype("int64"), dtype="Int64")
+        granted[~_given(value)] = pd.NA
+        contact[auth_col(c)] = granted
     contact["structure_id"] = s["structure_id"]
     contact["match_key"] = s["match_key"]
     contact["created_run"] = contact["updated_run"] = run_id
@@ -41,10 +46,6 @@ def final_rows(stage: Stage, *, run_id: str, deliverable_id: str, now: str) -> d
     contact = contact.iloc[np.argsort((s["kind"] != "structure").to_numpy(), kind="stable")]
 
     tables = {"contact": contact, "address": _addresses(s), "communication_mean": _typed(s, MEAN_COLUMNS, mean_col)}
-    consents = _typed(s, AUTH_COLUMNS, auth_col)
-    consents = pd.DataFrame({"contact_id": consents["contact_id"], "channel": consents["mean_type"],
-                             "granted": pd.array((consents["value"] == "TRUE").astype("int64"), dtype="Int64")})
-    tables["contact_authorization"] = consents
     admin = stage.admin
     if len(admin):
         admin = admin[(admin["number"] != CLEAR).to_numpy()].drop_duplicates(["target_id", "code"], keep="last")

@@ -47,7 +47,8 @@ def mean_col(code: str) -> str:
 
 
 def auth_col(code: str) -> str:
-    return "a_" + code.lower()
+    """The contact column (and stage column) of a consent channel."""
+    return "consent_" + code.lower()
 
 
 # --- whole-file steps --------------------------------------------------------------------------

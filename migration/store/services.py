@@ -32,7 +32,7 @@ from ..findings import concat_findings, findings_frame
 from . import bulk
 from .codes import message_of, severity_of
 from .importer import ImportResult, _journaled, _lock, _ts, import_contacts, row_keys
-from .plan import AUTH_COLUMNS, isin
+from .plan import AUTH_COLUMNS, auth_col, isin
 from .store import ContactStore
 
 OPERATIONS = ("create", "update", "update-by-email", "inactivate", "anonymize", "delete", "qualify-contacts",
@@ -40,16 +40,17 @@ OPERATIONS = ("create", "update", "update-by-email", "inactivate", "anonymize", 
 CRIT_COLUMNS = [f"CRIT{i:02d}" for i in range(1, 51)]
 BASIC_UPDATE_COLUMNS = ["FIRSTNAME", "LASTNAME", *CRIT_COLUMNS, *AUTH_COLUMNS]
 KEY_COLUMNS = ["INSTITUTION", "ORGANIZATION", "OPERATION", "CONTACT_NR"]
+CONSENTS_CLEARED = ", ".join(f"{auth_col(c)} = NULL" for c in AUTH_COLUMNS)
 
 # What anonymization does, table by table (docs/store.md repeats it for the customer).
 ANONYMIZATION = {
     "contact": "first name, last name, salutations, function, remark, birth date, official name, address names, "
-               "web site and the structure match key are cleared (last name / official name become 'ANONYMIZED'); "
+               "web site, the structure match key and the consents (authorizations) are cleared (last name / official "
+               "name become 'ANONYMIZED'); "
                "kept: contact number, kind, status (anonymized), title, language, structure type, community type, "
                "number of employees, the relay's structure, creation and update run",
     "address": "lines 1-3, zip code, town and town complement cleared; kept: use (M/S/B), department, country",
     "communication_mean": "deleted (e-mails, phones, fax)",
-    "contact_authorization": "deleted (consents of a person who no longer exists)",
     "admin_number": "deleted (they identify the structure)",
     "criterion_assignment": "kept (segments for statistics)",
     "import_row": "source_ref cleared (no link to the source row); row_key and action kept so that a re-run of an old "
@@ -203,11 +204,11 @@ def _anonymize(conn: Connection, params: dict) -> None:
         f"UPDATE contact SET firstname = NULL, lastname = CASE WHEN kind = 'structure' THEN NULL ELSE 'ANONYMIZED' END, "
         f"letter_salutation = NULL, addr_salutation = NULL, function = NULL, remark = NULL, birthdate = NULL, "
         f"official_name = CASE WHEN kind = 'structure' THEN 'ANONYMIZED' ELSE NULL END, address_name1 = NULL, "
-        f"address_name2 = NULL, web_site = NULL, match_key = NULL, status = 'anonymized', updated_run = :run, "
+        f"address_name2 = NULL, web_site = NULL, match_key = NULL, {CONSENTS_CLEARED}, status = 'anonymized', updated_run = :run, "
         f"updated_at = :now WHERE id IN {ids}"), params)
     conn.exec_driver_sql(f"UPDATE address SET line1 = NULL, line2 = NULL, line3 = NULL, zipcode = NULL, town = NULL, "
                          f"town_complement = NULL WHERE contact_id IN {ids}")
-    for table in ("communication_mean", "contact_authorization", "admin_number"):
+    for table in ("communication_mean", "admin_number"):
         conn.exec_driver_sql(f"DELETE FROM {table} WHERE contact_id IN {ids}")
     conn.exec_driver_sql(f"UPDATE import_row SET source_ref = NULL WHERE contact_id IN {ids}")
 
@@ -216,7 +217,7 @@ def _delete(conn: Connection, params: dict) -> None:
     # a structure's relays go with it; children of every deleted contact go too (no reliance on ON DELETE CASCADE)
     conn.exec_driver_sql("INSERT INTO stx_ids (id) SELECT c.id FROM contact c WHERE c.structure_id IN (SELECT id FROM stx_ids) "
                          "AND c.id NOT IN (SELECT id FROM stx_ids)")
-    for table in ("criterion_assignment", "admin_number", "contact_authorization", "communication_mean", "address"):
+    for table in ("criterion_assignment", "admin_number", "communication_mean", "address"):
         conn.exec_driver_sql(f"DELETE FROM {table} WHERE contact_id IN (SELECT id FROM stx_ids)")
     conn.exec_driver_sql("DELETE FROM contact WHERE structure_id IN (SELECT id FROM stx_ids)")
     conn.exec_driver_sql("DELETE FROM contact WHERE id IN (SELECT id FROM stx_ids)")
@@ -284,5 +285,5 @@ def _purge_old_versions(store: ContactStore) -> None:
             c.connection.driver_connection.execute("VACUUM")
     else:
         with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            for table in ("contact", "address", "communication_mean", "contact_authorization", "admin_number", "import_row"):
+            for table in ("contact", "address", "communication_mean", "admin_number", "import_row"):
                 c.exec_driver_sql(f"VACUUM {table}")

@@ -33,8 +33,11 @@ def means(store, contact_id):
 
 
 def consents(store, contact_id):
-    return {k: bool(v) for k, v in one(store, "SELECT channel, granted FROM contact_authorization WHERE contact_id = :i",
-                                       i=contact_id)}
+    """The consents given (channel → granted): one column per channel of the contact, NULL = not given."""
+    from stx_migrate.migration.store.plan import AUTH_COLUMNS, auth_col
+
+    row = one(store, f"SELECT {', '.join(auth_col(c) for c in AUTH_COLUMNS)} FROM contact WHERE id = :i", i=contact_id)[0]
+    return {c: bool(v) for c, v in zip(AUTH_COLUMNS, row) if v is not None}
 
 
 def criteria(store, contact_id):
@@ -200,12 +203,14 @@ def test_rerunning_the_same_deliverable_changes_nothing(store):
                  dict(OPERATION="UPDATE", CONTACT_NR="100", REMARK="||+"))
     first = run(store, rows)
     assert first.counts() == {"imported": 3, "updated": 1, "unchanged": 0, "not_imported": 0}
-    tables = ["contact", "address", "communication_mean", "contact_authorization", "criterion_assignment", "import_row"]
+    tables = ["contact", "address", "communication_mean", "criterion_assignment", "import_row"]
     before = {t: store.count(t) for t in tables}
+    granted = store.count("contact", "consent_cnil_o IS NOT NULL OR consent_email IS NOT NULL")
     remark = contact(store, "100").remark
     second = run(store, rows, run_id="r2")
     assert second.counts() == {"imported": 0, "updated": 0, "unchanged": 4, "not_imported": 0}
     assert {t: store.count(t) for t in tables} == before
+    assert store.count("contact", "consent_cnil_o IS NOT NULL OR consent_email IS NOT NULL") == granted == 1
     assert contact(store, "100").remark == remark == "first+"  # '||' appended once only
     assert store.count("import_run") == 2
 

@@ -24,11 +24,11 @@ NEW_ROWS = [
 TABLES = {
     "contact": "contact_nr, organization, kind, status, title, letter_salutation, addr_salutation, function, remark, "
                "firstname, lastname, birthdate, pref_lang, official_name, address_name1, address_name2, struct_type, "
-               "community_type, nb_employees, web_site, match_key, created_run, "
+               "community_type, nb_employees, web_site, match_key, created_run, consent_cnil_o, consent_partner, "
+               "consent_cnil_t, consent_sms_mms, consent_letter, consent_phone, consent_email, "
                "(SELECT s.contact_nr FROM contact s WHERE s.id = t.structure_id)",
     "address": "addr_type, line1, line2, line3, zipcode, town, town_complement, department, country",
     "communication_mean": "mean_type, value",
-    "contact_authorization": "channel, granted",
     "admin_number": "code, number",
     "criterion_assignment": "(SELECT code FROM criterion_element e WHERE e.id = t.element_id), criterion_id",
     "import_row": "row_key, run_id, deliverable_id, source_ref, action",
@@ -54,7 +54,7 @@ def test_insert_only_rounds_write_what_the_stage_path_writes(store):
     assert result.counts() == {"imported": 5, "updated": 1, "unchanged": 0, "not_imported": 0}
     via_stage = snapshot(store, "900")
     with store.transaction() as c:
-        for table in ("criterion_assignment", "admin_number", "contact_authorization", "communication_mean", "address",
+        for table in ("criterion_assignment", "admin_number", "communication_mean", "address",
                       "import_row"):
             c.exec_driver_sql(f"DELETE FROM {table}")
         c.exec_driver_sql("DELETE FROM contact WHERE structure_id IS NOT NULL")
@@ -66,7 +66,8 @@ def test_insert_only_rounds_write_what_the_stage_path_writes(store):
     assert result.counts() == {"imported": 5, "updated": 0, "unchanged": 0, "not_imported": 0}
     assert snapshot(store, "900") == via_stage
     # uses: 2 (MB); relay and new structure 3 each; joining relay 3; S only 1; empty ADDR_TYPE 3
-    assert len(via_stage["address"]) == 2 + 6 + 3 + 1 + 3 and len(via_stage["contact_authorization"]) == 3
+    assert len(via_stage["address"]) == 2 + 6 + 3 + 1 + 3 \
+        and store.count("contact", "consent_cnil_o OR consent_sms_mms OR NOT consent_email") == 2
 
 
 def test_sqlite_scratch_files_are_deleted(tmp_path, sqlite_template):

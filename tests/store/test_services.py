@@ -45,8 +45,7 @@ def test_basic_update_by_email_changes_names_criteria_consents_only(store):
     assert one(store, "SELECT firstname FROM contact WHERE contact_nr = '100'") == [("Zoé",)]
     assert one(store, "SELECT town FROM address a JOIN contact c ON c.id = a.contact_id WHERE c.contact_nr = '100' "
                       "AND addr_type = 'M'") == [("Lausanne",)]
-    assert one(store, "SELECT granted FROM contact_authorization a JOIN contact c ON c.id = a.contact_id "
-                      "WHERE c.contact_nr = '100'")[0][0] in (False, 0)
+    assert one(store, "SELECT consent_cnil_o FROM contact WHERE contact_nr = '100'")[0][0] in (False, 0)
 
 
 def test_inactivate_is_idempotent_per_file(store):
@@ -66,7 +65,10 @@ def test_anonymize_keeps_statistics_and_leaves_no_personal_value(store):
     assert (c.firstname, c.lastname, c.birthdate, c.remark, c.status) == (None, "ANONYMIZED", None, None, "anonymized")
     assert one(store, "SELECT line1, zipcode, town, country FROM address WHERE contact_id = :i", i=c.id)[0] == (None, None, None, "CH")
     assert one(store, "SELECT COUNT(*) FROM communication_mean WHERE contact_id = :i", i=c.id) == [(0,)]
-    assert one(store, "SELECT COUNT(*) FROM contact_authorization WHERE contact_id = :i", i=c.id) == [(0,)]
+    assert one(store, "SELECT consent_cnil_o FROM contact WHERE id = :i", i=c.id) == [(None,)]  # was TRUE
+    assert store.count("contact", "status = 'anonymized' AND (consent_cnil_o IS NOT NULL OR consent_partner IS NOT NULL "
+                                  "OR consent_cnil_t IS NOT NULL OR consent_sms_mms IS NOT NULL OR consent_letter IS NOT NULL "
+                                  "OR consent_phone IS NOT NULL OR consent_email IS NOT NULL)") == 0
     assert one(store, "SELECT COUNT(*) FROM criterion_assignment WHERE contact_id = :i", i=c.id) == [(1,)]
     assert one(store, "SELECT source_ref FROM import_row WHERE contact_id = :i", i=c.id) == [(None,), (None,)]
     # nothing in any table still holds one of the personal values

@@ -1,0 +1,78 @@
+"""Alembic upgrades of a store that already holds contacts: the data comes through, read back after the upgrade."""
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine
+
+from stx_migrate.migration.store import open_store
+from stx_migrate.migration.store.store import ALEMBIC_DIR
+
+
+def migrate(url: str, revision: str) -> None:
+    """The store's migrations up (or down) to ``revision`` (open_store always goes to head)."""
+    engine = create_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        current = _current(conn)
+        if current is not None and current > revision:  # revisions are numbered 0001, 0002, …
+            command.downgrade(cfg, revision)
+        else:
+            command.upgrade(cfg, revision)
+    engine.dispose()
+
+
+def _current(conn) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def rows_at_0001(url: str) -> None:
+    """Two contacts with consents, as revision 0001 stored them (one row per channel)."""
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.exec_driver_sql("INSERT INTO institution (id, code) VALUES (1, 'DEMO')")
+        c.exec_driver_sql("INSERT INTO contact (id, contact_nr, institution_id, kind, status, lastname) VALUES "
+                          "(1, '100', 1, 'individual', 'active', 'A'), (2, '200', 1, 'individual', 'active', 'B'), "
+                          "(3, '300', 1, 'structure', 'active', NULL)")
+        c.exec_driver_sql("INSERT INTO contact_authorization (contact_id, channel, granted) VALUES "
+                          "(1, 'CNIL_O', TRUE), (1, 'EMAIL', FALSE), (2, 'SMS_MMS', TRUE)")
+        c.exec_driver_sql("INSERT INTO address (contact_id, addr_type, town, country) VALUES "
+                          "(1, 'M', 'Lyon', 'FR'), (1, 'B', 'Lyon', 'FR'), (1, 'S', 'Paris', 'FR'), (3, 'M', 'Bern', 'CH')")
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.sqlite'}"
+    pg = request.getfixturevalue("pg_server")
+    return pg.url(dbname=pg.create_database(f"stx_migrations_{len(str(tmp_path)) % 1000}_{tmp_path.name}"))
+
+
+def test_upgrade_keeps_consents(empty_url):
+    migrate(empty_url, "0001")
+    rows_at_0001(empty_url)
+    store = open_store(empty_url, name="old")  # upgrades to head
+    got = sorted(store.export_contacts()[["CNIL_O", "EMAIL", "SMS_MMS", "PARTNER"]].itertuples())
+    assert got == [("old:100", "TRUE", "FALSE", "", ""), ("old:200", "", "", "TRUE", ""), ("old:300", "", "", "", "")]
+    with store.engine.connect() as c:
+        assert "contact_authorization" not in c.dialect.get_table_names(c)
+    store.dispose()
+
+
+def test_downgrade_restores_consent_rows(empty_url):
+    migrate(empty_url, "0001")
+    rows_at_0001(empty_url)
+    open_store(empty_url, name="old").dispose()
+    migrate(empty_url, "0001")
+    engine = create_engine(empty_url)
+    with engine.connect() as c:
+        rows = sorted((r[0], r[1], bool(r[2])) for r in c.exec_driver_sql(
+            "SELECT contact_id, channel, granted FROM contact_authorization"))
+    engine.dispose()
+    assert rows == [(1, "CNIL_O", True), (1, "EMAIL", False), (2, "SMS_MMS", True)]
