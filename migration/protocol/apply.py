@@ -29,9 +29,14 @@ class ProtocolResult:
     source_numbers: pd.Series     # source_ref → contact number from the source ('' when none)
 
 
-def _positions(main_keys: pd.Series, keys) -> np.ndarray:
-    """For each main row, the position of its key in ``keys`` (unique), -1 when absent: one hash lookup."""
-    return pd.Index(pd.array(keys, dtype="str")).get_indexer(main_keys)
+def _positions(main_keys, keys) -> np.ndarray:
+    """For each main row, the position of its key in ``keys`` (unique), -1 when absent: one hash lookup.
+
+    Arrow's ``index_in`` (0.4 s for 1.4M criteria rows against 1M clients; pandas'
+    ``get_indexer`` on the same ``str`` arrays 1.1 s).
+    """
+    found = pc.index_in(pa.array(pd.array(main_keys, dtype="str")), value_set=pa.array(pd.array(keys, dtype="str")))
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _take(values: pa.Array, positions: np.ndarray, index: pd.Index) -> pd.Series:
@@ -57,7 +62,7 @@ def _pivot_columns(child: pd.DataFrame, pivot: Pivot, main: pd.DataFrame) -> dic
     """
     child = child[child[pivot.key].isin(pivot.keys) & (child[pivot.value].str.strip() != "")]
     main_codes, main_keys = pd.factorize(main[pivot.main_key], use_na_sentinel=False)
-    parent = pd.Index(pd.array(main_keys, dtype="str")).get_indexer(child[pivot.parent])
+    parent = _positions(child[pivot.parent], main_keys)
     known = parent >= 0
     key_number = child[pivot.key].map({k: i for i, k in enumerate(pivot.keys)}).to_numpy(dtype="int64")
     width = len(pivot.keys)
