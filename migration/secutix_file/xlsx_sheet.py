@@ -43,10 +43,11 @@ _XML_SPACE = (" ", "\t", "\n")
 # shortest thing that can follow it (a cell head, 31 bytes; or a row end and a row start)
 _OVERRUN = len(CELL_END) + len(b'<c r="A0') + len(_CELL_MIDDLE) - 1
 _SLACK = 64  # bytes after a chunk's end, for the last slab's overrun
+_BEFORE = 16  # bytes before a chunk's start: the first cell head also writes the 13 bytes before it
 # bytes that may need an escape: controls but tab and LF, & < >, '_' (of _xHHHH_), 0xEF (lead of U+FFFE/U+FFFF)
 _SUSPECT = np.zeros(256, dtype=bool)
 _SUSPECT[[*range(0, 9), *range(11, 32), ord("&"), ord("<"), ord(">"), ord("_"), 0xEF]] = True
-_ORDINARY = bytes(b for b in range(256) if not _SUSPECT[b])
+_UNREMARKABLE = bytes(b for b in range(256) if not _SUSPECT[b] and b not in b" \t\n")
 _ENTITY = np.zeros(256, dtype=bool)
 _ENTITY[[ord("&"), ord("<"), ord(">")]] = True
 _XML_SPACE_BYTE = np.zeros(256, dtype=bool)
@@ -111,40 +112,44 @@ def rows_xml(columns: Sequence[pa.Array], first_row: int) -> np.ndarray:
              if (plan := _ColumnPlan.of(values, column_letter(position), first_row, width)) is not None]
     if not plans:
         return np.empty(0, dtype=np.uint8)
-    lengths = np.zeros((count, len(plans) + 2), dtype=np.int64)
+    # byte length of each piece: row start, one cell per column (0 when empty), row end
+    lengths = np.zeros((len(plans) + 2, count), dtype=np.int32)  # int32: a chunk is far below 2 GB
     for c, plan in enumerate(plans, start=1):
-        lengths[plan.rows, c] = plan.cell_lengths
-    with_cells = np.flatnonzero((lengths[:, 1:-1] > 0).any(axis=1))
-    lengths[with_cells, 0] = len(_ROW_START) + width + len(_ROW_MIDDLE)
-    lengths[with_cells, -1] = len(_ROW_END)
-    ends = np.cumsum(lengths, axis=None).reshape(lengths.shape)
-    starts = ends - lengths
-    total = int(ends[-1, -1])
-    out = np.empty(total + _SLACK, dtype=np.uint8)
-    for c, plan in enumerate(plans, start=1):  # texts first: their slabs overrun into what follows
+        lengths[c, plan.rows] = plan.cell_lengths
+    with_cells = np.flatnonzero(lengths[1:-1].any(axis=0))
+    lengths[0, with_cells] = len(_ROW_START) + width + len(_ROW_MIDDLE)
+    lengths[-1, with_cells] = len(_ROW_END)
+    in_order = lengths.T.ravel()  # row by row
+    ends = np.cumsum(in_order, dtype=np.int64)
+    total = int(ends[-1])
+    ends -= in_order
+    ends += _BEFORE
+    starts = ends.reshape(count, len(plans) + 2).T.copy()  # starts[piece kind][row]
+    out = np.empty(_BEFORE + total + _SLACK, dtype=np.uint8)
+    for c, plan in enumerate(plans, start=1):  # 1. texts: their slabs overrun into what follows
         for source, source_starts, rows, slab in plan.slabs:
-            _put(out, starts[rows, c] + plan.head, _windows(source, slab)[source_starts])
-    row_at = starts[with_cells, 0]
-    _put(out, row_at, _ROW_START + b"0" * width + _ROW_MIDDLE)
-    _put(out, row_at + len(_ROW_START), digits[with_cells])
-    _put(out, starts[with_cells, -1], _ROW_END)
-    for c, plan in enumerate(plans, start=1):
-        at = starts[plan.fixed_rows, c]
-        _put(out, at, plan.prefix + b"0" * width + _CELL_MIDDLE)
-        _put(out, at + len(plan.prefix), digits[plan.fixed_rows])
-        _put(out, at + plan.head + plan.text_lengths, CELL_END)
+            _put(out, starts[c][rows] + plan.head, _windows(source, slab)[source_starts])
+    for c, plan in enumerate(plans, start=1):  # 2. cell heads, each with the end of the cell before it
+        if len(plan.fixed_rows):
+            _put(out, starts[c][plan.fixed_rows] - len(CELL_END), plan.heads(digits))
+    for c, plan in enumerate(plans, start=1):  # 3. cells built in Python, also with the end before them
         for row, cell in plan.python_cells:
-            at = int(starts[row, c])
-            out[at:at + len(cell)] = np.frombuffer(cell, dtype=np.uint8)
-    return out[:total]
+            at = int(starts[c][row]) - len(CELL_END)
+            out[at:at + len(CELL_END) + len(cell)] = np.frombuffer(CELL_END + cell, dtype=np.uint8)
+    # 4. row ends with the end of the last cell, then row starts (a row's first cell head wrote over them)
+    _put(out, starts[-1][with_cells] - len(CELL_END), CELL_END + _ROW_END)
+    _put(out, starts[0][with_cells], _ROW_START + b"0" * width + _ROW_MIDDLE)
+    _put(out, starts[0][with_cells] + len(_ROW_START), digits[with_cells])
+    return out[_BEFORE:_BEFORE + total]
 
 
-def _windows(buffer: np.ndarray, width: int) -> np.ndarray:
-    """Item i of the view = the ``width`` bytes from ``buffer[i]``, as one numpy void (no copy).
+def _windows(buffer: np.ndarray, width: int, step: int = 1) -> np.ndarray:
+    """Item i of the view = the ``width`` bytes from ``buffer[i * step]``, as one numpy void (no copy).
 
     Void items make fancy indexing copy ``width`` bytes per index (~10 ns each; a 2-D uint8
     view costs 2-3x that)."""
-    return np.ndarray(shape=(buffer.size - width + 1,), dtype=np.dtype((np.void, width)), buffer=buffer, strides=(1,))
+    return np.ndarray(shape=((buffer.size - width) // step + 1,), dtype=np.dtype((np.void, width)), buffer=buffer,
+                      strides=(step,))
 
 
 def _put(out: np.ndarray, at: np.ndarray, pieces) -> None:
@@ -156,10 +161,15 @@ def _put(out: np.ndarray, at: np.ndarray, pieces) -> None:
 
 
 class _ColumnPlan:
-    """Where the filled cells of one column of a chunk come from and how long they are."""
+    """Where the filled cells of one column of a chunk come from and how long they are.
+
+    Cells are *fixed* (head, text from a buffer, end: built by numpy) or *python* (whole
+    cell built by :func:`cell_xml`). ``rows``/``cell_lengths`` cover both, in any order.
+    """
 
     def __init__(self, letters: str, width: int):
         self.prefix = f'<c r="{letters}'.encode()
+        self.width = width
         self.head = len(self.prefix) + width + len(_CELL_MIDDLE)
         self.slabs: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []  # source, starts, rows, slab width
         self.python_cells: list[tuple[int, bytes]] = []
@@ -177,23 +187,23 @@ class _ColumnPlan:
         data = _padded(values.buffers()[2], int(offsets[0]), int(offsets[-1]))
         starts = offsets[:-1] - offsets[0]
         in_python, entities = _special_rows(data, starts, lengths, filled)
-        plain = filled & ~in_python & ~entities
+        plain = filled if in_python is None else filled & ~in_python & ~entities
         rows = np.flatnonzero(plain)
         plan._add_texts(data, starts[rows], rows, lengths[rows])
-        if entities.any():
+        if entities is not None and entities.any():
             rows = np.flatnonzero(entities)
             escaped = values.take(pa.array(rows))
             for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
                 escaped = pc.replace_substring(escaped, char, entity)
-            escaped_offsets = np.frombuffer(escaped.buffers()[1], dtype=np.int64)[escaped.offset:escaped.offset + len(rows) + 1]
-            source = _padded(escaped.buffers()[2], int(escaped_offsets[0]), int(escaped_offsets[-1]))
-            plan._add_texts(source, escaped_offsets[:-1] - escaped_offsets[0], rows, np.diff(escaped_offsets))
-        if in_python.any():
+            bounds = np.frombuffer(escaped.buffers()[1], dtype=np.int64)[escaped.offset:escaped.offset + len(rows) + 1]
+            source = _padded(escaped.buffers()[2], int(bounds[0]), int(bounds[-1]))
+            plan._add_texts(source, bounds[:-1] - bounds[0], rows, np.diff(bounds))
+        if in_python is not None and in_python.any():
             rows = np.flatnonzero(in_python)
             texts = values.take(pa.array(rows)).to_pylist()
             plan.python_cells = [(r, cell_xml(f"{letters}{first_row + r}", t).encode("utf-8"))
                                  for r, t in zip(rows.tolist(), texts)]
-        plan._finish(count)
+        plan._finish()
         return plan
 
     def _add_texts(self, source: np.ndarray, starts: np.ndarray, rows: np.ndarray, lengths: np.ndarray) -> None:
@@ -201,21 +211,38 @@ class _ColumnPlan:
             return
         self._fixed.append((rows, lengths))
         group = (lengths - 1) // (_OVERRUN + 1)  # slab width - text length <= _OVERRUN within a group
-        groups = np.unique(group)
-        for g in groups:
-            chosen = slice(None) if len(groups) == 1 else np.flatnonzero(group == g)
+        low, high = int(group.min()), int(group.max())
+        if low == high:
+            self.slabs.append((source, starts, rows, int(lengths.max())))
+            return
+        for g in np.flatnonzero(np.bincount(group - low)) + low:
+            chosen = np.flatnonzero(group == g)
             self.slabs.append((source, starts[chosen], rows[chosen], int(lengths[chosen].max())))
 
-    def _finish(self, count: int) -> None:
-        if self._fixed:
-            self.fixed_rows = np.concatenate([rows for rows, _ in self._fixed])
-            self.text_lengths = np.concatenate([lengths for _, lengths in self._fixed])
-        else:
-            self.fixed_rows = self.text_lengths = np.empty(0, dtype=np.int64)
-        python_rows = np.array([r for r, _ in self.python_cells], dtype=np.int64)
-        python_lengths = np.array([len(cell) for _, cell in self.python_cells], dtype=np.int64)
-        self.rows = np.concatenate([self.fixed_rows, python_rows])
-        self.cell_lengths = np.concatenate([self.head + self.text_lengths + len(CELL_END), python_lengths])
+    def _finish(self) -> None:
+        fixed_rows = [rows for rows, _ in self._fixed]
+        text_lengths = [lengths for _, lengths in self._fixed]
+        self.fixed_rows = _joined(fixed_rows)
+        cell_lengths = [self.head + _joined(text_lengths) + len(CELL_END)]
+        if self.python_cells:
+            fixed_rows.append(np.array([r for r, _ in self.python_cells], dtype=np.int64))
+            cell_lengths.append(np.array([len(cell) for _, cell in self.python_cells], dtype=np.int64))
+        self.rows, self.cell_lengths = _joined(fixed_rows), _joined(cell_lengths)
+
+    def heads(self, digits: np.ndarray) -> np.ndarray:
+        """``</t></is></c><c r="K12" t="inlineStr"><is><t>`` per fixed cell: the head, after the end of the cell before."""
+        template = CELL_END + self.prefix + b"0" * self.width + _CELL_MIDDLE
+        heads = np.empty((len(self.fixed_rows), len(template)), dtype=np.uint8)
+        heads[:] = np.frombuffer(template, dtype=np.uint8)
+        at = len(CELL_END) + len(self.prefix)
+        _windows(heads.ravel()[at:], self.width, step=len(template))[:len(heads)] = digits[self.fixed_rows]
+        return heads.view(np.dtype((np.void, len(template)))).ravel()
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 
 def _padded(buffer: pa.Buffer | None, start: int, stop: int) -> np.ndarray:
@@ -229,12 +256,17 @@ def _padded(buffer: pa.Buffer | None, start: int, stop: int) -> np.ndarray:
 
 
 def _special_rows(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, filled: np.ndarray):
-    """(rows built in Python, rows needing only ``& < >`` entities), as masks over the chunk."""
-    in_python = np.zeros(len(lengths), dtype=bool)
-    entities = np.zeros(len(lengths), dtype=bool)
+    """(rows built in Python, rows needing only ``& < >`` entities) as masks over the chunk, or
+    (None, None) when no row needs either (the usual case, found with one pass of bytes.translate)."""
     size = int(starts[-1] + lengths[-1])
     text = data[:size]
-    if text.tobytes().translate(None, _ORDINARY):  # usually empty: no byte to look at (fast path)
+    notable = text.tobytes().translate(None, _UNREMARKABLE)  # the suspect bytes and XML spaces, usually few
+    if not notable:
+        return None, None
+    in_python = np.zeros(len(lengths), dtype=bool)
+    entities = np.zeros(len(lengths), dtype=bool)
+    spaces = sum(notable.count(b) for b in b" \t\n")
+    if spaces < len(notable):
         positions = np.flatnonzero(_SUSPECT[text])
         found = text[positions]
         following = data[positions + 1]
@@ -243,7 +275,8 @@ def _special_rows(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, fil
         row_of = np.searchsorted(starts, positions, side="right") - 1
         in_python[row_of[needs_python]] = True
         entities[row_of[_ENTITY[found]]] = True
-    rows = np.flatnonzero(filled)
-    edges = _XML_SPACE_BYTE[data[starts[rows]]] | _XML_SPACE_BYTE[data[starts[rows] + lengths[rows] - 1]]
-    in_python[rows[edges]] = True
+    if spaces:
+        rows = np.flatnonzero(filled)
+        edges = _XML_SPACE_BYTE[data[starts[rows]]] | _XML_SPACE_BYTE[data[starts[rows] + lengths[rows] - 1]]
+        in_python[rows[edges]] = True
     return in_python, entities & ~in_python
