@@ -18,7 +18,6 @@ from .plan import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, MEAN_COLUMNS, au
 CONTACT_COLUMNS = [db(c) for c in CONTACT_FIELDS]
 CONSENT_COLUMNS = [auth_col(c) for c in AUTH_COLUMNS]
 ADDRESS_COLUMNS = [db(c) for c in ADDRESS_FIELDS]
-TYPES_SQL = "(SELECT 'M' AS addr_type UNION ALL SELECT 'S' UNION ALL SELECT 'B')"
 
 
 def _cast(conn: Connection, column: str, expr: str) -> str:
@@ -101,19 +100,34 @@ def apply_stage(conn: Connection, *, run_id: str, now, deliverable_id: str, has_
 
 
 def _write_addresses(run, conn: Connection, has_updates: bool) -> None:
+    """Addresses carry the set of uses they serve (``uses``: M 1, S 2, B 4); a row's ADDR_TYPE is ``s.addr_uses``.
+
+    UPDATE, per stored address of the contact: all its uses named by the row → changed in place; some
+    of them → those uses split off into a new address with the merged values, the others keep the old
+    ones (so each use behaves exactly as if it had its own row). Uses without an address yet get one
+    with the row's values; an address whose fields are all cleared is removed.
+    """
     cols = ", ".join(ADDRESS_COLUMNS)
     if has_updates:
+        target = "s.op = 'U' AND s.has_address = 1 AND {a}.contact_id = s.target_id"
+        differs = " OR ".join(f"({_merge(conn, '{a}', c)}) IS DISTINCT FROM {{a}}.{c}" for c in ADDRESS_COLUMNS)
         sets = ", ".join(f"{c} = {_merge(conn, 'address', c)}" for c in ADDRESS_COLUMNS)
-        differs = " OR ".join(f"({_merge(conn, 'address', c)}) IS DISTINCT FROM address.{c}" for c in ADDRESS_COLUMNS)
-        run(f"UPDATE address SET {sets} FROM stx_stage s WHERE s.op = 'U' AND s.has_address = 1 "
-            f"AND address.contact_id = s.target_id AND s.addr_types LIKE '%' || address.addr_type || '%' AND ({differs}) "
-            f"RETURNING address.contact_id", True)
-    vals = ", ".join(f"NULLIF(s.{c}, '=')" for c in ADDRESS_COLUMNS)
-    missing = (" AND (s.op = 'I' OR NOT EXISTS (SELECT 1 FROM address a WHERE a.contact_id = s.target_id "
-               "AND a.addr_type = t.addr_type))") if has_updates else ""
-    run(f"INSERT INTO address (contact_id, addr_type, {cols}) SELECT s.target_id, t.addr_type, {vals} "
-        f"FROM stx_stage s JOIN {TYPES_SQL} t ON s.addr_types LIKE '%' || t.addr_type || '%' "
-        f"WHERE s.has_new_address = 1{missing}" + (" RETURNING contact_id" if has_updates else ""), has_updates)
+        t, d = target.format(a="address"), differs.format(a="address")
+        run(f"UPDATE address SET {sets} FROM stx_stage s WHERE {t} AND (address.uses & s.addr_uses) = address.uses "
+            f"AND ({d}) RETURNING address.contact_id", True)
+        partly = "({a}.uses & s.addr_uses) <> 0 AND ({a}.uses & s.addr_uses) <> {a}.uses"
+        merged = ", ".join(_merge(conn, "a", c) for c in ADDRESS_COLUMNS)
+        run(f"INSERT INTO address (contact_id, uses, {cols}) SELECT a.contact_id, a.uses & s.addr_uses, {merged} "
+            f"FROM address a JOIN stx_stage s ON {target.format(a='a')} WHERE {partly.format(a='a')} "
+            f"AND ({differs.format(a='a')}) RETURNING contact_id", True)
+        run(f"UPDATE address SET uses = address.uses & ~s.addr_uses FROM stx_stage s WHERE {t} "
+            f"AND {partly.format(a='address')} AND ({d}) RETURNING address.contact_id", True)
+    vals = ", ".join(f"NULLIF(s.{c}, '=') AS {c}" for c in ADDRESS_COLUMNS)
+    uses = ("s.addr_uses & ~COALESCE((SELECT SUM(a.uses) FROM address a WHERE a.contact_id = s.target_id), 0)"
+            if has_updates else "s.addr_uses")  # a contact's addresses serve disjoint uses: SUM is their union
+    run(f"INSERT INTO address (contact_id, uses, {cols}) SELECT contact_id, uses, {cols} FROM "
+        f"(SELECT s.target_id AS contact_id, {uses} AS uses, {vals} FROM stx_stage s WHERE s.has_new_address = 1) x "
+        f"WHERE uses <> 0" + (" RETURNING contact_id" if has_updates else ""), has_updates)
     if has_updates:
         empty = " AND ".join(f"{c} IS NULL" for c in ADDRESS_COLUMNS)
         run(f"DELETE FROM address WHERE contact_id IN (SELECT target_id FROM stx_stage WHERE op = 'U' AND has_address = 1) "

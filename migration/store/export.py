@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..format import extended_format
 from .bulk import fetch_frame
+from .models import USE_BITS
 from .plan import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, auth_col, db
 from .store import ContactStore
 
@@ -29,8 +30,8 @@ def export_frame(store: ContactStore) -> pd.DataFrame:
         contacts = _frame(c, f"SELECT c.id, c.contact_nr, i.code, c.organization, c.kind, c.structure_id, {', '.join('c.' + f for f in fields)} "
                              f"FROM contact c JOIN institution i ON i.id = c.institution_id WHERE c.status <> 'anonymized' ORDER BY c.id",
                           ["id", "CONTACT_NR", "INSTITUTION", "ORGANIZATION", "kind", "structure_id"] + CONTACT_FIELDS)
-        addresses = _frame(c, f"SELECT contact_id, addr_type, {', '.join(db(f) for f in ADDRESS_FIELDS)} FROM address",
-                           ["id", "addr_type"] + ADDRESS_FIELDS)
+        addresses = _frame(c, f"SELECT contact_id, uses, {', '.join(db(f) for f in ADDRESS_FIELDS)} FROM address",
+                           ["id", "uses"] + ADDRESS_FIELDS)
         means = _frame(c, "SELECT contact_id, mean_type, value FROM communication_mean", ["id", "type", "value"])
         consents = _frame(c, f"SELECT id, {', '.join(auth_col(a) for a in AUTH_COLUMNS)} FROM contact "
                              f"WHERE status <> 'anonymized'", ["id"] + AUTH_COLUMNS)
@@ -51,7 +52,9 @@ def export_frame(store: ContactStore) -> pd.DataFrame:
     relay = out["kind"] == "relay"
     for f in STRUCTURE_NAME_FIELDS:
         out.loc[relay, f] = out.loc[relay, "structure_id"].map(names[f])
-    if len(addresses):
+    if len(addresses):  # one line per use an address serves, as the file shows uses
+        addresses = pd.concat([addresses[(addresses["uses"].astype("int64") & bit) != 0].assign(addr_type=use)
+                               for use, bit in USE_BITS.items()], ignore_index=True)
         addresses["rank"] = addresses["addr_type"].map({"M": 0, "B": 1, "S": 2})
         addresses = addresses.sort_values(["id", "rank"])
         parts = addresses[ADDRESS_FIELDS].astype("object").fillna("").astype("str")

@@ -63,19 +63,14 @@ def final_rows(stage: Stage, *, run_id: str, deliverable_id: str, now: str) -> d
 
 
 def _addresses(s: pd.DataFrame) -> pd.DataFrame:
-    """One row per use (M, S, B) the address serves (ADDR_TYPE; the plan made empty mean all three)."""
+    """One row per new address, with the uses it serves (ADDR_TYPE; the plan made empty mean all three)."""
     new = s[s["has_new_address"].to_numpy() == 1]
-    parts = []
-    for use in ("M", "S", "B"):
-        serves = new[new["addr_types"].str.contains(use, regex=False).to_numpy(dtype=bool)]
-        if len(serves):
-            part = pd.DataFrame({"contact_id": serves["target_id"], "addr_type": use})
-            for c in ADDRESS_COLUMNS:
-                part[c] = serves[c]
-            parts.append(part)
-    if not parts:
+    if not len(new):
         return pd.DataFrame()
-    return pd.concat(parts, ignore_index=True).sort_values(["contact_id", "addr_type"], kind="stable")
+    out = pd.DataFrame({"contact_id": new["target_id"], "uses": new["addr_uses"]})
+    for c in ADDRESS_COLUMNS:
+        out[c] = new[c]
+    return out.sort_values("contact_id", kind="stable")
 
 
 def _typed(s: pd.DataFrame, codes: list[str], column_of) -> pd.DataFrame:

@@ -2,8 +2,8 @@
 
 One database per environment. The schema follows the extended import format
 (spec §4–§5): a contact is an individual, a structure or a relay (a person attached
-to a structure); addresses are kept per use (M main, S shipment, B billing), one
-row per use; communication means and administrative numbers are kept per type,
+to a structure); an address row carries the set of uses it serves (M main, S
+shipment, B billing); communication means and administrative numbers are kept per type,
 authorizations (consents) as one column per channel of the contact; criteria are
 assigned by element. ``import_run`` and ``import_row``
 are the import journal (docs/store.md): which run and deliverable imported or
@@ -48,6 +48,7 @@ CONTACT_KINDS = ("individual", "structure", "relay")
 CONTACT_STATUSES = ("active", "inactive", "anonymized")
 CRITERION_CONTACT_TYPES = ("individual", "structure", "both")
 ADDRESS_TYPES = ("M", "S", "B")
+USE_BITS = {"M": 1, "S": 2, "B": 4}  # address.uses: the set of uses an address serves
 MEAN_TYPES = ("TELEPHONE", "FAX", "CELLPHONE", "EMAIL1", "EMAIL2", "EMAIL3")
 AUTHORIZATION_CHANNELS = ("CNIL_O", "PARTNER", "CNIL_T", "SMS_MMS", "LETTER", "PHONE", "EMAIL")
 
@@ -180,10 +181,17 @@ class Contact(Base):
 
 
 class Address(Base):
+    """One address of a contact with the uses it serves: ``uses`` is a set of bits, M 1, S 2, B 4 (7 = all three).
+
+    One row per distinct address rather than one per use: an empty ADDR_TYPE (all three uses) is one row,
+    not three. A contact's rows serve disjoint uses; an UPDATE of some uses of an address splits them off
+    (apply.py), so each use keeps its own values exactly as with one row per use.
+    """
+
     __tablename__ = "address"
-    __table_args__ = (CheckConstraint("addr_type IN ('M', 'S', 'B')", name="addr_type"), {"sqlite_with_rowid": False})
+    __table_args__ = (CheckConstraint("uses BETWEEN 1 AND 7", name="uses"), {"sqlite_with_rowid": False})
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
-    addr_type: Mapped[str] = mapped_column(String(1), primary_key=True)
+    uses: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     line1: Mapped[str | None] = mapped_column(Text)
     line2: Mapped[str | None] = mapped_column(Text)
     line3: Mapped[str | None] = mapped_column(Text)

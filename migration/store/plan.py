@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..findings import concat_findings, empty_findings, findings_frame
 from .codes import message_of, severity_of
-from .models import AUTHORIZATION_CHANNELS, MEAN_TYPES
+from .models import AUTHORIZATION_CHANNELS, MEAN_TYPES, USE_BITS
 from .store import MATCH_FIELDS, MATCH_SEPARATOR, Catalogue
 
 CLEAR = "="
@@ -435,6 +435,14 @@ class Stage:
     row_targets: pd.DataFrame = field(default_factory=pd.DataFrame)  # row → self / structure ids
 
 
+def _use_bits(addr_types: pd.Series) -> np.ndarray:
+    """ADDR_TYPE letters → the ``address.uses`` bit set (M 1, S 2, B 4)."""
+    bits = np.zeros(len(addr_types), dtype=np.int64)
+    for use, bit in USE_BITS.items():
+        bits |= np.where(addr_types.str.contains(use, regex=False).to_numpy(dtype=bool), bit, 0)
+    return bits
+
+
 def parse_birthdates(s: pd.Series) -> pd.Series:
     """``dd.mm.yyyy`` / ``dd/mm/yyyy`` / ``dd-mm-yyyy`` → ISO ``yyyy-mm-dd`` (``=`` kept, invalid → NULL)."""
     given = _given(s)
@@ -496,7 +504,7 @@ def build_stage(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids: pd.Ser
             else v.where(applies, "").array
     for col in ADDRESS_FIELDS:
         base[db(col)] = values[col].array
-    base["addr_types"] = addr_types.array
+    base["addr_uses"] = _use_bits(addr_types)
     for col in MEAN_COLUMNS:
         base[mean_col(col)] = values[col].array
     person = np.isin(kinds, ["individual", "relay"])

@@ -24,8 +24,11 @@ def contact(store, nr):
 
 
 def addresses(store, contact_id):
-    return {r[0]: r[1:] for r in one(store, "SELECT addr_type, line1, zipcode, town, country FROM address "
-                                            "WHERE contact_id = :i", i=contact_id)}
+    """Use (M, S, B) → the address fields it has: an address row serves the uses of its bit set."""
+    rows = one(store, "SELECT uses, line1, zipcode, town, country FROM address WHERE contact_id = :i", i=contact_id)
+    out = {use: tuple(r[1:]) for r in rows for use, bit in (("M", 1), ("S", 2), ("B", 4)) if r[0] & bit}
+    assert len(out) == sum(bin(r[0]).count("1") for r in rows), "a use is served by one address only"
+    return out
 
 
 def means(store, contact_id):
@@ -89,6 +92,39 @@ def test_clearing_every_field_of_an_address_removes_it(store):
     clear = dict(OPERATION="UPDATE", CONTACT_NR="100", ADDR_TYPE="M", LINE1="=")
     run(store, frame(clear, dataset="u"), run_id="r2", deliverable="d2")
     assert addresses(store, contact(store, "100").id) == {}
+
+
+def test_an_update_of_some_uses_leaves_the_other_uses_as_they_were(store):
+    """One address serving M, S and B (empty ADDR_TYPE): each use still behaves as if it had its own row."""
+    run(store, frame(dict(PERSON, ADDR_TYPE="")))
+    cid = contact(store, "100").id
+    paris = ("1 rue de la Paix", "75002", "Paris", "FR")
+    assert store.count("address") == 1 and addresses(store, cid) == {"M": paris, "S": paris, "B": paris}
+
+    def update(n, **cells):
+        return run(store, frame(dict(OPERATION="UPDATE", CONTACT_NR="100", **cells), dataset=f"u{n}"), run_id=f"r{n}",
+                   deliverable=f"d{n}").counts()
+
+    assert update(2, ADDR_TYPE="B", TOWN="Lyon", ZIPCODE="=")["updated"] == 1       # billing only
+    lyon = ("1 rue de la Paix", None, "Lyon", "FR")
+    assert addresses(store, cid) == {"M": paris, "S": paris, "B": lyon}
+    assert update(3, ADDR_TYPE="B", TOWN="Lyon")["unchanged"] == 1                     # same values: nothing split
+    assert update(4, ADDR_TYPE="SB", LINE1="2 quai Est")["updated"] == 1                # S from one address, B from the other
+    assert addresses(store, cid) == {"M": paris, "S": ("2 quai Est", "75002", "Paris", "FR"), "B": ("2 quai Est", None, "Lyon", "FR")}
+    assert update(5, ADDR_TYPE="", TOWN="Nice")["updated"] == 1                         # every use
+    assert {u: a[2] for u, a in addresses(store, cid).items()} == {"M": "Nice", "S": "Nice", "B": "Nice"}
+    assert update(6, ADDR_TYPE="S", LINE1="=", ZIPCODE="=", TOWN="=", COUNTRY="=")["updated"] == 1  # S cleared: removed
+    assert set(addresses(store, cid)) == {"M", "B"}
+    exported = store.export_contacts().loc["dev:100"]
+    assert (exported["ADDR_TYPE"], exported["TOWN"], exported["LINE1"]) == ("M", "Nice", "1 rue de la Paix")
+
+
+def test_an_update_adds_an_address_for_a_use_that_had_none(store):
+    run(store, frame(dict(PERSON, ADDR_TYPE="M")))
+    cid = contact(store, "100").id
+    run(store, frame(dict(OPERATION="UPDATE", CONTACT_NR="100", ADDR_TYPE="MS", TOWN="Lyon", LINE1="="), dataset="u"),
+        run_id="r2", deliverable="d2")
+    assert addresses(store, cid) == {"M": (None, "75002", "Lyon", "FR"), "S": (None, None, "Lyon", None)}
 
 
 def test_update_with_the_same_values_is_unchanged(store):

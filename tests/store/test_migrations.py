@@ -54,6 +54,24 @@ def empty_url(request, tmp_path):
     return pg.url(dbname=pg.create_database(f"stx_migrations_{len(str(tmp_path)) % 1000}_{tmp_path.name}"))
 
 
+def test_upgrade_merges_equal_addresses_into_one_row_with_their_uses(empty_url):
+    migrate(empty_url, "0001")
+    rows_at_0001(empty_url)
+    store = open_store(empty_url, name="old")
+    with store.engine.connect() as c:
+        rows = sorted(tuple(r) for r in c.exec_driver_sql("SELECT contact_id, uses, town, country, line1 FROM address"))
+    assert rows == [(1, 2, "Paris", "FR", None), (1, 5, "Lyon", "FR", None), (3, 1, "Bern", "CH", None)]  # M 1, S 2, B 4
+    exported = store.export_contacts()
+    assert exported.loc["old:100", ["ADDR_TYPE", "TOWN"]].tolist() == ["MB", "Lyon"]
+    store.dispose()
+    migrate(empty_url, "0002")  # and back: one row per use again
+    engine = create_engine(empty_url)
+    with engine.connect() as c:
+        rows = sorted(tuple(r) for r in c.exec_driver_sql("SELECT contact_id, addr_type, town FROM address"))
+    engine.dispose()
+    assert rows == [(1, "B", "Lyon"), (1, "M", "Lyon"), (1, "S", "Paris"), (3, "M", "Bern")]
+
+
 def test_upgrade_keeps_consents(empty_url):
     migrate(empty_url, "0001")
     rows_at_0001(empty_url)

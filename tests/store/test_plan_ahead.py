@@ -27,7 +27,7 @@ def store_content(store):
                           "c.consent_cnil_o "
                           "FROM contact c LEFT JOIN contact s ON s.id = c.structure_id ORDER BY c.contact_nr")
     children = {t: sorted(one(store, f"SELECT c.contact_nr, {cols} FROM {t} x JOIN contact c ON c.id = x.contact_id"))
-                for t, cols in (("address", "addr_type, town"), ("communication_mean", "mean_type, value"),
+                for t, cols in (("address", "uses, town"), ("communication_mean", "mean_type, value"),
                                 ("criterion_assignment", "element_id"))}
     journal = sorted(one(store, "SELECT source_ref, action, contact_id FROM import_row"))
     return contacts, children, journal
