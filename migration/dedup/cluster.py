@@ -31,6 +31,9 @@ def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndar
             return label
 
 
+_NONE: frozenset[int] = frozenset()
+
+
 def cluster_without_conflicts(n: int, left: np.ndarray, right: np.ndarray, strength: np.ndarray, forced: np.ndarray,
                               birth_year: np.ndarray, sex: np.ndarray,
                               apart_left: np.ndarray, apart_right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -79,14 +82,17 @@ def cluster_without_conflicts(n: int, left: np.ndarray, right: np.ndarray, stren
             continue
         ma, ya, sa = group(ra)
         mb, yb, sb = group(rb)
-        clash = (ya and yb and ya != yb) or (len(sa | sb) > 1) or any(apart.get(m, set()) & mb for m in ma)
+        if len(ma) < len(mb):   # union by size, the smaller group into the larger one, in place:
+            ra, rb, ma, mb, ya, yb, sa, sb = rb, ra, mb, ma, yb, ya, sb, sa   # n log n on skewed data, not n²
+        # "kept apart" is symmetric: looking from the smaller group's members is enough
+        clash = (ya and yb and ya != yb) or (len(sa | sb) > 1) or (apart and any(apart.get(m, _NONE) & ma for m in mb))
         if clash and not forced[e]:
             refused[e] = True
             continue
-        if len(ma) < len(mb):
-            ra, rb, ma, mb, ya, yb, sa, sb = rb, ra, mb, ma, yb, ya, sb, sa
         parent[rb] = ra
-        groups[ra] = (ma | mb, ya | yb, sa | sb)
+        ma |= mb
+        ya |= yb
+        sa |= sb
         del groups[rb]
     kept = ~refused
     return connected_components(n, left[kept], right[kept]), refused
