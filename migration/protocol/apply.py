@@ -64,7 +64,7 @@ def _pivot_columns(child: pd.DataFrame, pivot: Pivot, main: pd.DataFrame) -> dic
     main_codes, main_keys = pd.factorize(main[pivot.main_key], use_na_sentinel=False)
     parent = _positions(child[pivot.parent], main_keys)
     known = parent >= 0
-    key_number = child[pivot.key].map({k: i for i, k in enumerate(pivot.keys)}).to_numpy(dtype="int64")
+    key_number = _positions(child[pivot.key], list(pivot.keys))   # every child row left has a declared key
     width = len(pivot.keys)
     group = (parent.astype("int64") * width + key_number)[known]
     values = _arrow_text(child[pivot.value]).filter(pa.array(known))
