@@ -9,6 +9,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from stx_migrate.migration.errors import InputError
 from stx_migrate.migration.format import extended_format
@@ -164,3 +166,24 @@ def test_an_empty_frame_is_the_template_and_empty_rows_are_left_out(tmp_path):
     assert b'<dimension ref="A1:CO7"/>' in sheet and b'<row r="6"' not in sheet and b'<row r="8"' not in sheet
     back = read_secutix_file(tmp_path / "g.xlsx").frame
     assert back["LASTNAME"].tolist() == ["A", "", "B"]  # trailing empty rows are not contacts
+
+
+_ALPHABET = "ab Zé€𝄞_x0F5&<>\"'=\t\n\r\x01\x1f\ufffd"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.tuples(st.integers(0, 39), st.sampled_from(["LASTNAME", "REMARK", "CRIT20", "INSTITUTION"]),
+                                st.text(_ALPHABET, max_size=60) | st.sampled_from(["x" * 44, "y" * 45, "z" * 88, "_x0041_"])),
+                      max_size=60),
+       chunk_rows=st.integers(1, 12))
+def test_any_text_in_any_cell_reads_back_exactly(tmp_path, cells, chunk_rows):
+    """Offsets, slabs that overrun their text and chunk borders: whatever the texts, the file reads back."""
+    values = {code: [""] * 40 for code in ("LASTNAME", "REMARK", "CRIT20", "INSTITUTION")}
+    for row, code, text in cells:
+        values[code][row] = text
+    frame = frame_of("p.xlsx", values, 40)
+    xlsx_writer.write_xlsx(frame, template_header_rows(CODES), tmp_path / "p.xlsx", chunk_rows=chunk_rows)
+    back = read_secutix_file(tmp_path / "p.xlsx").frame
+    expected = frame.iloc[:len(back)]
+    assert len(back) == (max([r + 1 for r, _, t in cells if t], default=0))  # trailing empty rows are dropped
+    pd.testing.assert_frame_equal(back, expected.set_axis(back.index))
