@@ -88,11 +88,12 @@ def build_records(contacts: pd.DataFrame, existing: pd.DataFrame | None, country
     org, org_text = codes_of_unique(col("OFFICIAL_NAME"), compact)
     # Two independent halves; on a big input the second runs in a forked child meanwhile (its
     # results are integer arrays, cheap to send back). Same codes either way.
-    names, channels = forked.run_jobs([partial(_name_codes, col, org, n, n_new, refs), partial(_channel_codes, col, org, n, country)],
+    names, channels = forked.run_jobs([partial(_name_codes, col, org, n, n_new, refs), partial(_channel_codes, col, country)],
                                       processes=None if n >= forked.PARALLEL_MIN_ROWS else 1)
-    fn, ln, name_text, fn_initial, fn_ph, ln_ph, org_ph, nr_codes, nr_raw, stable_key, sex, zip_codes, street, town, admin = names
+    (fn, ln, name_text, fn_initial, fn_ph, ln_ph, org_ph, nr_codes, nr_raw, stable_key, sex, zip_codes, street, town, admin,
+     structure_key) = names
     fn_text = ln_text = name_text
-    dob, dob_year, emails, phones, structure_key = channels
+    dob, dob_year, emails, phones = channels
     kind = np.where(org >= 0, STRUCTURE, np.where((fn >= 0) | (ln >= 0), INDIVIDUAL, 0)).astype(np.int8)
 
     return Records(
@@ -106,7 +107,7 @@ def build_records(contacts: pd.DataFrame, existing: pd.DataFrame | None, country
 
 
 def _name_codes(col, org: np.ndarray, n: int, n_new: int, refs: np.ndarray) -> tuple:
-    """Names (by text and by sound), contact numbers and keys, title, address codes."""
+    """Names (by text and by sound), contact numbers and keys, title, address codes, the structure key."""
     # First and last names share one code space, so swapped names compare equal.
     name_codes, name_text = codes_of_unique(pd.concat([col("FIRSTNAME"), col("LASTNAME")], ignore_index=True), compact)
     fn, ln = name_codes[:n].copy(), name_codes[n:].copy()
@@ -139,18 +140,6 @@ def _name_codes(col, org: np.ndarray, n: int, n_new: int, refs: np.ndarray) -> t
     street, _ = codes_of_unique(col("LINE1"), normalise_street)
     town, _ = codes_of_unique(col("TOWN"), compact)
     admin, _ = codes_of_unique(col("ADMIN_NUMBER"), lambda s: compact(s.str.replace(r"^[^=]*=", "", regex=True)))
-    return fn, ln, name_text, fn_initial, fn_ph, ln_ph, org_ph, nr_codes, nr_raw, stable_key, sex, zip_codes, street, town, admin
-
-
-def _channel_codes(col, org: np.ndarray, n: int, country: str) -> tuple:
-    """Birth dates, e-mails, phones and the structure key: integer arrays only."""
-    dob, dob_text = codes_of_unique(col("BIRTHDATE"), normalise_date)
-    years = pd.to_numeric(dob_text.str.slice(0, 4), errors="coerce").fillna(0).astype(np.int32).to_numpy()
-    dob_year = np.where(dob >= 0, years[np.maximum(dob, 0)] if len(years) else 0, 0).astype(np.int32)
-
-    emails = _shared_codes([col(c) for c in EMAIL_FIELDS], normalise_email)
-    calling = _calling_codes(col("COUNTRY"), country)
-    phones = _phone_codes([col(c) for c in PHONE_FIELDS], calling)
 
     structure_key = np.full(n, -1, dtype=np.int64)
     is_structure = np.flatnonzero(org >= 0)     # kind == STRUCTURE
@@ -160,7 +149,20 @@ def _channel_codes(col, org: np.ndarray, n: int, country: str) -> tuple:
         for part in parts[1:]:
             joined = joined + "|" + part
         structure_key[is_structure] = pd.factorize(joined)[0]
-    return dob, dob_year, emails, phones, structure_key
+    return (fn, ln, name_text, fn_initial, fn_ph, ln_ph, org_ph, nr_codes, nr_raw, stable_key, sex, zip_codes, street,
+            town, admin, structure_key)
+
+
+def _channel_codes(col, country: str) -> tuple:
+    """Birth dates, e-mails, phones: integer arrays only (the half a forked child computes)."""
+    dob, dob_text = codes_of_unique(col("BIRTHDATE"), normalise_date)
+    years = pd.to_numeric(dob_text.str.slice(0, 4), errors="coerce").fillna(0).astype(np.int32).to_numpy()
+    dob_year = np.where(dob >= 0, years[np.maximum(dob, 0)] if len(years) else 0, 0).astype(np.int32)
+
+    emails = _shared_codes([col(c) for c in EMAIL_FIELDS], normalise_email)
+    calling = _calling_codes(col("COUNTRY"), country)
+    phones = _phone_codes([col(c) for c in PHONE_FIELDS], calling)
+    return dob, dob_year, emails, phones
 
 
 _LEGAL_FORMS = r"\b(SA|SARL|SAS|SASU|SCI|SNC|EURL|AG|GMBH|EV|E V|ASBL|SPRL|SRL|SC|LTD|INC|CIE|ET CIE)\b"
