@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 import zipfile
 import zlib
+from xml.etree import ElementTree
 from pathlib import Path
 
 import openpyxl
@@ -69,6 +70,11 @@ def test_a_file_of_many_chunks_reads_back_identical_and_its_xml_does_not_depend_
     xlsx_writer.write_xlsx(frame, rows_in, tmp_path / "one.xlsx")
     pd.testing.assert_frame_equal(read_secutix_file(tmp_path / "m.xlsx").frame, frame)
     assert sheet_xml(tmp_path / "m.xlsx") == sheet_xml(tmp_path / "one.xlsx")
+    root = ElementTree.fromstring(sheet_xml(tmp_path / "m.xlsx"))  # well-formed XML, one <c> per filled cell
+    cells = root.findall(".//{*}c")
+    header_cells = sum(v != "" for row in rows_in for v in row) + len(CODES)
+    assert len(cells) == header_cells + int((frame != "").to_numpy().sum())
+    assert {c.get("t") for c in cells} == {"inlineStr"} and not root.findall(".//{*}f")
     assert (tmp_path / "m.xlsx").read_bytes() != (tmp_path / "one.xlsx").read_bytes()  # really other chunks
 
 
