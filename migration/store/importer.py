@@ -94,8 +94,9 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
     names = {"run_id": run_id, "deliverable_id": deliverable_id}
     planner = _Planner(store, frame, keys_all, names) if plan_ahead and len(bounds) > 1 else None
     writer = store.engine.connect()  # one connection for every batch: PostgreSQL holds the import's lock on it
+    locked = bool(planner) and store.dialect == "postgresql"
     try:
-        if planner and store.dialect == "postgresql":  # plans made ahead stay true: no other writer until we end
+        if locked:  # plans made ahead stay true: no other writer until we end
             writer.exec_driver_sql(f"SELECT pg_advisory_lock({WRITER_LOCK})")
             writer.commit()
         ahead: tuple[Future, object] | None = None
@@ -120,7 +121,9 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
     finally:
         if planner:
             planner.close()
-        writer.close()  # PostgreSQL: ends the session, so releases the import's lock
+        if locked:
+            _unlock(writer)
+        writer.close()
     result.findings = concat_findings(findings)
     with store.transaction() as conn:
         conn.execute(text("INSERT INTO import_run (run_id, deliverable_id, operation, started_at, finished_at, counts) "
@@ -128,6 +131,17 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
                      {"run": run_id, "deliverable": deliverable_id, "op": operation, "started": _ts(conn, started),
                       "finished": _ts(conn, datetime.now(timezone.utc)), "counts": json.dumps(result.counts())})
     return result
+
+
+def _unlock(writer: Connection) -> None:
+    """Release the import's writer lock: the pool keeps the session open, so the lock would outlive the import."""
+    try:
+        writer.rollback()
+        writer.exec_driver_sql(f"SELECT pg_advisory_unlock({WRITER_LOCK})")
+        writer.commit()
+    except Exception:  # a broken connection: discarding its session releases the lock too
+        writer.invalidate()
+        raise
 
 
 class _Planner:
