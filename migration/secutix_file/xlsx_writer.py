@@ -14,6 +14,7 @@ appears only when complete (written under a partial name, then renamed).
 from __future__ import annotations
 
 import os
+import threading
 import zlib
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -142,9 +143,14 @@ def _sheet_pieces(head: bytes, columns: list[pa.ChunkedArray], count: int, chunk
     yield _deflated(SHEET_END)
 
 
+_scratch = threading.local()  # one XML buffer per worker thread, reused chunk after chunk
+
+
 def _data_chunk(columns: list[pa.ChunkedArray], start: int, stop: int, first_row: int):
     sliced = [_one_array(c.slice(start, stop - start)) for c in columns]
-    return _deflated(rows_xml(sliced, first_row))
+    if not hasattr(_scratch, "buffer"):
+        _scratch.buffer = []
+    return _deflated(rows_xml(sliced, first_row, _scratch.buffer))  # deflated before the buffer is reused
 
 
 def _one_array(values: pa.ChunkedArray) -> pa.Array:

@@ -151,11 +151,11 @@ def test_too_many_rows_are_refused_and_leave_no_file(tmp_path, monkeypatch):
 def test_a_failure_while_writing_leaves_no_file(tmp_path, monkeypatch):
     calls = []
 
-    def failing(columns, first_row):
+    def failing(columns, first_row, scratch=None):
         calls.append(first_row)
         if len(calls) == 3:
             raise RuntimeError("disk full")
-        return xlsx_sheet.rows_xml(columns, first_row)
+        return xlsx_sheet.rows_xml(columns, first_row, scratch)
 
     monkeypatch.setattr(xlsx_writer, "rows_xml", failing)
     with pytest.raises(RuntimeError, match="disk full"):
