@@ -44,3 +44,12 @@ def take_rows(frame: pd.DataFrame, positions) -> pd.DataFrame:
     """``frame.iloc[positions]``."""
     positions = np.asarray(positions, dtype=np.int64)
     return _select(frame, frame.index[positions], pa.array(positions), by_mask=False)
+
+
+def select_values(series: pd.Series, mask: pa.Array, index: pd.Index) -> pd.Series:
+    """``series[mask]`` given the Arrow boolean ``mask`` and the selected rows' ``index``."""
+    values = series.array
+    if isinstance(values, pd.arrays.ArrowStringArray):
+        picked = pd.arrays.ArrowStringArray(values.__arrow_array__().filter(mask), dtype=series.dtype)
+        return pd.Series(picked, index=index, name=series.name, copy=False)
+    return series[mask.to_numpy(zero_copy_only=False)]

@@ -18,6 +18,7 @@ from ..format.catalogue import extended_format
 from .compile import CompiledColumn, CompiledProtocol
 from .model import Pivot
 from .registry import ProjectContext, StepContext
+from ..rows import select_values
 from .unique import constant_column, distinct_values, spread
 
 
@@ -135,11 +136,12 @@ def apply_protocol(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame], 
     kept = drop_code == ""
     dropped = drop_code[~kept]
     kept_index = index[kept.to_numpy()]
+    kept_mask = pa.array(kept.to_numpy(dtype=bool))
 
     outputs: dict[str, pd.Series] = {}
     findings = []
     for column in compiled.columns:
-        inputs = [sources[ref][kept] for ref in column.inputs]
+        inputs = [select_values(sources[ref], kept_mask, kept_index) for ref in column.inputs]
         if _per_distinct_value(column):
             codes, distinct = distinct_values(inputs[0])
             ctx = StepContext(column.code, outputs, project, distinct.index)
@@ -167,5 +169,5 @@ def apply_protocol(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame], 
     contacts.index = contacts.index.astype("str").rename("source_ref")
 
     number_ref = compiled.model.contact_number.from_
-    numbers = sources[number_ref][kept].str.strip() if number_ref else constant_column("", kept_index)
+    numbers = select_values(sources[number_ref], kept_mask, kept_index).str.strip() if number_ref else constant_column("", kept_index)
     return ProtocolResult(contacts, concat_findings(findings), dropped, numbers.astype("str"))

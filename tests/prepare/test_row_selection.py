@@ -45,3 +45,15 @@ def test_text_isin_is_pandas_isin():
     for candidates in (["a", "x"], pd.Index([], dtype="str"), pd.Series(["c", "b"], dtype="str"), np.array(["b"], dtype=object)):
         assert (text_isin(values, candidates) == values.isin(list(candidates))).all()
     assert text_isin(pd.Index([], dtype="str"), ["a"]).tolist() == []
+
+
+def test_select_values_is_pandas_boolean_indexing():
+    import pyarrow as pa
+
+    from stx_migrate.migration.rows import select_values
+
+    frame = _wide_frame()
+    mask = np.arange(50) % 4 != 1
+    for name in ("FIRSTNAME", "EMAIL1", "COUNT"):
+        pd.testing.assert_series_equal(select_values(frame[name], pa.array(mask), frame.index[mask]),
+                                       frame[name][mask], check_exact=True)
