@@ -67,7 +67,7 @@ def child(step: str, rows: int) -> None:
             else:
                 write_secutix_file(frame, target)
         cpu = time.process_time() - cpu
-        print(f"  file {target.stat().st_size / 2**20:,.0f} MB" if target.exists() else "", flush=True)
+        print(f"  file {target.stat().st_size / 2**20:,.1f} MB" if target.exists() else "", flush=True)
     else:
         load, cpu = os.getloadavg()[0], time.process_time()
         with measure(f"{step}", rows):
