@@ -59,3 +59,21 @@ def test_reports_written_by_a_forked_child_are_the_same_files(demo_project, demo
     assert forked_in == []            # the spy ran in the child: its list here stayed empty
     for name in sorted(prep.FILES) + ["manifest.json"]:
         assert (in_child / name).read_bytes() == (sequential / name).read_bytes(), name
+
+
+@linux_only
+@pytest.mark.slow
+def test_the_prepare_flow_forks_safely_under_prefect(demo_project, demo_snapshot, prefect_api, monkeypatch):
+    """Inside a Prefect flow run (its threads, its API log handler), forked dedup and report jobs
+    give the deliverable of the run that forks nothing."""
+    from stx_migrate.flows.prepare import run_prepare
+    from stx_migrate.migration.workspace import Workspace
+
+    workspace = Workspace("demo-theatre")
+    monkeypatch.setattr(forked, "PARALLEL_MIN_ROWS", 10**9)
+    sequential = workspace.path("deliverables", run_prepare(demo_project))
+    monkeypatch.setattr(forked, "PARALLEL_MIN_ROWS", 0)
+    in_children = workspace.path("deliverables", run_prepare(demo_project))
+    assert in_children != sequential
+    for name in ("contacts.csv", "rejects.csv", "duplicates.csv", "review.xlsx", "summary.json"):
+        assert (in_children / name).read_bytes() == (sequential / name).read_bytes(), name
