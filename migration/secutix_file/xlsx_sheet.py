@@ -16,8 +16,9 @@ texts, as fixed-width slabs from the column's UTF-8 buffer, each overrunning its
 at most 43 bytes; cell heads, each with the cell end of the cell before it (so they
 repair any overrun: a text is always followed by at least 44 bytes of cell end and head);
 cells built in Python; row ends and row starts last. Within a chunk every row number has
-the same count of digits (:func:`chunk_bounds`), so cell heads are fixed-width. Only texts
-that need an escape other than ``& < >``, or ``xml:space`` (rare), are built in Python.
+the same count of digits (:func:`chunk_bounds`), so cell heads are fixed-width. Texts with
+``& < >`` are escaped by Arrow, texts with an edge space get the ``xml:space`` head; only
+texts that need an ``_xHHHH_`` escape (rare) are built in Python.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ CELL_END = b"</t></is></c>"
 SHEET_END = b'</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>' \
             b"</worksheet>"
 _CELL_MIDDLE = b'" t="inlineStr"><is><t>'
+_PRESERVE_MIDDLE = b'" t="inlineStr"><is><t xml:space="preserve">'
 _ROW_START, _ROW_MIDDLE, _ROW_END = b'<row r="', b'">', b"</row>"
 _LITERAL_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")  # overlapping ones too: _x0041_x0042_
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
@@ -137,11 +139,11 @@ def rows_xml(columns: Sequence[pa.Array], first_row: int, scratch: list[np.ndarr
             scratch[:] = [np.empty(size + size // 4, dtype=np.uint8)]
         out = scratch[0][:size]
     for c, plan in enumerate(plans, start=1):  # 1. texts: their slabs overrun into what follows
-        for source, source_starts, rows, slab in plan.slabs:
-            _put(out, starts[c][rows] + plan.head, _windows(source, slab)[source_starts])
+        for source, source_starts, rows, slab, head in plan.slabs:
+            _put(out, starts[c][rows] + head, _windows(source, slab)[source_starts])
     for c, plan in enumerate(plans, start=1):  # 2. cell heads, each with the end of the cell before it
-        if len(plan.fixed_rows):
-            _put(out, starts[c][plan.fixed_rows] - len(CELL_END), plan.heads(digits))
+        for rows, heads in plan.heads(digits):
+            _put(out, starts[c][rows] - len(CELL_END), heads)
     for c, plan in enumerate(plans, start=1):  # 3. cells built in Python, also with the end before them
         for row, cell in plan.python_cells:
             at = int(starts[c][row]) - len(CELL_END)
@@ -173,17 +175,20 @@ def _put(out: np.ndarray, at: np.ndarray, pieces) -> None:
 class _ColumnPlan:
     """Where the filled cells of one column of a chunk come from and how long they are.
 
-    Cells are *fixed* (head, text from a buffer, end: built by numpy) or *python* (whole
-    cell built by :func:`cell_xml`). ``rows``/``cell_lengths`` cover both, in any order.
+    Cells are *fixed* (head, text from a buffer, end: built by numpy; the head carries
+    ``xml:space="preserve"`` for the rows that need it) or *python* (whole cell built by
+    :func:`cell_xml`). ``rows``/``cell_lengths`` cover both, in any order.
     """
 
     def __init__(self, letters: str, width: int):
         self.prefix = f'<c r="{letters}'.encode()
         self.width = width
-        self.head = len(self.prefix) + width + len(_CELL_MIDDLE)
-        self.slabs: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []  # source, starts, rows, slab width
+        self.slabs: list[tuple[np.ndarray, np.ndarray, np.ndarray, int, int]] = []  # source, starts, rows, slab, head
         self.python_cells: list[tuple[int, bytes]] = []
-        self._fixed: list[tuple[np.ndarray, np.ndarray]] = []  # rows, text lengths
+        self._fixed: list[tuple[np.ndarray, np.ndarray, bool]] = []  # rows, text lengths, xml:space
+
+    def head_length(self, preserve: bool) -> int:
+        return len(self.prefix) + self.width + len(_PRESERVE_MIDDLE if preserve else _CELL_MIDDLE)
 
     @classmethod
     def of(cls, values: pa.Array, letters: str, first_row: int, width: int) -> _ColumnPlan | None:
@@ -196,19 +201,23 @@ class _ColumnPlan:
         plan = cls(letters, width)
         data = _padded(values.buffers()[2], int(offsets[0]), int(offsets[-1]))
         starts = offsets[:-1] - offsets[0]
-        in_python, entities = _special_rows(data, starts, lengths, filled)
-        plain = filled if in_python is None else filled & ~in_python & ~entities
-        rows = np.flatnonzero(plain)
-        plan._add_texts(data, starts[rows], rows, lengths[rows])
-        if entities is not None and entities.any():
+        in_python, entities, preserve = _special_rows(data, starts, lengths, filled)
+        if in_python is None:
+            rows = np.flatnonzero(filled)
+            plan._add_texts(data, starts[rows], rows, lengths[rows], preserve=False)
+            plan._finish()
+            return plan
+        rows = np.flatnonzero(filled & ~in_python & ~entities)
+        plan._add_both(data, starts[rows], rows, lengths[rows], preserve[rows])
+        if entities.any():
             rows = np.flatnonzero(entities)
             escaped = values.take(pa.array(rows))
             for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
                 escaped = pc.replace_substring(escaped, char, entity)
             bounds = np.frombuffer(escaped.buffers()[1], dtype=np.int64)[escaped.offset:escaped.offset + len(rows) + 1]
             source = _padded(escaped.buffers()[2], int(bounds[0]), int(bounds[-1]))
-            plan._add_texts(source, bounds[:-1] - bounds[0], rows, np.diff(bounds))
-        if in_python is not None and in_python.any():
+            plan._add_both(source, bounds[:-1] - bounds[0], rows, np.diff(bounds), preserve[rows])
+        if in_python.any():
             rows = np.flatnonzero(in_python)
             texts = values.take(pa.array(rows)).to_pylist()
             plan.python_cells = [(r, cell_xml(f"{letters}{first_row + r}", t).encode("utf-8"))
@@ -216,37 +225,48 @@ class _ColumnPlan:
         plan._finish()
         return plan
 
-    def _add_texts(self, source: np.ndarray, starts: np.ndarray, rows: np.ndarray, lengths: np.ndarray) -> None:
+    def _add_both(self, source: np.ndarray, starts: np.ndarray, rows: np.ndarray, lengths: np.ndarray,
+                  preserve: np.ndarray) -> None:
+        for wanted in (False, True):
+            chosen = preserve == wanted
+            self._add_texts(source, starts[chosen], rows[chosen], lengths[chosen], preserve=wanted)
+
+    def _add_texts(self, source: np.ndarray, starts: np.ndarray, rows: np.ndarray, lengths: np.ndarray,
+                   preserve: bool) -> None:
         if not len(rows):
             return
-        self._fixed.append((rows, lengths))
+        self._fixed.append((rows, lengths, preserve))
+        head = self.head_length(preserve)
         group = (lengths - 1) // (_OVERRUN + 1)  # slab width - text length <= _OVERRUN within a group
         low, high = int(group.min()), int(group.max())
         if low == high:
-            self.slabs.append((source, starts, rows, int(lengths.max())))
+            self.slabs.append((source, starts, rows, int(lengths.max()), head))
             return
         for g in np.flatnonzero(np.bincount(group - low)) + low:
             chosen = np.flatnonzero(group == g)
-            self.slabs.append((source, starts[chosen], rows[chosen], int(lengths[chosen].max())))
+            self.slabs.append((source, starts[chosen], rows[chosen], int(lengths[chosen].max()), head))
 
     def _finish(self) -> None:
-        fixed_rows = [rows for rows, _ in self._fixed]
-        text_lengths = [lengths for _, lengths in self._fixed]
-        self.fixed_rows = _joined(fixed_rows)
-        cell_lengths = [self.head + _joined(text_lengths) + len(CELL_END)]
+        rows = [rows for rows, _, _ in self._fixed]
+        cell_lengths = [self.head_length(preserve) + lengths + len(CELL_END) for _, lengths, preserve in self._fixed]
         if self.python_cells:
-            fixed_rows.append(np.array([r for r, _ in self.python_cells], dtype=np.int64))
+            rows.append(np.array([r for r, _ in self.python_cells], dtype=np.int64))
             cell_lengths.append(np.array([len(cell) for _, cell in self.python_cells], dtype=np.int64))
-        self.rows, self.cell_lengths = _joined(fixed_rows), _joined(cell_lengths)
+        self.rows, self.cell_lengths = _joined(rows), _joined(cell_lengths)
 
-    def heads(self, digits: np.ndarray) -> np.ndarray:
-        """``</t></is></c><c r="K12" t="inlineStr"><is><t>`` per fixed cell: the head, after the end of the cell before."""
-        template = CELL_END + self.prefix + b"0" * self.width + _CELL_MIDDLE
-        heads = np.empty((len(self.fixed_rows), len(template)), dtype=np.uint8)
-        heads[:] = np.frombuffer(template, dtype=np.uint8)
-        at = len(CELL_END) + len(self.prefix)
-        _windows(heads.ravel()[at:], self.width, step=len(template))[:len(heads)] = digits[self.fixed_rows]
-        return heads.view(np.dtype((np.void, len(template)))).ravel()
+    def heads(self, digits: np.ndarray):
+        """(rows, ``</t></is></c><c r="K12" t="inlineStr"><is><t>`` per row): the heads of the fixed
+        cells, each after the end of the cell before it."""
+        for preserve in (False, True):
+            rows = _joined([rows for rows, _, flag in self._fixed if flag == preserve])
+            if not len(rows):
+                continue
+            template = CELL_END + self.prefix + b"0" * self.width + (_PRESERVE_MIDDLE if preserve else _CELL_MIDDLE)
+            heads = np.empty((len(rows), len(template)), dtype=np.uint8)
+            heads[:] = np.frombuffer(template, dtype=np.uint8)
+            at = len(CELL_END) + len(self.prefix)
+            _windows(heads.ravel()[at:], self.width, step=len(template))[:len(heads)] = digits[rows]
+            yield rows, heads.view(np.dtype((np.void, len(template)))).ravel()
 
 
 def _joined(parts: list[np.ndarray]) -> np.ndarray:
@@ -266,15 +286,17 @@ def _padded(buffer: pa.Buffer | None, start: int, stop: int) -> np.ndarray:
 
 
 def _special_rows(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, filled: np.ndarray):
-    """(rows built in Python, rows needing only ``& < >`` entities) as masks over the chunk, or
-    (None, None) when no row needs either (the usual case, found with one pass of bytes.translate)."""
+    """Masks over the chunk: (rows built in Python, rows needing ``& < >`` entities, rows needing
+    ``xml:space="preserve"``), the last two without the first; (None, None, None) when no row needs
+    any (the usual case, found with one pass of bytes.translate)."""
     size = int(starts[-1] + lengths[-1])
     text = data[:size]
     notable = text.tobytes().translate(None, _UNREMARKABLE)  # the suspect bytes and XML spaces, usually few
     if not notable:
-        return None, None
+        return None, None, None
     in_python = np.zeros(len(lengths), dtype=bool)
     entities = np.zeros(len(lengths), dtype=bool)
+    preserve = np.zeros(len(lengths), dtype=bool)
     spaces = sum(notable.count(b) for b in b" \t\n")
     if spaces < len(notable):
         positions = np.flatnonzero(_SUSPECT[text])
@@ -288,5 +310,5 @@ def _special_rows(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, fil
     if spaces:
         rows = np.flatnonzero(filled)
         edges = _XML_SPACE_BYTE[data[starts[rows]]] | _XML_SPACE_BYTE[data[starts[rows] + lengths[rows] - 1]]
-        in_python[rows[edges]] = True
-    return in_python, entities & ~in_python
+        preserve[rows[edges]] = True
+    return in_python, entities & ~in_python, preserve & ~in_python
