@@ -16,6 +16,11 @@ def _arrow_text(values) -> pa.Array | pa.ChunkedArray:
     return pa.array(pd.array(values, dtype="str"))
 
 
+def text_index_unique(index: pd.Index) -> bool:
+    """``index.is_unique`` for text, counted by Arrow (pandas hashes Python objects: 0.5 s at 700k refs)."""
+    return pc.count_distinct(_arrow_text(index), mode="all").as_py() == len(index)
+
+
 def text_isin(values, candidates) -> np.ndarray:
     """``values.isin(candidates)`` for text (an Index, Series or array-like) as a boolean array."""
     if not len(values):

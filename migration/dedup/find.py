@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..membership import text_index_unique
 from ..settings.dedup import DedupSettings
 from .blocking import Pairs, candidate_pairs
 from .cluster import cluster_without_conflicts
@@ -126,14 +127,14 @@ def find_duplicates(
     return DedupResult(
         survivors=survivors, duplicates=duplicates, review_pairs=review_pairs, identities=identities,
         decisions=new_decisions, candidate_pairs=len(pairs), records=n_new,
-        clusters=int(len(np.unique(new_label))), kept_apart=int(apart.sum()), conflicts=int(conflict.sum()),
+        clusters=int(np.count_nonzero(np.bincount(new_label))), kept_apart=int(apart.sum()), conflicts=int(conflict.sum()),
         counts_by_rule={str(k): int(v) for k, v in counts.items()},
     )
 
 
 def _check_unique_refs(frame: pd.DataFrame, what: str) -> None:
     """Every row must be addressable by its reference (decisions, survivors and duplicates use it)."""
-    if frame.index.has_duplicates:
+    if not text_index_unique(frame.index):
         ref = frame.index[frame.index.duplicated()][0]
         raise InputError(f"{what}: the same source_ref on more than one row (one row per reference is required)",
                          row=ref, column="source_ref")

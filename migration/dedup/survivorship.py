@@ -27,8 +27,20 @@ def dataset_rank(refs: pd.Index, priority: list[str]) -> np.ndarray:
 
 
 def filled_flags(contacts: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Per column, whether each row is filled (Arrow compares: no string is materialised)."""
-    return {col: (contacts[col] != "").to_numpy() & contacts[col].notna().to_numpy() for col in contacts.columns}
+    """Per column, whether each row is filled (Arrow compares: no string is materialised).
+
+    Computed once per distinct array: the empty columns of a prepared frame share one.
+    """
+    done: dict[int, np.ndarray] = {}
+    flags = {}
+    for col in contacts.columns:
+        values = contacts[col]
+        array = values.array
+        key = id(array.__arrow_array__()) if isinstance(array, pd.arrays.ArrowStringArray) else id(values)
+        if key not in done:
+            done[key] = (values != "").to_numpy() & values.notna().to_numpy()
+        flags[col] = done[key]
+    return flags
 
 
 def completeness(filled: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
