@@ -85,11 +85,15 @@ def test_chunks_never_cross_a_power_of_ten_in_sheet_rows():
     assert [b for _, b in bounds][-1] == 1_000 and all(bounds[i][1] == bounds[i + 1][0] for i in range(len(bounds) - 1))
 
 
-def test_the_same_frame_gives_the_same_bytes(tmp_path):
+def test_the_same_frame_gives_the_same_bytes_whatever_the_threads(tmp_path):
     frame = make_contacts(500, seed=1)
     write_secutix_file(frame, tmp_path / "a.xlsx")
     write_secutix_file(frame.copy(), tmp_path / "b.xlsx")
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    rows = template_header_rows(CODES)
+    xlsx_writer.write_xlsx(frame, rows, tmp_path / "one.xlsx", chunk_rows=64, workers=1)
+    xlsx_writer.write_xlsx(frame, rows, tmp_path / "four.xlsx", chunk_rows=64, workers=4)
+    assert (tmp_path / "one.xlsx").read_bytes() == (tmp_path / "four.xlsx").read_bytes()
 
 
 def test_openpyxl_and_calamine_find_each_cell_at_its_reference(tmp_path):
