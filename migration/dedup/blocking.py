@@ -32,6 +32,9 @@ class Pairs:
     left: np.ndarray
     right: np.ndarray
     rule: np.ndarray  # RULE_PRIORITY value
+    # keyed records (summed over the passes) whose block was larger than the window: each was
+    # compared with its nearest neighbours only — the cap, counted so that the log can say so
+    capped: int = 0
 
     def __len__(self) -> int:
         return len(self.left)
@@ -50,7 +53,7 @@ def combine(*codes: np.ndarray) -> np.ndarray:
 
 
 def sorted_neighbour_pairs(key: np.ndarray, kind: np.ndarray, window: int, tiebreak: np.ndarray | None = None,
-                           budget: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+                           budget: float | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """Pairs of records with the same ``kind`` and ``key``, each with its next ``window`` neighbours.
 
     ``budget`` (pairs per keyed record) stops widening the window once the pass has that many
@@ -59,7 +62,7 @@ def sorted_neighbour_pairs(key: np.ndarray, kind: np.ndarray, window: int, tiebr
     """
     rows = np.flatnonzero((key >= 0) & (kind > 0))
     if len(rows) < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.empty(0, np.int64), np.empty(0, np.int64), 0
     k = key[rows] * 3 + kind[rows]
     tie = (tiebreak[rows] + 1) if tiebreak is not None else rows
     span = int(tie.max(initial=0)) + 1
@@ -68,6 +71,8 @@ def sorted_neighbour_pairs(key: np.ndarray, kind: np.ndarray, window: int, tiebr
     else:
         order = np.lexsort((tie, k))
     sorted_rows, sorted_k = rows[order], k[order]
+    block_sizes = np.diff(np.r_[0, np.flatnonzero(sorted_k[1:] != sorted_k[:-1]) + 1, len(sorted_k)])
+    capped = int(block_sizes[block_sizes > window + 1].sum())
     lefts, rights = [], []
     limit = budget * len(rows) if budget is not None else float("inf")
     total = 0
@@ -81,19 +86,19 @@ def sorted_neighbour_pairs(key: np.ndarray, kind: np.ndarray, window: int, tiebr
         if total >= limit:
             break
     if not lefts:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    return np.concatenate(lefts), np.concatenate(rights)
+        return np.empty(0, np.int64), np.empty(0, np.int64), capped
+    return np.concatenate(lefts), np.concatenate(rights), capped
 
 
-def multi_key_pairs(keys: np.ndarray, kind: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+def multi_key_pairs(keys: np.ndarray, kind: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray, int]:
     """Like :func:`sorted_neighbour_pairs` for a record with several values (``keys`` is n × m)."""
     n, m = keys.shape
     flat = keys.T.reshape(-1)
     owner = np.tile(np.arange(n), m)
-    left, right = sorted_neighbour_pairs(flat, np.tile(kind, m), window, tiebreak=owner)
+    left, right, capped = sorted_neighbour_pairs(flat, np.tile(kind, m), window, tiebreak=owner)
     left, right = owner[left], owner[right]
     keep = left != right
-    return left[keep], right[keep]
+    return left[keep], right[keep], capped
 
 
 def candidate_pairs(rec: Records, rules: list[str], window: int) -> Pairs:
@@ -102,12 +107,12 @@ def candidate_pairs(rec: Records, rules: list[str], window: int) -> Pairs:
     The passes are independent: on a big input half of them run in a forked child meanwhile
     (:mod:`migration.forked`; their results are integer arrays). United in rule order either way.
     """
-    passes: list[tuple[int, Callable[[], tuple[np.ndarray, np.ndarray]]]] = []
+    passes: list[tuple[int, Callable[[], tuple[np.ndarray, np.ndarray, int]]]] = []
     kind = rec.kind
     ind = np.where(kind == INDIVIDUAL, kind, 0)
     struct = np.where(kind == STRUCTURE, kind, 0)
 
-    def add(rule: str, make: Callable[[], tuple[np.ndarray, np.ndarray]]) -> None:
+    def add(rule: str, make: Callable[[], tuple[np.ndarray, np.ndarray, int]]) -> None:
         passes.append((RULE_PRIORITY[rule], make))
 
     if "contact_nr" in rules:
@@ -145,7 +150,9 @@ def candidate_pairs(rec: Records, rules: list[str], window: int) -> Pairs:
                                 processes=None if len(rec) >= forked.PARALLEL_MIN_ROWS else 1)
     found = [None] * len(makers)
     found[0::2], found[1::2] = even, odd
-    return _unite([(prio, pairs) for (prio, _), pairs in zip(passes, found)], len(rec), rec.origin)
+    united = _unite([(prio, (left, right)) for (prio, _), (left, right, _) in zip(passes, found)], len(rec), rec.origin)
+    united.capped = sum(capped for _, _, capped in found)
+    return united
 
 
 def _unite(passes, n: int, origin: np.ndarray) -> Pairs:

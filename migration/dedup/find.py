@@ -55,7 +55,9 @@ def find_duplicates(
 
     rec = build_records(contacts, existing, country)
     pairs = candidate_pairs(rec, list(settings.rules), settings.block_window)
-    log.info("dedup: %d records, %d candidate pairs from blocking", len(rec), len(pairs))
+    log.info("dedup: %d records, %d candidate pairs from blocking; %d keyed records over the passes were in blocks "
+             "larger than the window (%d), compared with their nearest neighbours only",
+             len(rec), len(pairs), pairs.capped, settings.block_window)
     score, forced = score_pairs(rec, pairs)
     rule = rule_names(pairs)
 
