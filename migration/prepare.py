@@ -32,12 +32,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, forked
 from .findings import FINDING_COLUMNS, concat_findings, write_findings
 from .dedup import DedupResult, ReviewDecisions, find_duplicates, keep_decisions, pending_decisions, write_review_workbook
 from .dedup.result import REVIEW_COLUMNS
 from .format.catalogue import extended_format
-from . import forked
 from .membership import text_isin
 from .rows import select_rows
 from .protocol import CompiledProtocol, ProjectContext, ProtocolResult, apply_protocol, compile_protocol
@@ -167,7 +166,6 @@ def timed(stage: str, rows: int) -> Iterator[None]:
     yield
     log.info("stage %s: %d rows, %.2f s wall, %.2f s CPU in this process", stage, rows,
              time.perf_counter() - wall, time.process_time() - cpu)
-
 
 
 def _order_findings(findings: pd.DataFrame, order: pd.Index) -> pd.DataFrame:
