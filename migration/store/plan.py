@@ -496,9 +496,9 @@ def build_stage(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids: pd.Ser
     append = ins_mask & remark.str.startswith("||").to_numpy(dtype=bool)
     if append.any():
         values["REMARK"] = remark.mask(append, remark.str.slice(2))
-    kinds = kind.to_numpy()
+    of_kind = {k: (kind == k).to_numpy(dtype=bool) for k in FIELDS_OF_KIND}  # one comparison per kind, not per field
     for col in CONTACT_FIELDS:
-        applies = np.isin(kinds, [k for k, fields in FIELDS_OF_KIND.items() if col in fields])
+        applies = np.logical_or.reduce([of_kind[k] for k, fields in FIELDS_OF_KIND.items() if col in fields])
         v = values[col]
         base[db(col)] = v.array if applies.all() or not (~applies & (v != "").to_numpy(dtype=bool)).any() \
             else v.where(applies, "").array
@@ -507,7 +507,7 @@ def build_stage(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids: pd.Ser
     base["addr_uses"] = _use_bits(addr_types)
     for col in MEAN_COLUMNS:
         base[mean_col(col)] = values[col].array
-    person = np.isin(kinds, ["individual", "relay"])
+    person = of_kind["individual"] | of_kind["relay"]
     for col in AUTH_COLUMNS:
         v = values[col]
         base[auth_col(col)] = v.array if person.all() else v.where(person, "").array
