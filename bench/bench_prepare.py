@@ -97,6 +97,47 @@ def make_snapshot(tmp: Path, rows: int) -> None:
     write_snapshot(Workspace(project.config.name), project.config.name, {"kind": "bench"}, specs)
 
 
+MONITOR = """
+import sys, time, psutil
+parent, stop, me = psutil.Process(int(sys.argv[1])), sys.argv[2], psutil.Process()
+import os
+peak_rss = peak_real = 0
+while not os.path.exists(stop):
+    try:
+        rss = parent.memory_info().rss
+        kids = [c for c in parent.children(recursive=True) if c.pid != me.pid]
+        kid_rss = kid_own = 0
+        for c in kids:
+            try:
+                kid_rss += c.memory_info().rss
+                kid_own += c.memory_full_info().uss
+            except psutil.Error:
+                pass
+        peak_rss, peak_real = max(peak_rss, rss + kid_rss), max(peak_real, rss + kid_own)
+    except psutil.Error:
+        break
+    time.sleep(0.05)
+print(f"{peak_rss / 2**20:.0f} {peak_real / 2**20:.0f}", flush=True)
+"""
+
+
+@contextlib.contextmanager
+def memory_of_forks():
+    """Peak memory sampled from another process (a sampling thread here misses peaks while the
+    GIL is held): RSS of this process plus its forked children's RSS — which counts the pages
+    they share with this process twice — and plus their own (USS) pages only, the real figure."""
+    stop = Path(tempfile.mkdtemp(prefix="bench-monitor-")) / "stop"
+    monitor = subprocess.Popen([sys.executable, "-c", MONITOR, str(os.getpid()), str(stop)], stdout=subprocess.PIPE, text=True)
+    try:
+        yield
+    finally:
+        stop.touch()
+        summed, real = monitor.communicate(timeout=60)[0].split()
+        print(f"{'':44} peak memory sampled from outside: {int(real):,} MB (this process + children's own pages); "
+              f"{int(summed):,} MB summing the children's RSS (shared pages counted twice)", flush=True)
+        shutil.rmtree(stop.parent, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def stage(label: str, rows: int):
     """``measure`` plus this process's CPU seconds and the load average (shared machine)."""
@@ -137,7 +178,7 @@ def run(tmp: Path, rows: int, with_xlsx: bool, whole_only: bool, exact_dedup: bo
 
         prep.write_secutix_file = csv_only
     cpu, children = time.process_time(), os.times()
-    with measure("whole prepare_deliverable" + ("" if with_xlsx else " (no xlsx)"), rows):
+    with memory_of_forks(), measure("whole prepare_deliverable" + ("" if with_xlsx else " (no xlsx)"), rows):
         folder = prep.prepare_deliverable(project, snapshot.path, reference, [])
     # CPU seconds are far less sensitive than wall time to the other processes of a shared machine
     after = os.times()
