@@ -101,15 +101,16 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
             writer.commit()
         ahead: tuple[Future, object] | None = None
         if planner:  # the first batch too: its fence is taken before the planner reads anything
-            ahead = (planner.submit(bounds[0], InFlight()), _fence(writer))
+            fence = _fence(writer)
             writer.rollback()
+            ahead = (planner.submit(bounds[0], InFlight()), fence)
         for i, (start, stop) in enumerate(bounds):
             with store.transaction(writer) as conn:
                 _lock(conn)
                 plan = _planned_ahead(conn, ahead)
                 if plan is None:  # not planned ahead, or another writer committed since the plan was made
                     plan = plan_batch(conn, frame.iloc[start:stop], keys_all, store.catalogue(conn), InFlight(), **names)
-                if planner and i + 1 < len(bounds):
+                if planner and i + 1 < len(bounds):  # we hold the write lock: nobody else commits until we do
                     ahead = (planner.submit(bounds[i + 1], InFlight.of(plan)), _fence(conn))
                 counts = write_batch(conn, plan, keys_all, findings=findings, **names)
             result.imported += counts.imported
