@@ -306,7 +306,7 @@ def write_deliverable(prepared: PreparedContacts, folder: Path, config: ProjectC
     # The import files and the reports do not depend on each other: on a big input the reports
     # are written by a forked child meanwhile (the writers hold the GIL: review.xlsx is
     # pure-Python XlsxWriter, ~5 s at 1M contacts); same files either way. The import files
-    # stay here: a child reading the 94 columns as well took the bench's peak over 4 GB.
+    # stay here: a child reading the 94 columns as well took the bench's RSS sum over 4 GB.
     jobs = [partial(_write_import_files, prepared, folder, config), partial(_write_reports, prepared, folder, snapshot)]
     with timed("write contacts and reports", len(prepared.valid)):
         forked.run_jobs(jobs, processes=None if prepared.rows_in >= forked.PARALLEL_MIN_ROWS else 1)
