@@ -101,6 +101,7 @@ MONITOR = """
 import sys, time, psutil
 parent, stop, me = psutil.Process(int(sys.argv[1])), sys.argv[2], psutil.Process()
 import os
+os.nice(10)  # the monitor must not take a core from the run it measures
 peak_rss = peak_real = 0
 while not os.path.exists(stop):
     try:
@@ -116,7 +117,7 @@ while not os.path.exists(stop):
         peak_rss, peak_real = max(peak_rss, rss + kid_rss), max(peak_real, rss + kid_own)
     except psutil.Error:
         break
-    time.sleep(0.05)
+    time.sleep(0.1)
 print(f"{peak_rss / 2**20:.0f} {peak_real / 2**20:.0f}", flush=True)
 """
 

@@ -176,3 +176,30 @@ def test_config_rows_setting_writes_one_config_row_and_bare_values(tmp_path):
     imported = result.contacts.iloc[1:]
     for column in ("CRIT01", "CRIT02", "CRIT03", "ADMIN_NUMBER"):
         assert imported[column].tolist() == frame[column].tolist()
+
+
+def test_csv_data_rows_are_what_the_csv_module_writes_whatever_columns_are_empty(tmp_path):
+    """The Arrow row builder (empty columns joined as runs of commas) against Python's csv module,
+    on frames whose empty columns sit first, last, in runs and alone, with tricky values."""
+    import csv
+    import io
+    import random
+
+    layout = extended_format().layout()
+    rng = random.Random(7)
+    alphabet = ["a", "é", ",", '"', "\r", "\n", " ", "=", "ß", "x"]
+    for case in range(6):
+        keep = {c for c in layout if rng.random() < (0.3 if case else 0.0)}
+        if case == 5:
+            keep = set(layout)
+        rows = [{c: ("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4))) if c in keep else "")
+                 for c in layout} for _ in range(40)]
+        frame = frame_for(f"c{case}.csv", rows)
+        path = write_secutix_file(frame, tmp_path / f"c{case}.csv", settings=OutputSettings(csv_encoding="utf-8-sig"))
+        expected = io.StringIO()
+        writer = csv.writer(expected, lineterminator="\r\n")
+        writer.writerow(layout)
+        writer.writerows([[r[c] for c in layout] for r in rows])
+        data = path.read_bytes().decode("utf-8-sig")
+        codes_at = data.index("\r\n".join([",".join(layout)]))
+        assert data[codes_at:] == expected.getvalue(), f"case {case}"
