@@ -4,17 +4,19 @@ Builds the demo's legacy tables (config/demo_data.py, seeded) at that size and f
 them as a real snapshot (Parquet). Then, in a **fresh process** (so that the peak RSS is
 the prepare's own, not the generator's), it measures, each with rows/s and peak RSS:
 
-1. the whole ``prepare_deliverable`` (the figure the ≤ 30 s / ≤ 4 GB goal is about);
+1. the whole ``prepare_deliverable`` (the figure the ≤ 30 s / ≤ 4 GB goal is about), once
+   with dedup by SecuTix's own matching only (issue 4's scope: contact number and the 10
+   structure fields) and once with the demo project's full rule set (issue 7's e-mail,
+   phone, name+postcode and fuzzy matching added), each in its own fresh process;
 2. the baseline: plain pandas reading the same Parquet files (``pd.read_parquet``);
-3. each stage alone: loading the protocol's columns as text, the protocol, the rules,
-   dedup, writing contacts.csv, writing contacts.xlsx (their peaks are upper bounds: the
-   process has already run step 1).
+3. after the second run, each stage alone: loading the protocol's columns as text, the
+   protocol, the rules, dedup, writing contacts.csv, writing contacts.xlsx (their peaks
+   are upper bounds: the process has already run step 1).
 
-    .venv/bin/python bench/bench_prepare.py [--rows 1000000] [--no-xlsx] [--whole-only] [--exact-dedup]
+    .venv/bin/python bench/bench_prepare.py [--rows 1000000] [--no-xlsx] [--whole-only] [--scope exact|project|both]
 
-The demo's reserved contact-number range is widened to fit N rows. ``--exact-dedup`` limits
-dedup to SecuTix's own matching (issue 4's scope: contact number and the 10 structure fields)
-instead of the project's full rule set (e-mail, phone, name+postcode, fuzzy). ``--no-xlsx`` runs
+The demo's reserved contact-number range is widened to fit N rows. ``--exact-dedup`` is
+``--scope exact``. ``--no-xlsx`` runs
 step 1 without contacts.xlsx (the XLSX writer dominates; see its stage line). The load
 average is printed: on a shared machine the figures are that much slower. Writes only
 into a temporary folder it removes.
@@ -44,18 +46,29 @@ def main() -> None:
     parser.add_argument("--no-xlsx", action="store_true", help="skip contacts.xlsx in the whole run")
     parser.add_argument("--whole-only", action="store_true", help="only the whole prepare and the baseline")
     parser.add_argument("--exact-dedup", action="store_true",
-                        help="dedup by SecuTix's own matching only (contact number, the 10 structure fields)")
+                        help="only the run with SecuTix's own matching (same as --scope exact)")
+    parser.add_argument("--scope", choices=["exact", "project", "both"], default="both",
+                        help="exact: dedup by SecuTix's own matching only (contact number, the 10 structure "
+                             "fields: issue 4's scope); project: the demo project's full dedup (issue 7's "
+                             "matching added); both (default): one whole run of each, stages after the second")
     parser.add_argument("--run-in", help=argparse.SUPPRESS)        # internal: the measuring child process
     args = parser.parse_args()
     if args.run_in:
         run(Path(args.run_in), args.rows, not args.no_xlsx, args.whole_only, args.exact_dedup)
         return
+    scope = "exact" if args.exact_dedup else args.scope
     tmp = Path(tempfile.mkdtemp(prefix="bench-prepare-"))
     try:
         make_snapshot(tmp, args.rows)
-        child = [sys.executable, __file__, "--run-in", str(tmp), "--rows", str(args.rows)]
-        child += ["--no-xlsx"] * args.no_xlsx + ["--whole-only"] * args.whole_only + ["--exact-dedup"] * args.exact_dedup
-        subprocess.run(child, check=True)
+        for exact in ([True] if scope == "exact" else [False] if scope == "project" else [True, False]):
+            # each run starts without kept dedup decisions or identities (a later run would read the earlier one's)
+            shutil.rmtree(tmp / "workspace" / "demo-theatre" / "procedure", ignore_errors=True)
+            print(f"\n=== dedup: {'SecuTix matching only (issue 4 scope)' if exact else 'the project full rule set'}",
+                  flush=True)
+            child = [sys.executable, __file__, "--run-in", str(tmp), "--rows", str(args.rows)]
+            whole_only = args.whole_only or (scope == "both" and exact)
+            child += ["--no-xlsx"] * args.no_xlsx + ["--whole-only"] * whole_only + ["--exact-dedup"] * exact
+            subprocess.run(child, check=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
