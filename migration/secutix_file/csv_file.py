@@ -218,10 +218,9 @@ def write_csv(frame: pd.DataFrame, header_rows: list[list[str]], path: Path, enc
             writer.writerows(header_rows)
             writer.writerow(codes)
             handle.flush()
-            filled = [code for code in codes if _has_text(frame[code])]
             for start in range(0, len(frame), _WRITE_CHUNK):
                 chunk = frame.iloc[start:start + _WRITE_CHUNK]
-                data = _csv_rows(chunk, filled)
+                data = _csv_rows(chunk)
                 if encoding.startswith("utf-8"):
                     handle.buffer.write(data)
                     continue
@@ -258,45 +257,19 @@ def _needs_quotes(values: pa.ChunkedArray) -> np.ndarray | None:
     return needs
 
 
-def _has_text(values: pd.Series) -> bool:
-    """False for a column with no value at all (most of the 93: they are written as bare commas)."""
-    array = pa.chunked_array(values.array.__arrow_array__()) if hasattr(values.array, "__arrow_array__") else None
-    if array is None:
-        return bool((values.fillna("").astype("str") != "").any())
-    return len(array) > 0 and pc.max(pc.binary_length(array.fill_null(""))).as_py() > 0
-
-
-def _csv_rows(chunk: pd.DataFrame, filled: list[str] | None = None) -> memoryview:
-    """The UTF-8 bytes of ``chunk``'s rows as CSV (RFC 4180 minimal quoting, comma, CRLF).
-
-    ``filled``: the columns that hold a value somewhere (default: all). The others are
-    empty in every row, so each run of them is one constant string of commas in the join
-    instead of one array per column (a SecuTix file fills about a quarter of its columns).
-    """
-    empty, quote = (pa.scalar(v, _TEXT) for v in ("", '"'))
-    filled_set = set(chunk.columns if filled is None else filled)
-    pieces: list = []       # arrays of cells and constant separators, joined with "" at the end
-    commas = 0              # separators owed before the next filled cell
-    for position, code in enumerate(chunk.columns):
-        if position:
-            commas += 1
-        if code not in filled_set:
-            continue
+def _csv_rows(chunk: pd.DataFrame) -> memoryview:
+    """The UTF-8 bytes of ``chunk``'s rows as CSV (RFC 4180 minimal quoting, comma, CRLF)."""
+    empty, quote, crlf = (pa.scalar(v, _TEXT) for v in ("", '"', "\r\n"))
+    cells = []
+    for code in chunk.columns:
         values = pa.chunked_array(chunk[code].array.__arrow_array__()).cast(_TEXT)
-        if values.null_count:
-            values = values.fill_null("")
         needs = _needs_quotes(values)
         if needs is not None:
             doubled = pc.replace_substring(values, '"', '""')
             values = pc.if_else(pa.array(needs), pc.binary_join_element_wise(quote, doubled, quote, empty), values)
-        if commas:
-            pieces.append(pa.scalar("," * commas, _TEXT))
-            commas = 0
-        pieces.append(values)
-    pieces.append(pa.scalar("," * commas + "\r\n", _TEXT))
-    if not any(isinstance(p, pa.ChunkedArray) for p in pieces):   # no value in any column: rows of commas only
-        pieces.insert(0, pa.chunked_array([pa.array([""] * len(chunk), _TEXT)]))
-    lines = pc.binary_join_element_wise(*pieces, empty).combine_chunks()
+        cells.append(values)
+    cells[-1] = pc.binary_join_element_wise(cells[-1], crlf, empty)
+    lines = pc.binary_join_element_wise(*cells, pa.scalar(",", _TEXT)).combine_chunks()
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
     if not len(lines):
         return memoryview(b"")
