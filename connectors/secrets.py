@@ -61,10 +61,10 @@ def resolve(value: str | None, where: str = "source") -> Resolved:
     found: list[str] = []
 
     def replace(match: re.Match) -> str:
-        secret = _lookup(match.group(1), match.group(2), where)
-        if secret:
-            found.append(secret)
-        return secret
+        value = _lookup(match.group(1), match.group(2), where)
+        if value:
+            found.append(value)
+        return value
 
     return Resolved(REFERENCE.sub(replace, value), found)
 

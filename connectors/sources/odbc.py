@@ -46,9 +46,9 @@ class OdbcSource(Source):
         self.secrets += resolved.secrets
         text = resolved.value
         if self.settings.password:
-            password = resolve(self.settings.password, "source › password")
-            self.secrets += password.secrets
-            text = with_password(text, password.value)
+            given = resolve(self.settings.password, "source › password")  # a reference: env or Secret block
+            self.secrets += given.secrets
+            text = with_password(text, given.value)
         return text
 
     def connect(self) -> None:

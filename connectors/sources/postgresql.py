@@ -67,9 +67,9 @@ class PostgresSource(Source):
         except Exception as e:  # psycopg's parser names the problem, never the password
             raise self.fail(ConfigError, f"source › url: not a PostgreSQL URL ({_reason(e)})") from None
         if self.settings.password:
-            password = resolve(self.settings.password, "source › password")
-            self.secrets += password.secrets
-            kwargs["password"] = password.value
+            given = resolve(self.settings.password, "source › password")  # a reference: env or Secret block
+            self.secrets += given.secrets
+            kwargs["password"] = given.value
         if kwargs.get("password"):
             self.secrets.append(str(kwargs["password"]))
         kwargs.setdefault("connect_timeout", 15)

@@ -67,9 +67,9 @@ class SqlAlchemySource(Source):
         if self.default_driver and "+" not in url.drivername:
             url = url.set(drivername=self.default_driver)
         if self.settings.password:
-            password = resolve(self.settings.password, "source › password")
-            self.secrets += password.secrets
-            url = url.set(password=password.value)
+            given = resolve(self.settings.password, "source › password")  # a reference: env or Secret block
+            self.secrets += given.secrets
+            url = url.set(password=given.value)
         if url.password:
             self.secrets.append(str(url.password))
         return url
