@@ -11,6 +11,7 @@ same way.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -56,12 +57,28 @@ class InFlight:
         if auto_range is not None:
             self.auto_range = auto_range
 
+    def add_new(self, new: insert_only.NewContacts, auto_range: tuple[int, int, int] | None) -> None:
+        """An insert-only round's new contacts (``insert_only.new_contact_tables``)."""
+        if len(new.ids):
+            self.contacts.append(pd.DataFrame({"contact_nr": new.contact_nr, "id": new.ids, "kind": new.kinds,
+                                               "status": "active",
+                                               "structure_id": pd.array(new.structure_ids, dtype="Int64")}))
+            created = new.kinds == "structure"
+            self.structures.append(pd.DataFrame({"match_key": new.match_keys[created], "id": new.ids[created],
+                                                 "contact_nr": new.contact_nr[created]}))
+            self.max_id = max(self.max_id, int(new.ids.max()))
+        if auto_range is not None:
+            self.auto_range = auto_range
+
     @classmethod
     def of(cls, plan: "BatchPlan") -> "InFlight":
         """The overlay of a planned batch (for planning the next one while it is written)."""
         overlay = cls()
         for r in plan.rounds:
-            overlay.add(r.stage, r.auto_range)
+            if r.created is not None:
+                overlay.add_new(r.created, r.auto_range)
+            else:
+                overlay.add(r.stage, r.auto_range)
         return overlay
 
     def numbers(self) -> np.ndarray:
@@ -77,6 +94,7 @@ class RoundPlan:
     findings: list[pd.DataFrame]
     auto_range: tuple[int, int, int] | None       # the range's state to write (None: untouched)
     final: dict | None = None                     # insert-only rounds: table → prepared rows
+    created: insert_only.NewContacts | None = None  # insert-only rounds: the contacts they create
     now: object = None
 
 
@@ -84,16 +102,29 @@ class RoundPlan:
 class BatchPlan:
     already: int                                  # rows a previous run of this deliverable applied
     rounds: list[RoundPlan]
+    keys: pd.Series                               # the batch's journal keys (``row_keys``), by source_ref
 
 
-def plan_batch(conn: Connection, batch: pd.DataFrame, keys_all: pd.Series, catalogue: Catalogue, overlay: InFlight, *,
+def row_keys(deliverable_id: str, source_refs: pd.Index) -> np.ndarray:
+    """The journal key of each row: blake2b-128 of deliverable id and source_ref (no personal value)."""
+    base = hashlib.blake2b(deliverable_id.encode() + b"\x00", digest_size=16)
+    keys = np.empty(len(source_refs), dtype=object)
+    for i, ref in enumerate(source_refs.tolist()):  # a plain list: iterating an Arrow-backed index is slower
+        h = base.copy()  # the prefix is hashed once
+        h.update(ref.encode())
+        keys[i] = h.hexdigest()
+    return keys
+
+
+def plan_batch(conn: Connection, batch: pd.DataFrame, catalogue: Catalogue, overlay: InFlight, *,
                run_id: str, deliverable_id: str) -> BatchPlan:
     """Plan ``batch`` reading the store through ``conn`` (nothing is written); ``overlay`` grows with its rounds."""
-    done = journaled(conn, keys_all.reindex(batch.index))
+    keys = pd.Series(row_keys(deliverable_id, batch.index), index=batch.index)  # hashed here: on the planner's thread
+    done = journaled(conn, keys)
     todo = batch[~done.to_numpy()]
-    plans = [_plan_round(conn, rows, keys_all, catalogue, overlay, run_id=run_id, deliverable_id=deliverable_id)
+    plans = [_plan_round(conn, rows, keys, catalogue, overlay, run_id=run_id, deliverable_id=deliverable_id)
              for rows in _rounds(todo)]
-    return BatchPlan(already=int(done.sum()), rounds=plans)
+    return BatchPlan(already=int(done.sum()), rounds=plans, keys=keys)
 
 
 def journaled(conn: Connection, keys: pd.Series) -> pd.Series:
@@ -116,8 +147,8 @@ def _rounds(rows: pd.DataFrame):
         yield rows[(occurrence == k).to_numpy()]
 
 
-def _plan_round(conn: Connection, rows: pd.DataFrame, keys_all: pd.Series, catalogue: Catalogue, overlay: InFlight, *,
-                run_id: str, deliverable_id: str) -> RoundPlan:
+def _plan_round(conn: Connection, rows: pd.DataFrame, journal_keys: pd.Series, catalogue: Catalogue,
+                overlay: InFlight, *, run_id: str, deliverable_id: str) -> RoundPlan:
     keys = derive_keys(rows)
     found = _lookup(conn, keys, overlay)
     taken = pd.Series(isin(keys.contact_nr, found.contacts.index), index=rows.index)
@@ -125,18 +156,24 @@ def _plan_round(conn: Connection, rows: pd.DataFrame, keys_all: pd.Series, catal
     findings: list[pd.DataFrame] = []
     self_ids, self_numbers, structure_ids, structure_numbers, auto_range = _allocate(conn, rows, d, findings, overlay)
     resolve_round_structures(keys, d, self_ids, structure_ids)
-    stage = build_stage(rows, keys, d, self_ids=self_ids, self_numbers=self_numbers, structure_ids=structure_ids,
-                        structure_numbers=structure_numbers,
-                        institution_ids=rows["INSTITUTION"].map(pd.Series(catalogue.institutions, dtype="Int64")))
-    plan = RoundPlan(rows=rows, d=d, stage=stage, findings=findings + [d.errors, d.warnings], auto_range=auto_range)
+    ids = dict(self_ids=self_ids, self_numbers=self_numbers, structure_ids=structure_ids,
+               structure_numbers=structure_numbers,
+               institution_ids=rows["INSTITUTION"].map(pd.Series(catalogue.institutions, dtype="Int64")))
+    findings += [d.errors, d.warnings]
+    if not (d.outcome == "update").any():  # new contacts only: the final rows, ready to load (insert_only.py)
+        now = timestamp(conn, datetime.now(timezone.utc))
+        tables, created = insert_only.new_contact_tables(rows, keys, d, **ids,
+                                                         row_keys=journal_keys.reindex(rows.index).to_numpy(),
+                                                         run_id=run_id, deliverable_id=deliverable_id, now=str(now))
+        overlay.add_new(created, auto_range)
+        return RoundPlan(rows=rows, d=d, stage=Stage(*(pd.DataFrame() for _ in range(4))), findings=findings,
+                         auto_range=auto_range, final=insert_only.prepare(conn, tables) if tables else None,
+                         created=created, now=now)
+    stage = build_stage(rows, keys, d, **ids)
     if len(stage.contacts):
-        stage.contacts.insert(0, "row_key", keys_all.reindex(stage.contacts["source_ref"]).to_numpy())
-        if not (d.outcome == "update").any():  # new contacts only: the final rows, ready to load (insert_only.py)
-            plan.now = timestamp(conn, datetime.now(timezone.utc))
-            plan.final = insert_only.prepare(conn, insert_only.final_rows(stage, run_id=run_id,
-                                                                          deliverable_id=deliverable_id, now=plan.now))
+        stage.contacts.insert(0, "row_key", journal_keys.reindex(stage.contacts["source_ref"]).to_numpy())
     overlay.add(stage, auto_range)
-    return plan
+    return RoundPlan(rows=rows, d=d, stage=stage, findings=findings, auto_range=auto_range)
 
 
 def _lookup(conn: Connection, keys: Keys, overlay: InFlight) -> Lookups:
@@ -192,9 +229,11 @@ def _allocate(conn: Connection, rows: pd.DataFrame, d: Decision, findings: list[
         inserts, need_self_nr, need_structure = inserts & ~short, need_self_nr & ~short, need_structure & ~short
     n_self, n_struct = int(inserts.sum()), int(need_structure.sum())
     first_id = max(conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM contact").scalar_one(), overlay.max_id) + 1
-    self_ids = pd.Series(np.arange(first_id, first_id + n_self, dtype=np.int64), index=rows.index[inserts])
-    structure_ids = pd.Series(np.arange(first_id + n_self, first_id + n_self + n_struct, dtype=np.int64),
-                              index=rows.index[need_structure])
+    # the structures relays create take the lower ids: in id order, every structure comes before its relays
+    # (SQLite appends rows in rowid order cheaply; a foreign key is met the moment its row lands)
+    structure_ids = pd.Series(np.arange(first_id, first_id + n_struct, dtype=np.int64), index=rows.index[need_structure])
+    self_ids = pd.Series(np.arange(first_id + n_struct, first_id + n_struct + n_self, dtype=np.int64),
+                         index=rows.index[inserts])
     k = int(need_self_nr.sum())
     self_numbers = pd.Series(numbers[:k], index=rows.index[need_self_nr], dtype="str")
     structure_numbers = pd.Series(numbers[k:k + n_struct], index=rows.index[need_structure], dtype="str")
@@ -235,16 +274,16 @@ class Counts:
     not_imported: int = 0
 
 
-def write_batch(conn: Connection, plan: BatchPlan, keys_all: pd.Series, *, run_id: str, deliverable_id: str,
+def write_batch(conn: Connection, plan: BatchPlan, *, run_id: str, deliverable_id: str,
                 findings: list[pd.DataFrame]) -> Counts:
     """Apply a planned batch inside the caller's (writer's) transaction; returns its counts."""
     counts = Counts(unchanged=plan.already)
     for r in plan.rounds:
-        _write_round(conn, r, keys_all, counts, findings, run_id=run_id, deliverable_id=deliverable_id)
+        _write_round(conn, r, plan.keys, counts, findings, run_id=run_id, deliverable_id=deliverable_id)
     return counts
 
 
-def _write_round(conn: Connection, r: RoundPlan, keys_all: pd.Series, counts: Counts, findings: list[pd.DataFrame], *,
+def _write_round(conn: Connection, r: RoundPlan, keys: pd.Series, counts: Counts, findings: list[pd.DataFrame], *,
                  run_id: str, deliverable_id: str) -> None:
     rows, d, stage = r.rows, r.d, r.stage
     findings += r.findings
@@ -267,13 +306,13 @@ def _write_round(conn: Connection, r: RoundPlan, keys_all: pd.Series, counts: Co
         targets = stage.row_targets.reindex(rows.index)
         row_changed = updates & (targets["self"].isin(changed) | targets["structure"].isin(changed)).fillna(False)
         apply.touch_contacts(conn, changed, run_id=run_id, now=now)
-        unchanged_keys = keys_all.reindex(rows.index[updates & ~row_changed])
+        unchanged_keys = keys.reindex(rows.index[updates & ~row_changed])
         if len(unchanged_keys):
             bulk.load_temp(conn, "stx_unchanged", pd.DataFrame({"k": unchanged_keys.to_numpy()}))
             conn.exec_driver_sql("UPDATE import_row SET action = 'unchanged' WHERE row_key IN (SELECT k FROM stx_unchanged)")
     matched = d.outcome == "matched"
     if matched.any():
-        journal = pd.DataFrame({"row_key": keys_all.reindex(rows.index[matched]).to_numpy(), "run_id": run_id,
+        journal = pd.DataFrame({"row_key": keys.reindex(rows.index[matched]).to_numpy(), "run_id": run_id,
                                 "deliverable_id": deliverable_id, "source_ref": rows.index[matched].astype("str"),
                                 "contact_id": pd.array(d.target_id[matched], dtype="Int64"), "action": "matched"})
         bulk.insert_frame(conn, "import_row", journal)

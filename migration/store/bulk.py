@@ -20,6 +20,7 @@ import os
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection
 
@@ -88,9 +89,10 @@ def _arrow_columns(frame: pd.DataFrame) -> list[pa.Array]:
         s = frame[name]
         if pd.api.types.is_integer_dtype(s.dtype):
             arrays.append(pa.array(s.to_numpy(dtype=np.int64, na_value=0) if not s.hasnans else s, type=pa.int64(), from_pandas=True))
-        else:
-            values = s.astype("str")
-            arrays.append(pa.array(values.where(values != "", None), type=pa.large_string(), from_pandas=True))
+        else:  # "" → null in Arrow (a pandas ``where`` on string data copies through Python objects)
+            values = pa.array(s.array if isinstance(s.dtype, pd.StringDtype) else s.astype("str").array,
+                              type=pa.large_string(), from_pandas=True)
+            arrays.append(pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.large_string()), values))
     return arrays
 
 
@@ -101,9 +103,13 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table:
 
 def csv_payload(frame: pd.DataFrame) -> io.BytesIO:
     """``frame`` as the CSV text ``COPY … (FORMAT csv)`` reads (no header; null = empty field)."""
+    return csv_of_arrow(arrow_table(frame))
+
+
+def csv_of_arrow(table: pa.Table) -> io.BytesIO:
+    """An Arrow table as the CSV text ``COPY … (FORMAT csv)`` reads (no header; null = empty field)."""
     buffer = io.BytesIO()
-    pacsv.write_csv(arrow_table(frame), buffer, write_options=pacsv.WriteOptions(include_header=False,
-                                                                                    quoting_style="needed"))
+    pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"))
     return buffer
 
 

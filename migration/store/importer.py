@@ -15,20 +15,18 @@ Contract (docs/store.md):
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
 from ..errors import InputError
 from ..findings import concat_findings, empty_findings
-from .batches import BatchPlan, InFlight, journaled, plan_batch, timestamp, write_batch
+from .batches import BatchPlan, InFlight, journaled, plan_batch, row_keys, timestamp, write_batch  # noqa: F401 (row_keys: services)
 from .plan import resolve_config_rows
 from .store import ContactStore
 
@@ -58,17 +56,6 @@ class ImportResult:
         return {str(k): int(v) for k, v in errors["code"].value_counts().sort_index().items()}
 
 
-def row_keys(deliverable_id: str, source_refs: pd.Index) -> np.ndarray:
-    """The journal key of each row: blake2b-128 of deliverable id and source_ref (no personal value)."""
-    base = hashlib.blake2b(deliverable_id.encode() + b"\x00", digest_size=16)
-    keys = np.empty(len(source_refs), dtype=object)
-    for i, ref in enumerate(source_refs.tolist()):  # a plain list: iterating an Arrow-backed index is slower
-        h = base.copy()  # the prefix is hashed once
-        h.update(ref.encode())
-        keys[i] = h.hexdigest()
-    return keys
-
-
 def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str, deliverable_id: str,
                     batch_rows: int = DEFAULT_BATCH_ROWS, operation: str = "import",
                     on_batch: Callable[[int, int], None] | None = None, plan_ahead: bool = True) -> ImportResult:
@@ -87,15 +74,17 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
     started = datetime.now(timezone.utc)
     frame, n_config = resolve_config_rows(contacts)
     result = ImportResult(run_id=run_id, deliverable_id=deliverable_id, rows_in=len(contacts), config_rows=n_config)
-    keys_all = pd.Series(row_keys(deliverable_id, frame.index), index=frame.index)
     findings: list[pd.DataFrame] = []
     total = len(frame)
     bounds = [(start, min(start + batch_rows, total)) for start in range(0, total, batch_rows)]
     names = {"run_id": run_id, "deliverable_id": deliverable_id}
-    planner = _Planner(store, frame, keys_all, names) if plan_ahead and len(bounds) > 1 else None
+    planner = _Planner(store, frame, names) if plan_ahead and len(bounds) > 1 else None
     writer = store.engine.connect()  # one connection for every batch: PostgreSQL holds the import's lock on it
     locked = bool(planner) and store.dialect == "postgresql"
+    unchecked = store.dialect == "sqlite" and not _has_updates(frame)
     try:
+        if unchecked:  # new contacts only: insert_only.py checks the rows instead, set-wise
+            _row_checks(writer, on=False)
         if locked:  # plans made ahead stay true: no other writer until we end
             writer.exec_driver_sql(f"SELECT pg_advisory_lock({WRITER_LOCK})")
             writer.commit()
@@ -109,10 +98,10 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
                 _lock(conn)
                 plan = _planned_ahead(conn, ahead)
                 if plan is None:  # not planned ahead, or another writer committed since the plan was made
-                    plan = plan_batch(conn, frame.iloc[start:stop], keys_all, store.catalogue(conn), InFlight(), **names)
+                    plan = plan_batch(conn, frame.iloc[start:stop], store.catalogue(conn), InFlight(), **names)
                 if planner and i + 1 < len(bounds):  # we hold the write lock: nobody else commits until we do
                     ahead = (planner.submit(bounds[i + 1], InFlight.of(plan)), _fence(conn))
-                counts = write_batch(conn, plan, keys_all, findings=findings, **names)
+                counts = write_batch(conn, plan, findings=findings, **names)
             result.imported += counts.imported
             result.updated += counts.updated
             result.unchanged += counts.unchanged
@@ -124,6 +113,8 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
             planner.close()
         if locked:
             _unlock(writer)
+        if unchecked:
+            _row_checks(writer, on=True)  # the pool hands this connection out again
         writer.close()
     result.findings = concat_findings(findings)
     with store.transaction() as conn:
@@ -132,6 +123,29 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
                      {"run": run_id, "deliverable": deliverable_id, "op": operation, "started": _ts(conn, started),
                       "finished": _ts(conn, datetime.now(timezone.utc)), "counts": json.dumps(result.counts())})
     return result
+
+
+def _has_updates(frame: pd.DataFrame) -> bool:
+    return bool((frame["OPERATION"].str.upper() == "UPDATE").any())
+
+
+def _row_checks(writer: Connection, *, on: bool) -> None:
+    """SQLite: switch the writer's per-row foreign-key and CHECK enforcement (outside a transaction only).
+
+    An import without UPDATE rows writes only new contacts (``insert_only.py``), whose rows
+    ``insert_only.check_rows`` checks for the whole round (kinds, uses, children → contacts
+    of the round) and ``_check_parents`` set-wise (structures, institutions, elements):
+    SQLite's checks row by row cost more than the inserts themselves (docs/store.md).
+    """
+    flag = "ON" if on else "OFF"
+    try:
+        writer.rollback()
+        raw = writer.connection.driver_connection
+        raw.execute(f"PRAGMA foreign_keys={flag}")
+        raw.execute(f"PRAGMA ignore_check_constraints={'OFF' if on else 'ON'}")
+    except Exception:
+        writer.invalidate()  # never hand out a connection whose enforcement is unknown
+        raise
 
 
 def _unlock(writer: Connection) -> None:
@@ -148,8 +162,8 @@ def _unlock(writer: Connection) -> None:
 class _Planner:
     """Plans batches ahead on its own thread and read-only connection (SQLite: a deferred, non-locking BEGIN)."""
 
-    def __init__(self, store: ContactStore, frame: pd.DataFrame, keys_all: pd.Series, names: dict):
-        self.store, self.frame, self.keys_all, self.names = store, frame, keys_all, names
+    def __init__(self, store: ContactStore, frame: pd.DataFrame, names: dict):
+        self.store, self.frame, self.names = store, frame, names
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stx-plan")
         self.conn: Connection | None = None
 
@@ -161,7 +175,7 @@ class _Planner:
             self.conn = self.store.engine.connect().execution_options(stx_read_only=True)
         with self.conn.begin() as tx:
             try:
-                return plan_batch(self.conn, self.frame.iloc[bounds[0]:bounds[1]], self.keys_all,
+                return plan_batch(self.conn, self.frame.iloc[bounds[0]:bounds[1]],
                                   self.store.catalogue(self.conn), overlay, **self.names)
             finally:
                 tx.rollback()  # reads only (and temporary tables): end the snapshot

@@ -1,100 +1,260 @@
-"""Insert-only rounds (new contacts, no UPDATE row): the store's rows built in pandas and bulk-loaded as they are.
+"""Insert-only rounds (new contacts, no UPDATE row): the store's rows built in Arrow and bulk-loaded as they are.
 
 A round without UPDATE rows needs none of the stage's merge logic (keep / clear /
-append, "did it change"): every staged value is a new value. So instead of loading
-the stage and transforming it with INSERT … SELECT, the final rows of every table are
-built here and loaded straight into the store tables: PostgreSQL ``COPY`` into the
-tables themselves, SQLite through a scratch file (``bulk.load_scratch``). The rows are
-exactly those ``apply.apply_stage`` would write for the same stage (tests compare both
-paths on the same input).
+append, "did it change"): every value is a new value. So instead of building the stage
+(``plan.build_stage``) and transforming it with INSERT … SELECT, the final rows of every
+table are built here, column by column in Arrow, straight from the round's rows and
+decisions, and loaded into the store tables: PostgreSQL ``COPY`` into the tables
+themselves, SQLite through a scratch file (``bulk.load_scratch``). The rows are exactly
+those ``apply.apply_stage`` would write for the same round (tests compare both paths).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection
 
 from . import bulk
-from .plan import ADDRESS_FIELDS, AUTH_COLUMNS, CLEAR, CONTACT_FIELDS, MEAN_COLUMNS, Stage, auth_col, db, mean_col
+from .models import CONTACT_KINDS, CONTACT_STATUSES
+from .plan import (ADDRESS_FIELDS, AUTH_COLUMNS, CLEAR, CONTACT_FIELDS, FIELDS_OF_KIND, MEAN_COLUMNS, NEW_STRUCTURE_FIELDS,
+                   Decision, Keys, auth_col, db, parse_birthdates, use_bits)
 
-CONTACT_COLUMNS = [db(c) for c in CONTACT_FIELDS]
-ADDRESS_COLUMNS = [db(c) for c in ADDRESS_FIELDS]
-
-
-def _given(s: pd.Series) -> np.ndarray:
-    return ((s != "") & (s != CLEAR) & s.notna()).to_numpy(dtype=bool)
+STRING = pa.large_string()
+NULL_STRING = pa.scalar(None, STRING)
 
 
-def final_rows(stage: Stage, *, run_id: str, deliverable_id: str, now: str) -> dict[str, pd.DataFrame]:
-    """Store table → its new rows, in the order they must be loaded (contacts before their children)."""
-    s = stage.contacts
-    ids = s["target_id"]
-    contact = pd.DataFrame({"id": ids, "contact_nr": s["contact_nr"], "institution_id": s["institution_id"],
-                            "organization": s["organization"], "kind": s["kind"], "status": "active"})
-    for c in CONTACT_COLUMNS:
-        contact[c] = s[c]
-    for c in AUTH_COLUMNS:  # consents: TRUE granted, any other value refused, nothing = NULL
-        value = s[auth_col(c)]
-        granted = pd.array((value == "TRUE").to_numpy(dtype=bool).astype("int64"), dtype="Int64")
-        granted[~_given(value)] = pd.NA
-        contact[auth_col(c)] = granted
-    contact["structure_id"] = s["structure_id"]
-    contact["match_key"] = s["match_key"]
-    contact["created_run"] = contact["updated_run"] = run_id
-    contact["created_at"] = contact["updated_at"] = now
-    # structures first: a relay's foreign key points at a structure of the same round
-    contact = contact.iloc[np.argsort((s["kind"] != "structure").to_numpy(), kind="stable")]
+@dataclass
+class NewContacts:
+    """A round's new contacts, as the next plans must see them before they are written (``batches.InFlight``)."""
 
-    tables = {"contact": contact, "address": _addresses(s), "communication_mean": _typed(s, MEAN_COLUMNS, mean_col)}
-    admin = stage.admin
-    if len(admin):
-        admin = admin[(admin["number"] != CLEAR).to_numpy()].drop_duplicates(["target_id", "code"], keep="last")
-        tables["admin_number"] = pd.DataFrame({"contact_id": admin["target_id"], "code": admin["code"],
-                                               "number": admin["number"]})
-    crit = stage.criteria
-    if len(crit):
-        crit = crit[crit["element_id"].notna().to_numpy()]
-        tables["criterion_assignment"] = pd.DataFrame({"contact_id": crit["target_id"], "element_id": crit["element_id"],
-                                                       "criterion_id": crit["criterion_id"]})
-    own = (s["role"] == "self").to_numpy()
-    tables["import_row"] = pd.DataFrame({"row_key": s["row_key"][own], "run_id": run_id, "deliverable_id": deliverable_id,
-                                         "source_ref": s["source_ref"][own], "contact_id": ids[own], "action": "insert"})
-    return {t: f.reset_index(drop=True) for t, f in tables.items() if len(f)}
+    contact_nr: np.ndarray     # object (str)
+    ids: np.ndarray            # int64
+    kinds: np.ndarray          # object (str)
+    structure_ids: np.ndarray  # float64 (NaN: none)
+    match_keys: np.ndarray     # object (str; "" unless a structure)
 
 
-def _addresses(s: pd.DataFrame) -> pd.DataFrame:
-    """One row per new address, with the uses it serves (ADDR_TYPE; the plan made empty mean all three)."""
-    new = s[s["has_new_address"].to_numpy() == 1]
-    if not len(new):
-        return pd.DataFrame()
-    out = pd.DataFrame({"contact_id": new["target_id"], "uses": new["addr_uses"]})
-    for c in ADDRESS_COLUMNS:
-        out[c] = new[c]
-    return out.sort_values("contact_id", kind="stable")
+def _strings(s: pd.Series) -> pa.Array:
+    """A string column as Arrow (a missing cell reads as empty, like "")."""
+    arr = pa.array(s.array, type=STRING, from_pandas=True)
+    return pc.fill_null(arr, "") if arr.null_count else arr
 
 
-def _typed(s: pd.DataFrame, codes: list[str], column_of) -> pd.DataFrame:
-    """(contact, type, value) for each given value of the per-type columns (means, consents)."""
+def _nonempty(arr: pa.Array) -> np.ndarray:
+    return pc.not_equal(arr, "").to_numpy(zero_copy_only=False)
+
+
+def _keep(arr: pa.Array, keep: np.ndarray) -> pa.Array:
+    """``arr`` where ``keep``, null elsewhere ("" is null too: nothing to write)."""
+    keep = keep & _nonempty(arr)
+    return arr if keep.all() else pc.if_else(pa.array(keep), arr, NULL_STRING)
+
+
+def _int_column(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    mask = None if valid is None or valid.all() else ~valid
+    return pa.array(values.astype(np.int64, copy=False), type=pa.int64(), mask=mask)
+
+
+def _positions(index: pd.Index, series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``series`` (indexed by some of ``index``) as (values by position, given by position)."""
+    pos = index.get_indexer(series.index)
+    given = np.zeros(len(index), dtype=bool)
+    given[pos] = True
+    return pos, given
+
+
+def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids: pd.Series, self_numbers: pd.Series,
+                       structure_ids: pd.Series, structure_numbers: pd.Series, institution_ids: pd.Series,
+                       row_keys: np.ndarray, run_id: str, deliverable_id: str,
+                       now: str) -> tuple[dict[str, pa.Table], NewContacts]:
+    """Store table → its new rows (Arrow), in load order (contacts first, in id order), and what they create.
+
+    ``row_keys``: the journal key of each of ``rows``. The other arguments are those of
+    ``plan.build_stage`` (a round whose outcomes are insert, matched or error only).
+    """
+    n = len(rows)
+    index = rows.index
+    insert = (d.outcome == "insert").to_numpy(dtype=bool)
+    kind = d.kind.astype("str").to_numpy(dtype=object)
+    creates = insert & d.new_structure.to_numpy(dtype=bool)  # relay rows that create their structure
+
+    # ids and numbers by row position (−1 / "": none)
+    self_id = np.full(n, -1, dtype=np.int64)
+    pos, _ = _positions(index, self_ids)
+    self_id[pos] = self_ids.to_numpy(dtype=np.int64)
+    struct_new = np.full(n, -1, dtype=np.int64)
+    pos, _ = _positions(index, structure_ids)
+    struct_new[pos] = structure_ids.to_numpy(dtype=np.int64)
+    nr = rows["CONTACT_NR"].astype("str").to_numpy(dtype=object).copy()
+    pos, _ = _positions(index, self_numbers)
+    nr[pos] = self_numbers.astype("str").to_numpy(dtype=object)
+    struct_nr = np.full(n, "", dtype=object)
+    pos, _ = _positions(index, structure_numbers)
+    struct_nr[pos] = structure_numbers.astype("str").to_numpy(dtype=object)
+    joined = d.structure_id.to_numpy(dtype="float64", na_value=np.nan)   # an existing structure a relay joins
+    relay = kind == "relay"
+    struct_of_relay = np.where(creates, struct_new, np.where(np.isnan(joined), -1, joined).astype(np.int64))
+    institution = institution_ids.reindex(index).to_numpy(dtype="float64", na_value=np.nan)
+
+    # the contacts written: every insert row (its own contact), then the structures relay rows create
+    own_pos, new_pos = np.flatnonzero(insert), np.flatnonzero(creates)
+    src = np.concatenate([own_pos, new_pos])
+    is_new_structure = np.concatenate([np.zeros(len(own_pos), bool), np.ones(len(new_pos), bool)])
+    out_id = np.concatenate([self_id[own_pos], struct_new[new_pos]])
+    order = np.argsort(out_id, kind="stable")  # id order: the store appends them, a structure before its relays
+    src, is_new_structure, out_id = src[order], is_new_structure[order], out_id[order]
+    take = pa.array(src)
+    out_kind = np.where(is_new_structure, "structure", kind[src]).astype(object)
+
+    values = {col: _strings(rows[col]) for col in CONTACT_FIELDS + ADDRESS_FIELDS + MEAN_COLUMNS + AUTH_COLUMNS}
+    values["BIRTHDATE"] = pa.array(parse_birthdates(rows["BIRTHDATE"]).array, type=STRING, from_pandas=True)
+    for col, v in values.items():  # INSERT: '=' clears nothing (spec §3)
+        values[col] = pc.if_else(pc.equal(v, CLEAR), "", v)
+    remark = values["REMARK"]     # '||' appends to nothing
+    values["REMARK"] = pc.if_else(pc.starts_with(remark, "||"), pc.utf8_slice_codeunits(remark, 2), remark)
+
+    of_kind = {k: (kind == k) for k in FIELDS_OF_KIND}
+    contact: dict[str, pa.Array] = {
+        "id": pa.array(out_id),
+        "contact_nr": pa.array(np.where(is_new_structure, struct_nr[src], nr[src]).astype(object), type=STRING),
+        "institution_id": _int_column(np.nan_to_num(institution[src], nan=-1), ~np.isnan(institution[src])),
+        "organization": _keep(_strings(rows["ORGANIZATION"]).take(take), np.ones(len(src), bool)),
+        "kind": pa.array(out_kind, type=STRING),
+        "status": pa.array(np.full(len(src), "active", dtype=object), type=STRING),
+    }
+    for col in CONTACT_FIELDS:
+        applies = np.logical_or.reduce([of_kind[k] for k, fields in FIELDS_OF_KIND.items() if col in fields])[src]
+        applies = np.where(is_new_structure, col in NEW_STRUCTURE_FIELDS, applies)
+        contact[db(col)] = _keep(values[col].take(take), applies)
+    person = (of_kind["individual"] | of_kind["relay"])[src] & ~is_new_structure
+    for col in AUTH_COLUMNS:  # consents: TRUE granted, any other value refused, nothing = NULL
+        v = values[col].take(take)
+        given = person & _nonempty(v)
+        contact[auth_col(col)] = _int_column(pc.equal(v, "TRUE").to_numpy(zero_copy_only=False).astype(np.int64), given)
+    sid = np.where(is_new_structure, -1, struct_of_relay[src])
+    contact["structure_id"] = _int_column(sid, (sid >= 0) & relay[src] & ~is_new_structure)
+    is_structure = out_kind == "structure"
+    contact["match_key"] = _keep(_strings(keys.match_key).take(take), is_structure)
+    for c in ("created_run", "updated_run"):
+        contact[c] = pa.array(np.full(len(src), run_id, dtype=object), type=STRING)
+    for c in ("created_at", "updated_at"):
+        contact[c] = pa.array(np.full(len(src), now, dtype=object), type=STRING)
+    tables = {"contact": pa.table(contact)}
+
+    # addresses: one row per contact with any address value, with the uses it serves (empty ADDR_TYPE: all three)
+    addr_type = _strings(rows["ADDR_TYPE"])
+    uses = use_bits(pc.if_else(pc.or_(pc.equal(addr_type, ""), pc.equal(addr_type, CLEAR)), "MSB", addr_type))
+    has_address = np.logical_or.reduce([_nonempty(values[c]) for c in ADDRESS_FIELDS])[src]
+    a = pa.array(np.flatnonzero(has_address))
+    a_src = pa.array(src[has_address])
+    address = {"contact_id": pa.array(out_id[has_address]), "uses": pa.array(uses[src[has_address]])}
+    for col in ADDRESS_FIELDS:
+        address[db(col)] = _keep(values[col].take(a_src), np.ones(len(a), bool))
+    tables["address"] = pa.table(address)
+
+    # communication means: (contact, type, value) for each value given, by contact then type
     parts = []
-    for code in codes:
-        col = column_of(code)
-        given = _given(s[col])
+    for code in MEAN_COLUMNS:
+        v = values[code].take(take)
+        given = _nonempty(v)
         if given.any():
-            parts.append(pd.DataFrame({"contact_id": s["target_id"][given], "mean_type": code, "value": s[col][given]}))
-    if not parts:
-        return pd.DataFrame({"contact_id": pd.Series([], dtype="Int64"), "mean_type": pd.Series([], dtype="str"),
-                             "value": pd.Series([], dtype="str")})
-    return pd.concat(parts, ignore_index=True).sort_values(["contact_id", "mean_type"], kind="stable")
+            parts.append((out_id[given], code, v.filter(pa.array(given))))
+    if parts:
+        ids = np.concatenate([p[0] for p in parts])
+        types = np.concatenate([np.full(len(p[0]), p[1], dtype=object) for p in parts])
+        means = pa.table({"contact_id": pa.array(ids), "mean_type": pa.array(types, type=STRING),
+                          "value": pa.concat_arrays([p[2] for p in parts])})
+        tables["communication_mean"] = means.take(pa.array(np.lexsort((types.astype(str), ids))))
+
+    # administrative numbers and criteria: to the row's own contact or to the structure it creates
+    target_self = self_id
+    target_structure = np.where(creates, struct_new, -1)  # a relay joining a structure leaves it as it is
+    admin = d.admin
+    if len(admin):
+        p = index.get_indexer(admin["row"])
+        tid = np.where(admin["target"].to_numpy(dtype=object) == "self", target_self[p], target_structure[p])
+        keep = (tid >= 0) & (admin["number"].to_numpy(dtype=object) != CLEAR)
+        frame = pd.DataFrame({"contact_id": tid[keep], "code": admin["code"].to_numpy(dtype=object)[keep],
+                              "number": admin["number"].to_numpy(dtype=object)[keep]})
+        frame = frame.drop_duplicates(["contact_id", "code"], keep="last")
+        if len(frame):
+            tables["admin_number"] = pa.table({"contact_id": pa.array(frame["contact_id"].to_numpy(np.int64)),
+                                               "code": pa.array(frame["code"].to_numpy(object), type=STRING),
+                                               "number": pa.array(frame["number"].to_numpy(object), type=STRING)})
+    crit = d.criteria
+    if len(crit):
+        p = index.get_indexer(crit["row"])
+        tid = np.where(crit["target"].to_numpy(dtype=object) == "self", target_self[p], target_structure[p])
+        element = crit["element_id"].to_numpy(dtype="float64", na_value=np.nan)
+        keep = (tid >= 0) & ~np.isnan(element)
+        frame = pd.DataFrame({"contact_id": tid[keep], "element_id": element[keep].astype(np.int64),
+                              "criterion_id": crit["criterion_id"].to_numpy(dtype="float64", na_value=np.nan)[keep]
+                              .astype(np.int64)}).drop_duplicates()
+        if len(frame):
+            tables["criterion_assignment"] = pa.table({c: pa.array(frame[c].to_numpy(np.int64)) for c in frame.columns})
+
+    # the journal: one line per applied row
+    journal = pa.array(own_pos)
+    tables["import_row"] = pa.table({
+        "row_key": pa.array(np.asarray(row_keys, dtype=object)[own_pos], type=STRING),
+        "run_id": pa.array(np.full(len(own_pos), run_id, dtype=object), type=STRING),
+        "deliverable_id": pa.array(np.full(len(own_pos), deliverable_id, dtype=object), type=STRING),
+        "source_ref": pa.array(index.astype("str").to_numpy(dtype=object), type=STRING).take(journal),
+        "contact_id": pa.array(self_id[own_pos]),
+        "action": pa.array(np.full(len(own_pos), "insert", dtype=object), type=STRING)})
+    tables = {t: rows_ for t, rows_ in tables.items() if rows_.num_rows}
+    check_rows(tables)
+    created = NewContacts(contact_nr=np.asarray(tables["contact"]["contact_nr"].to_numpy(zero_copy_only=False), dtype=object)
+                          if "contact" in tables else np.array([], dtype=object),
+                          ids=out_id, kinds=out_kind,
+                          structure_ids=np.where(sid >= 0, sid, np.nan).astype("float64"),
+                          match_keys=np.asarray(_strings(keys.match_key).take(take).to_numpy(zero_copy_only=False),
+                                                dtype=object))
+    return tables, created
 
 
-def prepare(conn: Connection, tables: dict[str, pd.DataFrame]) -> dict[str, tuple[list[str], object]]:
+def check_rows(tables: dict[str, pa.Table]) -> None:
+    """What the store's constraints would check of these rows, checked here for the whole round.
+
+    SQLite imports of new contacts only run with foreign keys and CHECK constraints off
+    (``importer.py``: their per-row checks cost more than the inserts); this and
+    ``_check_parents`` (the references that leave the round) stand in for them.
+    """
+    contact = tables.get("contact")
+    ids = contact["id"] if contact is not None else pa.array([], pa.int64())
+    if contact is not None and not (pc.all(pc.is_in(contact["kind"], value_set=pa.array(CONTACT_KINDS, STRING))).as_py()
+                                    and pc.all(pc.is_in(contact["status"],
+                                                        value_set=pa.array(CONTACT_STATUSES, STRING))).as_py()):
+        raise RuntimeError("insert-only plan: a contact of unknown kind or status")
+    if "address" in tables:
+        uses = tables["address"]["uses"]
+        if not pc.all(pc.and_(pc.greater_equal(uses, 1), pc.less_equal(uses, 7))).as_py():
+            raise RuntimeError("insert-only plan: an address serving no use")
+    for table, rows in tables.items():
+        if table in ("contact", "import_row"):
+            continue
+        child = rows["contact_id"]
+        if child.null_count or not pc.all(pc.is_in(child, value_set=ids)).as_py():
+            raise RuntimeError(f"insert-only plan: a {table} row points at no contact of its round")
+
+
+def prepare(conn: Connection, tables: dict[str, pa.Table]) -> dict[str, tuple[list[str], object]]:
     """Table → (columns, payload) ready to load: CSV text for COPY (PostgreSQL), an Arrow table (SQLite).
 
     Pure work, done while planning (on the planner's thread when the engine plans ahead).
+    SQLite: columns without any value are left out (they stay NULL): less to write twice.
     """
     if conn.dialect.name == "postgresql":
-        return {t: (list(rows.columns), bulk.csv_payload(rows)) for t, rows in tables.items()}
-    return {t: (list(rows.columns), bulk.arrow_table(rows)) for t, rows in tables.items()}
+        return {t: (rows.column_names, bulk.csv_of_arrow(rows)) for t, rows in tables.items()}
+    out = {}
+    for table, rows in tables.items():
+        keep = [name for name, col in zip(rows.column_names, rows.columns) if col.null_count < len(col)]
+        out[table] = (keep, rows.select(keep))
+    return out
 
 
 def write_final(conn: Connection, prepared: dict[str, tuple[list[str], object]]) -> None:
@@ -104,7 +264,30 @@ def write_final(conn: Connection, prepared: dict[str, tuple[list[str], object]])
             bulk.copy_csv(conn, table, columns, payload)
         return
     schema = bulk.load_scratch(conn, {t: payload for t, (_, payload) in prepared.items()})
+    checked = bool(conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one())
     for table, (columns, _) in prepared.items():
         cols = ", ".join(columns)
         vals = ", ".join(f"CAST({c} AS INTEGER)" if c == "nb_employees" else c for c in columns)
         conn.exec_driver_sql(f"INSERT INTO main.{table} ({cols}) SELECT {vals} FROM {schema}.{table}")
+        if not checked:
+            _check_parents(conn, schema, table, columns)
+
+
+# foreign keys off: what each loaded table points at outside its round (children → their contact: check_rows)
+PARENT_CHECKS = {
+    ("contact", "structure_id"): "SELECT COUNT(*) FROM {s}.contact n WHERE n.structure_id IS NOT NULL AND NOT EXISTS "
+                                 "(SELECT 1 FROM main.contact c WHERE c.id = n.structure_id AND c.kind = 'structure')",
+    ("contact", "institution_id"): "SELECT COUNT(*) FROM (SELECT DISTINCT institution_id AS i FROM {s}.contact) "
+                                   "WHERE i NOT IN (SELECT id FROM main.institution)",
+    ("criterion_assignment", "element_id"): "SELECT COUNT(*) FROM (SELECT DISTINCT element_id AS e FROM "
+                                            "{s}.criterion_assignment) WHERE e NOT IN (SELECT id FROM main.criterion_element)",
+}
+
+
+def _check_parents(conn: Connection, schema: str, table: str, columns: list[str]) -> None:
+    """Foreign keys off: a relay's structure, a contact's institution, an assignment's element exist."""
+    for (checked_table, column), sql in PARENT_CHECKS.items():
+        if checked_table == table and column in columns:
+            missing = conn.exec_driver_sql(sql.format(s=schema)).scalar_one()
+            if missing:
+                raise RuntimeError(f"insert-only plan: {missing} {table}.{column} value(s) point at nothing")

@@ -435,23 +435,37 @@ class Stage:
     row_targets: pd.DataFrame = field(default_factory=pd.DataFrame)  # row → self / structure ids
 
 
-def _use_bits(addr_types: pd.Series) -> np.ndarray:
-    """ADDR_TYPE letters → the ``address.uses`` bit set (M 1, S 2, B 4)."""
-    bits = np.zeros(len(addr_types), dtype=np.int64)
+def use_bits(addr_types) -> np.ndarray:
+    """ADDR_TYPE letters (a Series or an Arrow array) → the ``address.uses`` bit set (M 1, S 2, B 4)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = addr_types if isinstance(addr_types, (pa.Array, pa.ChunkedArray)) else \
+        pa.array(addr_types.array, type=pa.large_string(), from_pandas=True)
+    bits = np.zeros(len(arr), dtype=np.int64)
     for use, bit in USE_BITS.items():
-        bits |= np.where(addr_types.str.contains(use, regex=False).to_numpy(dtype=bool), bit, 0)
+        bits |= np.where(pc.fill_null(pc.match_substring(arr, use), False).to_numpy(zero_copy_only=False), bit, 0)
     return bits
 
 
+_use_bits = use_bits
+
+
 def parse_birthdates(s: pd.Series) -> pd.Series:
-    """``dd.mm.yyyy`` / ``dd/mm/yyyy`` / ``dd-mm-yyyy`` → ISO ``yyyy-mm-dd`` (``=`` kept, invalid → NULL)."""
+    """``dd.mm.yyyy`` / ``dd/mm/yyyy`` / ``dd-mm-yyyy`` → ISO ``yyyy-mm-dd`` (``=`` kept, invalid → NULL).
+
+    Each distinct cell is parsed once (a file holds far fewer distinct dates than rows).
+    """
     given = _given(s)
     if not given.any():
         return s.where(s == CLEAR, "")
-    norm = s.str.replace("/", ".", regex=False).str.replace("-", ".", regex=False)
-    parsed = pd.to_datetime(norm.where(given), format="%d.%m.%Y", errors="coerce")
-    iso = parsed.dt.strftime("%Y-%m-%d").fillna("").astype("str")
-    return iso.where(given, s.where(s == CLEAR, ""))
+    codes, uniques = pd.factorize(s.fillna(""))
+    u = pd.Series(uniques, dtype="str")
+    u_given = _given(u)
+    norm = u.str.replace("/", ".", regex=False).str.replace("-", ".", regex=False)
+    parsed = pd.to_datetime(norm.where(u_given), format="%d.%m.%Y", errors="coerce")
+    iso = parsed.dt.strftime("%Y-%m-%d").fillna("").astype("str").where(u_given, u.where(u == CLEAR, ""))
+    return pd.Series(iso.to_numpy(dtype=object)[codes], index=s.index, dtype="str")
 
 
 def build_stage(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids: pd.Series, self_numbers: pd.Series,

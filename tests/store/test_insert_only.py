@@ -85,3 +85,34 @@ def test_sqlite_scratch_files_are_deleted(tmp_path, sqlite_template):
     assert store.count("contact") == 6
     assert scratch_files(str(path)) == []
     store.dispose()
+
+
+def test_sqlite_import_of_new_contacts_restores_row_checks_on_its_connection(tmp_path, sqlite_template):
+    """Foreign keys and CHECKs are off only while an import of new contacts writes (insert_only.check_rows stands in)."""
+    import shutil
+
+    path = tmp_path / "env.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    store = open_store(f"sqlite:///{path}", name="dev")
+    import_contacts(store, frame(*NEW_ROWS), run_id="r1", deliverable_id="d1")
+    with store.engine.connect() as c:  # the pool hands out the import's writer connection again
+        assert c.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+        assert c.exec_driver_sql("PRAGMA ignore_check_constraints").scalar_one() == 0
+    store.dispose()
+
+
+def test_insert_only_rows_are_checked_before_they_are_written():
+    import pyarrow as pa
+    import pytest
+
+    from stx_migrate.migration.store.insert_only import check_rows
+
+    contact = pa.table({"id": pa.array([1, 2]), "kind": pa.array(["individual", "relay"], pa.large_string()),
+                        "status": pa.array(["active", "active"], pa.large_string())})
+    check_rows({"contact": contact, "communication_mean": pa.table({"contact_id": pa.array([1, 2, 2])})})
+    with pytest.raises(RuntimeError, match="communication_mean row points at no contact"):
+        check_rows({"contact": contact, "communication_mean": pa.table({"contact_id": pa.array([1, 3])})})
+    with pytest.raises(RuntimeError, match="unknown kind"):
+        check_rows({"contact": contact.set_column(1, "kind", pa.array(["person", "relay"], pa.large_string()))})
+    with pytest.raises(RuntimeError, match="no use"):
+        check_rows({"contact": contact, "address": pa.table({"contact_id": pa.array([1]), "uses": pa.array([0])})})
