@@ -1,4 +1,4 @@
-"""Bulk loading of frames into (temporary) tables: COPY on PostgreSQL, executemany on SQLite.
+"""Bulk loading of frames into (temporary) tables: COPY on PostgreSQL, one JSON array on SQLite.
 
 Every value travels as text or integer; an empty or missing value becomes NULL.
 These helpers run inside the caller's transaction on the caller's connection.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import glob
 import io
+import json
 import os
 
 import numpy as np
@@ -131,11 +132,19 @@ def _copy_postgres(conn: Connection, table: str, frame: pd.DataFrame) -> None:
 
 
 def _executemany(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    """SQLite: every row in one statement, read from one JSON array by ``json_each``.
+
+    About 5x faster than ``executemany`` binding each value from Python (docs/store.md).
+    """
     columns = [a.to_pylist() for a in _arrow_columns(frame)]
     cols = ", ".join(frame.columns)
-    marks = ", ".join("?" for _ in frame.columns)
+    if len(columns) == 1:
+        payload, select = json.dumps(columns[0], ensure_ascii=False), "value"
+    else:
+        payload = json.dumps(list(zip(*columns)), ensure_ascii=False)
+        select = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
     raw = conn.connection.driver_connection
-    raw.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", zip(*columns))
+    raw.execute(f"INSERT INTO {table} ({cols}) SELECT {select} FROM json_each(?)", (payload,))
 
 
 SCRATCH_MARK = ".load-"
