@@ -33,7 +33,7 @@ REFERENCE = ReferenceData(
     admin_number_codes=frozenset({"SIRET"}),
     criteria={"PREFCOL": Criterion(contact_type="individual", elements=frozenset({"Red", "Green", "Blue"})),
               "SEGMENT": Criterion(contact_type="both", elements=frozenset({"ABO", "OCCASIONNEL"}))})
-TABLES = ["contact", "address", "communication_mean", "admin_number", "criterion_assignment",
+TABLES = ["contact", "address", "admin_number", "criterion_assignment",
           "import_row"]
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 from . import bulk
 from .plan import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, MEAN_COLUMNS, auth_col, db, mean_col
 
-CONTACT_COLUMNS = [db(c) for c in CONTACT_FIELDS]
+CONTACT_COLUMNS = [db(c) for c in CONTACT_FIELDS] + [mean_col(c) for c in MEAN_COLUMNS]  # means: columns (0004)
 CONSENT_COLUMNS = [auth_col(c) for c in AUTH_COLUMNS]
 ADDRESS_COLUMNS = [db(c) for c in ADDRESS_FIELDS]
 
@@ -89,8 +89,6 @@ def apply_stage(conn: Connection, *, run_id: str, now, deliverable_id: str, has_
             f"({differs} OR (s.structure_id IS NOT NULL AND s.structure_id IS DISTINCT FROM contact.structure_id)) "
             f"RETURNING contact.id", True)
     _write_addresses(run, conn, has_updates)
-    _write_typed(run, "communication_mean", "mean_type", "value", [(c, mean_col(c), f"s.{mean_col(c)}") for c in MEAN_COLUMNS],
-                 has_updates)
     _write_admin(run, has_updates)
     _write_criteria(run, has_updates)
     run("INSERT INTO import_row (row_key, run_id, deliverable_id, source_ref, contact_id, action) "
@@ -132,23 +130,6 @@ def _write_addresses(run, conn: Connection, has_updates: bool) -> None:
         empty = " AND ".join(f"{c} IS NULL" for c in ADDRESS_COLUMNS)
         run(f"DELETE FROM address WHERE contact_id IN (SELECT target_id FROM stx_stage WHERE op = 'U' AND has_address = 1) "
             f"AND {empty} RETURNING contact_id", True)
-
-
-def _write_typed(run, table: str, type_col: str, value_col: str, specs: list[tuple[str, str, str]], has_updates: bool) -> None:
-    """Tables keyed by (contact, type) with one value: communication means."""
-    if has_updates:
-        case = " ".join(f"WHEN '{code}' THEN s.{col}" for code, col, _ in specs)
-        run(f"DELETE FROM {table} WHERE contact_id IN (SELECT target_id FROM stx_stage WHERE op = 'U') AND EXISTS "
-            f"(SELECT 1 FROM stx_stage s WHERE s.op = 'U' AND s.target_id = {table}.contact_id "
-            f"AND (CASE {table}.{type_col} {case} END) = '=') RETURNING contact_id", True)
-    union = " UNION ALL ".join(
-        f"SELECT s.target_id AS contact_id, '{code}' AS t, {expr} AS v FROM stx_stage s "
-        f"WHERE s.{col} IS NOT NULL AND s.{col} <> '='" for code, col, expr in specs)
-    sql = f"INSERT INTO {table} (contact_id, {type_col}, {value_col}) SELECT contact_id, t, v FROM ({union}) x"
-    if has_updates:
-        sql += (f" WHERE true ON CONFLICT (contact_id, {type_col}) DO UPDATE SET {value_col} = excluded.{value_col} "
-                f"WHERE {table}.{value_col} IS DISTINCT FROM excluded.{value_col} RETURNING contact_id")
-    run(sql, has_updates)
 
 
 def _write_admin(run, has_updates: bool) -> None:

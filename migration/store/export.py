@@ -13,7 +13,7 @@ import pandas as pd
 from ..format import extended_format
 from .bulk import fetch_frame
 from .models import USE_BITS
-from .plan import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, auth_col, db
+from .plan import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, MEAN_COLUMNS, auth_col, db, mean_col
 from .store import ContactStore
 
 STRUCTURE_NAME_FIELDS = ["OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2"]
@@ -32,7 +32,8 @@ def export_frame(store: ContactStore) -> pd.DataFrame:
                           ["id", "CONTACT_NR", "INSTITUTION", "ORGANIZATION", "kind", "structure_id"] + CONTACT_FIELDS)
         addresses = _frame(c, f"SELECT contact_id, uses, {', '.join(db(f) for f in ADDRESS_FIELDS)} FROM address",
                            ["id", "uses"] + ADDRESS_FIELDS)
-        means = _frame(c, "SELECT contact_id, mean_type, value FROM communication_mean", ["id", "type", "value"])
+        means = _frame(c, f"SELECT id, {', '.join(mean_col(m) for m in MEAN_COLUMNS)} FROM contact "
+                          f"WHERE status <> 'anonymized'", ["id"] + MEAN_COLUMNS)
         consents = _frame(c, f"SELECT id, {', '.join(auth_col(a) for a in AUTH_COLUMNS)} FROM contact "
                              f"WHERE status <> 'anonymized'", ["id"] + AUTH_COLUMNS)
         joined_elements = ("string_agg(e.code, '|' ORDER BY e.code)" if store.dialect == "postgresql"
@@ -73,10 +74,10 @@ def export_frame(store: ContactStore) -> pd.DataFrame:
         for f in ADDRESS_FIELDS:
             out[f] = first[f].reindex(out.index)
         out["ADDR_TYPE"] = types.replace("MBS", "")
-    if len(means):
-        wide = means.pivot(index="id", columns="type", values="value")
-        for col in wide.columns:
-            out[col] = wide[col].reindex(out.index)
+    means = means.set_index("id")
+    for col in MEAN_COLUMNS:
+        if means[col].notna().any():
+            out[col] = means[col].reindex(out.index)
     consents = consents.set_index("id")
     for col in AUTH_COLUMNS:
         granted = consents[col].reindex(out.index)

@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from . import bulk
 from .models import CONTACT_KINDS, CONTACT_STATUSES
 from .plan import (ADDRESS_FIELDS, AUTH_COLUMNS, CLEAR, CONTACT_FIELDS, FIELDS_OF_KIND, MEAN_COLUMNS, NEW_STRUCTURE_FIELDS,
-                   Decision, Keys, auth_col, db, parse_birthdates, use_bits)
+                   Decision, Keys, auth_col, db, mean_col, parse_birthdates, use_bits)
 
 STRING = pa.large_string()
 NULL_STRING = pa.scalar(None, STRING)
@@ -130,6 +130,8 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
         applies = np.logical_or.reduce([of_kind[k] for k, fields in FIELDS_OF_KIND.items() if col in fields])[src]
         applies = np.where(is_new_structure, col in NEW_STRUCTURE_FIELDS, applies)
         contact[db(col)] = _keep(values[col].take(take), applies)
+    for code in MEAN_COLUMNS:  # a structure a relay row creates gets the row's means too
+        contact[mean_col(code)] = _keep(values[code].take(take), np.ones(len(src), bool))
     person = (of_kind["individual"] | of_kind["relay"])[src] & ~is_new_structure
     for col in AUTH_COLUMNS:  # consents: TRUE granted, any other value refused, nothing = NULL
         v = values[col].take(take)
@@ -155,20 +157,6 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
     for col in ADDRESS_FIELDS:
         address[db(col)] = _keep(values[col].take(a_src), np.ones(len(a), bool))
     tables["address"] = pa.table(address)
-
-    # communication means: (contact, type, value) for each value given, by contact then type
-    parts = []
-    for code in MEAN_COLUMNS:
-        v = values[code].take(take)
-        given = _nonempty(v)
-        if given.any():
-            parts.append((out_id[given], code, v.filter(pa.array(given))))
-    if parts:
-        ids = np.concatenate([p[0] for p in parts])
-        types = np.concatenate([np.full(len(p[0]), p[1], dtype=object) for p in parts])
-        means = pa.table({"contact_id": pa.array(ids), "mean_type": pa.array(types, type=STRING),
-                          "value": pa.concat_arrays([p[2] for p in parts])})
-        tables["communication_mean"] = means.take(pa.array(np.lexsort((types.astype(str), ids))))
 
     # administrative numbers and criteria: to the row's own contact or to the structure it creates
     target_self = self_id

@@ -133,6 +133,9 @@ class Contact(Base):
               postgresql_where=text("match_key IS NOT NULL")),
         Index("ix_contact_structure_id", "structure_id", sqlite_where=text("structure_id IS NOT NULL"),
               postgresql_where=text("structure_id IS NOT NULL")),
+        # the basic update finds contacts by EMAIL1 (the login); no other mean is looked up
+        Index("ix_contact_email1", "email1", sqlite_where=text("email1 IS NOT NULL"),
+              postgresql_where=text("email1 IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
     contact_nr: Mapped[str] = mapped_column(String(20), unique=True)
@@ -170,6 +173,13 @@ class Contact(Base):
     consent_letter: Mapped[bool | None] = mapped_column(Boolean)
     consent_phone: Mapped[bool | None] = mapped_column(Boolean)
     consent_email: Mapped[bool | None] = mapped_column(Boolean)
+    # communication means (spec §5.4), one column per type, as consents (Alembic 0004)
+    telephone: Mapped[str | None] = mapped_column(Text)
+    fax: Mapped[str | None] = mapped_column(Text)
+    cellphone: Mapped[str | None] = mapped_column(Text)
+    email1: Mapped[str | None] = mapped_column(Text)
+    email2: Mapped[str | None] = mapped_column(Text)
+    email3: Mapped[str | None] = mapped_column(Text)
     # a relay's structure
     structure_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
     # spec §7: the 10 fields two structure rows must share to be one structure, joined by \x1f
@@ -200,16 +210,6 @@ class Address(Base):
     town_complement: Mapped[str | None] = mapped_column(Text)
     department: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(Text)
-
-
-class CommunicationMean(Base):
-    __tablename__ = "communication_mean"
-    # the basic update finds contacts by EMAIL1 (the login); no other mean is looked up
-    __table_args__ = (Index("ix_communication_mean_email1", "value", sqlite_where=text("mean_type = 'EMAIL1'"),
-                            postgresql_where=text("mean_type = 'EMAIL1'")), {"sqlite_with_rowid": False})
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
-    mean_type: Mapped[str] = mapped_column(String(10), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
 
 
 class AdminNumber(Base):

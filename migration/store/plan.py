@@ -43,7 +43,8 @@ def db(code: str) -> str:
 
 
 def mean_col(code: str) -> str:
-    return "m_" + code.lower()
+    """The contact column (and stage column) of a communication mean."""
+    return code.lower()
 
 
 def auth_col(code: str) -> str:

@@ -32,7 +32,7 @@ from ..findings import concat_findings, findings_frame
 from . import bulk
 from .codes import message_of, severity_of
 from .importer import ImportResult, _journaled, _lock, _ts, import_contacts, row_keys
-from .plan import AUTH_COLUMNS, auth_col, isin
+from .plan import AUTH_COLUMNS, MEAN_COLUMNS, auth_col, isin, mean_col
 from .store import ContactStore
 
 OPERATIONS = ("create", "update", "update-by-email", "inactivate", "anonymize", "delete", "qualify-contacts",
@@ -41,16 +41,16 @@ CRIT_COLUMNS = [f"CRIT{i:02d}" for i in range(1, 51)]
 BASIC_UPDATE_COLUMNS = ["FIRSTNAME", "LASTNAME", *CRIT_COLUMNS, *AUTH_COLUMNS]
 KEY_COLUMNS = ["INSTITUTION", "ORGANIZATION", "OPERATION", "CONTACT_NR"]
 CONSENTS_CLEARED = ", ".join(f"{auth_col(c)} = NULL" for c in AUTH_COLUMNS)
+MEANS_CLEARED = ", ".join(f"{mean_col(c)} = NULL" for c in MEAN_COLUMNS)
 
 # What anonymization does, table by table (docs/store.md repeats it for the customer).
 ANONYMIZATION = {
     "contact": "first name, last name, salutations, function, remark, birth date, official name, address names, "
-               "web site, the structure match key and the consents (authorizations) are cleared (last name / official "
-               "name become 'ANONYMIZED'); "
+               "web site, the structure match key, the communication means (e-mails, phones, fax) and the consents "
+               "(authorizations) are cleared (last name / official name become 'ANONYMIZED'); "
                "kept: contact number, kind, status (anonymized), title, language, structure type, community type, "
                "number of employees, the relay's structure, creation and update run",
     "address": "lines 1-3, zip code, town and town complement cleared; kept: use (M/S/B), department, country",
-    "communication_mean": "deleted (e-mails, phones, fax)",
     "admin_number": "deleted (they identify the structure)",
     "criterion_assignment": "kept (segments for statistics)",
     "import_row": "source_ref cleared (no link to the source row); row_key and action kept so that a re-run of an old "
@@ -129,8 +129,8 @@ def update_by_email(store, rows, *, run_id, service_id, batch_rows=50_000) -> Im
     with store.engine.connect() as c:
         bulk.load_temp(c, "stx_emails", pd.DataFrame({"k": pd.Series(email.unique(), dtype="str")}))
         found = pd.DataFrame(c.exec_driver_sql(
-            "SELECT m.value, c.contact_nr FROM communication_mean m JOIN contact c ON c.id = m.contact_id "
-            "JOIN stx_emails k ON m.value = k.k WHERE m.mean_type = 'EMAIL1' AND c.status <> 'anonymized'").all(),
+            "SELECT c.email1, c.contact_nr FROM contact c JOIN stx_emails k ON c.email1 = k.k "
+            "WHERE c.status <> 'anonymized'").all(),
             columns=["email", "contact_nr"]).astype("str")
         c.rollback()
     owners = found.groupby("email")["contact_nr"].agg(["count", "first"])
@@ -204,12 +204,11 @@ def _anonymize(conn: Connection, params: dict) -> None:
         f"UPDATE contact SET firstname = NULL, lastname = CASE WHEN kind = 'structure' THEN NULL ELSE 'ANONYMIZED' END, "
         f"letter_salutation = NULL, addr_salutation = NULL, function = NULL, remark = NULL, birthdate = NULL, "
         f"official_name = CASE WHEN kind = 'structure' THEN 'ANONYMIZED' ELSE NULL END, address_name1 = NULL, "
-        f"address_name2 = NULL, web_site = NULL, match_key = NULL, {CONSENTS_CLEARED}, status = 'anonymized', updated_run = :run, "
+        f"address_name2 = NULL, web_site = NULL, match_key = NULL, {CONSENTS_CLEARED}, {MEANS_CLEARED}, status = 'anonymized', updated_run = :run, "
         f"updated_at = :now WHERE id IN {ids}"), params)
     conn.exec_driver_sql(f"UPDATE address SET line1 = NULL, line2 = NULL, line3 = NULL, zipcode = NULL, town = NULL, "
                          f"town_complement = NULL WHERE contact_id IN {ids}")
-    for table in ("communication_mean", "admin_number"):
-        conn.exec_driver_sql(f"DELETE FROM {table} WHERE contact_id IN {ids}")
+    conn.exec_driver_sql(f"DELETE FROM admin_number WHERE contact_id IN {ids}")
     conn.exec_driver_sql(f"UPDATE import_row SET source_ref = NULL WHERE contact_id IN {ids}")
 
 
@@ -217,7 +216,7 @@ def _delete(conn: Connection, params: dict) -> None:
     # a structure's relays go with it; children of every deleted contact go too (no reliance on ON DELETE CASCADE)
     conn.exec_driver_sql("INSERT INTO stx_ids (id) SELECT c.id FROM contact c WHERE c.structure_id IN (SELECT id FROM stx_ids) "
                          "AND c.id NOT IN (SELECT id FROM stx_ids)")
-    for table in ("criterion_assignment", "admin_number", "communication_mean", "address"):
+    for table in ("criterion_assignment", "admin_number", "address"):
         conn.exec_driver_sql(f"DELETE FROM {table} WHERE contact_id IN (SELECT id FROM stx_ids)")
     conn.exec_driver_sql("DELETE FROM contact WHERE structure_id IN (SELECT id FROM stx_ids)")
     conn.exec_driver_sql("DELETE FROM contact WHERE id IN (SELECT id FROM stx_ids)")
@@ -285,5 +284,5 @@ def _purge_old_versions(store: ContactStore) -> None:
             c.connection.driver_connection.execute("VACUUM")
     else:
         with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            for table in ("contact", "address", "communication_mean", "admin_number", "import_row"):
+            for table in ("contact", "address", "admin_number", "import_row"):
                 c.exec_driver_sql(f"VACUUM {table}")

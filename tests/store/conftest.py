@@ -19,7 +19,7 @@ def make_store(url: str, name: str = "dev"):
 
 _db_names = itertools.count(1)
 
-DATA_TABLES = ["criterion_assignment", "admin_number", "communication_mean", "address",
+DATA_TABLES = ["criterion_assignment", "admin_number", "address",
                "contact", "import_row", "import_run", "contact_number_range"]
 
 

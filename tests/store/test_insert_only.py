@@ -26,9 +26,9 @@ TABLES = {
                "firstname, lastname, birthdate, pref_lang, official_name, address_name1, address_name2, struct_type, "
                "community_type, nb_employees, web_site, match_key, created_run, consent_cnil_o, consent_partner, "
                "consent_cnil_t, consent_sms_mms, consent_letter, consent_phone, consent_email, "
+               "telephone, fax, cellphone, email1, email2, email3, "
                "(SELECT s.contact_nr FROM contact s WHERE s.id = t.structure_id)",
     "address": "uses, line1, line2, line3, zipcode, town, town_complement, department, country",
-    "communication_mean": "mean_type, value",
     "admin_number": "code, number",
     "criterion_assignment": "(SELECT code FROM criterion_element e WHERE e.id = t.element_id), criterion_id",
     "import_row": "row_key, run_id, deliverable_id, source_ref, action",
@@ -54,7 +54,7 @@ def test_insert_only_rounds_write_what_the_stage_path_writes(store):
     assert result.counts() == {"imported": 5, "updated": 1, "unchanged": 0, "not_imported": 0}
     via_stage = snapshot(store, "900")
     with store.transaction() as c:
-        for table in ("criterion_assignment", "admin_number", "communication_mean", "address",
+        for table in ("criterion_assignment", "admin_number", "address",
                       "import_row"):
             c.exec_driver_sql(f"DELETE FROM {table}")
         c.exec_driver_sql("DELETE FROM contact WHERE structure_id IS NOT NULL")
@@ -109,9 +109,9 @@ def test_insert_only_rows_are_checked_before_they_are_written():
 
     contact = pa.table({"id": pa.array([1, 2]), "kind": pa.array(["individual", "relay"], pa.large_string()),
                         "status": pa.array(["active", "active"], pa.large_string())})
-    check_rows({"contact": contact, "communication_mean": pa.table({"contact_id": pa.array([1, 2, 2])})})
-    with pytest.raises(RuntimeError, match="communication_mean row points at no contact"):
-        check_rows({"contact": contact, "communication_mean": pa.table({"contact_id": pa.array([1, 3])})})
+    check_rows({"contact": contact, "admin_number": pa.table({"contact_id": pa.array([1, 2, 2])})})
+    with pytest.raises(RuntimeError, match="admin_number row points at no contact"):
+        check_rows({"contact": contact, "admin_number": pa.table({"contact_id": pa.array([1, 3])})})
     with pytest.raises(RuntimeError, match="unknown kind"):
         check_rows({"contact": contact.set_column(1, "kind", pa.array(["person", "relay"], pa.large_string()))})
     with pytest.raises(RuntimeError, match="no use"):

@@ -94,3 +94,35 @@ def test_downgrade_restores_consent_rows(empty_url):
             "SELECT contact_id, channel, granted FROM contact_authorization"))
     engine.dispose()
     assert rows == [(1, "CNIL_O", True), (1, "EMAIL", False), (2, "SMS_MMS", True)]
+
+
+def means_at_0003(url: str) -> None:
+    """Means of two contacts as revision 0003 stored them (one row per type)."""
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.exec_driver_sql("INSERT INTO communication_mean (contact_id, mean_type, value) VALUES "
+                          "(1, 'EMAIL1', 'a@example.com'), (1, 'CELLPHONE', '+41 79'), (3, 'TELEPHONE', '+41 31')")
+    engine.dispose()
+
+
+def test_upgrade_moves_means_into_contact_columns_and_back(empty_url):
+    migrate(empty_url, "0001")
+    rows_at_0001(empty_url)
+    migrate(empty_url, "0003")
+    means_at_0003(empty_url)
+    store = open_store(empty_url, name="old")  # upgrades to head (0004)
+    exported = store.export_contacts()
+    assert exported.loc["old:100", ["EMAIL1", "CELLPHONE", "TELEPHONE"]].tolist() == ["a@example.com", "+41 79", ""]
+    assert exported.loc["old:300", "TELEPHONE"] == "+41 31" and exported.loc["old:200", "EMAIL1"] == ""
+    with store.engine.connect() as c:
+        assert "communication_mean" not in c.dialect.get_table_names(c)
+        assert "ix_contact_email1" in {i["name"] for i in c.dialect.get_indexes(c, "contact")}
+    store.dispose()
+    migrate(empty_url, "0003")
+    engine = create_engine(empty_url)
+    with engine.connect() as c:
+        rows = sorted(tuple(r) for r in c.exec_driver_sql("SELECT contact_id, mean_type, value FROM communication_mean"))
+        columns = {col["name"] for col in c.dialect.get_columns(c, "contact")}
+    engine.dispose()
+    assert rows == [(1, "CELLPHONE", "+41 79"), (1, "EMAIL1", "a@example.com"), (3, "TELEPHONE", "+41 31")]
+    assert "email1" not in columns
