@@ -59,12 +59,16 @@ def _int_column(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array
     return pa.array(values.astype(np.int64, copy=False), type=pa.int64(), mask=mask)
 
 
-def _positions(index: pd.Index, series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """``series`` (indexed by some of ``index``) as (values by position, given by position)."""
-    pos = index.get_indexer(series.index)
-    given = np.zeros(len(index), dtype=bool)
-    given[pos] = True
-    return pos, given
+def _constant(value: str, n: int) -> pa.Array:
+    return pa.array([value], STRING).take(pa.array(np.zeros(n, dtype=np.int32)))
+
+
+def _scattered(values: pd.Series, where: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """``values`` given for the rows ``where`` is true, in row order: (row → its value's index or 0, the values)."""
+    if len(values) != int(where.sum()):
+        raise RuntimeError("insert-only plan: allocations do not match the rows they serve")
+    return np.maximum(np.cumsum(where) - 1, 0), pa.array(values.to_numpy(dtype=object) if len(values) else [""],
+                                                       type=STRING)
 
 
 def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids: pd.Series, self_numbers: pd.Series,
@@ -76,29 +80,26 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
     ``row_keys``: the journal key of each of ``rows``. The other arguments are those of
     ``plan.build_stage`` (a round whose outcomes are insert, matched or error only).
     """
-    n = len(rows)
-    index = rows.index
+    n, index = len(rows), rows.index
     insert = (d.outcome == "insert").to_numpy(dtype=bool)
-    kind = d.kind.astype("str").to_numpy(dtype=object)
+    kind = _strings(d.kind)
     creates = insert & d.new_structure.to_numpy(dtype=bool)  # relay rows that create their structure
+    own_nr = _strings(rows["CONTACT_NR"])
+    needs_nr = insert & ~_nonempty(own_nr)
 
-    # ids and numbers by row position (−1 / "": none)
+    # ids and numbers by row position (batches._allocate gives them to these rows, in row order)
     self_id = np.full(n, -1, dtype=np.int64)
-    pos, _ = _positions(index, self_ids)
-    self_id[pos] = self_ids.to_numpy(dtype=np.int64)
+    self_id[insert] = self_ids.to_numpy(dtype=np.int64)
     struct_new = np.full(n, -1, dtype=np.int64)
-    pos, _ = _positions(index, structure_ids)
-    struct_new[pos] = structure_ids.to_numpy(dtype=np.int64)
-    nr = rows["CONTACT_NR"].astype("str").to_numpy(dtype=object).copy()
-    pos, _ = _positions(index, self_numbers)
-    nr[pos] = self_numbers.astype("str").to_numpy(dtype=object)
-    struct_nr = np.full(n, "", dtype=object)
-    pos, _ = _positions(index, structure_numbers)
-    struct_nr[pos] = structure_numbers.astype("str").to_numpy(dtype=object)
+    struct_new[creates] = structure_ids.to_numpy(dtype=np.int64)
+    if len(self_ids) != int(insert.sum()) or len(structure_ids) != int(creates.sum()):
+        raise RuntimeError("insert-only plan: allocations do not match the rows they serve")
+    nr_rank, nr_values = _scattered(self_numbers, needs_nr)
+    struct_rank, struct_values = _scattered(structure_numbers, creates)
     joined = d.structure_id.to_numpy(dtype="float64", na_value=np.nan)   # an existing structure a relay joins
-    relay = kind == "relay"
+    relay = pc.equal(kind, "relay").to_numpy(zero_copy_only=False)
     struct_of_relay = np.where(creates, struct_new, np.where(np.isnan(joined), -1, joined).astype(np.int64))
-    institution = institution_ids.reindex(index).to_numpy(dtype="float64", na_value=np.nan)
+    institution = institution_ids.to_numpy(dtype="float64", na_value=np.nan)
 
     # the contacts written: every insert row (its own contact), then the structures relay rows create
     own_pos, new_pos = np.flatnonzero(insert), np.flatnonzero(creates)
@@ -107,55 +108,63 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
     out_id = np.concatenate([self_id[own_pos], struct_new[new_pos]])
     order = np.argsort(out_id, kind="stable")  # id order: the store appends them, a structure before its relays
     src, is_new_structure, out_id = src[order], is_new_structure[order], out_id[order]
+    m = len(src)
     take = pa.array(src)
-    out_kind = np.where(is_new_structure, "structure", kind[src]).astype(object)
+    new_structure = pa.array(is_new_structure)
+    out_kind = pc.if_else(new_structure, "structure", kind.take(take))
+    out_nr = pc.if_else(new_structure, struct_values.take(pa.array(struct_rank[src])),
+                        pc.if_else(pa.array(needs_nr[src]), nr_values.take(pa.array(nr_rank[src])), own_nr.take(take)))
 
+    # source columns with "" already null (nothing to write); INSERT: '=' clears nothing (spec §3)
     values = {col: _strings(rows[col]) for col in CONTACT_FIELDS + ADDRESS_FIELDS + MEAN_COLUMNS + AUTH_COLUMNS}
     values["BIRTHDATE"] = pa.array(parse_birthdates(rows["BIRTHDATE"]).array, type=STRING, from_pandas=True)
-    for col, v in values.items():  # INSERT: '=' clears nothing (spec §3)
-        values[col] = pc.if_else(pc.equal(v, CLEAR), "", v)
     remark = values["REMARK"]     # '||' appends to nothing
     values["REMARK"] = pc.if_else(pc.starts_with(remark, "||"), pc.utf8_slice_codeunits(remark, 2), remark)
+    given = {col: _nonempty(v) & pc.not_equal(v, CLEAR).to_numpy(zero_copy_only=False) for col, v in values.items()}
+    values = {col: v if given[col].all() else pc.if_else(pa.array(given[col]), v, NULL_STRING)
+              for col, v in values.items()}
 
-    of_kind = {k: (kind == k) for k in FIELDS_OF_KIND}
+    of_kind = {k: pc.equal(kind, k).to_numpy(zero_copy_only=False) for k in FIELDS_OF_KIND}
     contact: dict[str, pa.Array] = {
         "id": pa.array(out_id),
-        "contact_nr": pa.array(np.where(is_new_structure, struct_nr[src], nr[src]).astype(object), type=STRING),
+        "contact_nr": out_nr,
         "institution_id": _int_column(np.nan_to_num(institution[src], nan=-1), ~np.isnan(institution[src])),
-        "organization": _keep(_strings(rows["ORGANIZATION"]).take(take), np.ones(len(src), bool)),
-        "kind": pa.array(out_kind, type=STRING),
-        "status": pa.array(np.full(len(src), "active", dtype=object), type=STRING),
+        "organization": _keep(_strings(rows["ORGANIZATION"]).take(take), np.ones(m, bool)),
+        "kind": out_kind,
+        "status": _constant("active", m),
     }
     for col in CONTACT_FIELDS:
         applies = np.logical_or.reduce([of_kind[k] for k, fields in FIELDS_OF_KIND.items() if col in fields])[src]
         applies = np.where(is_new_structure, col in NEW_STRUCTURE_FIELDS, applies)
-        contact[db(col)] = _keep(values[col].take(take), applies)
+        v = values[col].take(take)
+        contact[db(col)] = v if applies.all() else pc.if_else(pa.array(applies), v, NULL_STRING)
     for code in MEAN_COLUMNS:  # a structure a relay row creates gets the row's means too
-        contact[mean_col(code)] = _keep(values[code].take(take), np.ones(len(src), bool))
+        contact[mean_col(code)] = values[code].take(take)
     person = (of_kind["individual"] | of_kind["relay"])[src] & ~is_new_structure
     for col in AUTH_COLUMNS:  # consents: TRUE granted, any other value refused, nothing = NULL
-        v = values[col].take(take)
-        given = person & _nonempty(v)
-        contact[auth_col(col)] = _int_column(pc.equal(v, "TRUE").to_numpy(zero_copy_only=False).astype(np.int64), given)
+        if not given[col].any():
+            contact[auth_col(col)] = pa.nulls(m, pa.int64())
+            continue
+        granted = pc.fill_null(pc.equal(values[col], "TRUE"), False).to_numpy(zero_copy_only=False)
+        contact[auth_col(col)] = _int_column(granted[src].astype(np.int64), person & given[col][src])
     sid = np.where(is_new_structure, -1, struct_of_relay[src])
     contact["structure_id"] = _int_column(sid, (sid >= 0) & relay[src] & ~is_new_structure)
-    is_structure = out_kind == "structure"
+    is_structure = pc.equal(out_kind, "structure").to_numpy(zero_copy_only=False)
     contact["match_key"] = _keep(_strings(keys.match_key).take(take), is_structure)
     for c in ("created_run", "updated_run"):
-        contact[c] = pa.array(np.full(len(src), run_id, dtype=object), type=STRING)
+        contact[c] = _constant(run_id, m)
     for c in ("created_at", "updated_at"):
-        contact[c] = pa.array(np.full(len(src), now, dtype=object), type=STRING)
+        contact[c] = _constant(now, m)
     tables = {"contact": pa.table(contact)}
 
     # addresses: one row per contact with any address value, with the uses it serves (empty ADDR_TYPE: all three)
     addr_type = _strings(rows["ADDR_TYPE"])
     uses = use_bits(pc.if_else(pc.or_(pc.equal(addr_type, ""), pc.equal(addr_type, CLEAR)), "MSB", addr_type))
-    has_address = np.logical_or.reduce([_nonempty(values[c]) for c in ADDRESS_FIELDS])[src]
-    a = pa.array(np.flatnonzero(has_address))
+    has_address = np.logical_or.reduce([given[c] for c in ADDRESS_FIELDS])[src]
     a_src = pa.array(src[has_address])
     address = {"contact_id": pa.array(out_id[has_address]), "uses": pa.array(uses[src[has_address]])}
     for col in ADDRESS_FIELDS:
-        address[db(col)] = _keep(values[col].take(a_src), np.ones(len(a), bool))
+        address[db(col)] = values[col].take(a_src)
     tables["address"] = pa.table(address)
 
     # administrative numbers and criteria: to the row's own contact or to the structure it creates
@@ -189,16 +198,16 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
     journal = pa.array(own_pos)
     tables["import_row"] = pa.table({
         "row_key": pa.array(np.asarray(row_keys, dtype=object)[own_pos], type=STRING),
-        "run_id": pa.array(np.full(len(own_pos), run_id, dtype=object), type=STRING),
-        "deliverable_id": pa.array(np.full(len(own_pos), deliverable_id, dtype=object), type=STRING),
-        "source_ref": pa.array(index.astype("str").to_numpy(dtype=object), type=STRING).take(journal),
+        "run_id": _constant(run_id, len(own_pos)),
+        "deliverable_id": _constant(deliverable_id, len(own_pos)),
+        "source_ref": pa.array(index.astype("str").array, type=STRING, from_pandas=True).take(journal),
         "contact_id": pa.array(self_id[own_pos]),
-        "action": pa.array(np.full(len(own_pos), "insert", dtype=object), type=STRING)})
+        "action": _constant("insert", len(own_pos))})
     tables = {t: rows_ for t, rows_ in tables.items() if rows_.num_rows}
     check_rows(tables)
     created = NewContacts(contact_nr=np.asarray(tables["contact"]["contact_nr"].to_numpy(zero_copy_only=False), dtype=object)
                           if "contact" in tables else np.array([], dtype=object),
-                          ids=out_id, kinds=out_kind,
+                          ids=out_id, kinds=np.asarray(out_kind.to_numpy(zero_copy_only=False), dtype=object),
                           structure_ids=np.where(sid >= 0, sid, np.nan).astype("float64"),
                           match_keys=np.asarray(_strings(keys.match_key).take(take).to_numpy(zero_copy_only=False),
                                                 dtype=object))
