@@ -192,8 +192,10 @@ def _lookup(conn: Connection, keys: Keys, overlay: InFlight) -> Lookups:
     if len(match):
         bulk.load_temp(conn, "stx_match", pd.DataFrame({"k": pd.Series(match, dtype="str")}))
         rows = conn.exec_driver_sql(
-            "SELECT c.match_key, MIN(c.id), MIN(c.contact_nr) FROM contact c JOIN stx_match k ON c.match_key = k.k "
-            "WHERE c.kind = 'structure' AND c.status <> 'anonymized' GROUP BY c.match_key").all()
+            # the batch's keys drive the join (SQLite would otherwise walk the whole match-key index, for
+            # the GROUP BY's order: a scan of every structure of the store, batch after batch)
+            "SELECT c.match_key, MIN(c.id), MIN(c.contact_nr) FROM stx_match k CROSS JOIN contact c "
+            "WHERE c.match_key = k.k AND c.kind = 'structure' AND c.status <> 'anonymized' GROUP BY c.match_key").all()
     else:
         rows = []
     structures = pd.DataFrame(rows, columns=["match_key", "id", "contact_nr"])
