@@ -1,6 +1,6 @@
 """Import speed: new contacts into the contact store, PostgreSQL side by side with a plain COPY, and SQLite.
 
-    .venv/bin/python bench/bench_import.py [--rows 1000000] [--batch-rows 50000] [--only sqlite|postgresql] [--serial]
+    .venv/bin/python bench/bench_import.py [--rows 1000000] [--batch-rows 100000] [--only sqlite|postgresql] [--serial]
 
 PostgreSQL: a throwaway server (tests/servers.py). The import runs into a fresh database;
 then the rows it wrote (every store table) are dumped, and the same rows are COPYed into
@@ -110,7 +110,7 @@ def bench_sqlite(contacts, batch_rows: int, plan_ahead: bool = True) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--batch-rows", type=int, default=50_000)
+    parser.add_argument("--batch-rows", type=int, default=100_000)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--serial", action="store_true", help="plan each batch inside its transaction (no second thread)")
     args = parser.parse_args()

@@ -19,7 +19,7 @@ class EnvironmentSettings(StrictModel):
     url: str | None = None          # kind sql: SQLAlchemy URL, may be ${env:NAME}
     path: str | None = None         # kind file-drop: the folder SecuTix's import service reads
     file: Literal["csv", "xlsx"] = "csv"   # kind file-drop: which import file of the deliverable is dropped
-    batch_rows: int = Field(default=50_000, gt=0)
+    batch_rows: int = Field(default=100_000, gt=0)
 
     @model_validator(mode="after")
     def _kind_needs(self) -> "EnvironmentSettings":

@@ -30,7 +30,7 @@ from .batches import BatchPlan, InFlight, journaled, plan_batch, row_keys, times
 from .plan import resolve_config_rows
 from .store import ContactStore
 
-DEFAULT_BATCH_ROWS = 50_000
+DEFAULT_BATCH_ROWS = 100_000  # 1M new contacts into SQLite: 50k → 100k per batch took 41 → 33 s (docs/store.md)
 WRITER_LOCK = 4242002  # PostgreSQL advisory lock key of the store's writers (4242001: schema upgrades)
 
 

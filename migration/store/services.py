@@ -31,7 +31,7 @@ from sqlalchemy import Connection, text
 from ..findings import concat_findings, findings_frame
 from . import bulk
 from .codes import message_of, severity_of
-from .importer import ImportResult, _journaled, _lock, _ts, import_contacts, row_keys
+from .importer import DEFAULT_BATCH_ROWS, ImportResult, _journaled, _lock, _ts, import_contacts, row_keys
 from .plan import AUTH_COLUMNS, MEAN_COLUMNS, auth_col, isin, mean_col
 from .store import ContactStore
 
@@ -59,7 +59,7 @@ ANONYMIZATION = {
 
 
 def run_service(operation: str, store: ContactStore, rows: pd.DataFrame, *, run_id: str, service_id: str,
-                batch_rows: int = 50_000) -> ImportResult:
+                batch_rows: int = DEFAULT_BATCH_ROWS) -> ImportResult:
     """Dispatch ``operation`` (one of :data:`OPERATIONS`) on ``rows``."""
     services: dict[str, Callable[..., ImportResult]] = {
         "create": create, "update": update, "update-by-email": update_by_email, "inactivate": inactivate,
@@ -77,12 +77,12 @@ def _with_operation(rows: pd.DataFrame, op: str) -> pd.DataFrame:
     return rows
 
 
-def create(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+def create(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
     return import_contacts(store, _with_operation(rows, "INSERT"), run_id=run_id, deliverable_id=service_id,
                            batch_rows=batch_rows, operation="service:create")
 
 
-def update(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+def update(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
     return import_contacts(store, _with_operation(rows, "UPDATE"), run_id=run_id, deliverable_id=service_id,
                            batch_rows=batch_rows, operation="service:update")
 
@@ -105,7 +105,7 @@ def _only_columns(rows: pd.DataFrame, keep: list[str], operation: str) -> tuple[
     return out, concat_findings(parts)
 
 
-def qualify_contacts(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+def qualify_contacts(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
     only, warnings = _only_columns(rows, CRIT_COLUMNS, "qualify-contacts")
     result = import_contacts(store, only, run_id=run_id, deliverable_id=service_id, batch_rows=batch_rows,
                              operation="service:qualify-contacts")
@@ -113,7 +113,7 @@ def qualify_contacts(store, rows, *, run_id, service_id, batch_rows=50_000) -> I
     return result
 
 
-def qualify_structures(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+def qualify_structures(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
     only, warnings = _only_columns(rows, ["STRUCT_TYPE"], "qualify-structures")
     kinds = _kinds(store, only["CONTACT_NR"])
     not_structure = kinds.notna() & (kinds != "structure")
@@ -123,7 +123,7 @@ def qualify_structures(store, rows, *, run_id, service_id, batch_rows=50_000) ->
     return _merge(result, rows, refused, warnings)
 
 
-def update_by_email(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+def update_by_email(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
     """The basic update (spec §1, §9.2): key EMAIL1; first name, last name, criteria, authorizations."""
     email = rows["EMAIL1"].str.strip().str.lower()
     with store.engine.connect() as c:
@@ -175,19 +175,19 @@ def _kinds(store: ContactStore, numbers: pd.Series) -> pd.Series:
 
 
 # --- services on existing contacts by number: inactivate, anonymize, delete ----------------------------
-def inactivate(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+def inactivate(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
     return _by_number(store, rows, run_id=run_id, service_id=service_id, operation="inactivate",
                       apply=_inactivate, already="status = 'inactive'")
 
 
-def anonymize(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+def anonymize(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
     result = _by_number(store, rows, run_id=run_id, service_id=service_id, operation="anonymize",
                         apply=_anonymize, already="status = 'anonymized'", keep_source_ref=False)
     _purge_old_versions(store)
     return result
 
 
-def delete(store, rows, *, run_id, service_id, batch_rows=50_000) -> ImportResult:
+def delete(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
     result = _by_number(store, rows, run_id=run_id, service_id=service_id, operation="delete", apply=_delete, already=None)
     _purge_old_versions(store)
     return result
