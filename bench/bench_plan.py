@@ -6,7 +6,8 @@ The rows are bench/synthetic.py's (seed 5, as bench_import.py), cut in batches a
 cuts them. What the store would answer is made up the way a fresh SQLite store answers an
 import of new contacts: no stored contact numbers, and the structures earlier batches created
 (the engine's in-flight overlay). Ids are allocated the way ``batches._allocate`` does
-(consecutive), so resolve_round_structures has real work. Prints wall and CPU seconds per
+(consecutive), so resolve_round_structures has real work; a batch is cut in rounds as the
+engine cuts it (a contact number twice: a later round, where the first is "stored"). Prints wall and CPU seconds per
 step (best of ``--repeat``) and µs per contact; the machine is shared, so CPU time is the
 steadier figure.
 """
@@ -45,16 +46,22 @@ def catalogue() -> Catalogue:
                      community_types=set(), admin_number_types={"SIRET"}, criteria=criteria, elements=elements)
 
 
-def no_contacts() -> pd.DataFrame:
-    return pd.DataFrame({"contact_nr": pd.Series([], dtype="str"), "id": pd.Series([], dtype="int64"),
-                         "kind": pd.Series([], dtype="str"), "status": pd.Series([], dtype="str"),
-                         "structure_id": pd.Series([], dtype="Int64")}).set_index("contact_nr")
+def rounds(rows: pd.DataFrame):
+    """The engine's rounds (batches.py): no contact number twice in one round."""
+    nr = rows["CONTACT_NR"]
+    occurrence = nr.groupby(nr).cumcount().where(nr != "", 0).to_numpy()
+    for k in range(int(occurrence.max()) + 1 if len(rows) else 0):
+        yield rows[occurrence == k]
 
 
 def run_once(contacts: pd.DataFrame, batch_rows: int, cat: Catalogue) -> tuple[dict, dict, dict]:
+    """Plan every batch; the store's answers are what earlier rounds created (as the in-flight overlay gives them)."""
     wall = dict.fromkeys(STEPS, 0.0)
     cpu = dict.fromkeys(STEPS, 0.0)
     outcomes: dict[str, int] = {}
+    stored = pd.DataFrame({"contact_nr": pd.Series([], dtype="str"), "id": pd.Series([], dtype="int64"),
+                           "kind": pd.Series([], dtype="str"), "status": pd.Series([], dtype="str"),
+                           "structure_id": pd.Series([], dtype="Int64")})
     created = pd.DataFrame({"match_key": pd.Series([], dtype="str"), "id": pd.Series([], dtype="int64"),
                             "contact_nr": pd.Series([], dtype="str")})
     next_id = 1
@@ -67,27 +74,34 @@ def run_once(contacts: pd.DataFrame, batch_rows: int, cat: Catalogue) -> tuple[d
         return out
 
     for start in range(0, len(contacts), batch_rows):
-        rows = contacts.iloc[start:start + batch_rows]
-        keys = timed("derive_keys", derive_keys, rows)
-        match = keys.match_key[keys.match_key != ""].unique()
-        found = Lookups(contacts=no_contacts(), structures=created[isin(created["match_key"], match)].set_index("match_key"))
-        taken = pd.Series(isin(keys.contact_nr, found.contacts.index), index=rows.index)
-        d = timed("decide_rows", decide_rows, rows, keys, found, cat, taken_numbers=taken)
-        inserts, new_structure = d.outcome == "insert", d.new_structure
-        n_self, n_struct = int(inserts.sum()), int(new_structure.sum())
-        self_ids = pd.Series(np.arange(next_id, next_id + n_self, dtype=np.int64), index=rows.index[inserts])
-        structure_ids = pd.Series(np.arange(next_id + n_self, next_id + n_self + n_struct, dtype=np.int64),
-                                  index=rows.index[new_structure])
-        next_id += n_self + n_struct
-        timed("resolve_round_structures", resolve_round_structures, keys, d, self_ids, structure_ids)
-        first = d.first_creator
-        ids = self_ids.reindex(rows.index).where(d.kind == "structure", structure_ids.reindex(rows.index))[first]
-        created = pd.concat([created, pd.DataFrame({"match_key": keys.match_key[first].to_numpy(),
-                                                    "id": ids.astype("int64").to_numpy(),
-                                                    "contact_nr": rows["CONTACT_NR"][first].to_numpy()})],
-                            ignore_index=True)
-        for k, v in d.outcome.value_counts().items():
-            outcomes[k] = outcomes.get(k, 0) + int(v)
+        for rows in rounds(contacts.iloc[start:start + batch_rows]):
+            keys = timed("derive_keys", derive_keys, rows)
+            match = keys.match_key[keys.match_key != ""].unique()
+            numbers = keys.contact_nr[keys.contact_nr != ""].unique()
+            found = Lookups(contacts=stored[isin(stored["contact_nr"], numbers)].set_index("contact_nr"),
+                            structures=created[isin(created["match_key"], match)].set_index("match_key"))
+            taken = pd.Series(isin(keys.contact_nr, found.contacts.index), index=rows.index)
+            d = timed("decide_rows", decide_rows, rows, keys, found, cat, taken_numbers=taken)
+            inserts, new_structure = d.outcome == "insert", d.new_structure
+            n_self, n_struct = int(inserts.sum()), int(new_structure.sum())
+            self_ids = pd.Series(np.arange(next_id, next_id + n_self, dtype=np.int64), index=rows.index[inserts])
+            structure_ids = pd.Series(np.arange(next_id + n_self, next_id + n_self + n_struct, dtype=np.int64),
+                                      index=rows.index[new_structure])
+            next_id += n_self + n_struct
+            timed("resolve_round_structures", resolve_round_structures, keys, d, self_ids, structure_ids)
+            numbered = inserts & (rows["CONTACT_NR"] != "")
+            stored = pd.concat([stored, pd.DataFrame({
+                "contact_nr": rows["CONTACT_NR"][numbered].to_numpy(), "id": self_ids[numbered[inserts]].to_numpy(),
+                "kind": d.kind[numbered].to_numpy(), "status": "active",
+                "structure_id": d.structure_id[numbered].to_numpy()})], ignore_index=True)
+            first = d.first_creator
+            ids = self_ids.reindex(rows.index).where(d.kind == "structure", structure_ids.reindex(rows.index))[first]
+            created = pd.concat([created, pd.DataFrame({"match_key": keys.match_key[first].to_numpy(),
+                                                        "id": ids.astype("int64").to_numpy(),
+                                                        "contact_nr": rows["CONTACT_NR"][first].to_numpy()})],
+                                ignore_index=True)
+            for k, v in d.outcome.value_counts().items():
+                outcomes[k] = outcomes.get(k, 0) + int(v)
     return wall, cpu, outcomes
 
 

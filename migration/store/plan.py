@@ -229,7 +229,7 @@ def decide_rows(rows: pd.DataFrame, keys: Keys, found: Lookups, cat: Catalogue, 
 
     # UPDATE: the stored contact
     nr = _arrow(keys.contact_nr)
-    has_nr = _np(pc.not_equal(nr, ""), null=True)
+    has_nr = _nonempty(nr)
     stored = np.where(has_nr, _positions(nr, found.contacts.index), -1)
     stored_id = _int_take(found.contacts["id"], stored)
     err.add(is_update & ~has_nr, "IMPORT_CONTACT_NR_MISSING", "CONTACT_NR")
@@ -250,7 +250,7 @@ def decide_rows(rows: pd.DataFrame, keys: Keys, found: Lookups, cat: Catalogue, 
 
     # §7: structures already in the store, or first seen in this round
     mk = _arrow(keys.match_key)
-    has_key = _np(pc.not_equal(mk, ""), null=True)
+    has_key = _nonempty(mk)
     known_structure = np.where(has_key, _positions(mk, found.structures.index), -1)
     existing = _int_take(found.structures["id"], known_structure)
     exists = ~existing.isna()
@@ -364,7 +364,7 @@ def _cells(rows: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarr
         a = _arrow(rows[col])
         if _blank(a):
             continue
-        pos = np.flatnonzero(_np(pc.not_equal(a, ""), null=True))
+        pos = np.flatnonzero(_nonempty(a))
         numbers.append(np.full(len(pos), j))
         positions.append(pos)
         cells.append(a.take(pos))
@@ -539,9 +539,22 @@ def _blank(a: pa.Array) -> bool:
     return bool(offsets[a.offset + len(a)] == offsets[a.offset])
 
 
+def _nonempty(a: pa.Array) -> np.ndarray:
+    """Cells other than "" (a missing cell counts as given, as pandas' ``!=`` has it)."""
+    if a.null_count:
+        return _np(pc.not_equal(a, ""), null=True)
+    return pc.binary_length(a).to_numpy() > 0
+
+
 def _given_cells(a: pa.Array) -> np.ndarray:
-    """``_given`` in Arrow: neither "" nor ``=``."""
-    return _np(pc.and_(pc.not_equal(a, ""), pc.not_equal(a, CLEAR)), null=True)
+    """``_given`` in Arrow: neither "" nor ``=`` (by length: only one-character cells are compared)."""
+    if a.null_count:
+        return _np(pc.and_(pc.not_equal(a, ""), pc.not_equal(a, CLEAR)), null=True)
+    length = pc.binary_length(a).to_numpy()
+    given = length > 0
+    one = np.flatnonzero(length == 1)
+    given[one] = _np(pc.not_equal(a.take(one), CLEAR))
+    return given
 
 
 def _isin(a: pa.Array, values) -> np.ndarray:
