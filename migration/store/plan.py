@@ -88,7 +88,7 @@ class Keys:
 def derive_keys(rows: pd.DataFrame) -> Keys:
     idx = rows.index
     op = _arrow(rows["OPERATION"])
-    op = pc.if_else(pc.equal(op, ""), "INSERT", pc.utf8_upper(op))
+    op = pc.if_else(pc.equal(op, ""), "INSERT", pc.utf8_upper(op))   # (pandas' str.upper on Arrow strings)
     person = _given_cells(_arrow(rows["FIRSTNAME"])) | _given_cells(_arrow(rows["LASTNAME"]))
     structure = _given_cells(_arrow(rows["OFFICIAL_NAME"]))
     kind = _str_of(NEW_KINDS, person + 2 * structure)
@@ -103,7 +103,7 @@ def match_keys(rows: pd.DataFrame) -> pd.Series:
 
 def _match_key(rows: pd.DataFrame, where: np.ndarray | None = None) -> pa.Array:
     """The match keys as Arrow; with ``where``, only those rows are joined, the others get ""."""
-    fields = [_arrow(rows[f].astype("str")) for f in MATCH_FIELDS]
+    fields = [_arrow(s if s.dtype == "str" else s.astype("str")) for s in (rows[f] for f in MATCH_FIELDS)]
     if where is None:
         return _join(fields, MATCH_SEPARATOR)
     pos = np.flatnonzero(where)
@@ -175,6 +175,7 @@ class _Errors:
 
     def findings(self) -> pd.DataFrame:
         # the log lists a round's errors code by code, codes in the order of their first row
+        # (each check has a code of its own: one part per code)
         return _findings(self.rows, sorted(self.parts, key=lambda part: part[0][0]))
 
 
@@ -381,9 +382,10 @@ def _split_codevalue(cells: pa.Array) -> tuple[np.ndarray, pa.Array, pa.Array]:
     return has_code, pc.list_element(parts, 0), pc.list_element(parts, 1)
 
 
-def _first_per_row(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The rows in ``pos`` (ascending) and where each first occurs in it (cells are in column order)."""
-    return np.unique(pos, return_index=True)
+def _first_of(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``keys`` (ascending) and where each first occurs (for row positions of cells in column
+    order: each row and its first cell)."""
+    return np.unique(keys, return_index=True)
 
 
 def _parse_criteria(rows: pd.DataFrame, kind: np.ndarray, cat: Catalogue, err: _Errors, warnings: list[tuple]):
@@ -423,7 +425,7 @@ def _parse_criteria(rows: pd.DataFrame, kind: np.ndarray, cat: Catalogue, err: _
     n_good = np.bincount(parent[good], minlength=len(distinct))
     good_start = np.cumsum(n_good) - n_good            # elements are grouped by distinct cell, in order
     good_ids = element_ids[good]
-    bad_parent, first_bad = _first_per_row(parent[~good])
+    bad_parent, first_bad = _first_of(parent[~good])
     bad_shown = _scatter(len(distinct), bad_parent, _join(
         [code.take(bad_parent), element.filter(pa.array(~good)).take(first_bad)], "="))
     has_bad = np.zeros(len(distinct), dtype=bool)
@@ -432,12 +434,12 @@ def _parse_criteria(rows: pd.DataFrame, kind: np.ndarray, cat: Catalogue, err: _
     # per cell: warnings and errors show the row's first cell of the case (in column order)
     bare = ~has_code[cell]
     if bare.any():
-        rows_at, first = _first_per_row(pos[bare])
+        rows_at, first = _first_of(pos[bare])
         warnings.append((rows_at, "IMPORT_NO_CONFIG_CODE", "", distinct.take(cell[bare][first])))
     for mask, code_, shown in ((has_code[cell] & ~known[cell], "IMPORT_UNKNOWN_CRITERION", code),
                                (has_bad[cell], "IMPORT_UNKNOWN_CRITERION_ELEMENT", bad_shown)):
         if mask.any():
-            rows_at, first = _first_per_row(pos[mask])
+            rows_at, first = _first_of(pos[mask])
             err.add_at(rows_at, code_, column_names.take(col[mask][first]), shown.take(cell[mask][first]))
 
     # spec §4: the criterion's contact type decides who gets it
@@ -445,14 +447,14 @@ def _parse_criteria(rows: pd.DataFrame, kind: np.ndarray, cat: Catalogue, err: _
     if len(cat.criteria):
         contact_type[known] = _positions(_arrow(cat.criteria["contact_type"].astype("str")),
                                          ["individual", "structure", "both"])[crit[known]]
-    ct, rk = contact_type[cell], kind[pos]
+    ct, rk = contact_type[cell], kind[pos]   # 0 individual, 1 structure, 2 both | 0 individual, 1 structure, 2 relay
     target = np.select([((rk == 0) | (rk == 2)) & ((ct == 0) | (ct == 2)), (rk == 1) & ((ct == 1) | (ct == 2)),
                         (rk == 2) & (ct == 1)], [1, 1, 2], 0)
     # the lines: each known element of each value cell, then each clearing cell
     values, clears = (known & ~clear)[cell] & (n_good[cell] > 0), clear[cell]
     misfit = np.concatenate([np.flatnonzero(values & (target == 0)), np.flatnonzero(clears & (target == 0))])
     if len(misfit):
-        rows_at, first = np.unique(pos[misfit], return_index=True)
+        rows_at, first = _first_of(pos[misfit])
         warnings.append((rows_at, "IMPORT_CRITERION_NOT_FOR_TYPE", "", column_names.take(col[misfit[first]])))
     value_cells = np.flatnonzero(values & (target > 0))
     count = n_good[cell[value_cells]]
@@ -466,7 +468,7 @@ def _parse_criteria(rows: pd.DataFrame, kind: np.ndarray, cat: Catalogue, err: _
     line_rows = pos[lines]
     if len(lines):
         row, line_target = _str(_arrow(rows.index).take(line_rows)), _str_of(TARGETS, target[lines])
-    else:  # (what pandas makes of no lines)
+    else:  # no lines: object columns, as building the frame from empty object arrays always gave
         row, line_target = np.array([], dtype=object), np.array([], dtype=object)
     out = pd.DataFrame({"row": row, "target": line_target,
                         "criterion_id": pd.array(cat.criteria["criterion_id"], dtype="Int64").take(crit[cell[lines]])
@@ -484,7 +486,7 @@ def _parse_admin(rows: pd.DataFrame, kind: np.ndarray, is_insert: np.ndarray, ca
     has_code, code, number = _split_codevalue(cells)
     if not has_code.all():
         warnings.append((pos[~has_code], "IMPORT_NO_CONFIG_CODE", "ADMIN_NUMBER", cells.filter(pa.array(~has_code))))
-    rk = kind[pos]
+    rk = kind[pos]   # a structure's own number; a relay INSERT's goes to its structure
     target = np.select([rk == 1, (rk == 2) & is_insert[pos]], [1, 2], 0)
     applies = has_code & (target > 0)
     known = _isin(code, cat.admin_number_types)
@@ -492,7 +494,8 @@ def _parse_admin(rows: pd.DataFrame, kind: np.ndarray, is_insert: np.ndarray, ca
     if unknown.any():
         err.add_at(pos[unknown], "IMPORT_UNKNOWN_ADMIN_NUMBER_TYPE", "ADMIN_NUMBER", code.filter(pa.array(unknown)))
     keep = applies & known
-    # the index the lines had in the original frame of cells, filtered step by step
+    # each line keeps its cell's number among the non-empty cells, indexed as filtering a frame of the cells
+    # by has_code, then target, then known gives it (pandas keeps a RangeIndex where it can)
     index = _kept(pd.RangeIndex(len(pos)), has_code, (target > 0)[has_code], known[applies])
     at, keep_mask = pos[keep], pa.array(keep)
     out = pd.DataFrame({"row": _str(_arrow(rows.index).take(at)), "target": _str_of(TARGETS, target[keep]),
