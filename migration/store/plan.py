@@ -231,7 +231,7 @@ def decide_rows(rows: pd.DataFrame, keys: Keys, found: Lookups, cat: Catalogue, 
     # UPDATE: the stored contact
     nr = _arrow(keys.contact_nr)
     has_nr = _nonempty(nr)
-    stored = np.where(has_nr, _positions(nr, found.contacts.index), -1)
+    stored = np.where(has_nr, _positions(nr, found.contacts.index), -1)   # line of found.contacts, -1: none
     stored_id = _int_take(found.contacts["id"], stored)
     err.add(is_update & ~has_nr, "IMPORT_CONTACT_NR_MISSING", "CONTACT_NR")
     err.add(is_update & stored_id.isna(), "IMPORT_CONTACT_NOT_FOUND", "CONTACT_NR", keys.contact_nr)
@@ -281,7 +281,7 @@ def decide_rows(rows: pd.DataFrame, keys: Keys, found: Lookups, cat: Catalogue, 
     first = np.zeros(len(rows), dtype=bool)
     at = np.flatnonzero(creators)
     if len(at):
-        first[at[np.unique(_codes(mk.take(at)), return_index=True)[1]]] = True
+        first[at[_first_of(_codes(mk.take(at)))[1]]] = True
     matched = ok & (matched | (creators & ~first & is_structure))
     outcome = _str_of(OUTCOMES, np.select([failed, matched, is_insert, is_update], [0, 1, 2, 3], 0))
     target_id = existing.copy()
