@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ..findings import concat_findings, empty_findings, findings_frame
+from ..findings import FINDING_COLUMNS, empty_findings
 from .codes import message_of, severity_of
 from .models import AUTHORIZATION_CHANNELS, MEAN_TYPES, USE_BITS
 from .store import MATCH_FIELDS, MATCH_SEPARATOR, Catalogue
@@ -85,20 +87,28 @@ class Keys:
 
 
 def derive_keys(rows: pd.DataFrame) -> Keys:
-    op = rows["OPERATION"].str.upper().replace("", "INSERT")
-    person = _given(rows["FIRSTNAME"]) | _given(rows["LASTNAME"])
-    structure = _given(rows["OFFICIAL_NAME"])
-    kind = pd.Series(np.select([person & structure, structure, person], ["relay", "structure", "individual"], ""),
-                     index=rows.index, dtype="str")
-    return Keys(op=op, kind=kind, contact_nr=rows["CONTACT_NR"], match_key=match_keys(rows).where(structure, ""))
+    idx = rows.index
+    op = _arrow(rows["OPERATION"])
+    op = pc.if_else(pc.equal(op, ""), "INSERT", pc.utf8_upper(op))   # (pandas' str.upper on Arrow strings)
+    person = _given_cells(_arrow(rows["FIRSTNAME"])) | _given_cells(_arrow(rows["LASTNAME"]))
+    structure = _given_cells(_arrow(rows["OFFICIAL_NAME"]))
+    kind = _str_of(NEW_KINDS, person + 2 * structure)
+    return Keys(op=pd.Series(_str(op), index=idx, name="OPERATION"), kind=pd.Series(kind, index=idx),
+                contact_nr=rows["CONTACT_NR"], match_key=pd.Series(_str(_match_key(rows, structure)), index=idx))
 
 
 def match_keys(rows: pd.DataFrame) -> pd.Series:
     """The §7 structure identity: the 10 fields exactly as given, joined (no normalisation, Q13)."""
-    key = rows[MATCH_FIELDS[0]].astype("str")
-    for f in MATCH_FIELDS[1:]:
-        key = key + MATCH_SEPARATOR + rows[f].astype("str")
-    return key
+    return pd.Series(_str(_match_key(rows)), index=rows.index)
+
+
+def _match_key(rows: pd.DataFrame, where: np.ndarray | None = None) -> pa.Array:
+    """The match keys as Arrow; with ``where``, only those rows are joined, the others get ""."""
+    fields = [_arrow(s if s.dtype == "str" else s.astype("str")) for s in (rows[f] for f in MATCH_FIELDS)]
+    if where is None:
+        return _join(fields, MATCH_SEPARATOR)
+    pos = np.flatnonzero(where)
+    return _scatter(len(rows), pos, _join([f.take(pos) for f in fields], MATCH_SEPARATOR))
 
 
 def isin(values, allowed) -> np.ndarray:
@@ -139,44 +149,66 @@ class Decision:
 
 
 class _Errors:
-    """First error per row wins (rows keep one place in the log)."""
+    """First error per row wins (rows keep one place in the log).
+
+    The checks run in priority order; each keeps only the rows no earlier check failed, as
+    positions with their column and value, and the findings are built once, at the end.
+    """
 
     def __init__(self, rows: pd.DataFrame):
         self.rows = rows
-        self.code = pd.Series("", index=rows.index, dtype="str")
-        self.column = pd.Series("", index=rows.index, dtype="str")
-        self.value = pd.Series("", index=rows.index, dtype="str")
+        self.failed = np.zeros(len(rows), dtype=bool)
+        self.parts: list[tuple] = []    # (positions, code, column, value), one per code
 
-    def add(self, mask: pd.Series, code: str, column: str, value: pd.Series | str = "") -> None:
-        mask = mask.reindex(self.rows.index, fill_value=False) & (self.code == "")
-        if not mask.any():
-            return
-        self.code = self.code.mask(mask, code)
-        col = column if isinstance(column, pd.Series) else pd.Series(column, index=self.rows.index, dtype="str")
-        self.column = self.column.mask(mask, col.reindex(self.rows.index, fill_value="").astype("str"))
-        v = value if isinstance(value, pd.Series) else pd.Series(value, index=self.rows.index, dtype="str")
-        self.value = self.value.mask(mask, v.reindex(self.rows.index, fill_value="").astype("str"))
+    def add(self, mask: np.ndarray, code: str, column: str, value: pd.Series | str = "") -> None:
+        """``mask``: bool per row; ``value``: a str, or a Series of the rows (the failing rows' cells are logged)."""
+        pos = np.flatnonzero(mask & ~self.failed)
+        if len(pos):
+            self.failed[pos] = True
+            self.parts.append((pos, code, column, value if isinstance(value, str) else _arrow(value).take(pos)))
 
-    @property
-    def failed(self) -> pd.Series:
-        return self.code != ""
+    def add_at(self, pos: np.ndarray, code: str, column: pa.Array | str, value: pa.Array | str) -> None:
+        """Rows at ``pos`` (ascending), with a column and value each (or one str for all)."""
+        keep = ~self.failed[pos]
+        if keep.any():
+            self.failed[pos[keep]] = True
+            self.parts.append(_part_where((pos, code, column, value), keep))
 
     def findings(self) -> pd.DataFrame:
-        parts = []
-        for code in self.code[self.failed].unique():
-            m = self.code == code
-            refs = pd.Series(self.rows.index[m], index=self.rows.index[m], dtype="str")
-            part = findings_frame(refs, self.rows["CONTACT_NR"][m], "", code, severity_of(code), message_of(code), self.value[m])
-            part["column"] = self.column[m].to_numpy()
-            parts.append(part)
-        return concat_findings(parts)
+        # the log lists a round's errors code by code, codes in the order of their first row
+        # (each check has a code of its own: one part per code)
+        return _findings(self.rows, sorted(self.parts, key=lambda part: part[0][0]))
 
 
-def _warnings(rows: pd.DataFrame, mask: pd.Series, code: str, column: str, value: pd.Series) -> pd.DataFrame:
-    if not mask.any():
+def _part_where(part: tuple, keep: np.ndarray) -> tuple:
+    """The lines of a findings part (positions, code, column, value) where ``keep``."""
+    pos, code, column, value = part
+    mask = pa.array(keep)
+    return (pos[keep], code, column if isinstance(column, str) else column.filter(mask),
+            value if isinstance(value, str) else value.filter(mask))
+
+
+def _findings(rows: pd.DataFrame, parts: list[tuple]) -> pd.DataFrame:
+    """Findings (one line per position, parts in order) from parts (positions, code, column, value);
+    ``column`` and ``value`` are a str or an Arrow array with one entry per position."""
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
         return empty_findings()
-    refs = pd.Series(rows.index[mask], index=rows.index[mask], dtype="str")
-    return findings_frame(refs, rows["CONTACT_NR"][mask], column, code, severity_of(code), message_of(code), value[mask])
+    pos = np.concatenate([p[0] for p in parts])
+
+    def joined(values: list) -> pa.Array:
+        return pa.concat_arrays([_repeat(v, len(p[0])) if isinstance(v, str) else v for p, v in zip(parts, values)])
+
+    columns = {
+        "source_ref": _arrow(rows.index).take(pos),
+        "contact_nr": pc.fill_null(_arrow(rows["CONTACT_NR"]).take(pos), ""),
+        "column": joined([p[2] for p in parts]),
+        "code": joined([p[1] for p in parts]),
+        "severity": joined([severity_of(p[1]).value for p in parts]),
+        "message": joined([message_of(p[1]) for p in parts]),
+        "value": pc.fill_null(joined([p[3] for p in parts]), ""),
+    }
+    return pd.DataFrame({name: _str(columns[name]) for name in FINDING_COLUMNS})
 
 
 def decide_rows(rows: pd.DataFrame, keys: Keys, found: Lookups, cat: Catalogue, *, taken_numbers: pd.Series) -> Decision:
@@ -184,98 +216,128 @@ def decide_rows(rows: pd.DataFrame, keys: Keys, found: Lookups, cat: Catalogue, 
 
     ``taken_numbers``: bool per row, True when an INSERT's CONTACT_NR is already used
     (in the store or by an earlier row of this import).
+
+    Masks are numpy arrays over the rows (``keys`` and ``taken_numbers`` are aligned with
+    ``rows``), string tests run in Arrow, and lookups are Arrow hash lookups.
     """
     idx = rows.index
     err = _Errors(rows)
-    warnings: list[pd.DataFrame] = []
-    op = keys.op
-    is_insert, is_update = op == "INSERT", op == "UPDATE"
+    warnings: list[tuple] = []   # findings parts, as _findings takes them
+    op = _arrow(keys.op)
+    is_insert, is_update = _np(pc.equal(op, "INSERT")), _np(pc.equal(op, "UPDATE"))
     err.add(~(is_insert | is_update), "IMPORT_UNKNOWN_OPERATION", "OPERATION", rows["OPERATION"])
-
-    inst = rows["INSTITUTION"].map(pd.Series(cat.institutions, dtype="Int64"))
-    err.add(inst.isna(), "IMPORT_UNKNOWN_INSTITUTION", "INSTITUTION", rows["INSTITUTION"])
+    err.add(~_isin(_arrow(rows["INSTITUTION"]), cat.institutions), "IMPORT_UNKNOWN_INSTITUTION", "INSTITUTION",
+            rows["INSTITUTION"])
 
     # UPDATE: the stored contact
-    nr = keys.contact_nr
-    stored = found.contacts.reindex(nr.where(nr != "", "\x00").to_numpy())
-    stored.index = idx
-    err.add(is_update & (nr == ""), "IMPORT_CONTACT_NR_MISSING", "CONTACT_NR")
-    err.add(is_update & stored["id"].isna(), "IMPORT_CONTACT_NOT_FOUND", "CONTACT_NR", nr)
-    err.add(is_update & (stored["status"] == "anonymized"), "IMPORT_CONTACT_ANONYMIZED", "CONTACT_NR", nr)
-    kind = keys.kind.where(is_insert, stored["kind"].fillna("").astype("str"))
+    nr = _arrow(keys.contact_nr)
+    has_nr = _nonempty(nr)
+    stored = np.where(has_nr, _positions(nr, found.contacts.index), -1)   # line of found.contacts, -1: none
+    stored_id = _int_take(found.contacts["id"], stored)
+    err.add(is_update & ~has_nr, "IMPORT_CONTACT_NR_MISSING", "CONTACT_NR")
+    err.add(is_update & stored_id.isna(), "IMPORT_CONTACT_NOT_FOUND", "CONTACT_NR", keys.contact_nr)
+    anonymized = _np(pc.equal(_str_take(found.contacts["status"], stored), "anonymized"))
+    err.add(is_update & anonymized, "IMPORT_CONTACT_ANONYMIZED", "CONTACT_NR", keys.contact_nr)
+    kind = _arrow(keys.kind)
+    if not is_insert.all():  # other rows have the stored contact's kind
+        kind = pc.if_else(pa.array(is_insert), kind, pc.fill_null(_str_take(found.contacts["kind"], stored), ""))
+    k = _kind_codes(kind)
+    is_individual, is_structure, is_relay = k == 0, k == 1, k == 2
+    structural = is_structure | is_relay
 
     # INSERT: name rule and numbers
-    err.add(is_insert & (kind == ""), "IMPORT_NO_NAME", "LASTNAME")
-    err.add(is_insert & taken_numbers & (nr != ""), "IMPORT_CONTACT_NR_TAKEN", "CONTACT_NR", nr)
+    err.add(is_insert & _np(pc.equal(kind, "")), "IMPORT_NO_NAME", "LASTNAME")
+    err.add(is_insert & taken_numbers.to_numpy(dtype=bool) & has_nr, "IMPORT_CONTACT_NR_TAKEN", "CONTACT_NR",
+            keys.contact_nr)
 
     # §7: structures already in the store, or first seen in this round
-    has_key = keys.match_key != ""
-    existing = found.structures["id"].reindex(keys.match_key.where(has_key, "\x00").to_numpy())
-    existing.index = idx
-    struct_insert = is_insert & kind.isin(["structure", "relay"]) & has_key
-    matched = struct_insert & (kind == "structure") & existing.notna()
-    matched_nr = found.structures["contact_nr"].reindex(keys.match_key.where(has_key, "\x00").to_numpy())
-    matched_nr = pd.Series(matched_nr.to_numpy(), index=idx).fillna("").astype("str")
-    err.add(matched & (nr != "") & (matched_nr != nr), "IMPORT_STRUCTURE_NR_CONFLICT", "CONTACT_NR", nr)
-    relay_update = is_update & (kind == "relay") & has_key
-    err.add(relay_update & existing.isna(), "IMPORT_STRUCTURE_MISSING", "OFFICIAL_NAME", rows["OFFICIAL_NAME"])
+    mk = _arrow(keys.match_key)
+    has_key = _nonempty(mk)
+    known_structure = np.where(has_key, _positions(mk, found.structures.index), -1)
+    existing = _int_take(found.structures["id"], known_structure)
+    exists = ~existing.isna()
+    matched = is_insert & is_structure & has_key & exists
+    if matched.any():
+        matched_nr = pc.fill_null(_str_take(found.structures["contact_nr"], known_structure), "")
+        err.add(matched & has_nr & _np(pc.not_equal(matched_nr, nr), null=True), "IMPORT_STRUCTURE_NR_CONFLICT",
+                "CONTACT_NR", keys.contact_nr)
+    relay_update = is_update & is_relay & has_key
+    err.add(relay_update & ~exists, "IMPORT_STRUCTURE_MISSING", "OFFICIAL_NAME", rows["OFFICIAL_NAME"])
 
     # codes the environment must know (only where they apply)
-    structural = kind.isin(["structure", "relay"])
     for col, known, code in (("STRUCT_TYPE", cat.structure_types, "IMPORT_UNKNOWN_STRUCT_TYPE"),
                              ("COMMUNITY_TYPE", cat.community_types, "IMPORT_UNKNOWN_COMMUNITY_TYPE")):
-        v = rows[col]
-        err.add(structural & _given(v) & ~v.isin(list(known)), code, col, v)
+        v = _arrow(rows[col])
+        if not _blank(v):
+            err.add(structural & _given_cells(v) & ~_isin(v, known), code, col, rows[col])
 
-    criteria, crit_err, crit_warn = _parse_criteria(rows, kind, cat)
-    for code, (mask, column, value) in crit_err.items():
-        err.add(mask, code, column, value)
-    warnings += crit_warn
-    admin, adm_err, adm_warn = _parse_admin(rows, kind, is_insert, cat)
-    for code, (mask, column, value) in adm_err.items():
-        err.add(mask, code, column, value)
-    warnings += adm_warn
-    warnings.append(_not_applicable(rows, kind, is_insert))
+    criteria, criteria_rows = _parse_criteria(rows, k, cat, err, warnings)
+    admin, admin_rows = _parse_admin(rows, k, is_insert, cat, err, warnings)
+    warnings += _not_applicable(rows, is_individual, is_structure, is_relay, is_insert)
 
     failed = err.failed
     ok = ~failed
     # a structure new in this round is created by the first row with its key; later rows share it
-    creators = ok & is_insert & kind.isin(["structure", "relay"]) & has_key & existing.isna()
-    first = creators & ~keys.match_key.where(creators).duplicated(keep="first")
-    matched = ok & (matched | (creators & ~first & (kind == "structure")))
-    outcome = pd.Series(np.select([failed, matched, is_insert, is_update], ["error", "matched", "insert", "update"], "error"),
-                        index=idx, dtype="str")
-    target_id = stored["id"].astype("Int64").where(is_update, existing.astype("Int64").where(matched))
-    structure_id = existing.astype("Int64").where((is_insert & (kind == "relay")) | relay_update)
-    criteria = criteria[~failed.reindex(criteria["row"]).to_numpy()] if len(criteria) else criteria
-    admin = admin[~failed.reindex(admin["row"]).to_numpy()] if len(admin) else admin
-    return Decision(outcome=outcome, kind=kind, target_id=target_id, structure_id=structure_id,
-                    new_structure=first & (kind == "relay"), first_creator=first, criteria=criteria, admin=admin,
-                    errors=err.findings(),
-                    warnings=concat_findings([w[isin(w["source_ref"], idx[ok])] for w in warnings]))
+    creators = ok & is_insert & structural & has_key & ~exists
+    first = np.zeros(len(rows), dtype=bool)
+    at = np.flatnonzero(creators)
+    if len(at):
+        first[at[_first_of(_codes(mk.take(at)))[1]]] = True
+    matched = ok & (matched | (creators & ~first & is_structure))
+    outcome = _str_of(OUTCOMES, np.select([failed, matched, is_insert, is_update], [0, 1, 2, 3], 0))
+    target_id = existing.copy()
+    target_id[~matched] = pd.NA
+    target_id[is_update] = stored_id[is_update]
+    structure_id = existing.copy()
+    structure_id[~((is_insert & is_relay) | relay_update)] = pd.NA
+    criteria = criteria[ok[criteria_rows]] if len(criteria) else criteria
+    admin = admin[ok[admin_rows]] if len(admin) else admin
+    return Decision(outcome=pd.Series(outcome, index=idx), kind=pd.Series(_str(kind), index=idx, name=keys.kind.name),
+                    target_id=pd.Series(target_id, index=idx, name="id"),
+                    structure_id=pd.Series(structure_id, index=idx, name="id"),
+                    new_structure=pd.Series(first & is_relay, index=idx), first_creator=pd.Series(first, index=idx),
+                    criteria=criteria, admin=admin, errors=err.findings(),
+                    warnings=_findings(rows, [_part_where(w, ok[w[0]]) for w in warnings]))
 
 
 def resolve_round_structures(keys: Keys, d: Decision, self_ids: pd.Series, structure_ids: pd.Series) -> None:
     """Point later rows of a round at the structure its first row creates (in place)."""
-    first = d.first_creator
-    if not first.any():
+    first = np.flatnonzero(d.first_creator.to_numpy(dtype=bool))
+    if not len(first):
         return
-    created = self_ids.reindex(first.index).where(d.kind == "structure", structure_ids.reindex(first.index))
-    by_key = pd.Series(created[first].astype("Int64").to_numpy(), index=keys.match_key[first].to_numpy())
-    via_key = keys.match_key.map(by_key).astype("Int64")
-    in_round_match = (d.outcome == "matched") & d.target_id.isna()
-    d.target_id = d.target_id.mask(in_round_match, via_key)
-    relay_join = (d.outcome == "insert") & (d.kind == "relay") & ~d.new_structure & d.structure_id.isna()
-    d.structure_id = d.structure_id.mask(relay_join, via_key)
+    kind, outcome = _arrow(d.kind), _arrow(d.outcome)
+    in_round_match = _np(pc.equal(outcome, "matched")) & d.target_id.isna().to_numpy()
+    relay_join = (_np(pc.equal(outcome, "insert")) & _np(pc.equal(kind, "relay")) & ~d.new_structure.to_numpy(dtype=bool)
+                  & d.structure_id.isna().to_numpy())
+    joining = np.flatnonzero(in_round_match | relay_join)
+    if not len(joining):
+        return
+    # the id each first row created: its own (a structure) or its new structure's (a relay)
+    labels = _arrow(d.first_creator.index).take(first)
+    created = np.where(_np(pc.equal(kind.take(first), "structure")), _id_of(self_ids, labels), _id_of(structure_ids, labels))
+    mk = _arrow(keys.match_key)
+    via_key = pd.array(np.full(len(mk), np.nan), dtype="Int64")
+    via_key[joining] = pd.array(created, dtype="Int64").take(_positions(mk.take(joining), mk.take(first)), allow_fill=True)
+    for name, mask in (("target_id", in_round_match), ("structure_id", relay_join)):
+        if mask.any():
+            values = getattr(d, name)
+            array = values.array.copy()
+            array[mask] = via_key[mask]
+            setattr(d, name, pd.Series(array, index=values.index, name=values.name))
 
 
-def _not_applicable(rows: pd.DataFrame, kind: pd.Series, is_insert: pd.Series) -> pd.DataFrame:
-    """Warnings for values given in columns that do not apply to the row's kind."""
+def _id_of(ids: pd.Series, labels: pa.Array) -> np.ndarray:
+    """``ids`` (indexed by row label) at ``labels``, as float (NaN: none), as ``reindex`` gives them."""
+    return np.append(ids.to_numpy(dtype=float), np.nan)[_positions(labels, ids.index)]   # -1 → the NaN
+
+
+def _not_applicable(rows: pd.DataFrame, is_individual: np.ndarray, is_structure: np.ndarray, is_relay: np.ndarray,
+                    is_insert: np.ndarray) -> list[tuple]:
+    """Warnings (findings parts) for values given in columns that do not apply to the row's kind."""
     person_only = [c for c in PERSON_FIELDS if c not in STRUCTURE_FIELDS] + AUTH_COLUMNS
     structure_only = [c for c in STRUCTURE_FIELDS if c not in PERSON_FIELDS and c != "OFFICIAL_NAME"] + ["ADMIN_NUMBER"]
-    is_structure, is_individual = (kind == "structure").to_numpy(), (kind == "individual").to_numpy()
-    relay_update = ((kind == "relay") & ~is_insert).to_numpy()
-    update = (~is_insert).to_numpy()
+    relay_update = is_relay & ~is_insert
+    update = ~is_insert
     masks = {}
     for col in person_only:  # FIRSTNAME/LASTNAME decide the kind on INSERT: only an UPDATE of a structure ignores them
         masks[col] = is_structure & (update if col in ("FIRSTNAME", "LASTNAME") else True)
@@ -286,145 +348,273 @@ def _not_applicable(rows: pd.DataFrame, kind: pd.Series, is_insert: pd.Series) -
     for col, applies_not in masks.items():
         if not applies_not.any():
             continue
-        m = pd.Series(applies_not, index=rows.index) & _given(rows[col])
-        if m.any():
-            parts.append(_warnings(rows, m, "IMPORT_FIELD_NOT_APPLICABLE", col, rows[col]))
-    return concat_findings(parts)
+        v = _arrow(rows[col])
+        if _blank(v):  # most columns are empty throughout: no pass over them
+            continue
+        pos = np.flatnonzero(applies_not & _given_cells(v))
+        if len(pos):
+            parts.append((pos, "IMPORT_FIELD_NOT_APPLICABLE", col, v.take(pos)))
+    return parts
 
 
-def _long_cells(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Non-empty cells of ``columns`` as a long frame: row (source_ref), column, cell."""
-    parts = []
-    for col in columns:
+def _cells(rows: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """Non-empty cells of ``columns``, column after column: (number in ``columns``, row position, cell)."""
+    numbers, positions, cells = [], [], []
+    for j, col in enumerate(columns):
         if col not in rows.columns:
             continue
-        s = rows[col]
-        s = s[s != ""]
-        if len(s):
-            parts.append(pd.DataFrame({"row": s.index.astype("str"), "column": col, "cell": s.to_numpy()}))
-    if not parts:
-        return pd.DataFrame({"row": pd.Series([], dtype="str"), "column": pd.Series([], dtype="str"),
-                             "cell": pd.Series([], dtype="str")})
-    return pd.concat(parts, ignore_index=True).astype("str")
+        a = _arrow(rows[col])
+        if _blank(a):
+            continue
+        pos = np.flatnonzero(_nonempty(a))
+        numbers.append(np.full(len(pos), j))
+        positions.append(pos)
+        cells.append(a.take(pos))
+    if not positions:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), pa.array([], pa.large_string())
+    return np.concatenate(numbers), np.concatenate(positions), pa.concat_arrays(cells)
 
 
-def _split_codevalue(cells: pd.DataFrame) -> pd.DataFrame:
-    if not len(cells):
-        return cells.assign(has_code=pd.Series([], dtype=bool), code=pd.Series([], dtype="str"),
-                            value=pd.Series([], dtype="str"))
-    has_code = cells["cell"].str.contains("=", regex=False) & (cells["cell"] != CLEAR)
-    parts = cells["cell"].str.partition("=")
-    out = cells.assign(has_code=has_code.to_numpy(), code=parts[0].where(has_code, ""), value=parts[2].where(has_code, ""))
-    return out
+def _split_codevalue(cells: pa.Array) -> tuple[np.ndarray, pa.Array, pa.Array]:
+    """``CODE=value`` cells → (has a code, code, value); a cell without ``=``, or ``=`` alone, has neither ("")."""
+    has_code = _np(pc.match_substring(cells, "=")) & _np(pc.not_equal(cells, CLEAR))
+    # every cell split once at its first "=" (the others as "=", so each gives two parts)
+    parts = pc.split_pattern(pc.if_else(pa.array(has_code), cells, CLEAR), "=", max_splits=1)
+    return has_code, pc.list_element(parts, 0), pc.list_element(parts, 1)
 
 
-def _mask_of(rows: pd.DataFrame, refs: pd.Series) -> pd.Series:
-    return pd.Series(isin(rows.index, refs.unique()), index=rows.index)
+def _first_of(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``keys`` (ascending) and where each first occurs (for row positions of cells in column
+    order: each row and its first cell)."""
+    return np.unique(keys, return_index=True)
 
 
-def _first_value(rows: pd.DataFrame, long: pd.DataFrame, column: str) -> pd.Series:
-    first = long.drop_duplicates("row").set_index("row")[column]
-    return first.reindex(rows.index).fillna("").astype("str")
+def _parse_criteria(rows: pd.DataFrame, kind: np.ndarray, cat: Catalogue, err: _Errors, warnings: list[tuple]):
+    """CRITnn cells → ((row, target, criterion_id, element_id), row position of each line); element NA means
+    'clear this criterion'. Errors go to ``err``, warnings to ``warnings``.
 
+    A file's criteria cells take few distinct values: each distinct cell is parsed and looked
+    up once, and its cells reach the result through integer codes.
+    """
+    columns = CODEVALUE_COLUMNS[1:]
+    col, pos, cells = _cells(rows, columns)
+    if not len(pos):
+        return pd.DataFrame({"row": pd.Series([], dtype="str"), "target": pd.Series([], dtype="str"),
+                             "criterion_id": pd.Series([], dtype="Int64"),
+                             "element_id": pd.Series([], dtype="Int64")}), np.zeros(0, dtype=np.int64)
+    encoded = pc.dictionary_encode(cells)
+    cell, distinct = encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+    column_names = pa.array(columns, pa.large_string())
 
-def _parse_criteria(rows: pd.DataFrame, kind: pd.Series, cat: Catalogue):
-    """CRITnn cells → (row, target, criterion_id, element_id); element NA means 'clear this criterion'."""
-    cells = _split_codevalue(_long_cells(rows, CODEVALUE_COLUMNS[1:]))
-    errors: dict[str, tuple] = {}
-    warnings = []
-    empty = pd.DataFrame({"row": pd.Series([], dtype="str"), "target": pd.Series([], dtype="str"),
-                          "criterion_id": pd.Series([], dtype="Int64"), "element_id": pd.Series([], dtype="Int64")})
-    if not len(cells):
-        return empty, errors, warnings
-    bare = cells[~cells["has_code"]]
-    if len(bare):
-        refs = bare.drop_duplicates("row")
-        m = _mask_of(rows, refs["row"])
-        warnings.append(_warnings(rows, m, "IMPORT_NO_CONFIG_CODE", "", _first_value(rows, refs, "cell")))
-    cells = cells[cells["has_code"]]
-    cells = cells.merge(cat.criteria, left_on="code", right_on="criterion_code", how="left") if len(cat.criteria) else \
-        cells.assign(criterion_id=pd.NA, contact_type="")
-    unknown = cells[cells["criterion_id"].isna()]
-    if len(unknown):
-        errors["IMPORT_UNKNOWN_CRITERION"] = (_mask_of(rows, unknown["row"]), _first_value(rows, unknown, "column"),
-                                              _first_value(rows, unknown, "code"))
-    cells = cells[cells["criterion_id"].notna()]
-    clear = cells["value"] == CLEAR
-    values = _explode_values(cells[~clear])
-    if len(cat.elements):  # (criterion, element) → id through one joined key: a hash lookup, no merge
-        known = pd.Series(cat.elements["element_id"].to_numpy(),
-                          index=(cat.elements["criterion_code"] + "\x1f" + cat.elements["element_code"]).to_numpy())
-        key = values["code"] + "\x1f" + values["element_code"]
-        values["element_id"] = pd.array(key.map(known), dtype="Int64")
+    # per distinct cell: code, criterion, clear, elements
+    has_code, code, value = _split_codevalue(distinct)
+    crit = np.where(has_code, _positions(code, cat.criteria["criterion_code"]) if len(cat.criteria) else -1, -1)
+    known = crit >= 0
+    clear = known & _np(pc.equal(value, CLEAR))
+    listed = np.flatnonzero(known & ~clear)
+    lists = pc.split_pattern(value.take(listed), "|")
+    parent = listed[pc.list_parent_indices(lists).to_numpy()]   # the distinct cell of each element
+    element = pc.list_flatten(lists)
+    if len(cat.elements):  # (criterion, element) → id through one joined key
+        known_keys = cat.elements["criterion_code"] + "\x1f" + cat.elements["element_code"]
+        at = _positions(_join([code.take(parent), element], "\x1f"), known_keys)
+        element_ids = cat.elements["element_id"].to_numpy(dtype=np.int64)[np.maximum(at, 0)]
     else:
-        values = values.assign(element_id=pd.NA)
-    bad = values[values["element_id"].isna()]
-    if len(bad):
-        shown = bad.assign(v=bad["code"] + "=" + bad["element_code"])
-        errors["IMPORT_UNKNOWN_CRITERION_ELEMENT"] = (_mask_of(rows, bad["row"]), _first_value(rows, bad, "column"),
-                                                      _first_value(rows, shown, "v"))
-    values = values[values["element_id"].notna()]
-    long = pd.concat([values[["row", "column", "criterion_id", "contact_type", "element_id"]],
-                      cells[clear][["row", "column", "criterion_id", "contact_type"]].assign(element_id=pd.NA)],
-                     ignore_index=True)
+        at = np.full(len(element), -1)
+        element_ids = np.zeros(len(element), dtype=np.int64)
+    good = at >= 0
+    n_good = np.bincount(parent[good], minlength=len(distinct))
+    good_start = np.cumsum(n_good) - n_good            # elements are grouped by distinct cell, in order
+    good_ids = element_ids[good]
+    bad_parent, first_bad = _first_of(parent[~good])
+    bad_shown = _scatter(len(distinct), bad_parent, _join(
+        [code.take(bad_parent), element.filter(pa.array(~good)).take(first_bad)], "="))
+    has_bad = np.zeros(len(distinct), dtype=bool)
+    has_bad[bad_parent] = True
+
+    # per cell: warnings and errors show the row's first cell of the case (in column order)
+    bare = ~has_code[cell]
+    if bare.any():
+        rows_at, first = _first_of(pos[bare])
+        warnings.append((rows_at, "IMPORT_NO_CONFIG_CODE", "", distinct.take(cell[bare][first])))
+    for mask, code_, shown in ((has_code[cell] & ~known[cell], "IMPORT_UNKNOWN_CRITERION", code),
+                               (has_bad[cell], "IMPORT_UNKNOWN_CRITERION_ELEMENT", bad_shown)):
+        if mask.any():
+            rows_at, first = _first_of(pos[mask])
+            err.add_at(rows_at, code_, column_names.take(col[mask][first]), shown.take(cell[mask][first]))
+
     # spec §4: the criterion's contact type decides who gets it
-    row_kind = long["row"].map(kind).astype("str")
-    ctype = long["contact_type"].astype("str")
-    target = np.select(
-        [row_kind.isin(["individual", "relay"]) & ctype.isin(["individual", "both"]),
-         (row_kind == "structure") & ctype.isin(["structure", "both"]),
-         (row_kind == "relay") & (ctype == "structure")],
-        ["self", "self", "structure"], "")
-    long["target"] = target
-    misfit = long[long["target"] == ""]
+    contact_type = np.full(len(distinct), -1)
+    if len(cat.criteria):
+        contact_type[known] = _positions(_arrow(cat.criteria["contact_type"].astype("str")),
+                                         ["individual", "structure", "both"])[crit[known]]
+    ct, rk = contact_type[cell], kind[pos]   # 0 individual, 1 structure, 2 both | 0 individual, 1 structure, 2 relay
+    target = np.select([((rk == 0) | (rk == 2)) & ((ct == 0) | (ct == 2)), (rk == 1) & ((ct == 1) | (ct == 2)),
+                        (rk == 2) & (ct == 1)], [1, 1, 2], 0)
+    # the lines: each known element of each value cell, then each clearing cell
+    values, clears = (known & ~clear)[cell] & (n_good[cell] > 0), clear[cell]
+    misfit = np.concatenate([np.flatnonzero(values & (target == 0)), np.flatnonzero(clears & (target == 0))])
     if len(misfit):
-        m = _mask_of(rows, misfit["row"])
-        warnings.append(_warnings(rows, m, "IMPORT_CRITERION_NOT_FOR_TYPE", "", _first_value(rows, misfit, "column")))
-    long = long[long["target"] != ""]
-    out = pd.DataFrame({"row": long["row"].astype("str").to_numpy(), "target": long["target"].astype("str").to_numpy(),
-                        "criterion_id": pd.array(long["criterion_id"], dtype="Int64"),
-                        "element_id": pd.array(long["element_id"], dtype="Int64")})
-    return out, errors, warnings
+        rows_at, first = _first_of(pos[misfit])
+        warnings.append((rows_at, "IMPORT_CRITERION_NOT_FOR_TYPE", "", column_names.take(col[misfit[first]])))
+    value_cells = np.flatnonzero(values & (target > 0))
+    count = n_good[cell[value_cells]]
+    line_cell = np.repeat(value_cells, count)
+    nth = np.arange(len(line_cell)) - np.repeat(np.cumsum(count) - count, count)
+    clear_cells = np.flatnonzero(clears & (target > 0))
+    lines = np.concatenate([line_cell, clear_cells])
+    element_id = pd.arrays.IntegerArray(
+        np.concatenate([good_ids[good_start[cell[line_cell]] + nth], np.zeros(len(clear_cells), dtype=np.int64)]),
+        np.concatenate([np.zeros(len(line_cell), dtype=bool), np.ones(len(clear_cells), dtype=bool)]))
+    line_rows = pos[lines]
+    if len(lines):
+        row, line_target = _str(_arrow(rows.index).take(line_rows)), _str_of(TARGETS, target[lines])
+    else:  # no lines: object columns, as building the frame from empty object arrays always gave
+        row, line_target = np.array([], dtype=object), np.array([], dtype=object)
+    out = pd.DataFrame({"row": row, "target": line_target,
+                        "criterion_id": pd.array(cat.criteria["criterion_id"], dtype="Int64").take(crit[cell[lines]])
+                        if len(lines) else pd.array([], dtype="Int64"),
+                        "element_id": element_id})
+    return out, line_rows
 
 
-def _explode_values(cells: pd.DataFrame) -> pd.DataFrame:
-    """One line per ``v1|v2|…`` value, split in Arrow (no Python list per cell)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def _parse_admin(rows: pd.DataFrame, kind: np.ndarray, is_insert: np.ndarray, cat: Catalogue, err: _Errors,
+                 warnings: list[tuple]):
+    """ADMIN_NUMBER → ((row, target, code, number), row position of each line); number ``=`` clears that code."""
+    _, pos, cells = _cells(rows, ["ADMIN_NUMBER"])
+    if not len(pos):
+        return pd.DataFrame({c: pd.Series([], dtype="str") for c in ("row", "target", "code", "number")}), pos
+    has_code, code, number = _split_codevalue(cells)
+    if not has_code.all():
+        warnings.append((pos[~has_code], "IMPORT_NO_CONFIG_CODE", "ADMIN_NUMBER", cells.filter(pa.array(~has_code))))
+    rk = kind[pos]   # a structure's own number; a relay INSERT's goes to its structure
+    target = np.select([rk == 1, (rk == 2) & is_insert[pos]], [1, 2], 0)
+    applies = has_code & (target > 0)
+    known = _isin(code, cat.admin_number_types)
+    unknown = applies & ~known
+    if unknown.any():
+        err.add_at(pos[unknown], "IMPORT_UNKNOWN_ADMIN_NUMBER_TYPE", "ADMIN_NUMBER", code.filter(pa.array(unknown)))
+    keep = applies & known
+    # each line keeps its cell's number among the non-empty cells, indexed as filtering a frame of the cells
+    # by has_code, then target, then known gives it (pandas keeps a RangeIndex where it can)
+    index = _kept(pd.RangeIndex(len(pos)), has_code, (target > 0)[has_code], known[applies])
+    at, keep_mask = pos[keep], pa.array(keep)
+    out = pd.DataFrame({"row": _str(_arrow(rows.index).take(at)), "target": _str_of(TARGETS, target[keep]),
+                        "code": _str(code.filter(keep_mask)), "number": _str(number.filter(keep_mask))}, index=index)
+    return out, at
 
-    if not len(cells):
-        return cells.assign(element_code=pd.Series([], dtype="str"))
-    lists = pc.split_pattern(pa.array(cells["value"].to_numpy(dtype=object), type=pa.large_string()), "|")
-    parents = pc.list_parent_indices(lists).to_numpy()
-    out = cells.iloc[parents].reset_index(drop=True)
-    out["element_code"] = pd.Series(pd.arrays.ArrowStringArray(pc.list_flatten(lists)), dtype="str")
-    return out
+
+# --- Arrow helpers of the decide step --------------------------------------------------------------
+NEW_KINDS = ["", "individual", "structure", "relay"]   # by person + 2 × structure
+OUTCOMES = ["error", "matched", "insert", "update"]
+TARGETS = ["", "self", "structure"]
 
 
-def _parse_admin(rows: pd.DataFrame, kind: pd.Series, is_insert: pd.Series, cat: Catalogue):
-    """ADMIN_NUMBER → (row, target, code, number); number ``=`` clears that code."""
-    cells = _split_codevalue(_long_cells(rows, ["ADMIN_NUMBER"]))
-    errors: dict[str, tuple] = {}
-    warnings = []
-    empty = pd.DataFrame({c: pd.Series([], dtype="str") for c in ("row", "target", "code", "number")})
-    if not len(cells):
-        return empty, errors, warnings
-    bare = cells[~cells["has_code"]]
-    if len(bare):
-        warnings.append(_warnings(rows, _mask_of(rows, bare["row"]), "IMPORT_NO_CONFIG_CODE", "ADMIN_NUMBER",
-                                  _first_value(rows, bare, "cell")))
-    cells = cells[cells["has_code"]]
-    row_kind = cells["row"].map(kind).astype("str")
-    row_insert = cells["row"].map(is_insert).fillna(False).astype(bool)
-    target = np.select([row_kind == "structure", (row_kind == "relay") & row_insert], ["self", "structure"], "")
-    cells = cells.assign(target=target)
-    cells = cells[cells["target"] != ""]
-    unknown = cells[~cells["code"].isin(list(cat.admin_number_types))]
-    if len(unknown):
-        errors["IMPORT_UNKNOWN_ADMIN_NUMBER_TYPE"] = (_mask_of(rows, unknown["row"]), "ADMIN_NUMBER",
-                                                      _first_value(rows, unknown, "code"))
-    cells = cells[cells["code"].isin(list(cat.admin_number_types))]
-    return cells[["row", "target", "code"]].assign(number=cells["value"]).astype("str"), errors, warnings
+def _arrow(values) -> pa.Array:
+    """A ``str`` Series or Index as one Arrow large_string array (no copy for pandas' Arrow-backed ``str``)."""
+    array = values.array if isinstance(values, (pd.Series, pd.Index)) else values
+    if isinstance(array, pd.arrays.ArrowStringArray):
+        out = pa.array(array)
+    else:
+        out = pa.array(np.asarray(array, dtype=object), type=pa.large_string(), from_pandas=True)
+    return out if out.type == pa.large_string() else out.cast(pa.large_string())
+
+
+def _str(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """Arrow strings as pandas ``str``."""
+    return pd.array(values, dtype="str")
+
+
+def _str_of(choices: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``choices[codes]`` as pandas ``str`` (no Python string per row)."""
+    return _str(pa.array(choices, pa.large_string()).take(np.asarray(codes)))
+
+
+def _np(mask: pa.Array, null: bool = False) -> np.ndarray:
+    """An Arrow boolean result as a numpy bool array (``null`` for missing cells, as pandas compares them)."""
+    return pc.fill_null(mask, null).to_numpy(zero_copy_only=False)
+
+
+def _blank(a: pa.Array) -> bool:
+    """True when every cell is "" (read off the offsets: no pass over the cells)."""
+    if a.null_count or not len(a):
+        return not len(a)
+    offsets = np.frombuffer(a.buffers()[1], dtype=np.int64)
+    return bool(offsets[a.offset + len(a)] == offsets[a.offset])
+
+
+def _nonempty(a: pa.Array) -> np.ndarray:
+    """Cells other than "" (a missing cell counts as given, as pandas' ``!=`` has it)."""
+    if a.null_count:
+        return _np(pc.not_equal(a, ""), null=True)
+    return pc.binary_length(a).to_numpy() > 0
+
+
+def _given_cells(a: pa.Array) -> np.ndarray:
+    """``_given`` in Arrow: neither "" nor ``=`` (by length: only one-character cells are compared)."""
+    if a.null_count:
+        return _np(pc.and_(pc.not_equal(a, ""), pc.not_equal(a, CLEAR)), null=True)
+    length = pc.binary_length(a).to_numpy()
+    given = length > 0
+    one = np.flatnonzero(length == 1)
+    given[one] = _np(pc.not_equal(a.take(one), CLEAR))
+    return given
+
+
+def _isin(a: pa.Array, values) -> np.ndarray:
+    return _np(pc.is_in(a, value_set=pa.array(list(values), pa.large_string())))
+
+
+def _positions(values: pa.Array, keys) -> np.ndarray:
+    """Where each value is among ``keys`` (-1: not there): an Arrow hash lookup."""
+    if not len(keys):
+        return np.full(len(values), -1, dtype=np.int64)
+    if not isinstance(keys, pa.Array):
+        keys = _arrow(keys) if isinstance(keys, (pd.Series, pd.Index)) else pa.array(list(keys), pa.large_string())
+    return pc.fill_null(pc.index_in(values, value_set=keys), -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _codes(values: pa.Array) -> np.ndarray:
+    """Integer codes of the values (equal values, equal codes)."""
+    return pc.dictionary_encode(values).indices.to_numpy(zero_copy_only=False)
+
+
+def _kind_codes(kind: pa.Array) -> np.ndarray:
+    """0 individual, 1 structure, 2 relay, -1 none."""
+    return _positions(kind, pa.array(["individual", "structure", "relay"], pa.large_string()))
+
+
+def _int_take(values: pd.Series, at: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``values[at]`` as Int64 (NA where ``at`` is -1)."""
+    return pd.array(values, dtype="Int64").take(at, allow_fill=True)
+
+
+def _str_take(values: pd.Series, at: np.ndarray) -> pa.Array:
+    """``values[at]`` as Arrow strings (null where ``at`` is -1)."""
+    return _arrow(values.astype("str")).take(pa.array(at, mask=at < 0))
+
+
+def _scatter(n: int, pos: np.ndarray, values: pa.Array) -> pa.Array:
+    """``n`` strings: ``values`` at ``pos``, "" elsewhere."""
+    at = np.zeros(n, dtype=np.int64)
+    at[pos] = np.arange(1, len(pos) + 1)
+    return pa.concat_arrays([pa.array([""], pa.large_string()), values]).take(at)
+
+
+def _join(arrays: list[pa.Array], separator: str) -> pa.Array:
+    return pc.binary_join_element_wise(*arrays, pa.scalar(separator, pa.large_string()))
+
+
+def _repeat(value: str, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, pa.large_string()), n)
+
+
+def _kept(index: pd.Index, *masks: np.ndarray) -> pd.Index:
+    """The index a frame on ``index`` keeps through ``frame[mask1][mask2]…`` (a RangeIndex stays one where it can)."""
+    frame = pd.DataFrame(index=index)
+    for mask in masks:
+        frame = frame[mask]
+    return frame.index
 
 
 # --- the stage -----------------------------------------------------------------------------------
