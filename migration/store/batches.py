@@ -93,7 +93,7 @@ class RoundPlan:
     stage: Stage
     findings: list[pd.DataFrame]
     auto_range: tuple[int, int, int] | None       # the range's state to write (None: untouched)
-    final: dict | None = None                     # insert-only rounds: table → prepared rows
+    final: insert_only.Prepared | None = None     # insert-only rounds: the rows, ready to load
     created: insert_only.NewContacts | None = None  # insert-only rounds: the contacts they create
     now: object = None
 
@@ -103,6 +103,12 @@ class BatchPlan:
     already: int                                  # rows a previous run of this deliverable applied
     rounds: list[RoundPlan]
     keys: pd.Series                               # the batch's journal keys (``row_keys``), by source_ref
+
+    def discard(self) -> None:
+        """The plan will not be written (planned again, or the import ended): delete its scratch files."""
+        for r in self.rounds:
+            if r.final is not None:
+                r.final.discard()
 
 
 def row_keys(deliverable_id: str, source_refs: pd.Index) -> np.ndarray:

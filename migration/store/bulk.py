@@ -3,7 +3,7 @@
 Every value travels as text or integer; an empty or missing value becomes NULL.
 These helpers run inside the caller's transaction on the caller's connection.
 
-Large SQLite loads go through a scratch file instead (``load_scratch``): the ADBC SQLite
+Large SQLite loads go through a scratch file instead (``write_scratch``): the ADBC SQLite
 driver writes Arrow data into a fresh file beside the store about 4x faster than
 ``executemany`` binds it, and the store's connection ATTACHes that file and copies the
 rows with INSERT … SELECT inside its own transaction. The scratch file is not part of
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import glob
 import io
+import itertools
 import json
 import os
 
@@ -173,29 +174,50 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def load_scratch(conn: Connection, tables: dict[str, pa.Table]) -> str:
-    """SQLite: write ``tables`` into a fresh scratch file (ADBC) and ATTACH it; returns its schema name.
+_scratch_numbers = itertools.count()
 
-    Must run inside the caller's transaction (SQLite allows ATTACH there, not DETACH):
-    ``drop_scratch`` detaches and deletes it once the transaction has ended.
+
+def write_scratch(store_file: str, tables: dict[str, pa.Table]) -> str:
+    """SQLite: write ``tables`` into a fresh scratch file beside ``store_file`` (ADBC); returns its path.
+
+    Touches no store connection, so the planner's thread does it while the writer writes
+    the batch before; ``attach_scratch`` then takes it into the writer's transaction.
     """
     import adbc_driver_sqlite.dbapi as adbc
 
+    path = os.path.abspath(store_file) + f"{SCRATCH_MARK}{os.getpid()}-{next(_scratch_numbers)}"
+    _unlink(path)
+    try:
+        with adbc.connect(path, autocommit=True) as scratch:
+            with scratch.cursor() as cur:
+                cur.execute("PRAGMA journal_mode=OFF")  # disposable: no journal, no sync
+                cur.execute("PRAGMA synchronous=OFF")
+                cur.execute("BEGIN")  # one transaction for every table (the driver would commit each row)
+                for table, arrow in tables.items():
+                    cur.adbc_ingest(table, arrow, mode="create")
+                cur.execute("COMMIT")
+    except BaseException:
+        _unlink(path)
+        raise
+    return path
+
+
+def attach_scratch(conn: Connection, path: str) -> str:
+    """ATTACH a scratch file inside the caller's transaction; returns its schema name.
+
+    SQLite allows ATTACH in a transaction, not DETACH: ``drop_scratch`` detaches and
+    deletes it once the transaction has ended.
+    """
     attached = conn.info.setdefault("stx_scratch", [])
     schema = f"stx_load{len(attached)}"
-    path = os.path.abspath(conn.engine.url.database) + f"{SCRATCH_MARK}{os.getpid()}-{len(attached)}"
-    _unlink(path)
-    with adbc.connect(path, autocommit=True) as scratch:
-        with scratch.cursor() as cur:
-            cur.execute("PRAGMA journal_mode=OFF")  # disposable: no journal, no sync
-            cur.execute("PRAGMA synchronous=OFF")
-            cur.execute("BEGIN")  # one transaction for every table (the driver would commit each row)
-            for table, arrow in tables.items():
-                cur.adbc_ingest(table, arrow, mode="create")
-            cur.execute("COMMIT")
     attached.append((schema, path))
     conn.exec_driver_sql(f"ATTACH DATABASE ? AS {schema}", (path,))
     return schema
+
+
+def discard_scratch(path: str) -> None:
+    """Delete a scratch file that will not be attached (its plan was dropped)."""
+    _unlink(path)
 
 
 def drop_scratch(conn: Connection) -> None:

@@ -97,11 +97,16 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
             with store.transaction(writer) as conn:
                 _lock(conn)
                 plan = _planned_ahead(conn, ahead)
+                ahead = None
                 if plan is None:  # not planned ahead, or another writer committed since the plan was made
                     plan = plan_batch(conn, frame.iloc[start:stop], store.catalogue(conn), InFlight(), **names)
-                if planner and i + 1 < len(bounds):  # we hold the write lock: nobody else commits until we do
-                    ahead = (planner.submit(bounds[i + 1], InFlight.of(plan)), _fence(conn))
-                counts = write_batch(conn, plan, findings=findings, **names)
+                try:
+                    if planner and i + 1 < len(bounds):  # we hold the write lock: nobody else commits until we do
+                        ahead = (planner.submit(bounds[i + 1], InFlight.of(plan)), _fence(conn))
+                    counts = write_batch(conn, plan, findings=findings, **names)
+                except BaseException:
+                    plan.discard()  # its scratch file, if not attached yet
+                    raise
             result.imported += counts.imported
             result.updated += counts.updated
             result.unchanged += counts.unchanged
@@ -110,6 +115,7 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
                 on_batch(stop, total)
     finally:
         if planner:
+            _discard_pending(ahead)
             planner.close()
         if locked:
             _unlock(writer)
@@ -192,7 +198,21 @@ def _planned_ahead(conn: Connection, ahead: tuple[Future, object] | None) -> Bat
         return None
     future, fence = ahead
     plan = future.result()  # the planner's error, if any, ends the import here (this transaction rolls back)
-    return plan if _unchanged_since(conn, fence) else None
+    if _unchanged_since(conn, fence):
+        return plan
+    plan.discard()
+    return None
+
+
+def _discard_pending(ahead: tuple[Future, object] | None) -> None:
+    """The import ends with a plan made but not written (an error): wait for it, delete its scratch files."""
+    if ahead is None:
+        return
+    try:
+        plan = ahead[0].result()
+    except BaseException:  # the planner's own error: the import's error is already on its way
+        return
+    plan.discard()
 
 
 def _fence(conn: Connection):

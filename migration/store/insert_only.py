@@ -5,7 +5,7 @@ append, "did it change"): every value is a new value. So instead of building the
 (``plan.build_stage``) and transforming it with INSERT … SELECT, the final rows of every
 table are built here, column by column in Arrow, straight from the round's rows and
 decisions, and loaded into the store tables: PostgreSQL ``COPY`` into the tables
-themselves, SQLite through a scratch file (``bulk.load_scratch``). The rows are exactly
+themselves, SQLite through a scratch file (``bulk.write_scratch``). The rows are exactly
 those ``apply.apply_stage`` would write for the same round (tests compare both paths).
 """
 from __future__ import annotations
@@ -239,30 +239,44 @@ def check_rows(tables: dict[str, pa.Table]) -> None:
             raise RuntimeError(f"insert-only plan: a {table} row points at no contact of its round")
 
 
-def prepare(conn: Connection, tables: dict[str, pa.Table]) -> dict[str, tuple[list[str], object]]:
-    """Table → (columns, payload) ready to load: CSV text for COPY (PostgreSQL), an Arrow table (SQLite).
+@dataclass
+class Prepared:
+    """A round's new rows, ready to load: CSV text per table (PostgreSQL) or one scratch file (SQLite)."""
 
-    Pure work, done while planning (on the planner's thread when the engine plans ahead).
-    SQLite: columns without any value are left out (they stay NULL): less to write twice.
+    columns: dict[str, list[str]]               # table → the columns loaded, in load order
+    csv: dict[str, object] | None = None        # PostgreSQL: table → CSV payload for COPY
+    scratch: str | None = None                  # SQLite: the scratch file holding every table
+
+    def discard(self) -> None:
+        """The plan was dropped before being written: delete what it left on disk."""
+        if self.scratch:
+            bulk.discard_scratch(self.scratch)
+
+
+def prepare(conn: Connection, tables: dict[str, pa.Table]) -> Prepared:
+    """Make ``tables`` ready to load; pure work, done while planning (on the planner's thread when planning ahead).
+
+    SQLite: the scratch file is written here (``bulk.write_scratch``), without the columns
+    that hold no value (they stay NULL); the writer only attaches it.
     """
     if conn.dialect.name == "postgresql":
-        return {t: (rows.column_names, bulk.csv_of_arrow(rows)) for t, rows in tables.items()}
-    out = {}
-    for table, rows in tables.items():
-        keep = [name for name, col in zip(rows.column_names, rows.columns) if col.null_count < len(col)]
-        out[table] = (keep, rows.select(keep))
-    return out
+        return Prepared({t: rows.column_names for t, rows in tables.items()},
+                        csv={t: bulk.csv_of_arrow(rows) for t, rows in tables.items()})
+    kept = {t: rows.select([name for name, col in zip(rows.column_names, rows.columns) if col.null_count < len(col)])
+            for t, rows in tables.items()}
+    return Prepared({t: rows.column_names for t, rows in kept.items()},
+                    scratch=bulk.write_scratch(conn.engine.url.database, kept))
 
 
-def write_final(conn: Connection, prepared: dict[str, tuple[list[str], object]]) -> None:
+def write_final(conn: Connection, prepared: Prepared) -> None:
     """Load prepared rows: COPY into the tables (PostgreSQL), scratch file + INSERT … SELECT (SQLite)."""
-    if conn.dialect.name == "postgresql":
-        for table, (columns, payload) in prepared.items():
-            bulk.copy_csv(conn, table, columns, payload)
+    if prepared.csv is not None:
+        for table, columns in prepared.columns.items():
+            bulk.copy_csv(conn, table, columns, prepared.csv[table])
         return
-    schema = bulk.load_scratch(conn, {t: payload for t, (_, payload) in prepared.items()})
+    schema = bulk.attach_scratch(conn, prepared.scratch)
     checked = bool(conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one())
-    for table, (columns, _) in prepared.items():
+    for table, columns in prepared.columns.items():
         cols = ", ".join(columns)
         vals = ", ".join(f"CAST({c} AS INTEGER)" if c == "nb_employees" else c for c in columns)
         conn.exec_driver_sql(f"INSERT INTO main.{table} ({cols}) SELECT {vals} FROM {schema}.{table}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from store_helpers import frame, one
 
 from stx_migrate.migration.store import import_contacts, open_store
+from stx_migrate.migration.store.bulk import scratch_files
 
 # batch size 2: rows depend on rows of earlier batches (numbers, structures, ids, the auto range)
 ROWS = [
@@ -70,5 +71,6 @@ def test_a_write_by_someone_else_between_batches_is_seen(tmp_path, sqlite_templa
     assert result.counts() == {"imported": 2, "updated": 0, "unchanged": 0, "not_imported": 1}
     assert result.reasons() == {"IMPORT_CONTACT_NR_TAKEN": 1}
     assert one(store, "SELECT lastname FROM contact WHERE contact_nr = '2'") == [("Someone else",)]
+    assert scratch_files(str(path)) == []  # the dropped plan's scratch file went with it
     store.dispose()
     other.dispose()
