@@ -221,7 +221,8 @@ def _allocate(conn: Connection, rows: pd.DataFrame, d: Decision, findings: list[
     need_self_nr = inserts & (rows["CONTACT_NR"] == "")
     need_structure = d.new_structure & inserts
     n_numbers = int(need_self_nr.sum() + need_structure.sum())
-    numbers, auto_range = _allocate_numbers(conn, n_numbers, overlay) if n_numbers else ([], None)
+    own = rows["CONTACT_NR"][(inserts & (rows["CONTACT_NR"] != "")).to_numpy()].unique()  # numbers this round takes
+    numbers, auto_range = _allocate_numbers(conn, n_numbers, overlay, own) if n_numbers else ([], None)
     if len(numbers) < n_numbers:
         short_self = need_self_nr & (need_self_nr.cumsum() > len(numbers))
         left = max(len(numbers) - int(need_self_nr.sum()), 0)
@@ -248,8 +249,11 @@ def _allocate(conn: Connection, rows: pd.DataFrame, d: Decision, findings: list[
     return self_ids, self_numbers, structure_ids, structure_numbers, auto_range
 
 
-def _allocate_numbers(conn: Connection, n: int, overlay: InFlight) -> tuple[list[str], tuple[int, int, int]]:
+def _allocate_numbers(conn: Connection, n: int, overlay: InFlight, own: np.ndarray) -> tuple[list[str], tuple[int, int, int]]:
     """Take ``n`` free numbers from the ``auto`` range (created on first use), skipping taken ones.
+
+    Taken: in the store, by rounds planned but not written (``overlay``), or by an INSERT
+    row of this very round that names it (``own``).
 
     Returns the numbers and the range's new state; ``write_batch`` stores it.
     """
@@ -259,7 +263,7 @@ def _allocate_numbers(conn: Connection, n: int, overlay: InFlight) -> tuple[list
         row = conn.exec_driver_sql("SELECT first, last, next_value FROM contact_number_range WHERE name = 'auto'").first()
         first, last, next_value = row if row is not None else (DEFAULT_AUTO_RANGE[1], DEFAULT_AUTO_RANGE[2],
                                                                 DEFAULT_AUTO_RANGE[1])
-    flying = overlay.numbers()
+    flying = np.concatenate([overlay.numbers(), np.asarray(own, dtype=object)])
     taken_out: list[str] = []
     start = next_value
     while len(taken_out) < n and start <= last:

@@ -76,12 +76,13 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
     result = ImportResult(run_id=run_id, deliverable_id=deliverable_id, rows_in=len(contacts), config_rows=n_config)
     findings: list[pd.DataFrame] = []
     total = len(frame)
-    bounds = [(start, min(start + batch_rows, total)) for start in range(0, total, batch_rows)]
+    bounds = _batch_bounds(total, batch_rows)  # the same with or without planning ahead: the same ids
     names = {"run_id": run_id, "deliverable_id": deliverable_id}
     planner = _Planner(store, frame, names) if plan_ahead and len(bounds) > 1 else None
     writer = store.engine.connect()  # one connection for every batch: PostgreSQL holds the import's lock on it
     locked = bool(planner) and store.dialect == "postgresql"
     unchecked = store.dialect == "sqlite" and not _has_updates(frame)
+    checkpointer = _Checkpointer(store, writer) if planner and store.dialect == "sqlite" else None
     try:
         if unchecked:  # new contacts only: insert_only.py checks the rows instead, set-wise
             _row_checks(writer, on=False)
@@ -107,6 +108,8 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
                 except BaseException:
                     plan.discard()  # its scratch file, if not attached yet
                     raise
+            if checkpointer:
+                checkpointer.after_commit()
             result.imported += counts.imported
             result.updated += counts.updated
             result.unchanged += counts.unchanged
@@ -117,6 +120,8 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
         if planner:
             _discard_pending(ahead)
             planner.close()
+        if checkpointer:
+            checkpointer.close()
         if locked:
             _unlock(writer)
         if unchecked:
@@ -129,6 +134,27 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
                      {"run": run_id, "deliverable": deliverable_id, "op": operation, "started": _ts(conn, started),
                       "finished": _ts(conn, datetime.now(timezone.utc)), "counts": json.dumps(result.counts())})
     return result
+
+
+def _batch_bounds(total: int, batch_rows: int) -> list[tuple[int, int]]:
+    """(start, stop) of each batch; the first and last are a quarter of the others.
+
+    Planning ahead, nothing overlaps the first batch's planning nor the last batch's
+    writing: small ones start the pipeline sooner and drain it faster.
+    """
+    edge = max(1, batch_rows // 4) if total > 2 * batch_rows else batch_rows
+    sizes = [edge]
+    left = total - edge
+    while left > 0:
+        sizes.append(min(batch_rows, left))
+        left -= sizes[-1]
+    if len(sizes) > 2 and sizes[-1] > edge:  # split the tail: its last part small
+        sizes[-1:] = [sizes[-1] - edge, edge]
+    bounds, start = [], 0
+    for size in sizes:
+        bounds.append((start, min(start + size, total)))
+        start += size
+    return [b for b in bounds if b[1] > b[0]]
 
 
 def _has_updates(frame: pd.DataFrame) -> bool:
@@ -163,6 +189,43 @@ def _unlock(writer: Connection) -> None:
     except Exception:  # a broken connection: discarding its session releases the lock too
         writer.invalidate()
         raise
+
+
+class _Checkpointer:
+    """SQLite: copies each committed batch from the WAL into the store file on a thread of its own.
+
+    The writer's commits would otherwise do it (``wal_autocheckpoint``), in the writer's
+    thread, the import's busiest; a PASSIVE checkpoint never blocks the writer or the
+    planner. The import ends with the store file up to date, as a commit would leave it.
+    """
+
+    def __init__(self, store: ContactStore, writer: Connection):
+        self.store, self.writer = store, writer
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stx-checkpoint")
+        self.raw = None
+        self.pending: Future | None = None
+        writer.connection.driver_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+    def after_commit(self) -> None:
+        if self.pending is None or self.pending.done():  # one at a time; a later one catches up
+            self.pending = self.pool.submit(self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        if self.raw is None:  # opened on the checkpoint thread: SQLite connections stay on theirs
+            self.raw = self.store.engine.raw_connection()
+        self.raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def close(self) -> None:
+        try:
+            self.pool.submit(self._checkpoint).result()
+        finally:
+            if self.raw is not None:
+                self.pool.submit(self.raw.close).result()
+            self.pool.shutdown(wait=True)
+            try:
+                self.writer.connection.driver_connection.execute("PRAGMA wal_autocheckpoint=1000")  # SQLite's default
+            except Exception:
+                self.writer.invalidate()
 
 
 class _Planner:

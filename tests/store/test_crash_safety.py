@@ -56,7 +56,7 @@ def test_killed_import_completes_on_rerun_without_duplicate_or_loss(store, tmp_p
     proc.wait()
     assert seen >= 3, proc.stderr.read()[-2000:]
     journaled = store.count("import_row")
-    assert BATCH * 3 <= journaled < N, "the kill must land in the middle of the import"
+    assert BATCH <= journaled < N, "the kill must land in the middle of the import"  # batches: BATCH / 4, BATCH, …
     assert store.count("import_run") == 0  # the killed run never wrote its journal entry
 
     result = import_contacts(store, contacts, run_id="rerun", deliverable_id="crash-deliverable", batch_rows=BATCH)

@@ -290,3 +290,10 @@ def test_a_frame_naming_a_row_twice_is_refused_before_any_write(store):
     with pytest.raises(InputError, match="t:1"):
         run(store, rows)
     assert store.count("contact") == 0
+
+
+def test_an_automatic_number_skips_the_number_a_row_of_the_same_round_names(store):
+    # the automatic range starts at 100000000; one row names that number, the next row needs one
+    r = run(store, frame(dict(CONTACT_NR="100000000", LASTNAME="Named"), dict(LASTNAME="Numbered")))
+    assert r.counts() == {"imported": 2, "updated": 0, "unchanged": 0, "not_imported": 0}
+    assert contact(store, "100000000").lastname == "Named" and contact(store, "100000001").lastname == "Numbered"
