@@ -123,14 +123,24 @@ def row_keys(deliverable_id: str, source_refs: pd.Index) -> np.ndarray:
 
 
 def plan_batch(conn: Connection, batch: pd.DataFrame, catalogue: Catalogue, overlay: InFlight, *,
-               run_id: str, deliverable_id: str) -> BatchPlan:
-    """Plan ``batch`` reading the store through ``conn`` (nothing is written); ``overlay`` grows with its rounds."""
+               run_id: str, deliverable_id: str, new_deliverable: bool = False) -> BatchPlan:
+    """Plan ``batch`` reading the store through ``conn`` (nothing is written); ``overlay`` grows with its rounds.
+
+    ``new_deliverable``: the journal holds no row of this deliverable but this import's
+    own (``deliverable_journaled`` said so, and nobody wrote since): no row to look up.
+    """
     keys = pd.Series(row_keys(deliverable_id, batch.index), index=batch.index)  # hashed here: on the planner's thread
-    done = journaled(conn, keys)
+    done = pd.Series(False, index=batch.index) if new_deliverable else journaled(conn, keys)
     todo = batch[~done.to_numpy()]
     plans = [_plan_round(conn, rows, keys, catalogue, overlay, run_id=run_id, deliverable_id=deliverable_id)
              for rows in _rounds(todo)]
     return BatchPlan(already=int(done.sum()), rounds=plans, keys=keys)
+
+
+def deliverable_journaled(conn: Connection, deliverable_id: str) -> bool:
+    """Whether any row of this deliverable is in the journal (one scan, instead of a lookup per row)."""
+    return conn.execute(text("SELECT 1 FROM import_row WHERE deliverable_id = :d LIMIT 1"),
+                        {"d": deliverable_id}).first() is not None
 
 
 def journaled(conn: Connection, keys: pd.Series) -> pd.Series:

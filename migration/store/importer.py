@@ -26,7 +26,7 @@ from sqlalchemy import Connection, text
 
 from ..errors import InputError
 from ..findings import concat_findings, empty_findings
-from .batches import BatchPlan, InFlight, journaled, plan_batch, row_keys, timestamp, write_batch  # noqa: F401 (row_keys: services)
+from .batches import BatchPlan, InFlight, deliverable_journaled, journaled, plan_batch, row_keys, timestamp, write_batch  # noqa: F401 (row_keys: services)
 from .plan import resolve_config_rows
 from .store import ContactStore
 
@@ -98,6 +98,8 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
             with store.transaction(writer) as conn:
                 _lock(conn)
                 plan = _planned_ahead(conn, ahead)
+                if ahead is not None and plan is None:
+                    planner.forget()
                 ahead = None
                 if plan is None:  # not planned ahead, or another writer committed since the plan was made
                     plan = plan_batch(conn, frame.iloc[start:stop], store.catalogue(conn), InFlight(), **names)
@@ -235,6 +237,12 @@ class _Planner:
         self.store, self.frame, self.names = store, frame, names
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stx-plan")
         self.conn: Connection | None = None
+        # no journal row of this deliverable when first asked: its rows need no lookup, while only we write
+        self.new_deliverable: bool | None = None
+
+    def forget(self) -> None:
+        """Someone else wrote (a plan was dropped): ask the journal again. Called while the planner is idle."""
+        self.new_deliverable = None
 
     def submit(self, bounds: tuple[int, int], overlay: InFlight) -> Future:
         return self.pool.submit(self._plan, bounds, overlay)
@@ -244,8 +252,11 @@ class _Planner:
             self.conn = self.store.engine.connect().execution_options(stx_read_only=True)
         with self.conn.begin() as tx:
             try:
+                if self.new_deliverable is None:
+                    self.new_deliverable = not deliverable_journaled(self.conn, self.names["deliverable_id"])
                 return plan_batch(self.conn, self.frame.iloc[bounds[0]:bounds[1]],
-                                  self.store.catalogue(self.conn), overlay, **self.names)
+                                  self.store.catalogue(self.conn), overlay, new_deliverable=self.new_deliverable,
+                                  **self.names)
             finally:
                 tx.rollback()  # reads only (and temporary tables): end the snapshot
 

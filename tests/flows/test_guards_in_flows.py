@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from prefect.client.schemas.sorting import ArtifactSort
 from flow_helpers import make_deliverable
 
 from stx_migrate.flows.cli import main
@@ -39,8 +40,10 @@ def test_production_refused_without_approval(prefect_api, demo_project, workspac
     assert runs and all(r.name == "demo-theatre-import-production-prod" for r in runs)
     assert {"demo-theatre", "adi"} <= set(runs[0].tags)
     with get_client(sync_client=True) as client:   # J is past: the step warned before it was refused
-        late = [a for a in client.read_artifacts() if a.key == "demo-theatre-import-production-milestone"]
-    assert late and "Late: import-production" in late[-1].data and "2026-01-05" in late[-1].data
+        # newest first: earlier tests leave "On time" artifacts under the same key (the default order is by id)
+        late = [a for a in client.read_artifacts(sort=ArtifactSort.CREATED_DESC)
+                if a.key == "demo-theatre-import-production-milestone"]
+    assert late and "Late: import-production" in late[0].data and "2026-01-05" in late[0].data
     journal = (workspace_home / "demo-theatre" / "procedure" / "ticket.jsonl").read_text()
     assert "import-production refused" in journal
     assert load_state(Workspace("demo-theatre").procedure_dir).imported("prod") == []
