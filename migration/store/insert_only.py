@@ -246,6 +246,7 @@ class Prepared:
     columns: dict[str, list[str]]               # table → the columns loaded, in load order
     csv: dict[str, object] | None = None        # PostgreSQL: table → CSV payload for COPY
     scratch: str | None = None                  # SQLite: the scratch file holding every table
+    constants: dict[str, dict[str, str]] | None = None  # SQLite: table → column → its one value (bound, not copied)
 
     def discard(self) -> None:
         """The plan was dropped before being written: delete what it left on disk."""
@@ -262,10 +263,26 @@ def prepare(conn: Connection, tables: dict[str, pa.Table]) -> Prepared:
     if conn.dialect.name == "postgresql":
         return Prepared({t: rows.column_names for t, rows in tables.items()},
                         csv={t: bulk.csv_of_arrow(rows) for t, rows in tables.items()})
-    kept = {t: rows.select([name for name, col in zip(rows.column_names, rows.columns) if col.null_count < len(col)])
+    constants = {t: _constants(rows) for t, rows in tables.items()}
+    kept = {t: rows.select([name for name, col in zip(rows.column_names, rows.columns)
+                            if col.null_count < len(col) and name not in constants[t]])
             for t, rows in tables.items()}
-    return Prepared({t: rows.column_names for t, rows in kept.items()},
+    return Prepared({t: rows.column_names for t, rows in kept.items()}, constants=constants,
                     scratch=bulk.write_scratch(conn.engine.url.database, kept))
+
+
+CONSTANT_CANDIDATES = frozenset({"status", "created_run", "updated_run", "created_at", "updated_at", "run_id",
+                                 "deliverable_id", "action"})
+
+
+def _constants(rows: pa.Table) -> dict[str, str]:
+    """The run's columns that hold one value in every row: bound once in the INSERT, not written row by row."""
+    out = {}
+    for name in sorted(CONSTANT_CANDIDATES & set(rows.column_names)):
+        col = rows[name]
+        if len(col) and col.null_count == 0 and pc.count_distinct(col).as_py() == 1:
+            out[name] = col[0].as_py()
+    return out
 
 
 def write_final(conn: Connection, prepared: Prepared) -> None:
@@ -277,9 +294,11 @@ def write_final(conn: Connection, prepared: Prepared) -> None:
     schema = bulk.attach_scratch(conn, prepared.scratch)
     checked = bool(conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one())
     for table, columns in prepared.columns.items():
-        cols = ", ".join(columns)
-        vals = ", ".join(f"CAST({c} AS INTEGER)" if c == "nb_employees" else c for c in columns)
-        conn.exec_driver_sql(f"INSERT INTO main.{table} ({cols}) SELECT {vals} FROM {schema}.{table}")
+        constants = prepared.constants.get(table, {}) if prepared.constants else {}
+        cols = ", ".join(columns + list(constants))
+        vals = ", ".join([f"CAST({c} AS INTEGER)" if c == "nb_employees" else c for c in columns] + ["?"] * len(constants))
+        conn.exec_driver_sql(f"INSERT INTO main.{table} ({cols}) SELECT {vals} FROM {schema}.{table}",
+                             tuple(constants.values()))
         if not checked:
             _check_parents(conn, schema, table, columns)
 
