@@ -271,16 +271,14 @@ def prepare(conn: Connection, tables: dict[str, pa.Table]) -> Prepared:
                     scratch=bulk.write_scratch(conn.engine.url.database, kept))
 
 
-CONSTANT_CANDIDATES = frozenset({"status", "created_run", "updated_run", "created_at", "updated_at", "run_id",
-                                 "deliverable_id", "action"})
-
-
-def _constants(rows: pa.Table) -> dict[str, str]:
-    """The run's columns that hold one value in every row: bound once in the INSERT, not written row by row."""
+def _constants(rows: pa.Table) -> dict[str, object]:
+    """Columns that hold one value in every row (the run, its time, status, often the institution and
+    organization): bound once in the INSERT, not written and read back row by row."""
     out = {}
-    for name in sorted(CONSTANT_CANDIDATES & set(rows.column_names)):
-        col = rows[name]
-        if len(col) and col.null_count == 0 and pc.count_distinct(col).as_py() == 1:
+    for name, col in zip(rows.column_names, rows.columns):
+        if len(col) < 2 or col.null_count or col[0] != col[len(col) - 1]:  # cheap test first
+            continue
+        if pc.count_distinct(col).as_py() == 1:
             out[name] = col[0].as_py()
     return out
 
@@ -300,24 +298,28 @@ def write_final(conn: Connection, prepared: Prepared) -> None:
         conn.exec_driver_sql(f"INSERT INTO main.{table} ({cols}) SELECT {vals} FROM {schema}.{table}",
                              tuple(constants.values()))
         if not checked:
-            _check_parents(conn, schema, table, columns)
+            _check_parents(conn, schema, table, columns, constants)
 
 
 # foreign keys off: what each loaded table points at outside its round (children → their contact: check_rows)
-PARENT_CHECKS = {
-    ("contact", "structure_id"): "SELECT COUNT(*) FROM {s}.contact n WHERE n.structure_id IS NOT NULL AND NOT EXISTS "
-                                 "(SELECT 1 FROM main.contact c WHERE c.id = n.structure_id AND c.kind = 'structure')",
-    ("contact", "institution_id"): "SELECT COUNT(*) FROM (SELECT DISTINCT institution_id AS i FROM {s}.contact) "
-                                   "WHERE i NOT IN (SELECT id FROM main.institution)",
-    ("criterion_assignment", "element_id"): "SELECT COUNT(*) FROM (SELECT DISTINCT element_id AS e FROM "
-                                            "{s}.criterion_assignment) WHERE e NOT IN (SELECT id FROM main.criterion_element)",
-}
+PARENTS = {("contact", "structure_id"): ("contact", "AND p.kind = 'structure'"),
+           ("contact", "institution_id"): ("institution", ""),
+           ("criterion_assignment", "element_id"): ("criterion_element", "")}
 
 
-def _check_parents(conn: Connection, schema: str, table: str, columns: list[str]) -> None:
+def _check_parents(conn: Connection, schema: str, table: str, columns: list[str], constants: dict) -> None:
     """Foreign keys off: a relay's structure, a contact's institution, an assignment's element exist."""
-    for (checked_table, column), sql in PARENT_CHECKS.items():
-        if checked_table == table and column in columns:
-            missing = conn.exec_driver_sql(sql.format(s=schema)).scalar_one()
-            if missing:
-                raise RuntimeError(f"insert-only plan: {missing} {table}.{column} value(s) point at nothing")
+    for (checked_table, column), (parent, extra) in PARENTS.items():
+        if checked_table != table:
+            continue
+        missing = f"NOT EXISTS (SELECT 1 FROM main.{parent} p WHERE p.id = v.v {extra})"
+        if column in constants:  # bound, not in the scratch file
+            sql, params = f"SELECT COUNT(*) FROM (SELECT ? AS v) v WHERE v.v IS NOT NULL AND {missing}", (constants[column],)
+        elif column in columns:
+            sql, params = (f"SELECT COUNT(*) FROM (SELECT DISTINCT {column} AS v FROM {schema}.{table} "
+                           f"WHERE {column} IS NOT NULL) v WHERE {missing}"), ()
+        else:
+            continue
+        count = conn.exec_driver_sql(sql, params).scalar_one()
+        if count:
+            raise RuntimeError(f"insert-only plan: {count} {table}.{column} value(s) point at nothing")

@@ -116,3 +116,37 @@ def test_insert_only_rows_are_checked_before_they_are_written():
         check_rows({"contact": contact.set_column(1, "kind", pa.array(["person", "relay"], pa.large_string()))})
     with pytest.raises(RuntimeError, match="no use"):
         check_rows({"contact": contact, "address": pa.table({"contact_id": pa.array([1]), "uses": pa.array([0])})})
+
+
+def test_sqlite_parent_checks_stand_in_for_foreign_keys(tmp_path, sqlite_template):
+    """With foreign keys off, a contact whose institution does not exist is refused, bound or read from the scratch."""
+    import shutil
+
+    import pyarrow as pa
+    import pytest
+
+    from stx_migrate.migration.store.insert_only import prepare, write_final
+
+    path = tmp_path / "env.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    store = open_store(f"sqlite:///{path}", name="dev")
+    known = one(store, "SELECT id FROM institution")[0][0]
+
+    def contacts(institutions):
+        n = len(institutions)
+        return {"contact": pa.table({"id": pa.array(range(1, n + 1)), "contact_nr": pa.array([f"9{i}" for i in range(n)]),
+                                     "institution_id": pa.array(institutions),
+                                     "kind": pa.array(["individual"] * n, pa.large_string()),
+                                     "status": pa.array(["active"] * n, pa.large_string())})}
+
+    with store.engine.connect() as c:
+        c.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        for institutions in ([known + 7, known + 7], [known, known + 7]):  # one value (bound) / several (scratch)
+            with pytest.raises(RuntimeError, match="institution_id value"):
+                with c.begin():
+                    write_final(c, prepare(c, contacts(institutions)))
+        with c.begin():
+            write_final(c, prepare(c, contacts([known, known])))
+        c.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+    assert store.count("contact") == 2
+    store.dispose()
