@@ -68,7 +68,7 @@ def insert_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None:
     if conn.dialect.name == "postgresql":
         _copy_postgres(conn, table, frame)
     else:
-        _executemany(conn, table, frame)
+        _insert_json(conn, table, frame)
 
 
 def fetch_frame(conn: Connection, sql: str, columns: list[str]) -> pd.DataFrame:
@@ -132,7 +132,7 @@ def _copy_postgres(conn: Connection, table: str, frame: pd.DataFrame) -> None:
     copy_csv(conn, table, list(frame.columns), csv_payload(frame))
 
 
-def _executemany(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+def _insert_json(conn: Connection, table: str, frame: pd.DataFrame) -> None:
     """SQLite: every row in one statement, read from one JSON array by ``json_each``.
 
     About 5x faster than ``executemany`` binding each value from Python (docs/store.md).

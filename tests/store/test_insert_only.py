@@ -94,11 +94,24 @@ def test_sqlite_import_of_new_contacts_restores_row_checks_on_its_connection(tmp
     path = tmp_path / "env.sqlite"
     shutil.copyfile(sqlite_template, path)
     store = open_store(f"sqlite:///{path}", name="dev")
-    import_contacts(store, frame(*NEW_ROWS), run_id="r1", deliverable_id="d1")
+    # batches of 2: planning ahead, with the checkpoint thread (the writer's own checkpoints are off meanwhile)
+    import_contacts(store, frame(*NEW_ROWS), run_id="r1", deliverable_id="d1", batch_rows=2)
+    assert store.count("contact") == 6
     with store.engine.connect() as c:  # the pool hands out the import's writer connection again
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
         assert c.exec_driver_sql("PRAGMA ignore_check_constraints").scalar_one() == 0
+        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 1000
     store.dispose()
+
+
+def test_batches_are_cut_with_small_first_and_last_ones():
+    from stx_migrate.migration.store.importer import _batch_bounds
+
+    sizes = [stop - start for start, stop in _batch_bounds(1_000_000, 100_000)]
+    assert sizes[0] == sizes[-1] == 25_000 and max(sizes) == 100_000 and sum(sizes) == 1_000_000
+    bounds = _batch_bounds(10, 2)
+    assert bounds[0] == (0, 1) and bounds[-1] == (9, 10) and all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+    assert _batch_bounds(150, 100) == [(0, 100), (100, 150)] and _batch_bounds(0, 100) == []
 
 
 def test_insert_only_rows_are_checked_before_they_are_written():
