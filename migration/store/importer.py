@@ -220,6 +220,8 @@ class _Checkpointer:
     def close(self) -> None:
         try:
             self.pool.submit(self._checkpoint).result()
+        except Exception:  # nothing is lost: the WAL stays for SQLite's next checkpoint; never hide the import's error
+            pass
         finally:
             if self.raw is not None:
                 self.pool.submit(self.raw.close).result()
