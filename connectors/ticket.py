@@ -70,7 +70,7 @@ class KayakoTicket:
         self.settings = settings
         self.base = settings.base_url.rstrip("/")
         self.case = settings.ticket_id
-        self._secret = api_key
+        self._hidden = [api_key]  # values no message may show
         self._client = httpx.Client(timeout=settings.timeout_seconds,
                                     headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"})
         self.journal = JournalTicket(procedure_dir, settings.ticket_id)
@@ -83,7 +83,7 @@ class KayakoTicket:
             response = self._client.request(method, url, json=payload)
         except httpx.HTTPError as e:
             raise SourceUnavailable(
-                f"ticket {self.case}: {action} failed: cannot reach {redact(self.base, [self._secret])} "
+                f"ticket {self.case}: {action} failed: cannot reach {redact(self.base, self._hidden)} "
                 f"({type(e).__name__})") from None
         if response.status_code >= 400:
             raise SourceUnavailable(f"ticket {self.case}: {action} refused by Kayako (HTTP {response.status_code})")

@@ -150,7 +150,8 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
     sid = np.where(is_new_structure, -1, struct_of_relay[src])
     contact["structure_id"] = _int_column(sid, (sid >= 0) & relay[src] & ~is_new_structure)
     is_structure = pc.equal(out_kind, "structure").to_numpy(zero_copy_only=False)
-    contact["match_key"] = _keep(_strings(keys.match_key).take(take), is_structure)
+    match_keys = _strings(keys.match_key).take(take)
+    contact["match_key"] = _keep(match_keys, is_structure)
     for c in ("created_run", "updated_run"):
         contact[c] = _constant(run_id, m)
     for c in ("created_at", "updated_at"):
@@ -168,15 +169,19 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
     tables["address"] = pa.table(address)
 
     # administrative numbers and criteria: to the row's own contact or to the structure it creates
-    target_self = self_id
-    target_structure = np.where(creates, struct_new, -1)  # a relay joining a structure leaves it as it is
+    structure_of_row = np.where(creates, struct_new, -1)  # a relay joining a structure leaves it as it is
+
+    def targets(lines: pd.DataFrame) -> np.ndarray:
+        """Each line's contact id (−1: none) from its row and target (self | structure)."""
+        p = index.get_indexer(lines["row"])
+        return np.where(lines["target"].to_numpy(dtype=object) == "self", self_id[p], structure_of_row[p])
+
     admin = d.admin
     if len(admin):
-        p = index.get_indexer(admin["row"])
-        tid = np.where(admin["target"].to_numpy(dtype=object) == "self", target_self[p], target_structure[p])
-        keep = (tid >= 0) & (admin["number"].to_numpy(dtype=object) != CLEAR)
-        frame = pd.DataFrame({"contact_id": tid[keep], "code": admin["code"].to_numpy(dtype=object)[keep],
-                              "number": admin["number"].to_numpy(dtype=object)[keep]})
+        number = admin["number"].to_numpy(dtype=object)
+        frame = pd.DataFrame({"contact_id": targets(admin), "code": admin["code"].to_numpy(dtype=object),
+                              "number": number})
+        frame = frame[(frame["contact_id"] >= 0).to_numpy() & (number != CLEAR)]
         frame = frame.drop_duplicates(["contact_id", "code"], keep="last")
         if len(frame):
             tables["admin_number"] = pa.table({"contact_id": pa.array(frame["contact_id"].to_numpy(np.int64)),
@@ -184,13 +189,12 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
                                                "number": pa.array(frame["number"].to_numpy(object), type=STRING)})
     crit = d.criteria
     if len(crit):
-        p = index.get_indexer(crit["row"])
-        tid = np.where(crit["target"].to_numpy(dtype=object) == "self", target_self[p], target_structure[p])
         element = crit["element_id"].to_numpy(dtype="float64", na_value=np.nan)
-        keep = (tid >= 0) & ~np.isnan(element)
+        criterion = crit["criterion_id"].to_numpy(dtype="float64", na_value=np.nan)
+        tid = targets(crit)
+        keep = (tid >= 0) & ~np.isnan(element)  # no element: "clear this criterion", nothing to clear on INSERT
         frame = pd.DataFrame({"contact_id": tid[keep], "element_id": element[keep].astype(np.int64),
-                              "criterion_id": crit["criterion_id"].to_numpy(dtype="float64", na_value=np.nan)[keep]
-                              .astype(np.int64)}).drop_duplicates()
+                              "criterion_id": criterion[keep].astype(np.int64)}).drop_duplicates()
         if len(frame):
             tables["criterion_assignment"] = pa.table({c: pa.array(frame[c].to_numpy(np.int64)) for c in frame.columns})
 
@@ -209,8 +213,7 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
                           if "contact" in tables else np.array([], dtype=object),
                           ids=out_id, kinds=np.asarray(out_kind.to_numpy(zero_copy_only=False), dtype=object),
                           structure_ids=np.where(sid >= 0, sid, np.nan).astype("float64"),
-                          match_keys=np.asarray(_strings(keys.match_key).take(take).to_numpy(zero_copy_only=False),
-                                                dtype=object))
+                          match_keys=np.asarray(match_keys.to_numpy(zero_copy_only=False), dtype=object))
     return tables, created
 
 
