@@ -1,13 +1,13 @@
 """Packaging: the top-level folders install under one namespace, ``stx_migrate``.
 
-DESIGN §3 keeps migration/, connectors/, tasks/, flows/, config/ and deployments/ at
+The layout keeps migration/, connectors/, tasks/, flows/, cli/, config/ and deployments/ at
 the top of the repository, but nothing generic (a package called ``tasks`` or
 ``config``) may land in a user's site-packages, so each folder is mapped to
 ``stx_migrate.<folder>``.
 """
 from setuptools import find_namespace_packages, setup
 
-TOP_LEVEL = ["migration", "connectors", "tasks", "flows", "config", "deployments"]
+TOP_LEVEL = ["migration", "connectors", "tasks", "flows", "config", "deployments", "cli"]
 
 packages, package_dir = [], {}
 for top in TOP_LEVEL:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from stx_migrate.flows.cli import main
+from stx_migrate.cli.main import main
 
 pytestmark = [pytest.mark.prefect, pytest.mark.postgres]
 CANARY = "Canary-Pw-5f3e-91"

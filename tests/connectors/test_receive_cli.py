@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stx_migrate.flows.cli import main
+from stx_migrate.cli.main import main
 
 pytestmark = pytest.mark.prefect
 

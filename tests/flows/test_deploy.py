@@ -8,7 +8,7 @@ def test_deploy_creates_pool_and_scheduled_deployments(prefect_api, demo_project
     from prefect import get_client
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
 
-    from stx_migrate.flows.cli import main
+    from stx_migrate.cli.main import main
 
     assert main(["deploy", "--project", str(demo_project), "--pool", "stx-test-pool"]) == 0
     out = capsys.readouterr().out.strip().splitlines()[-1]

@@ -9,7 +9,7 @@ import pytest
 from prefect.client.schemas.sorting import ArtifactSort
 from flow_helpers import make_deliverable
 
-from stx_migrate.flows.cli import main
+from stx_migrate.cli.main import main
 from stx_migrate.migration.procedure import Event, load_state, record_event
 from stx_migrate.migration.procedure.protocol_ref import protocol_file_hash
 from stx_migrate.migration.workspace import Workspace

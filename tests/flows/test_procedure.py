@@ -9,7 +9,7 @@ import time
 import pandas as pd
 import pytest
 
-from stx_migrate.flows.cli import main
+from stx_migrate.cli.main import main
 from stx_migrate.migration.procedure import load_state
 from stx_migrate.migration.workspace import Workspace
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stx_migrate.flows.cli import main
+from stx_migrate.cli.main import main
 from stx_migrate.migration.secutix_file import read_secutix_file
 
 

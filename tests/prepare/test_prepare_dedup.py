@@ -238,7 +238,7 @@ def test_prepare_data_with_env_publishes_the_dedup_artifact_and_gates_the_real_b
         planted, workspace_home, prefect_api, capsys):
     from prefect import get_client
 
-    from stx_migrate.flows.cli import main
+    from stx_migrate.cli.main import main
 
     valid = Deliverable(_prepare(planted, _receive(planted))[0]).contacts()
     person = valid[(valid["OFFICIAL_NAME"] == "") & (valid["EMAIL1"] != "")].head(1).copy()

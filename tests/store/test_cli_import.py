@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from store_helpers import REFERENCE, frame
 
-from stx_migrate.flows.cli import main
+from stx_migrate.cli.main import main
 from stx_migrate.migration.secutix_file import write_secutix_file
 from stx_migrate.migration.store import open_store, seed_reference_data
 from stx_migrate.migration.workspace import new_run_id

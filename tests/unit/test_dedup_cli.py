@@ -7,7 +7,7 @@ import openpyxl
 import pandas as pd
 
 from dedup_cases import frame, person
-from stx_migrate.flows.cli import main
+from stx_migrate.cli.main import main
 from stx_migrate.migration.dedup import DECISIONS_FILE
 from stx_migrate.migration.secutix_file import write_secutix_file
 
@@ -115,6 +115,6 @@ def test_dedup_code_never_imports_prefect():
     import subprocess
     import sys
 
-    code = ("import sys, stx_migrate.migration.dedup, stx_migrate.flows.commands.dedup_cmds; "
+    code = ("import sys, stx_migrate.migration.dedup, stx_migrate.cli.dedup_cmds; "
             "sys.exit(1 if 'prefect' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0

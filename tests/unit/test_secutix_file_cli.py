@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from stx_migrate.flows.cli import main
+from stx_migrate.cli.main import main
 from stx_migrate.migration.findings import FINDING_COLUMNS
 from stx_migrate.migration.format import extended_format
 from stx_migrate.migration.secutix_file import read_secutix_file, source_refs, write_secutix_file

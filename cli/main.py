@@ -12,7 +12,7 @@ import typer
 
 from stx_migrate.migration.errors import StxError
 
-from .commands import dedup_cmds, format_cmds, import_cmds, prepare_cmds, procedure_cmds, receive_cmds
+from . import dedup_cmds, format_cmds, import_cmds, prepare_cmds, procedure_cmds, receive_cmds
 
 app = typer.Typer(
     name="stx-migrate",
