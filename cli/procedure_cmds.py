@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from stx_migrate.migration.errors import InputError
 from stx_migrate.migration.workspace import Workspace
 
 from .common import ProjectOption, finish, open_project, setup_logging
@@ -25,7 +26,10 @@ def decide(
     """Give the customer's decision: resumes the paused import-preprod run, records it either way."""
     setup_logging()
     if approve == reject:
-        raise typer.BadParameter("give exactly one of --approve or --reject")
+        raise InputError("give exactly one of --approve or --reject")
+    by, comment = by.strip(), comment.strip()
+    if not by:
+        raise InputError("--by: the validator's name is required and may not be blank")
     loaded = open_project(project)
     from stx_migrate.flows.procedure import give_decision
 

@@ -26,16 +26,18 @@ from prefect import flow, get_run_logger, tags
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from prefect.runtime import flow_run
+from pydantic import Field
 
 from stx_migrate.migration.errors import GuardRefused
 from stx_migrate.migration.procedure import (
     Event, close_guard, load_state, preprod_guard, production_guard, refresh_guard,
 )
+from stx_migrate.migration.procedure.decisions import Comment, ValidatorName
 from stx_migrate.migration.procedure.protocol_ref import protocol_file_hash
 from stx_migrate.migration.settings.project import Project, load_project
 from stx_migrate.migration.summary import Summary
 from stx_migrate.tasks.artifacts import artifact_key, publish_file_links, publish_markdown, publish_summary
-from stx_migrate.tasks.logging import install_redaction
+from stx_migrate.tasks.logging import install_redaction, redact
 from stx_migrate.tasks.procedure import (
     current_run_id, deliverable_folder, not_imported_rows, note_ticket, publish_refresh_diff, read_deliverable,
     record, record_customer_decision, refuse, warn_if_late, workspace_of,
@@ -52,8 +54,8 @@ class CustomerDecision(RunInput):
     """The form the customer's validator fills in the Prefect UI (Resume) or gives through `stx-migrate decide`."""
 
     approved: bool
-    by: str
-    comment: str = ""
+    by: ValidatorName = Field(description="The validator's name (required)")
+    comment: Comment = ""
 
 
 # -- run names and tags ----------------------------------------------------------------------
@@ -194,9 +196,10 @@ def import_preprod(project_dir: str, deliverable_id: str | None = None,
                          f"    stx-migrate decide --project {project.folder} --approve|--reject --by NAME --comment TEXT\n\n"
                          f"The run waits {hours:g} hours at most.", "customer validation")
         log.info("waiting for the customer's decision on deliverable %s (run %s)", deliverable.deliverable_id, run_id)
+        # no initial `by`: Prefect's initial data would drop the field's constraints and make it optional
+        expected = f" (expected validator: {project.config.validation.validator})" if project.config.validation.validator else ""
         answer = pause_flow_run(wait_for_input=CustomerDecision.with_initial_data(
-                                    description="The customer's validation of the pre-production import",
-                                    by=project.config.validation.validator or ""),
+                                    description="The customer's validation of the pre-production import" + expected),
                                 timeout=int(hours * 3600), poll_interval=PAUSE_POLL_SECONDS)
         source = "ui"
     decision = record_customer_decision(project, deliverable, answer.approved, answer.by, answer.comment, source, run_id)
@@ -501,5 +504,5 @@ def give_decision(project_dir: str, approved: bool, by: str, comment: str = ""):
         resume_flow_run(paused.id, run_input={"approved": approved, "by": by, "comment": comment})
     else:  # no run to resume: the ticket hears it from here
         note_ticket(project, f"customer validation: {decision.verdict} by {by} on deliverable {deliverable_id} "
-                             f"(protocol {ref.protocol_hash[:12]})" + (f": {comment}" if comment else ""))
+                             f"(protocol {ref.protocol_hash[:12]})" + (f": {redact(comment)}" if comment else ""))
     return decision, (str(paused.id) if paused else None)

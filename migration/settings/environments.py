@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .base import StrictModel
+from .base import StrictModel, check_no_literal_password
 
 
 class EnvironmentSettings(StrictModel):
@@ -20,6 +20,8 @@ class EnvironmentSettings(StrictModel):
     path: str | None = None         # kind file-drop: the folder SecuTix's import service reads
     file: Literal["csv", "xlsx"] = "csv"   # kind file-drop: which import file of the deliverable is dropped
     batch_rows: int = Field(default=100_000, gt=0)
+
+    _url_without_password = field_validator("url")(check_no_literal_password)
 
     @model_validator(mode="after")
     def _kind_needs(self) -> "EnvironmentSettings":
