@@ -31,7 +31,7 @@ from stx_migrate.migration.errors import GuardRefused
 from stx_migrate.migration.procedure import (
     Event, close_guard, load_state, preprod_guard, production_guard, refresh_guard,
 )
-from stx_migrate.migration.procedure.protocol_ref import protocol_file_hash
+from stx_migrate.migration.procedure.protocol_ref import project_protocol_hash
 from stx_migrate.migration.settings.project import Project, load_project
 from stx_migrate.migration.summary import Summary
 from stx_migrate.tasks.artifacts import artifact_key, publish_file_links, publish_markdown, publish_summary
@@ -224,7 +224,7 @@ def refresh_j_1(project_dir: str) -> dict:
     log = get_run_logger()
     procedure_dir = workspace_of(project).procedure_dir
     state = load_state(procedure_dir)
-    current_hash = protocol_file_hash(project.path(project.config.protocol))
+    current_hash = project_protocol_hash(project)
     reasons = refresh_guard(state, current_hash)
     if reasons:
         refuse(project, "refresh-j-1", reasons)
@@ -388,7 +388,7 @@ def migration_procedure(project_dir: str, auto_decision: dict | None = None, wai
 
     # a deliverable is reused only if it was prepared with the protocol as it is now: after a
     # rejection the protocol is fixed, and the same snapshot is prepared again
-    current_hash = protocol_file_hash(project.path(project.config.protocol))
+    current_hash = project_protocol_hash(project)
     prepared = last(cycle(), "prepare", snapshot_id=snapshot_id, detail="", protocol_hash=current_hash)
     if prepared:
         deliverable_id = prepared.deliverable_id
