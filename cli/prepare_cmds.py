@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from stx_migrate.migration.errors import ConfigError, StxError
+from stx_migrate.migration.errors import ConfigError, GateRefused, StxError
 from stx_migrate.migration.prepare import DELIVERABLES, project_context
 from stx_migrate.migration.protocol.project_protocol import compile_project_protocol, protocol_file_of
 from stx_migrate.migration.snapshot import KIND as SNAPSHOTS
@@ -52,7 +52,6 @@ def prepare(
     if snapshot is not None:
         workspace.path(SNAPSHOTS, snapshot)                        # FileNotFoundError names the ones that exist
     from stx_migrate.flows.prepare import run_prepare
-    from stx_migrate.tasks.prepare import GateRefused
 
     try:
         deliverable_id = run_prepare(project, snapshot, env)

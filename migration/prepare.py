@@ -74,6 +74,7 @@ class PreparedContacts:
     extra_counts: dict[str, int] = field(default_factory=dict)
     dedup: DedupResult | None = None         # the matching run (None: dedup disabled); its survivors frame is left empty
     review_records: pd.DataFrame | None = None  # the records named by the review pairs (deliverable + existing), for review.xlsx
+    aggregates: dict[str, dict[str, int]] = field(default_factory=dict)  # aggregate → child rows, aggregated, orphans
 
     def summary(self) -> Summary:
         errors = self.findings[self.findings["severity"] == "error"]
@@ -91,6 +92,7 @@ class PreparedContacts:
             rows_in=self.rows_in, valid=len(self.valid), rejected=len(self.rejected), merged=len(self.duplicates),
             dropped=len(self.dropped), warnings=int(warnings["source_ref"].nunique()),
             reasons=dict(sorted(reasons.items())), to_review=self.review_pairs, **self.extra_counts,
+            **({"aggregates": self.aggregates} if self.aggregates else {}),
         )
 
 
@@ -125,6 +127,7 @@ def _apply_protocol(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame],
         findings=concat_findings([p.findings for p in parts]),
         dropped=pd.concat([p.dropped for p in parts]),
         source_numbers=pd.concat([p.source_numbers for p in parts]),
+        aggregates=parts[0].aggregates,      # computed once over the whole child tables: the same in every chunk
     )
 
 
@@ -213,7 +216,7 @@ def prepare_contacts(
     with timed("protocol", len(order)):
         result = _apply_protocol(compiled, tables, ctx, config.execution.chunk_rows, map_chunks)
     del tables
-    contacts, dropped, parts = result.contacts, result.dropped, [result.findings]
+    contacts, dropped, parts, aggregates = result.contacts, result.dropped, [result.findings], result.aggregates
     policy = config.contact_numbers
     if policy.policy == "keep":
         numbers, number_findings = keep_source_numbers(result.source_numbers, policy, existing_contact_numbers)
@@ -256,7 +259,7 @@ def prepare_contacts(
     return PreparedContacts(
         rows_in=len(order), valid=survivors, findings=_order_findings(findings, order), rejected=rejected,
         duplicates=duplicates.reset_index(drop=True), dropped=dropped, review_pairs=review,
-        dedup=dedup, review_records=review_records,
+        dedup=dedup, review_records=review_records, aggregates=aggregates,
     )
 
 

@@ -22,6 +22,7 @@ from ..format.catalogue import extended_format
 from ..settings.base import StrictModel, format_validation_error, read_yaml, validate_model
 from .filters import FILTER_RULES, FilterRule
 from .model import ProtocolModel
+from .ops_dates import ParseDateParams
 from .registry import Operation, ProjectContext, get_operation, operation_names
 
 _MAX_LISTED = 25
@@ -145,6 +146,33 @@ class _Checker:
                     self.column_of(f"{path} › {part}", pivot.dataset, getattr(pivot, part))
             for key in pivot.keys:
                 self.references[f"{pivot.name}.{key}"] = (f"pivot:{pivot.name}", key)
+        self.build_aggregates()
+
+    def build_aggregates(self) -> None:
+        """Aggregate columns ``name.measure``; the child table is read apart (in Arrow, only these columns)."""
+        ds = self.model.datasets
+        taken = {j.dataset for j in ds.joins} | {p.name for p in ds.pivots}
+        for i, agg in enumerate(ds.aggregates):
+            path = f"datasets › aggregates › {i}"
+            if agg.name in taken:
+                self.problem(f"{path} › name", f"{agg.name!r} is already a joined dataset, a pivot or an aggregate: "
+                                               "column names would clash")
+            taken.add(agg.name)
+            self.column_of(f"{path} › main_key", ds.main, agg.main_key)
+            if self.dataset(f"{path} › dataset", agg.dataset):
+                child = self.tables[agg.dataset]
+                for where, column in [("key", agg.key)] + [(f"measures › {m} › column", ms.column)
+                                                            for m, ms in agg.measures.items() if ms.column]:
+                    if column not in child:
+                        self.problem(f"{path} › {where}", f"unknown column {column!r} of dataset {agg.dataset!r} "
+                                                          f"(allowed: {_allowed(child)})")
+            for measure, spec in agg.measures.items():
+                if spec.formats is not None:
+                    try:
+                        ParseDateParams(formats=spec.formats)
+                    except ValidationError as e:
+                        self.problems.extend(format_validation_error(f"{self.source} › {path} › measures › {measure}", e))
+                self.references[f"{agg.name}.{measure}"] = (f"aggregate:{agg.name}", measure)
 
     def reference(self, path: str, ref: str) -> None:
         if not self.columns_known:
@@ -153,7 +181,7 @@ class _Checker:
             self.problem(path, f"unknown column {ref!r} (allowed: {_allowed(self.references)})")
             return
         dataset, column = self.references[ref]
-        if not dataset.startswith("pivot:"):
+        if not dataset.startswith(("pivot:", "aggregate:")):
             self.needed.setdefault(dataset, set()).add(column)
 
 
