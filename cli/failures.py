@@ -81,7 +81,11 @@ class _Stderr(logging.StreamHandler):
 
 def quiet_console(verbose: bool = False) -> None:
     """Route the CLI's logs to stderr, one line per record; idempotent."""
+    logging.raiseExceptions = False   # a broken handler must not print "--- Logging error ---" and a traceback
     root = logging.getLogger()
+    for handler in list(root.handlers):   # Prefect's own console handler prints tracebacks: ours replaces it
+        if type(handler).__name__ == "PrefectConsoleHandler":
+            root.removeHandler(handler)
     if not any(isinstance(h, _Stderr) for h in root.handlers):
         root.addHandler(_Stderr())
     root.setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -18,6 +18,7 @@ def import_(
     project: Path = ProjectOption,
     env: str = typer.Option(..., "--env", help="The environment: dev, preprod, prod or another declared one."),
     deliverable: Optional[str] = typer.Option(None, "--deliverable", help="Deliverable id (default: the latest)."),
+    again: bool = typer.Option(False, "--again", help="prod: import into production once more (refused otherwise)."),
 ) -> None:
     """Import a deliverable into an environment: dev (flow import-dev), preprod (import-preprod), prod (import-production)."""
     setup_logging()
@@ -33,7 +34,7 @@ def import_(
         elif env == "prod":
             from stx_migrate.flows.procedure import import_production
 
-            folder = _folder_of(import_production(str(loaded.folder), deliverable), loaded, env)
+            folder = _folder_of(import_production(str(loaded.folder), deliverable, again), loaded, env)
         else:
             from stx_migrate.flows.imports import start_import_dev
 

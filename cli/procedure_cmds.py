@@ -49,13 +49,14 @@ def refresh(project: Path = ProjectOption) -> None:
 
 
 def production(project: Path = ProjectOption,
-               deliverable: str = typer.Option(None, "--deliverable", help="Deliverable id (default: the latest).")) -> None:
+               deliverable: str = typer.Option(None, "--deliverable", help="Deliverable id (default: the latest)."),
+               again: bool = typer.Option(False, "--again", help="Import into production once more (refused otherwise).")) -> None:
     """J: import into production if the guards hold; prints the production folder (not_imported.csv)."""
     setup_logging()
     open_project(project)
     from stx_migrate.flows.procedure import import_production
 
-    finish(Path(import_production(str(project.resolve()), deliverable)["run_folder"]))
+    finish(Path(import_production(str(project.resolve()), deliverable, again)["run_folder"]))
 
 
 def close(project: Path = ProjectOption,

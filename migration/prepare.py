@@ -363,6 +363,7 @@ def prepare_deliverable(
     """
     config = project.config
     snapshot = Snapshot(Path(snapshot_dir))
+    snapshot.require_intact()
     compiled = compile_project_protocol(project, snapshot.manifest, project_context(config))
     extracted = date.fromisoformat(snapshot.manifest.extracted_at[:10])
     workspace = workspace or Workspace(config.name)

@@ -43,6 +43,7 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
     environment = open_environment(project, env)
     folder = workspace.resolve(DELIVERABLES, deliverable_id)
     deliverable = open_deliverable(folder)
+    deliverable.require_intact()
     base = deliverable.summary().model_dump()
     key = artifact_key(project.config.name, "import", env)
     with workspace.new_folder(IMPORTS, env) as staging:
