@@ -63,6 +63,9 @@ def service(
     project: Path = ProjectOption,
     env: str = typer.Option(..., "--env", help="The environment the service runs on."),
     file: Path = typer.Option(..., "--file", help="SecuTix-format rows (CSV/XLSX) or a file of contact numbers."),
+    confirm: Optional[int] = typer.Option(None, "--confirm", help="Production: delete, anonymize and inactivate need "
+                                          "the number of contacts the file names, repeated here."),
+    by: Optional[str] = typer.Option(None, "--by", help="Who runs the service (recorded; default: the system user)."),
 ) -> None:
     """Run a contact service (flow contact-service) on one environment with the rows of FILE."""
     setup_logging()
@@ -77,7 +80,7 @@ def service(
 
     read_service_input(file)  # a bad file stops here with exit 2, before any flow run
     try:
-        folder = start_contact_service(loaded.folder, operation, env, file)
+        folder = start_contact_service(loaded.folder, operation, env, file, confirm, by)
     except StxError as e:
         raise getattr(e, "detail", e) from None
     finish(folder)

@@ -74,6 +74,29 @@ def preprod_guard(deliverable: DeliverableRef, state: ProcedureState) -> list[st
     return []
 
 
+DESTRUCTIVE_SERVICES = ("delete", "anonymize", "inactivate")
+
+
+def destructive_service_guard(state: ProcedureState, deliverable: DeliverableRef | None, operation: str,
+                              contacts: int, confirm: int | None) -> list[str]:
+    """Why ``operation`` (delete, anonymize, inactivate) must not run on a production environment.
+
+    Like Salesforce's separate permission to hard-delete: the production import's guards
+    must hold on the latest deliverable (gate passed, customer approval, pre-production
+    import), and ``--confirm N`` must repeat ``contacts``, the number of contacts the file
+    names, so that nobody deletes ten thousand contacts believing they delete ten.
+    """
+    if deliverable is None:
+        reasons = ["no deliverable yet: the production guards cannot hold"]
+    else:
+        reasons = production_guard(state, deliverable, again=True)
+    if confirm is None:
+        reasons.append(f"{operation} on production affects {contacts} contact(s): give --confirm {contacts}")
+    elif confirm != contacts:
+        reasons.append(f"--confirm {confirm} does not match the {contacts} contact(s) the file names")
+    return reasons
+
+
 def close_guard(state: ProcedureState) -> list[str]:
     """Why the final validation must not close the ticket: production must be done."""
     return [] if state.imported("prod") else ["no successful production import yet"]

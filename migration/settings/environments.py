@@ -20,6 +20,7 @@ class EnvironmentSettings(StrictModel):
     path: str | None = None         # kind file-drop: the folder SecuTix's import service reads
     file: Literal["csv", "xlsx"] = "csv"   # kind file-drop: which import file of the deliverable is dropped
     batch_rows: int = Field(default=100_000, gt=0)
+    production: bool = False        # destructive services need the production guards and --confirm N ("prod" always does)
 
     _url_without_password = field_validator("url")(check_no_literal_password)
 
@@ -30,3 +31,8 @@ class EnvironmentSettings(StrictModel):
         if self.kind == "file-drop" and not self.path:
             raise ValueError("kind file-drop needs path (the folder SecuTix's import service reads)")
         return self
+
+
+def is_production(name: str, settings: EnvironmentSettings) -> bool:
+    """An environment marked ``production: true``, or named ``prod`` (the safest reading of a missing mark)."""
+    return settings.production or name == "prod"

@@ -1,6 +1,7 @@
 """Unguarded paths of the procedure: a missing gate, files edited after their step, a second production run."""
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -89,3 +90,55 @@ def test_preprod_refuses_a_deliverable_without_gate_json(prepared, capsys):
     assert "no quality gate result for deliverable" in err and "Traceback" not in err
     assert not (deliverable.parents[1] / "imports" / "preprod").exists() or \
         not any((deliverable.parents[1] / "imports" / "preprod").iterdir())
+
+
+def _numbers_in(project: Path, env: str, deliverable: Path, tmp_path: Path) -> tuple[Path, int]:
+    """Import the deliverable into ``env`` and write a file naming its contact numbers."""
+    from stx_migrate.connectors.environments import open_environment
+    from stx_migrate.migration.deliverable import open_deliverable
+
+    contacts = open_deliverable(deliverable).contacts()
+    open_environment(load_project(project), env).import_contacts(contacts, run_id=f"seed-{env}", deliverable_id=deliverable.name)
+    numbers = sorted(set(contacts["CONTACT_NR"]) - {""})[:5]
+    path = tmp_path / f"numbers-{env}.txt"
+    path.write_text("\n".join(numbers) + "\n", encoding="utf-8")
+    return path, len(numbers)
+
+
+def _services(project: Path) -> list[Event]:
+    from stx_migrate.migration.workspace import Workspace
+
+    return [e for e in load_state(Workspace(load_project(project).config.name).procedure_dir).events if e.kind == "service"]
+
+
+@pytest.mark.prefect
+def test_destructive_services_on_production_need_the_guards_and_the_count(prepared, tmp_path, capsys):
+    project, deliverable = prepared
+    # pre-production is not production: a delete runs without --confirm, and is recorded with who and when
+    file, n = _numbers_in(project, "preprod", deliverable, tmp_path)
+    assert main(["service", "delete", "--project", str(project), "--env", "preprod", "--file", str(file), "--by", "Alice"]) == 0
+    summary = json.loads((Path(capsys.readouterr().out.strip().splitlines()[-1]) / "summary.json").read_text())
+    assert n == 5 and summary["updated"] == n   # deleted contacts count as changed
+    [event] = _services(project)
+    assert event.env == "preprod" and "delete by Alice" in event.detail and event.at is not None
+
+    file, n = _numbers_in(project, "prod", deliverable, tmp_path)
+    for operation in ("delete", "anonymize", "inactivate"):
+        assert main(["service", operation, "--project", str(project), "--env", "prod", "--file", str(file)]) == 1
+        err = capsys.readouterr().err
+        assert f"give --confirm {n}" in err and "has not approved protocol" in err and "Traceback" not in err
+    # the production guards hold (approval on this protocol, its pre-production import): the count is still needed
+    from stx_migrate.migration.procedure import read_deliverable_ref
+    from stx_migrate.migration.workspace import Workspace
+
+    ref = read_deliverable_ref(deliverable)
+    procedure = Workspace(load_project(project).config.name).procedure_dir
+    record_event(procedure, Event(kind="import", env="preprod", deliverable_id=ref.deliverable_id, protocol_hash=ref.protocol_hash))
+    record_decision(procedure, Decision(approved=True, by="Claire", deliverable_id=ref.deliverable_id, protocol_hash=ref.protocol_hash))
+    assert main(["service", "delete", "--project", str(project), "--env", "prod", "--file", str(file), "--confirm", str(n + 1)]) == 1
+    assert f"--confirm {n + 1} does not match the {n} contact(s)" in capsys.readouterr().err
+    assert main(["service", "delete", "--project", str(project), "--env", "prod", "--file", str(file),
+                 "--confirm", str(n), "--by", "Bob"]) == 0
+    capsys.readouterr()
+    assert [e.env for e in _services(project)] == ["preprod", "prod"]
+    assert f"delete by Bob: {n} contact(s) named" in _services(project)[-1].detail
