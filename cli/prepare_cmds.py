@@ -8,7 +8,7 @@ import typer
 
 from stx_migrate.migration.errors import ConfigError, GateRefused, StxError
 from stx_migrate.migration.prepare import DELIVERABLES, project_context
-from stx_migrate.migration.protocol import compile_protocol
+from stx_migrate.migration.protocol.project_protocol import compile_project_protocol, protocol_file_of
 from stx_migrate.migration.snapshot import KIND as SNAPSHOTS
 from stx_migrate.migration.snapshot import Snapshot
 from stx_migrate.migration.workspace import Workspace
@@ -21,10 +21,10 @@ def check(project: Path = ProjectOption) -> None:
     setup_logging()
     loaded = open_project(project)
     config = loaded.config
-    protocol_file = loaded.path(config.protocol)
+    protocol_file = protocol_file_of(loaded) or f"pass-through protocol of {config.source.path}"
     latest = Workspace(config.name).latest(SNAPSHOTS)
     manifest = Snapshot(Workspace(config.name).path(SNAPSHOTS, latest)).manifest if latest else None
-    compiled = compile_protocol(protocol_file, manifest, project_context(config))
+    compiled = compile_project_protocol(loaded, manifest, project_context(config))
     if latest is None:
         raise ConfigError(
             f"{protocol_file}: operations and parameters are valid, but there is no snapshot of project "
