@@ -28,12 +28,16 @@ class IncidentLog:
     def __init__(self) -> None:
         self._path: Path | None = None
 
+    def start(self) -> None:
+        """A new command: its incidents go to a new file (in-process callers run many commands)."""
+        self._path = None
+
     @property
     def path(self) -> Path:
-        if self._path is None:
-            folder = workspace_home() / "logs"
+        folder = workspace_home() / "logs"
+        if self._path is None or self._path.parent != folder:
             folder.mkdir(parents=True, exist_ok=True)
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
             self._path = folder / f"stx-migrate-{stamp}-{os.getpid()}.log"
         return self._path
 

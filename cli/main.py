@@ -16,7 +16,7 @@ import typer
 from stx_migrate.migration.errors import StxError
 
 from . import dedup_cmds, format_cmds, import_cmds, init_cmds, prepare_cmds, procedure_cmds, receive_cmds
-from .failures import no_telemetry, quiet_console, unexpected
+from .failures import INCIDENTS, no_telemetry, quiet_console, unexpected
 
 app = typer.Typer(
     name="stx-migrate",
@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app; every failure becomes its exit code and one message on stderr."""
     no_telemetry()
     quiet_console()
+    INCIDENTS.start()
     try:
         app(args=argv, prog_name="stx-migrate")  # standalone: usage errors exit 2 by themselves
     except SystemExit as e:  # click ends even a successful command with SystemExit(0)
