@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from . import bulk
-from .plan import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, MEAN_COLUMNS, auth_col, db, mean_col
+from .columns import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, MEAN_COLUMNS, auth_col, db, mean_col
 
 CONTACT_COLUMNS = [db(c) for c in CONTACT_FIELDS] + [mean_col(c) for c in MEAN_COLUMNS]  # means: columns (0004)
 CONSENT_COLUMNS = [auth_col(c) for c in AUTH_COLUMNS]

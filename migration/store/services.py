@@ -32,7 +32,8 @@ from ..findings import concat_findings, findings_frame
 from . import bulk
 from .codes import message_of, severity_of
 from .importer import DEFAULT_BATCH_ROWS, ImportResult, _journaled, _lock, _ts, import_contacts, row_keys
-from .plan import AUTH_COLUMNS, MEAN_COLUMNS, auth_col, isin, mean_col
+from ..text_arrays import text_isin
+from .columns import AUTH_COLUMNS, MEAN_COLUMNS, auth_col, mean_col
 from .store import ContactStore
 
 OPERATIONS = ("create", "update", "update-by-email", "inactivate", "anonymize", "delete", "qualify-contacts",
@@ -239,7 +240,7 @@ def _by_number(store: ContactStore, rows: pd.DataFrame, *, run_id: str, service_
         found = pd.DataFrame(conn.exec_driver_sql(
             "SELECT c.contact_nr, c.id, c.status FROM contact c JOIN stx_numbers k ON c.contact_nr = k.k").all(),
             columns=["contact_nr", "id", "status"]).set_index("contact_nr")
-        known = pd.Series(isin(nr, found.index), index=todo.index)
+        known = pd.Series(text_isin(nr, found.index), index=todo.index)
         findings.append(_errors(todo, (nr == "") , "IMPORT_CONTACT_NR_MISSING", "CONTACT_NR"))
         findings.append(_errors(todo, ~known & (nr != ""), "IMPORT_CONTACT_NOT_FOUND", "CONTACT_NR", nr))
         status = nr.map(found["status"]).astype("object").fillna("").astype("str")
