@@ -1,4 +1,4 @@
-"""Prepare: protocol → rules → dedup → contact numbers → the deliverable (DESIGN §2).
+"""Prepare: protocol → rules → dedup → contact numbers → the deliverable (architecture §2).
 
 :func:`prepare_contacts` is the pure pipeline (frames in, frames out);
 :func:`prepare_deliverable` runs it on a snapshot and writes the deliverable folder.

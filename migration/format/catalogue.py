@@ -12,10 +12,10 @@ from importlib import resources
 
 import yaml
 
-HEADER_ROWS = 4          # spec §2.1: 4 header rows, data from row 5
+HEADER_ROWS = 4          # secutix-format §2.1: 4 header rows, data from row 5
 CODE_ROW = 4             # the row the importer reads (technical field codes)
 EMPTY = ""               # an empty cell: keep (UPDATE) / nothing stored (INSERT)
-CLEAR = "="              # spec §3: remove the stored value
+CLEAR = "="              # secutix-format §3: remove the stored value
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Format:
 
         Row 1 names the section on its first column, row 2 the field label, row 3 the
         type/help text, row 4 the technical codes. A customer's own template replaces
-        rows 1–3 verbatim (spec §2.1, §13 Q1).
+        rows 1–3 verbatim (secutix-format §2.1, §13 Q1).
         """
         section_of = {c: name for name, cols in self.sections for c in cols}
         row1, seen = [], set()

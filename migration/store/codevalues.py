@@ -22,7 +22,7 @@ TARGETS = ["", "self", "structure"]
 
 
 def resolve_config_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Apply CONFIG rows (spec §3.2) and drop them: returns (data rows, number of CONFIG rows).
+    """Apply CONFIG rows (secutix-format §3.2) and drop them: returns (data rows, number of CONFIG rows).
 
     Per CodeValue column, the code a CONFIG row sets is carried forward to the next
     CONFIG row; a data cell holding only a value (or only ``=``) gets ``CODE=`` in front.
@@ -127,7 +127,7 @@ def parse_criteria(rows: pd.DataFrame, kind: np.ndarray, cat: Catalogue, err: Ro
             rows_at, first = first_of(pos[mask])
             err.add_at(rows_at, code_, column_names.take(col[mask][first]), shown.take(cell[mask][first]))
 
-    # spec §4: the criterion's contact type decides who gets it
+    # secutix-format §4: the criterion's contact type decides who gets it
     contact_type = np.full(len(distinct), -1)
     if len(cat.criteria):
         contact_type[known] = positions(large_text(cat.criteria["contact_type"].astype("str")),

@@ -52,7 +52,7 @@ def export_frame(store: ContactStore) -> pd.DataFrame:
     out["OPERATION"] = "UPDATE"
     if out["BIRTHDATE"].notna().any():
         out["BIRTHDATE"] = pd.to_datetime(out["BIRTHDATE"], errors="coerce").dt.strftime("%d.%m.%Y")
-    # a relay shows its structure's name fields (spec §7 matching and dedup look at them)
+    # a relay shows its structure's name fields (secutix-format §7 matching and dedup look at them)
     names = out[STRUCTURE_NAME_FIELDS]
     relay = out["kind"] == "relay"
     for f in STRUCTURE_NAME_FIELDS:

@@ -116,7 +116,7 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
     out_nr = pc.if_else(new_structure, struct_values.take(pa.array(struct_rank[src])),
                         pc.if_else(pa.array(needs_nr[src]), nr_values.take(pa.array(nr_rank[src])), own_nr.take(take)))
 
-    # source columns with "" already null (nothing to write); INSERT: '=' clears nothing (spec §3)
+    # source columns with "" already null (nothing to write); INSERT: '=' clears nothing (secutix-format §3)
     values = {col: _strings(rows[col]) for col in CONTACT_FIELDS + ADDRESS_FIELDS + MEAN_COLUMNS + AUTH_COLUMNS}
     values["BIRTHDATE"] = pa.array(parse_birthdates(rows["BIRTHDATE"]).array, type=STRING, from_pandas=True)
     remark = values["REMARK"]     # '||' appends to nothing

@@ -1,4 +1,4 @@
-"""The contact services (spec §9) on one environment's store, with the import's log and journal.
+"""The contact services (secutix-format §9) on one environment's store, with the import's log and journal.
 
 Each service takes rows (a SecuTix frame, index source_ref) and returns an
 :class:`ImportResult`: ``imported`` (created), ``updated`` (changed: updated,
@@ -125,7 +125,7 @@ def qualify_structures(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BA
 
 
 def update_by_email(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
-    """The basic update (spec §1, §9.2): key EMAIL1; first name, last name, criteria, authorizations."""
+    """The basic update (secutix-format §1, §9.2): key EMAIL1; first name, last name, criteria, authorizations."""
     email = rows["EMAIL1"].str.strip().str.lower()
     with store.engine.connect() as c:
         bulk.load_temp(c, "stx_emails", pd.DataFrame({"k": pd.Series(email.unique(), dtype="str")}))

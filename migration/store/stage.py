@@ -71,7 +71,7 @@ def build_stage(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids: pd.Ser
     values = {col: r[col] for col in CONTACT_FIELDS + ADDRESS_FIELDS + MEAN_COLUMNS + AUTH_COLUMNS}
     values["BIRTHDATE"] = parse_birthdates(values["BIRTHDATE"])
     addr_types = r["ADDR_TYPE"].where(is_given(r["ADDR_TYPE"]), "MSB")
-    # INSERT: '=' clears nothing (spec §3); '||' appends to nothing
+    # INSERT: '=' clears nothing (secutix-format §3); '||' appends to nothing
     ins_mask = ins.to_numpy()
     for col, v in values.items():
         clear = ins_mask & (v == CLEAR).to_numpy(dtype=bool)

@@ -1,4 +1,4 @@
-"""Import semantics read back from the store (spec §3, §4, §7), on SQLite and PostgreSQL."""
+"""Import semantics read back from the store (secutix-format §3, §4, §7), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from store_helpers import frame, one

@@ -1,4 +1,4 @@
-"""The format catalogue: every column of spec §5, in template order, with its rule data."""
+"""The format catalogue: every column of secutix-format §5, in template order, with its rule data."""
 from stx_migrate.migration.format import extended_format
 
 
