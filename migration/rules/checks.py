@@ -15,7 +15,7 @@ import pandas as pd
 import pycountry
 
 from ..format import CLEAR
-from .context import OPERATIONS, Context
+from .context import FILE_OPERATIONS, Context
 
 Check = Callable[[Context, str], np.ndarray]
 CHECKS: dict[str, Check] = {}
@@ -65,7 +65,7 @@ def _too_long_any_row(ctx: Context, column: str) -> np.ndarray:
 @check("OPERATION_UNKNOWN")
 def _operation_unknown(ctx: Context, column: str) -> np.ndarray:
     v = ctx.values(column)
-    return ~_bool(v.isin(["", *OPERATIONS, *UNSUPPORTED_OPERATIONS]))
+    return ~_bool(v.isin(["", *FILE_OPERATIONS, *UNSUPPORTED_OPERATIONS]))
 
 
 @check("OPERATION_NOT_SUPPORTED")

@@ -22,7 +22,7 @@ from ..reference import ReferenceData
 
 KIND_INDIVIDUAL, KIND_STRUCTURE, KIND_RELAY, KIND_CONFIG, KIND_NONE = (
     "individual", "structure", "structure_relay", "config", "none")
-OPERATIONS = ("CONFIG", "INSERT", "UPDATE")
+FILE_OPERATIONS = extended_format().column("OPERATION").allowed   # what a file's OPERATION cell may say (§3.1)
 # a bare code: no "=", "|" or white space (written out: with \s pandas falls back to Python's re, per row)
 CONFIG_CODE = "[^=| \t\r\n\x0b\x0c]+"
 VALUES = r"[^|]+(\|[^|]+)*"    # v1|v2|v3, no empty value

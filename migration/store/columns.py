@@ -1,18 +1,17 @@
 """The file's column groups as the store writes them, and file column ↔ store column names."""
 from __future__ import annotations
 
-from .models import AUTHORIZATION_CHANNELS, MEAN_TYPES
+from ..format import extended_format
 
-PERSON_FIELDS = ["TITLE", "LETTER_SALUTATION", "ADDR_SALUTATION", "FUNCTION", "REMARK", "FIRSTNAME", "LASTNAME",
-                 "BIRTHDATE", "PREF_LANG"]
-STRUCTURE_FIELDS = ["OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2", "STRUCT_TYPE", "COMMUNITY_TYPE", "NB_EMPLOYEES",
-                    "WEB_SITE", "PREF_LANG", "REMARK"]
+_FORMAT = extended_format()
+PERSON_FIELDS = list(_FORMAT.group("person"))
+STRUCTURE_FIELDS = list(_FORMAT.group("structure"))
 NEW_STRUCTURE_FIELDS = [f for f in STRUCTURE_FIELDS if f != "REMARK"]   # a relay row's remark is the relay's
 CONTACT_FIELDS = list(dict.fromkeys(PERSON_FIELDS + STRUCTURE_FIELDS))
-ADDRESS_FIELDS = ["LINE1", "LINE2", "LINE3", "ZIPCODE", "TOWN", "TOWN_COMPLEMENT", "DEPARTMENT", "COUNTRY"]
-MEAN_COLUMNS = list(MEAN_TYPES)
-AUTH_COLUMNS = list(AUTHORIZATION_CHANNELS)
-CODEVALUE_COLUMNS = ["ADMIN_NUMBER"] + [f"CRIT{i:02d}" for i in range(1, 51)]
+ADDRESS_FIELDS = list(_FORMAT.group("address"))
+MEAN_COLUMNS = list(_FORMAT.group("means"))
+AUTH_COLUMNS = list(_FORMAT.group("authorizations"))
+CODEVALUE_COLUMNS = list(_FORMAT.group("codevalues"))
 FIELDS_OF_KIND = {"individual": PERSON_FIELDS, "relay": PERSON_FIELDS, "structure": STRUCTURE_FIELDS}
 
 

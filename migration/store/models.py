@@ -49,8 +49,6 @@ CONTACT_STATUSES = ("active", "inactive", "anonymized")
 CRITERION_CONTACT_TYPES = ("individual", "structure", "both")
 ADDRESS_TYPES = ("M", "S", "B")
 USE_BITS = {"M": 1, "S": 2, "B": 4}  # address.uses: the set of uses an address serves
-MEAN_TYPES = ("TELEPHONE", "FAX", "CELLPHONE", "EMAIL1", "EMAIL2", "EMAIL3")
-AUTHORIZATION_CHANNELS = ("CNIL_O", "PARTNER", "CNIL_T", "SMS_MMS", "LETTER", "PHONE", "EMAIL")
 
 
 class Base(DeclarativeBase):

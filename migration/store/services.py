@@ -29,6 +29,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from ..findings import concat_findings, findings_frame
+from ..format import extended_format
 from . import bulk
 from .codes import message_of, severity_of
 from .importer import DEFAULT_BATCH_ROWS, ImportResult, _journaled, _lock, _ts, import_contacts, row_keys
@@ -38,7 +39,7 @@ from .store import ContactStore
 
 OPERATIONS = ("create", "update", "update-by-email", "inactivate", "anonymize", "delete", "qualify-contacts",
               "qualify-structures")
-CRIT_COLUMNS = [f"CRIT{i:02d}" for i in range(1, 51)]
+CRIT_COLUMNS = list(extended_format().group("criteria"))
 BASIC_UPDATE_COLUMNS = ["FIRSTNAME", "LASTNAME", *CRIT_COLUMNS, *AUTH_COLUMNS]
 KEY_COLUMNS = ["INSTITUTION", "ORGANIZATION", "OPERATION", "CONTACT_NR"]
 CONSENTS_CLEARED = ", ".join(f"{auth_col(c)} = NULL" for c in AUTH_COLUMNS)
