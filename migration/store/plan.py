@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from ..findings import FINDING_COLUMNS, empty_findings
 from .codes import message_of, severity_of
 from .models import AUTHORIZATION_CHANNELS, MEAN_TYPES, USE_BITS
-from .store import MATCH_FIELDS, MATCH_SEPARATOR, Catalogue
+from .catalogue import MATCH_FIELDS, MATCH_SEPARATOR, Catalogue
 
 CLEAR = "="
 PERSON_FIELDS = ["TITLE", "LETTER_SALUTATION", "ADDR_SALUTATION", "FUNCTION", "REMARK", "FIRSTNAME", "LASTNAME",
