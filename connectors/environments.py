@@ -1,4 +1,4 @@
-"""Environments by ``kind``: where a deliverable's contacts land (DESIGN §2).
+"""Environments by ``kind``: where a deliverable's contacts land (architecture §2).
 
 - ``sql``: a SecuTix contact store (``migration/store``) on SQLite or PostgreSQL; the URL
   may hold ``${env:NAME}`` / ``${secret:BLOCK}`` references, resolved here at connect

@@ -1,4 +1,4 @@
-"""Normalised values for matching: text folded the same way for every row (spec §7, §13 Q13).
+"""Normalised values for matching: text folded the same way for every row (secutix-format §7, §13 Q13).
 
 Every function takes and returns a pandas ``str`` Series and is vectorised (Arrow string
 kernels); callers apply them to the *unique* values of a column and map the result back,

@@ -25,6 +25,7 @@ from .normalise import (
     phone_digits,
 )
 from .. import forked
+from ..format import extended_format
 from .phonetic import phonetic_key
 
 INDIVIDUAL, STRUCTURE = 1, 2
@@ -32,9 +33,8 @@ NEW, EXISTING = 0, 1
 MALE, FEMALE, COUPLE = 1, 2, 3
 _TITLE_SEX = {"MR": MALE, "MRS": FEMALE, "MISS": FEMALE, "MS": FEMALE, "MR_AND_MRS": COUPLE}
 
-# SecuTix's own structure comparison (spec §7): these 10 fields equal = one structure.
-STRUCTURE_FIELDS = ("OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2", "LINE1", "LINE2", "LINE3",
-                    "ZIPCODE", "TOWN", "TOWN_COMPLEMENT", "COUNTRY")
+# SecuTix's own structure comparison (secutix-format §7): these 10 fields equal = one structure.
+STRUCTURE_FIELDS = extended_format().group("structure_match")
 EMAIL_FIELDS = ("EMAIL1", "EMAIL2", "EMAIL3")
 PHONE_FIELDS = ("CELLPHONE", "TELEPHONE", "FAX")
 
