@@ -100,15 +100,6 @@ def normalise_zip(values: pd.Series) -> pd.Series:
     return values.fillna("").astype("str").str.upper().str.replace(r"[\s.]", "", regex=True)
 
 
-def normalise_date(values: pd.Series) -> pd.Series:
-    """``dd.mm.yyyy`` / ``dd/mm/yyyy`` / ``dd-mm-yyyy`` → ``yyyymmdd`` (zero-padded); anything else ""."""
-    text = values.fillna("").astype("str").str.strip().str.replace(r"[/-]", ".", regex=True)
-    text = text.str.replace(r"^(\d)\.", r"0\1.", regex=True).str.replace(r"\.(\d)\.", r".0\1.", regex=True)
-    ok = text.str.fullmatch(r"\d\d\.\d\d\.\d{4}")
-    out = text.str.slice(6, 10) + text.str.slice(3, 5) + text.str.slice(0, 2)
-    return out.where(ok, "").astype("str")
-
-
 def codes_of_unique(values: pd.Series, normalise) -> tuple[np.ndarray, pd.Series]:
     """Integer codes of ``normalise(values)``, computed on the distinct raw values only.
 

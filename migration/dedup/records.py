@@ -18,13 +18,13 @@ from .normalise import (
     compact,
     fold_text,
     international_phone,
-    normalise_date,
     normalise_email,
     normalise_street,
     normalise_zip,
     phone_digits,
 )
 from .. import forked
+from ..dates import birthdate_key
 from ..format import extended_format
 from .phonetic import phonetic_key
 
@@ -155,7 +155,7 @@ def _name_codes(col, org: np.ndarray, n: int, n_new: int, refs: np.ndarray) -> t
 
 def _channel_codes(col, country: str) -> tuple:
     """Birth dates, e-mails, phones: integer arrays only (the half a forked child computes)."""
-    dob, dob_text = codes_of_unique(col("BIRTHDATE"), normalise_date)
+    dob, dob_text = codes_of_unique(col("BIRTHDATE"), birthdate_key)
     years = pd.to_numeric(dob_text.str.slice(0, 4), errors="coerce").fillna(0).astype(np.int32).to_numpy()
     dob_year = np.where(dob >= 0, years[np.maximum(dob, 0)] if len(years) else 0, 0).astype(np.int32)
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..dates import BIRTHDATE_FORMATS, birthdate_problems
 from ..format import CLEAR, extended_format
 from ..reference import ReferenceData
 
@@ -184,27 +185,17 @@ class Context:
         self._codevalues[column] = (code, text, self.codevalue_ok(column))
         return self._codevalues[column]
 
-    # --- dates (secutix-format §5.3) ---
+    # --- dates (secutix-format §5.3; what each stage accepts: migration/dates.py) ---
     @cached_property
     def birthdate(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(bad format, impossible date, future date) for BIRTHDATE."""
         column = "BIRTHDATE"
-        rows = self.present(column)
-        bad_format = self.fails(column, r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}|[0-9]{2}/[0-9]{2}/[0-9]{4}|[0-9]{2}-[0-9]{2}-[0-9]{4}")
-        good = rows & ~bad_format
+        bad_format = self.fails(column, BIRTHDATE_FORMATS)
+        good = self.present(column) & ~bad_format
         impossible = np.zeros(len(self.frame), dtype=bool)
         future = np.zeros(len(self.frame), dtype=bool)
         if good.any():
-            subset = pc.filter(self.arrow(column), pa.array(good))
-            day, month, year = (pc.cast(pc.utf8_slice_codeunits(subset, a, b), pa.int64()).to_numpy()
-                                for a, b in ((0, 2), (3, 5), (6, 10)))
-            leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-            month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)]
-            month_days = month_days + ((month == 2) & leap)
-            impossible[good] = (month < 1) | (month > 12) | (day < 1) | (day > month_days) | (year < 1)
-            today = self.today
-            as_number = year * 10_000 + month * 100 + day
-            future[good] = ~impossible[good] & (as_number > today.year * 10_000 + today.month * 100 + today.day)
+            impossible[good], future[good] = birthdate_problems(pc.filter(self.arrow(column), pa.array(good)), self.today)
         return bad_format, impossible, future
 
 
