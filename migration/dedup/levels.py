@@ -85,7 +85,7 @@ def _address_levels(rec: Records, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     street_close = np.isin(street, (1, 2))
     level = _levels([
         ((street == 1) & place_same, 1),
-        (street_close & place_close, 2),
+        ((street_close | (street == 0)) & place_close, 2),     # no street on one side: the place is all there is
         (street_close | ((zip_ == 1) & (town == 1)), 3),
         (place_close, 4),
     ], 5, len(a))

@@ -28,6 +28,7 @@ SAMPLE_PAIRS = 200_000
 EM_ITERATIONS = 40
 EM_TOLERANCE = 1e-5
 TF_BOUND = 4.0
+TF_MIN_NAMES = 1000
 TF_FIELDS = {"first_name": "fn", "last_name": "ln"}
 _EXACT_CODES = {"first_name": "fn", "last_name": "ln", "birth_date": "dob"}
 _FLOOR = 1e-6
@@ -159,7 +160,7 @@ def tf_bits(rec: Records, field: str, codes: np.ndarray) -> np.ndarray:
     """Term-frequency bits for an exact agreement on ``codes``: ``log2(Σ f² / f_value)``, bounded."""
     all_codes = getattr(rec, TF_FIELDS[field])
     people = all_codes[(rec.kind == INDIVIDUAL) & (all_codes >= 0)]
-    if not len(people):
+    if len(people) < TF_MIN_NAMES:      # a few names say nothing about how common a name is
         return np.zeros(len(codes))
     f = np.bincount(people, minlength=int(max(all_codes.max(initial=0), codes.max(initial=0))) + 1) / len(people)
     collision = float((f * f).sum())
