@@ -9,6 +9,7 @@ from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import load_project
 
 from stx_migrate.tasks.logging import install_redaction
+from stx_migrate.tasks.run_marker import mark_this_run
 from stx_migrate.tasks.receive import read_source_into_snapshot
 
 from .run_names import run_name
@@ -20,6 +21,7 @@ FLOW_NAME = "receive-data"
 def receive_data(project_dir: str) -> str:
     """Read the project's source into a new snapshot; returns the snapshot id."""
     install_redaction()
+    mark_this_run()
     return read_source_into_snapshot(project_dir)
 
 
