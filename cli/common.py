@@ -24,7 +24,7 @@ def setup_logging(verbose: bool = False) -> None:
 
 
 def finish(folder: Path) -> None:
-    """Print the folder a command wrote as the last line of standard output (DESIGN §4)."""
+    """Print the folder a command wrote as the last line of standard output (architecture §4)."""
     sys.stdout.flush()
     typer.echo(str(Path(folder).resolve()))
 

@@ -1,4 +1,4 @@
-"""``stx-migrate import`` and ``stx-migrate service`` (DESIGN §4)."""
+"""``stx-migrate import`` and ``stx-migrate service`` (architecture §4)."""
 from __future__ import annotations
 
 from pathlib import Path
