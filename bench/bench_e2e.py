@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -188,7 +189,9 @@ def main() -> int:
     big = root / "run"
     env = user_env(big)
     started = time.perf_counter()
-    make_project(big, args.rows)
+    pristine = root / "pristine"   # generated once, copied for the commands and for the plain functions
+    make_project(pristine, args.rows)
+    shutil.copytree(pristine / "project", big / "project")
     print(f"\nproject generated in {time.perf_counter() - started:.0f} s (not counted); mode: {run_mode_of(env)}",
           flush=True)
     stages = procedure(big / "project", args.rows, env, big / "commands.log", until=args.until,
@@ -201,7 +204,7 @@ def main() -> int:
     if not args.no_plain_functions and not any(s.rc for s in stages):
         other = root / "plain-functions"
         plain_env = user_env(other)
-        make_project(other, args.rows)
+        shutil.copytree(pristine / "project", other / "project")
         plain = run_measured("same steps as plain functions", [sys.executable, str(HERE / "e2e_plain.py"),
                                                                str(other / "project")], args.rows, plain_env,
                              other / "commands.log")
