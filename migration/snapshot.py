@@ -21,6 +21,7 @@ import os
 import queue
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -68,6 +69,7 @@ class SnapshotManifest(BaseModel):
     content_sha256: str
     code_version: str = __version__
     format_version: int = 1
+    read_seconds: float | None = None  # wall time from the first dataset's description to the last one written (profile included)
 
 
 class SchemaDrift(Exception):
@@ -215,6 +217,7 @@ def write_snapshot(
     propagates. ``after_dataset(folder, spec, manifest)`` runs after each dataset
     (the receive task writes the profile there).
     """
+    started = time.perf_counter()
     with workspace.new_folder(KIND) as staging:
         snapshot_id = final_path(staging).name
         datasets: dict[str, DatasetManifest] = {}
@@ -235,6 +238,7 @@ def write_snapshot(
             source=source,
             datasets=datasets,
             content_sha256=content_sha256(datasets),
+            read_seconds=round(time.perf_counter() - started, 3),
         )
         (staging / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
         for item in staging.iterdir():
