@@ -72,9 +72,10 @@ class SnapshotManifest(BaseModel):
     read_seconds: float | None = None  # wall time from the first dataset's description to the last one written (profile included)
 
 
-class SchemaDrift(Exception):
-    """A reader found, past its first rows, values that contradict the schema it announced (a
-    fast reader's reading of the first rows); the dataset is to be read again from the start."""
+class ReadAgain(Exception):
+    """A fast reader found, past its first rows, that it cannot give the exact result it promised
+    (a type it took from the first rows, an order it found on disk): the dataset is to be read
+    again from the start, the exact way (the source has switched already)."""
 
     def __init__(self, dataset: str, reason: str):
         super().__init__(f"dataset {dataset}: {reason}; read again the exact way")
@@ -94,7 +95,7 @@ class DatasetSpec:
     encoding: str | None = None
     delimiter: str | None = None
     renamed_columns: dict[str, str] = field(default_factory=dict)
-    again: Callable[[], "DatasetSpec"] | None = None  # the spec to read it again with after a SchemaDrift
+    again: Callable[[], "DatasetSpec"] | None = None  # the spec to read it again with after a ReadAgain
 
 
 def write_dataset(folder: Path, spec: DatasetSpec) -> DatasetManifest:
@@ -224,7 +225,7 @@ def write_snapshot(
         for spec in specs:
             try:
                 datasets[spec.name] = write_dataset(staging, spec)
-            except SchemaDrift:
+            except ReadAgain:
                 if spec.again is None:
                     raise
                 spec = spec.again()
