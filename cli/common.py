@@ -24,10 +24,18 @@ def setup_logging(verbose: bool = False) -> None:
 
 
 def finish(folder: Path) -> None:
-    """Print the folder a command wrote as the last line of standard output (DESIGN §4)."""
+    """Print the folder a command wrote as the last line of standard output (architecture §4)."""
     sys.stdout.flush()
     typer.echo(str(Path(folder).resolve()))
 
 
 def open_project(folder: Path) -> Project:
     return load_project(folder)
+
+
+def start_flows() -> None:
+    """Before a command's flow runs: on the Prefect server in use, or plainly when there is none
+    (no temporary server per command; see deployments/run_mode.py)."""
+    from stx_migrate.deployments.run_mode import choose_run_mode
+
+    choose_run_mode()

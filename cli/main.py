@@ -1,4 +1,4 @@
-"""``stx-migrate``: the command line (DESIGN §4).
+"""``stx-migrate``: the command line (architecture §4).
 
 Exit codes: 0 the step did its job (rejected rows are not a failure), 1 a gate or
 guard refused, 2 bad input or configuration. Every command that writes prints the

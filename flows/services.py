@@ -1,4 +1,4 @@
-"""Flow ``contact-service``: create, update, inactivate, anonymize, delete, qualify on one environment (DESIGN §1)."""
+"""Flow ``contact-service``: create, update, inactivate, anonymize, delete, qualify on one environment (architecture §1)."""
 from __future__ import annotations
 
 from pathlib import Path

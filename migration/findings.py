@@ -1,6 +1,6 @@
 """Findings: what the rules, the protocol, dedup and imports say about single rows.
 
-A finding is one line of the log file (``rejects.csv``, DESIGN §4)::
+A finding is one line of the log file (``rejects.csv``, architecture §4)::
 
     source_ref, contact_nr, column, code, severity, message, value
 

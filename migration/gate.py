@@ -3,7 +3,7 @@
 :func:`evaluate_gate` reads the deliverable (the log, the import file, the protocol,
 the manifest), checks it and writes ``gate.json`` and ``gate.md`` next to it. It never
 changes the data files. ``GateReport.passed`` is false when any check fails; the
-flow then ends Failed and the CLI exits 1 (DESIGN §4).
+flow then ends Failed and the CLI exits 1 (architecture §4).
 
 Rates: the reject rate is ``rejected / (rows_in - dropped)`` (rows removed on purpose by
 a filter rule do not count as rejects); the duplicate rate is ``merged / (valid + merged)``.
@@ -83,7 +83,7 @@ def _criteria_used(contacts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _config_created(contacts: pd.DataFrame) -> tuple[set[str], set[str]]:
-    """Structure types and criterion codes named by CONFIG rows of the file (spec §3.2)."""
+    """Structure types and criterion codes named by CONFIG rows of the file (secutix-format §3.2)."""
     config = contacts[contacts["OPERATION"] == "CONFIG"] if "OPERATION" in contacts else contacts.iloc[0:0]
     types = set(config.get("STRUCT_TYPE", pd.Series([], dtype="str"))) - {""}
     codes = set(_criteria_used(config)["code"]) - {""}
@@ -147,7 +147,7 @@ def evaluate_gate(
     checks.append(GateCheck(name="review backlog", kind="threshold", passed=backlog <= gate_settings.max_review_backlog,
                             value=str(backlog), limit=str(gate_settings.max_review_backlog), detail="pairs waiting for a decision"))
 
-    # -- preconditions (spec §8) -----------------------------------------------------
+    # -- preconditions (secutix-format §8) -----------------------------------------------------
     checks += _preconditions(contacts, reference, contact_number_policy, existing_contact_numbers)
 
     reasons = [f"{c.name}: {c.value} (limit {c.limit})" + (f" — {c.detail}" if c.detail else "") for c in checks if not c.passed]

@@ -1,4 +1,4 @@
-"""Prepare: protocol → rules → dedup → contact numbers → the deliverable (DESIGN §2).
+"""Prepare: protocol → rules → dedup → contact numbers → the deliverable (architecture §2).
 
 :func:`prepare_contacts` is the pure pipeline (frames in, frames out);
 :func:`prepare_deliverable` runs it on a snapshot and writes the deliverable folder.
@@ -37,7 +37,7 @@ from .findings import FINDING_COLUMNS, concat_findings, write_findings
 from .dedup import DedupResult, ReviewDecisions, find_duplicates, keep_decisions, pending_decisions, write_review_workbook
 from .dedup.result import REVIEW_COLUMNS
 from .format.catalogue import extended_format
-from .membership import text_isin
+from .text_arrays import text_isin
 from .rows import select_rows
 from .protocol import CompiledProtocol, ProjectContext, ProtocolResult, apply_protocol, compile_protocol
 from .protocol.project_protocol import compile_project_protocol

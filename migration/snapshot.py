@@ -6,7 +6,7 @@ written in a staging folder and appears under its id only when every dataset was
 read completely (``Workspace.new_folder``); afterwards its files are made read-only
 and never change. A second extraction is a new snapshot.
 
-Manifest contract (DESIGN §4): ``datasets: name → {rows, columns, sha256}`` plus,
+Manifest contract (architecture §4): ``datasets: name → {rows, columns, sha256}`` plus,
 here, the Arrow and source type of each column, the key naming rows in
 ``source_ref``, where the dataset came from, the detected encoding and delimiter.
 ``sha256`` is the hash of the dataset's Parquet file, which is written
@@ -286,7 +286,7 @@ class Snapshot:
             yield batch.to_pandas()
 
     def source_refs(self, name: str, frame: pd.DataFrame, first_row: int = 1) -> pd.Index:
-        """``dataset:key`` for each row of ``frame`` (DESIGN §4).
+        """``dataset:key`` for each row of ``frame`` (architecture §4).
 
         The key is the dataset's key columns joined by ``|`` when it has one,
         otherwise the row number counted from 1 (``first_row`` is the number of

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 from prefect import task
 
-from stx_migrate.connectors.environments import open_environment
+from stx_migrate.connectors.environments import DELIVERY_KINDS, open_environment
+from stx_migrate.connectors.deliveries import delivery_summary
 from stx_migrate.migration.deliverable import open_deliverable
 from stx_migrate.migration.errors import InputError, StxError, public_error
 from stx_migrate.migration.findings import write_findings
@@ -47,11 +48,8 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
     key = artifact_key(project.config.name, "import", env)
     with workspace.new_folder(IMPORTS, env) as staging:
         run_id = final_path(staging).name
-        if environment.kind == "file-drop":
-            rows = int(base.get("valid", 0))
-            dropped = environment.drop(folder, deliverable.id, rows)
-            summary = {**base, "imported": 0, "updated": 0, "unchanged": 0, "not_imported": 0, "handed_over": rows,
-                       "dropped_file": str(dropped.path), "sha256": dropped.sha256}
+        if environment.kind in DELIVERY_KINDS:
+            summary = {**base, **delivery_summary(project, env, environment, folder, deliverable.id, run_id)}
             write_findings(pd.DataFrame(columns=["source_ref", "contact_nr", "column", "code", "severity", "message", "value"]),
                            staging / "rejects.csv")
         else:

@@ -10,7 +10,7 @@ e-mail), a female form of the same first name (Jean / Jeanne), a title of the ot
 and two birth dates that differ (parent and child of the same name).
 
 SecuTix's own rules are not scored: the same contact number, or the same 10 structure
-fields (spec §7), is a merge (score 1).
+fields (secutix-format §7), is a merge (score 1).
 """
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ def _structure_weight(rec: Records, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     xa, xb = rec.admin[a], rec.admin[b]
     admin = _levels([((xa < 0) | (xb < 0), W_ADMIN["missing"]), (xa == xb, W_ADMIN["equal"])], W_ADMIN["different"], n)
     # Relays: rows naming different contact persons, or a structure row and a structure + relay
-    # row, are different SecuTix contacts (SecuTix shares the structure itself, spec §7).
+    # row, are different SecuTix contacts (SecuTix shares the structure itself, secutix-format §7).
     has_a, has_b = (rec.fn[a] >= 0) | (rec.ln[a] >= 0), (rec.fn[b] >= 0) | (rec.ln[b] >= 0)
     same_person = (rec.fn[a] == rec.fn[b]) & (rec.ln[a] == rec.ln[b])
     relay = np.where((has_a != has_b) | (has_a & has_b & ~same_person), W_RELAY_DIFFERENT, 0.0)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..membership import text_index_unique
+from ..text_arrays import text_index_unique
 from ..settings.dedup import DedupSettings
 from .blocking import Pairs, candidate_pairs
 from .cluster import cluster_without_conflicts

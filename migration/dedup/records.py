@@ -18,13 +18,14 @@ from .normalise import (
     compact,
     fold_text,
     international_phone,
-    normalise_date,
     normalise_email,
     normalise_street,
     normalise_zip,
     phone_digits,
 )
 from .. import forked
+from ..dates import birthdate_key
+from ..format import extended_format
 from .phonetic import phonetic_key
 
 INDIVIDUAL, STRUCTURE = 1, 2
@@ -32,9 +33,8 @@ NEW, EXISTING = 0, 1
 MALE, FEMALE, COUPLE = 1, 2, 3
 _TITLE_SEX = {"MR": MALE, "MRS": FEMALE, "MISS": FEMALE, "MS": FEMALE, "MR_AND_MRS": COUPLE}
 
-# SecuTix's own structure comparison (spec §7): these 10 fields equal = one structure.
-STRUCTURE_FIELDS = ("OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2", "LINE1", "LINE2", "LINE3",
-                    "ZIPCODE", "TOWN", "TOWN_COMPLEMENT", "COUNTRY")
+# SecuTix's own structure comparison (secutix-format §7): these 10 fields equal = one structure.
+STRUCTURE_FIELDS = extended_format().group("structure_match")
 EMAIL_FIELDS = ("EMAIL1", "EMAIL2", "EMAIL3")
 PHONE_FIELDS = ("CELLPHONE", "TELEPHONE", "FAX")
 
@@ -155,7 +155,7 @@ def _name_codes(col, org: np.ndarray, n: int, n_new: int, refs: np.ndarray) -> t
 
 def _channel_codes(col, country: str) -> tuple:
     """Birth dates, e-mails, phones: integer arrays only (the half a forked child computes)."""
-    dob, dob_text = codes_of_unique(col("BIRTHDATE"), normalise_date)
+    dob, dob_text = codes_of_unique(col("BIRTHDATE"), birthdate_key)
     years = pd.to_numeric(dob_text.str.slice(0, 4), errors="coerce").fillna(0).astype(np.int32).to_numpy()
     dob_year = np.where(dob >= 0, years[np.maximum(dob, 0)] if len(years) else 0, 0).astype(np.int32)
 

@@ -1,6 +1,6 @@
-"""The project's ``source`` block (DESIGN §4): where the customer's extraction comes from.
+"""The project's ``source`` block (architecture §4): where the customer's extraction comes from.
 
-The keys of DESIGN §4 are a contract (``kind``, ``path`` or ``url``, ``datasets`` as
+The keys of architecture §4 are a contract (``kind``, ``path`` or ``url``, ``datasets`` as
 ``table`` / ``query`` / ``file``); the others are ours. Secrets are references only
 (``${env:NAME}`` or ``${secret:BLOCK}``), resolved at connect time by
 ``connectors/secrets.py``. docs/sources.md lists what each kind accepts.
