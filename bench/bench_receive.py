@@ -92,8 +92,8 @@ def command_env(home: Path) -> dict:
 
 def bench_kind(kind: receive_kinds.Kind, rows: int, repeat: int, home: Path) -> dict:
     print(f"\n== {kind.name}" + (f" ({kind.note})" if kind.note else ""), flush=True)
-    env = command_env(home)
     small = kind.make(home / f"{kind.name}-10", 10)   # its table is replaced by the big one below: measure it first
+    env = command_env(home)                            # after make: it sets the database password's variable
     run_command(home / f"{kind.name}-10", env, small)  # warm-up: first use of the Prefect home, disk caches
     fixed = best([run_command(home / f"{kind.name}-10", env, small) for _ in range(repeat)])
     print(f"   command on a 10-row project (fixed cost)   {fixed.wall:7.2f} s  CPU {fixed.cpu:6.2f} s", flush=True)

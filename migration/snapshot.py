@@ -96,6 +96,7 @@ class DatasetSpec:
     delimiter: str | None = None
     renamed_columns: dict[str, str] = field(default_factory=dict)
     again: Callable[[], "DatasetSpec"] | None = None  # the spec to read it again with after a ReadAgain
+    on_chunk: Callable[[pa.Table], None] | None = None  # sees every chunk in the writing thread (the profile)
 
 
 def write_dataset(folder: Path, spec: DatasetSpec) -> DatasetManifest:
@@ -112,6 +113,8 @@ def write_dataset(folder: Path, spec: DatasetSpec) -> DatasetManifest:
         for chunk in prefetch(spec.chunks):
             if not chunk.schema.equals(spec.schema):
                 raise ValueError(f"dataset {spec.name}: a chunk's schema differs from the announced one")
+            if spec.on_chunk is not None:
+                spec.on_chunk(chunk)
             pending.append(chunk)
             pending_rows += chunk.num_rows
             rows += chunk.num_rows
