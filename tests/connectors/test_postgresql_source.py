@@ -100,7 +100,8 @@ def test_key_order_as_stored_or_again_with_order_by(pg_server, tmp_path, moved, 
     original = PostgresSource.copy_statement
     monkeypatch.setattr(PostgresSource, "copy_statement",
                         lambda self, *a: statements.append(original(self, *a).as_string(self.conn)) or original(self, *a))
-    url = f"postgresql://{pg_server.user}:{pg_server.password}@{pg_server.host}:{pg_server.port}/{pg_server.dbname}"
+    os.environ["STX_TEST_PG_PW"] = pg_server.password
+    url = f"postgresql://{pg_server.user}:${{env:STX_TEST_PG_PW}}@{pg_server.host}:{pg_server.port}/{pg_server.dbname}"
     config = ProjectConfig.model_validate({"name": "p", "institution": "I", "organization": "O", "j_date": "2027-03-01",
                                            "source": {"kind": "postgresql", "url": url, "datasets": {"t": {"table": "laid_out"}}}})
     snapshot = receive_snapshot(Project(tmp_path, config), Workspace("p", home=tmp_path / "ws"), chunk_rows=50).snapshot
