@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from stx_migrate.migration.deliverable import Deliverable
+from stx_migrate.migration.finding_codes import codes_of
 from stx_migrate.migration.findings import FINDING_COLUMNS
 
 from .decisions import Decision
@@ -49,6 +50,7 @@ def read_contacts(folder: Path) -> pd.DataFrame:
 
 
 NOT_IMPORTED_COLUMNS = [*FINDING_COLUMNS, "stage"]
+MERGED = codes_of("dedup")["MERGED"]
 
 
 def _one_line_per_row(frame: pd.DataFrame) -> pd.DataFrame:
@@ -88,8 +90,8 @@ def not_imported_rows(deliverable_dir: Path, import_dir: Path | None) -> pd.Data
         d = pd.read_csv(duplicates, dtype="str", keep_default_na=False)
         if len(d):
             frames.append(pd.DataFrame({
-                "source_ref": d["source_ref"], "contact_nr": d["contact_nr"], "column": "", "code": "MERGED",
-                "severity": "merged", "message": "merged into " + d["survivor_ref"] + " by rule " + d["rule"],
+                "source_ref": d["source_ref"], "contact_nr": d["contact_nr"], "column": "", "code": MERGED.code,
+                "severity": MERGED.severity, "message": "merged into " + d["survivor_ref"] + " by rule " + d["rule"],
                 "value": "", "stage": "dedup"}))
     if import_dir is not None:
         refused = read_rejects(import_dir)
