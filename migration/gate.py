@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel
 
 from .deliverable import Deliverable
@@ -27,6 +26,7 @@ from .protocol.numbers import as_number_set
 from .reference import ReferenceData
 from .settings.gate import GateSettings
 from .settings.prepare import ContactNumberPolicy
+from .yaml_load import parse_yaml
 
 CheckKind = Literal["threshold", "reconciliation", "precondition"]
 
@@ -75,6 +75,8 @@ def _criteria_used(contacts: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"code": pd.Series([], dtype="str"), "element": pd.Series([], dtype="str")})
     cells = pd.concat([contacts[c] for c in crit], ignore_index=True)
     cells = cells[cells != ""].drop_duplicates()
+    if cells.empty:   # CRITnn columns mapped but every cell blank: no pair to split
+        return _criteria_used(contacts.iloc[0:0])
     split = cells.str.split("=", n=1, expand=True, regex=False)
     if split.shape[1] < 2:
         split[1] = ""
@@ -116,12 +118,16 @@ def evaluate_gate(
                             value=str(error_rows), limit=str(summary.rejected), detail="rows with an error in rejects.csv = rejected"))
     checks.append(GateCheck(name="duplicates rows", kind="reconciliation", passed=len(duplicates) == summary.merged,
                             value=str(len(duplicates)), limit=str(summary.merged), detail="duplicates.csv rows = merged"))
-    applied = ProtocolModel.model_validate(yaml.safe_load(d.protocol_text()))
+    applied = ProtocolModel.model_validate(parse_yaml(d.protocol_text(), d.path / d.manifest.protocol_file))
     checks.append(GateCheck(name="protocol hash", kind="reconciliation", passed=protocol_hash(applied) == d.manifest.protocol_hash,
                             value=protocol_hash(applied)[:12], limit=d.manifest.protocol_hash[:12], detail="protocol.yaml = manifest"))
     changed = d.changed_files()
     checks.append(GateCheck(name="files intact", kind="reconciliation", passed=not changed,
                             value=", ".join(changed) or "all", detail="sha256 of each file = manifest"))
+
+    people = int((contacts["OPERATION"] != "CONFIG").sum()) if "OPERATION" in contacts else len(contacts)
+    checks.append(GateCheck(name="contacts to import", kind="reconciliation", passed=people > 0,
+                            value=str(people), limit="> 0", detail="no contacts" if not people else "rows in contacts.csv"))
 
     # -- thresholds -------------------------------------------------------------------
     considered = summary.rows_in - summary.dropped

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from .errors import InputError
 from .findings import FINDING_COLUMNS, write_findings
 from .procedure.records import not_imported_rows, read_rejects
 from .settings.import_log import ImportLogSettings
+from .spreadsheet_safe import write_people_csv
 from .summary import read_summary, write_summary
 
 LOG_ABSORBED = "SecuTix's log absorbed"
@@ -155,8 +157,7 @@ def absorb_import_log(import_dir: Path, deliverable_dir: Path, log_path: Path, s
     rejects = pd.concat(parts, ignore_index=True)[FINDING_COLUMNS] if parts else previous
     _replace(import_dir / "rejects.csv", lambda p: write_findings(rejects, p))
     not_imported = not_imported_rows(deliverable_dir, import_dir)
-    _replace(import_dir / "not_imported.csv",
-             lambda p: not_imported.to_csv(p, index=False, encoding="utf-8", lineterminator="\n"))
+    _replace(import_dir / "not_imported.csv", lambda p: write_people_csv(not_imported, p))
     summary = read_summary(import_dir / "summary.json").model_dump()
     landed = int((~refused).sum())
     result = AbsorbedLog(imported=landed, warnings=int((status == "warning").sum()), refused=int(refused.sum()),
@@ -185,8 +186,8 @@ def refresh_production_record(production_root: Path, import_dir: Path) -> Path |
         report = json.loads(record.read_text(encoding="utf-8"))
         if Path(report.get("import_run", "")) != Path(import_dir):
             continue
+        shutil.copyfile(import_dir / "not_imported.csv", folder / "not_imported.csv")
         rows = pd.read_csv(import_dir / "not_imported.csv", dtype="str", keep_default_na=False)
-        _replace(folder / "not_imported.csv", lambda p: rows.to_csv(p, index=False, encoding="utf-8", lineterminator="\n"))
         by_code = rows.groupby(["stage", "code"]).size() if len(rows) else {}
         report.update({"import": read_summary(import_dir / "summary.json").model_dump(), "not_imported_rows": len(rows),
                        "not_imported_by_code": {f"{s}:{c}": int(n) for (s, c), n in dict(by_code).items()}})

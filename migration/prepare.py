@@ -39,6 +39,7 @@ from .dedup.result import REVIEW_COLUMNS
 from .format.catalogue import extended_format
 from .text_arrays import text_isin
 from .rows import select_rows
+from .spreadsheet_safe import write_people_csv
 from .protocol import CompiledProtocol, ProjectContext, ProtocolResult, apply_protocol, compile_protocol
 from .protocol.project_protocol import compile_project_protocol
 from .protocol.numbers import allocate_numbers, keep_source_numbers
@@ -302,7 +303,7 @@ def _write_import_files(prepared: PreparedContacts, folder: Path, config: Projec
 
 def _write_reports(prepared: PreparedContacts, folder: Path, snapshot: Snapshot) -> None:
     write_findings(prepared.findings, folder / "rejects.csv")
-    prepared.duplicates[DUPLICATE_COLUMNS].to_csv(folder / "duplicates.csv", index=False, encoding="utf-8", lineterminator="\n")
+    write_people_csv(prepared.duplicates[DUPLICATE_COLUMNS], folder / "duplicates.csv")
     dropped = pd.DataFrame({"source_ref": prepared.dropped.index.astype("str"), "code": prepared.dropped.astype("str").to_numpy()})
     dropped.to_csv(folder / DROPPED_FILE, index=False, encoding="utf-8", lineterminator="\n")
     pd.DataFrame({"source_ref": prepared.valid.index.astype("str")}).to_csv(
@@ -370,6 +371,7 @@ def prepare_deliverable(
     """
     config = project.config
     snapshot = Snapshot(Path(snapshot_dir))
+    snapshot.require_intact()
     compiled = compile_project_protocol(project, snapshot.manifest, project_context(config))
     extracted = date.fromisoformat(snapshot.manifest.extracted_at[:10])
     workspace = workspace or Workspace(config.name)

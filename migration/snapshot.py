@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
 from . import __version__
+from .errors import GuardRefused
 from .workspace import Workspace, final_path
 
 MANIFEST = "manifest.json"
@@ -305,7 +306,16 @@ class Snapshot:
 
     def verify(self) -> list[str]:
         """Datasets whose Parquet file no longer matches the manifest's sha256 (empty = intact)."""
-        return [name for name, ds in self.manifest.datasets.items() if file_sha256(self.path / ds.file) != ds.sha256]
+        return [name for name, ds in self.manifest.datasets.items()
+                if not (self.path / ds.file).is_file() or file_sha256(self.path / ds.file) != ds.sha256]
+
+    def require_intact(self) -> None:
+        """Refuse (exit 1) a snapshot edited after receive: every Parquet file's sha256 against the manifest."""
+        changed = self.verify()
+        if changed:
+            files = ", ".join(str(self.path / self.dataset(name).file) for name in changed)
+            raise GuardRefused(f"snapshot {self.id}: {files} changed since receive wrote it "
+                               f"(sha256 differs from {MANIFEST}); receive the data again")
 
 
 def open_snapshot(workspace: Workspace, snapshot_id: str | None = None) -> Snapshot:

@@ -14,6 +14,7 @@ import pandas as pd
 from stx_migrate.migration.deliverable import Deliverable
 from stx_migrate.migration.finding_codes import codes_of
 from stx_migrate.migration.findings import FINDING_COLUMNS
+from stx_migrate.migration.spreadsheet_safe import write_people_csv
 
 from .decisions import Decision
 from .state import DeliverableRef
@@ -107,7 +108,7 @@ def write_production_record(folder: Path, deliverable: DeliverableRef, deliverab
                             counts: dict) -> int:
     """Write ``not_imported.csv`` and ``production.json`` into ``folder``; returns the rows not imported."""
     rows = not_imported_rows(deliverable_dir, import_folder)
-    rows.to_csv(folder / "not_imported.csv", index=False, encoding="utf-8", lineterminator="\n")
+    write_people_csv(rows, folder / "not_imported.csv")
     by_code = rows.groupby(["stage", "code"]).size() if len(rows) else None
     reasons = json.loads((deliverable_dir / "summary.json").read_text(encoding="utf-8")).get("reasons", {}) \
         if (deliverable_dir / "summary.json").exists() else {}

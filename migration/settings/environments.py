@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .base import SECRET_REFERENCE, StrictModel
+from .base import SECRET_REFERENCE, StrictModel, check_no_literal_password
 
 
 class EnvironmentSettings(StrictModel):
@@ -23,6 +23,7 @@ class EnvironmentSettings(StrictModel):
     path: str | None = None         # kind file-drop: the folder SecuTix's import service reads
     file: Literal["csv", "xlsx"] = "csv"   # file-drop, sftp: which import file of the deliverable is delivered
     batch_rows: int = Field(default=100_000, gt=0)
+    production: bool = False        # destructive services need the production guards and --confirm N ("prod" always does)
     host: str | None = None         # kind sftp: SecuTix's import drop
     port: int = Field(default=22, gt=0, lt=65536)
     user: str | None = None
@@ -41,6 +42,8 @@ class EnvironmentSettings(StrictModel):
                 raise ValueError(f"{name}: write a reference, ${{env:NAME}} or ${{secret:BLOCK}}, never the secret itself")
         return self
 
+    _url_without_password = field_validator("url")(check_no_literal_password)
+
     @model_validator(mode="after")
     def _kind_needs(self) -> "EnvironmentSettings":
         if self.kind == "sql" and not self.url:
@@ -54,3 +57,8 @@ class EnvironmentSettings(StrictModel):
             if missing:
                 raise ValueError(f"kind sftp needs {', '.join(missing)} (the server's host key is always checked)")
         return self
+
+
+def is_production(name: str, settings: EnvironmentSettings) -> bool:
+    """An environment marked ``production: true``, or named ``prod`` (the safest reading of a missing mark)."""
+    return settings.production or name == "prod"
