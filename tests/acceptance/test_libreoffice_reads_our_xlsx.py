@@ -1,4 +1,4 @@
-"""Every xlsx stx-migrate writes, read by LibreOffice (another office suite), gives back exactly its cells.
+"""Every xlsx stx-migrate writes (deliverable, template, export, service request), read by LibreOffice (another office suite), gives back exactly its cells.
 
 One soffice call converts all the files of the test (about 5 s). The files: an import file
 full of values a spreadsheet likes to retype (leading zeros, '=', TRUE, dates, long numbers,
@@ -12,7 +12,9 @@ import pytest
 import xlsxwriter
 
 from libreoffice import available, convert_to_rows, padded
+from stx_migrate.migration.export_file import contacts_for_update
 from stx_migrate.migration.format import extended_format
+from stx_migrate.migration.service_request import build_service_request
 from stx_migrate.migration.secutix_file import empty_frame, write_secutix_file, write_template
 from stx_migrate.migration.secutix_file.layout import template_header_rows
 from stx_migrate.migration.settings.output import OutputSettings
@@ -59,7 +61,11 @@ def test_libreoffice_reads_back_exactly_the_cells_we_wrote(tmp_path):
     over_template = write_secutix_file(frame, tmp_path / "contacts-on-template.xlsx",
                                        settings=OutputSettings(template=str(tmp_path / "customer-template.xlsx")))
     empty = write_template(tmp_path / "template.xlsx")
-    read = convert_to_rows([plain, over_template, empty, tmp_path / "customer-template.xlsx"])
+    exported_rows = contacts_for_update(frame[frame["CONTACT_NR"] != ""], "test")
+    exported = write_secutix_file(exported_rows, tmp_path / "export.xlsx")
+    request = build_service_request("update", exported_rows, institution="INST", organization="ORG")
+    requested = request.write(tmp_path, "service-request", "xlsx")
+    read = convert_to_rows([plain, over_template, empty, tmp_path / "customer-template.xlsx", exported, requested])
     width = len(CODES)
     data = [list(r) for r in frame.itertuples(index=False)]
     built_in = [list(r) for r in template_header_rows(CODES)][:3]
@@ -70,3 +76,5 @@ def test_libreoffice_reads_back_exactly_the_cells_we_wrote(tmp_path):
     theirs = [",".join(r).encode("utf-8") for r in padded(read[tmp_path / "customer-template.xlsx"], width)[:3]]
     assert ours == theirs
     assert padded(read[empty], width) == padded(built_in + [CODES], width)
+    for path, rows in ((exported, exported_rows), (requested, request.rows)):   # export; a service request
+        assert padded(read[path], width) == padded(built_in + [CODES] + [list(r) for r in rows.itertuples(index=False)], width)
