@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stx_migrate.migration.profile import DatasetProfile, profile_parquet
+from stx_migrate.migration.profile import DatasetProfile, add_orphan_counts, profile_parquet
+from stx_migrate.migration.protocol.compile import declared_aggregates
 from stx_migrate.migration.settings.project import Project
 from stx_migrate.migration.snapshot import PROFILE, DatasetManifest, DatasetSpec, Snapshot, write_snapshot
 from stx_migrate.migration.workspace import Workspace
@@ -56,12 +57,14 @@ def receive_snapshot(project: Project, workspace: Workspace | None = None, chunk
     workspace = workspace or Workspace(project.config.name)
     chunk_rows = chunk_rows or settings.chunk_rows
     profiles: list[DatasetProfile] = []
+    links = declared_aggregates(project.path(project.config.protocol)) if project.config.protocol else ("", [])
 
     def after_dataset(folder: Path, spec: DatasetSpec, manifest: DatasetManifest) -> None:
         log.info("dataset %s: %d rows frozen", spec.name, manifest.rows)
         if not profile:
             return
         profiles.append(profile_parquet(spec.name, folder / manifest.file, spec.encoding))
+        add_orphan_counts(profiles, folder, *links)
         (folder / PROFILE).write_text(json.dumps({p.dataset: p.model_dump() for p in profiles}, indent=2) + "\n", encoding="utf-8")
 
     with open_source(settings, project.folder) as source:
