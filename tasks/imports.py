@@ -13,10 +13,12 @@ from pathlib import Path
 import pandas as pd
 from prefect import task
 
-from stx_migrate.connectors.environments import open_environment
+from stx_migrate.connectors.environments import open_environment, pseudonym_key
 from stx_migrate.migration.deliverable import open_deliverable
 from stx_migrate.migration.errors import InputError, StxError, public_error
 from stx_migrate.migration.findings import write_findings
+from stx_migrate.migration.pseudonyms import pseudonymise_contacts
+from stx_migrate.migration.secutix_file import write_secutix_file
 from stx_migrate.migration.service_input import NUMBER_ONLY_OPERATIONS, read_service_input
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.migration.store.importer import ImportResult
@@ -45,17 +47,21 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
     deliverable = open_deliverable(folder)
     base = deliverable.summary().model_dump()
     key = artifact_key(project.config.name, "import", env)
+    pseudonyms = pseudonym_key(project, env)
     with workspace.new_folder(IMPORTS, env) as staging:
         run_id = final_path(staging).name
         if environment.kind == "file-drop":
             rows = int(base.get("valid", 0))
-            dropped = environment.drop(folder, deliverable.id, rows)
+            source = folder if pseudonyms is None else pseudonymised_file(deliverable, project, environment, pseudonyms[0], staging)
+            dropped = environment.drop(source, deliverable.id, rows)
             summary = {**base, "imported": 0, "updated": 0, "unchanged": 0, "not_imported": 0, "handed_over": rows,
                        "dropped_file": str(dropped.path), "sha256": dropped.sha256}
             write_findings(pd.DataFrame(columns=["source_ref", "contact_nr", "column", "code", "severity", "message", "value"]),
                            staging / "rejects.csv")
         else:
             contacts = deliverable.contacts()
+            if pseudonyms is not None:   # before anything reaches the environment (docs/pseudonyms.md)
+                contacts = pseudonymise_contacts(contacts, pseudonyms[0])
             progress = publish_progress(f"{key}-progress", len(contacts), f"import into {env}")
             result = environment.import_contacts(contacts, run_id=run_id, deliverable_id=deliverable.id,
                                                  on_batch=lambda done, total: progress.advance(done - progress.done))
@@ -64,12 +70,23 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
             write_findings(result.findings, staging / "rejects.csv")
             publish_rejects_by_code(f"{key}-import-log", result.findings, f"import log of {deliverable.id} into {env}")
         summary.update(environment=env, deliverable_id=deliverable.id, run_id=run_id)
+        if pseudonyms is not None:
+            summary["pseudonymised"] = True
         written = write_summary(summary, staging / "summary.json")
         publish_summary(f"{key}-summary", {k: v for k, v in written.model_dump().items() if isinstance(v, int)},
                         f"import of deliverable {deliverable.id} into {env}")
     log.info("import %s into %s: %s", deliverable.id, env,
              {k: summary.get(k) for k in ("imported", "updated", "unchanged", "not_imported", "handed_over") if k in summary})
     return workspace.path(IMPORTS, run_id, env)
+
+
+def pseudonymised_file(deliverable, project, environment, key: bytes, staging: Path) -> Path:
+    """The deliverable's import file with pseudonyms, written in the run folder (inside the workspace); its folder."""
+    folder = staging / "pseudonymised"
+    folder.mkdir()
+    name = f"contacts.{environment.settings.file}"
+    write_secutix_file(pseudonymise_contacts(deliverable.contacts(), key), folder / name, settings=project.config.output)
+    return folder
 
 
 def _import_counts(result: ImportResult) -> dict:
