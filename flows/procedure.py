@@ -24,7 +24,7 @@ from prefect import flow, get_run_logger
 from stx_migrate.migration.errors import GuardRefused
 from stx_migrate.migration.procedure import Event, load_state
 from stx_migrate.migration.procedure.milestones import run_time
-from stx_migrate.migration.procedure.protocol_ref import protocol_file_hash
+from stx_migrate.migration.procedure.protocol_ref import project_protocol_hash
 from stx_migrate.tasks.artifacts import artifact_key, publish_markdown
 from stx_migrate.tasks.procedure import current_run_id, read_deliverable, record, workspace_of
 
@@ -76,7 +76,7 @@ def migration_procedure(project_dir: str, auto_decision: dict | None = None, wai
 
     # a deliverable is reused only if it was prepared with the protocol as it is now: after a
     # rejection the protocol is fixed, and the same snapshot is prepared again
-    current_hash = protocol_file_hash(project.path(project.config.protocol))
+    current_hash = project_protocol_hash(project)
     prepared = cycle().last("prepare", snapshot_id=snapshot_id, detail="", protocol_hash=current_hash)
     if prepared:
         deliverable_id = prepared.deliverable_id

@@ -7,7 +7,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 
 from stx_migrate.migration.procedure import Event, load_state, refresh_guard
-from stx_migrate.migration.procedure.protocol_ref import protocol_file_hash
+from stx_migrate.migration.procedure.protocol_ref import project_protocol_hash
 from stx_migrate.migration.procedure.records import write_refresh_record
 from stx_migrate.tasks.artifacts import artifact_key, publish_file_links
 from stx_migrate.tasks.procedure import (
@@ -32,7 +32,7 @@ def refresh_j_1(project_dir: str) -> dict:
     log = get_run_logger()
     procedure_dir = workspace_of(project).procedure_dir
     state = load_state(procedure_dir)
-    current_hash = protocol_file_hash(project.path(project.config.protocol))
+    current_hash = project_protocol_hash(project)
     reasons = refresh_guard(state, current_hash)
     if reasons:
         refuse(project, "refresh-j-1", reasons)

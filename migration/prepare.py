@@ -40,6 +40,7 @@ from .format.catalogue import extended_format
 from .membership import text_isin
 from .rows import select_rows
 from .protocol import CompiledProtocol, ProjectContext, ProtocolResult, apply_protocol, compile_protocol
+from .protocol.project_protocol import compile_project_protocol
 from .protocol.numbers import allocate_numbers, keep_source_numbers
 from .protocol.tables import load_tables
 from .reference import ReferenceData
@@ -362,7 +363,7 @@ def prepare_deliverable(
     """
     config = project.config
     snapshot = Snapshot(Path(snapshot_dir))
-    compiled = compile_protocol(project.path(config.protocol), snapshot.manifest, project_context(config))
+    compiled = compile_project_protocol(project, snapshot.manifest, project_context(config))
     extracted = date.fromisoformat(snapshot.manifest.extracted_at[:10])
     workspace = workspace or Workspace(config.name)
     decisions, returned = (pending_decisions(workspace.procedure_dir) if config.dedup.enabled

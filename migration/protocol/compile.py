@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import ValidationError
 
 from ..errors import ConfigError
@@ -229,9 +230,12 @@ def _compile_step(check: _Checker, path: str, raw: Any) -> CompiledStep | None:
     return CompiledStep(op, model, f"{path} › {name}")
 
 
-def compile_protocol(protocol_file: Path, snapshot_manifest: Any, project: ProjectContext | None = None) -> CompiledProtocol:
+def compile_protocol(protocol_file: Path, snapshot_manifest: Any, project: ProjectContext | None = None, *,
+                     text: str | None = None) -> CompiledProtocol:
     """Load and check ``protocol_file`` against the snapshot's datasets and columns.
 
+    ``text``: the protocol's YAML when it is not the file as written (a pass-through,
+    :mod:`.project_protocol`); messages still name ``protocol_file``.
     Raises :class:`ConfigError` listing every unknown dataset, column, operation or
     parameter with the path in the file and the allowed values. With ``project``,
     also checks what the protocol needs from the project (a retention cut-off).
@@ -240,7 +244,7 @@ def compile_protocol(protocol_file: Path, snapshot_manifest: Any, project: Proje
     """
     protocol_file = Path(protocol_file)
     source = str(protocol_file)
-    raw = read_yaml(protocol_file)
+    raw = read_yaml(protocol_file) if text is None else yaml.safe_load(text)
     model = validate_model(ProtocolModel, raw, source)
     tables = None if snapshot_manifest is None else snapshot_columns(snapshot_manifest)
     check = _Checker(source, tables, model)
@@ -295,7 +299,7 @@ def compile_protocol(protocol_file: Path, snapshot_manifest: Any, project: Proje
         raise ConfigError(check.problems)
     return CompiledProtocol(
         file=protocol_file,
-        text=protocol_file.read_text(encoding="utf-8"),
+        text=protocol_file.read_text(encoding="utf-8") if text is None else text,
         hash=protocol_hash(model),
         model=model,
         columns=tuple(columns),
