@@ -31,3 +31,11 @@ def finish(folder: Path) -> None:
 
 def open_project(folder: Path) -> Project:
     return load_project(folder)
+
+
+def start_flows() -> None:
+    """Before a command's flow runs: on the Prefect server in use, or plainly when there is none
+    (no temporary server per command; see deployments/run_mode.py)."""
+    from stx_migrate.deployments.run_mode import choose_run_mode
+
+    choose_run_mode()

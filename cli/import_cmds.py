@@ -8,7 +8,7 @@ import typer
 
 from stx_migrate.migration.errors import ConfigError, StxError
 
-from .common import ProjectOption, finish, open_project, setup_logging
+from .common import ProjectOption, finish, open_project, setup_logging, start_flows
 
 SERVICE_OPERATIONS = ("create", "update", "update-by-email", "inactivate", "anonymize", "delete", "qualify-contacts",
                       "qualify-structures")
@@ -27,14 +27,17 @@ def import_(
         raise ConfigError(f"{loaded.folder / 'project.yaml'} › environments › {env}: not declared (allowed: {allowed})")
     try:
         if env == "preprod":
+            start_flows()
             from stx_migrate.flows.procedure import import_preprod
 
             folder = _folder_of(import_preprod(str(loaded.folder), deliverable), loaded, env)
         elif env == "prod":
+            start_flows()
             from stx_migrate.flows.procedure import import_production
 
             folder = _folder_of(import_production(str(loaded.folder), deliverable), loaded, env)
         else:
+            start_flows()
             from stx_migrate.flows.imports import start_import_dev
 
             folder = start_import_dev(loaded.folder, env, deliverable)
@@ -71,6 +74,7 @@ def service(
     if env not in loaded.config.environments:
         allowed = ", ".join(loaded.config.environments) or "none declared"
         raise ConfigError(f"{loaded.folder / 'project.yaml'} › environments › {env}: not declared (allowed: {allowed})")
+    start_flows()
     from stx_migrate.flows.services import start_contact_service
     from stx_migrate.migration.service_input import read_service_input
 

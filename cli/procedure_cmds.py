@@ -12,7 +12,7 @@ import typer
 
 from stx_migrate.migration.workspace import Workspace
 
-from .common import ProjectOption, finish, open_project, setup_logging
+from .common import ProjectOption, finish, open_project, setup_logging, start_flows
 
 
 def decide(
@@ -27,6 +27,7 @@ def decide(
     if approve == reject:
         raise typer.BadParameter("give exactly one of --approve or --reject")
     loaded = open_project(project)
+    start_flows()
     from stx_migrate.flows.procedure import give_decision
 
     decision, run_id = give_decision(str(project), approve, by, comment)
@@ -39,6 +40,7 @@ def refresh(project: Path = ProjectOption) -> None:
     """J-1: new extraction, the validated protocol replayed, the gate, the diff; prints the refresh folder."""
     setup_logging()
     open_project(project)
+    start_flows()
     from stx_migrate.flows.procedure import refresh_j_1
 
     finish(Path(refresh_j_1(str(project.resolve()))["run_folder"]))
@@ -49,6 +51,7 @@ def production(project: Path = ProjectOption,
     """J: import into production if the guards hold; prints the production folder (not_imported.csv)."""
     setup_logging()
     open_project(project)
+    start_flows()
     from stx_migrate.flows.procedure import import_production
 
     finish(Path(import_production(str(project.resolve()), deliverable)["run_folder"]))
@@ -59,6 +62,7 @@ def close(project: Path = ProjectOption,
     """The project leader's final validation: the ticket is set to solved."""
     setup_logging()
     loaded = open_project(project)
+    start_flows()
     from stx_migrate.flows.procedure import final_validation
 
     final_validation(str(project.resolve()), by)
@@ -70,6 +74,7 @@ def run(project: Path = ProjectOption,
     """The whole procedure; resumes after the last finished step. Pauses for the customer's decision."""
     setup_logging()
     loaded = open_project(project)
+    start_flows()
     from stx_migrate.flows.procedure import migration_procedure
 
     migration_procedure(str(project.resolve()), wait_for_dates=wait_for_dates)

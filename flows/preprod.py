@@ -19,6 +19,7 @@ from stx_migrate.migration.procedure import (
 )
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.tasks.artifacts import artifact_key, publish_markdown
+from stx_migrate.tasks.plain import is_plain
 from stx_migrate.tasks.procedure import (
     current_run_id, note_ticket, read_deliverable, record, record_customer_decision, refuse, workspace_of,
 )
@@ -79,6 +80,11 @@ def import_preprod(project_dir: str, deliverable_id: str | None = None,
                     "approved" if auto_decision.get("approved") else "rejected", auto_decision.get("by"))
         answer = CustomerDecision(**auto_decision)
         source = "demo"
+    elif is_plain():  # no server to pause on: the request is recorded, `stx-migrate decide` records the answer
+        log.info("deliverable %s waits for the customer's decision: stx-migrate decide --project %s "
+                 "--approve|--reject --by NAME", deliverable.deliverable_id, project.folder)
+        return {"deliverable_id": deliverable.deliverable_id, "verdict": "waiting",
+                "import_folder": str(folder) if folder else None}
     else:
         hours = project.config.validation.timeout_hours
         publish_markdown(artifact_key(project.config.name, "waiting-for-customer"),
@@ -102,6 +108,8 @@ def import_preprod(project_dir: str, deliverable_id: str | None = None,
 
 def find_paused_preprod_run(project_name: str):
     """The paused ``import-preprod`` run of this project (latest), or None; found by tag and state."""
+    if is_plain():  # no server: no run can be paused
+        return None
     from prefect import get_client
     from prefect.client.schemas.filters import (
         FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType, FlowRunFilterTags,

@@ -101,6 +101,8 @@ def migration_procedure(project_dir: str, auto_decision: dict | None = None, wai
         done.append("import-preprod")
     else:
         decision = import_preprod(pdir, deliverable_id, auto_decision=auto_decision)
+    if decision.get("verdict") == "waiting":  # a plain run: the procedure goes on once `decide` has recorded it
+        return {"deliverable_id": deliverable_id, "decision": decision, "reused": done}
     if not decision["approved"]:
         raise GuardRefused([f"the customer rejected deliverable {deliverable_id} ({decision['by']}): "
                             "fix the protocol, prepare again and run the procedure again"])

@@ -78,7 +78,7 @@ def settled_type(column: pa.Array, declared: str) -> pa.DataType | None:
 
 def read_arrow(statement: ArrowStatement, schema: pa.Schema, dataset: str) -> Iterator[pa.RecordBatch]:
     """The statement's batches cast to ``schema``; SchemaDrift when the data leaves it."""
-    import adbc_driver_manager
+    from adbc_driver_sqlite.dbapi import Error
 
     text_columns = [i for i, f in enumerate(schema) if pa.types.is_string(f.type)]
     batch = statement.first
@@ -86,7 +86,7 @@ def read_arrow(statement: ArrowStatement, schema: pa.Schema, dataset: str) -> It
         while batch is not None:
             yield _fit(batch, schema, text_columns, dataset)
             batch = _next(statement.reader)
-    except (adbc_driver_manager.Error, OSError) as e:
+    except (Error, OSError) as e:
         if "mismatch" not in str(e).lower():
             raise
         raise SchemaDrift(dataset, "a column holds values of another storage class further on") from None
