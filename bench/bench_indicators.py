@@ -94,7 +94,8 @@ def run_prepare(project_dir: Path, snapshot: str, label: str) -> tuple[float, fl
     done = subprocess.run(command, capture_output=True, text=True)
     wall, after = time.perf_counter() - wall, resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    if done.returncode not in (0, 1) or "Traceback" in done.stderr:   # 1: the gate refused, the deliverable is written
+    written = done.stdout.strip().splitlines()[-1:]      # the deliverable's folder, even when the gate refused (exit 1)
+    if done.returncode not in (0, 1) or not written or not Path(written[0]).is_dir():
         sys.stderr.write(done.stderr[-3000:])
         raise SystemExit(f"prepare failed with exit code {done.returncode}")
     stages = ", ".join(f"{m['stage']} {float(m['wall']):.1f}/{float(m['cpu']):.1f}" for m in STAGE.finditer(done.stderr))
