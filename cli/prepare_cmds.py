@@ -1,4 +1,4 @@
-"""``stx-migrate check`` and ``stx-migrate prepare`` (DESIGN §4)."""
+"""``stx-migrate check`` and ``stx-migrate prepare`` (architecture §4)."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -200,7 +200,7 @@ def demo_tables(seed: int = 20270301, rows: int = 2000, orders_per_client: float
         "DERNIER_ACHAT": last_purchase,
         "STATUT": status,
     })
-    nameless = rng.random(n_base) < 0.006          # no name at all: SecuTix cannot create these (spec §4)
+    nameless = rng.random(n_base) < 0.006          # no name at all: SecuTix cannot create these (secutix-format §4)
     clients.loc[nameless, ["NOM", "PRENOM", "SOCIETE_ID"]] = [" ", "", ""]
     # Duplicates: the same person typed again, by case, accents or one letter.
     src = rng.integers(0, n_base, n_dup)

@@ -18,13 +18,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import phonenumbers
 
 from .protocol.unique import distinct_values, spread
+from .secutix_file import write_secutix_file
 
 CLEAR = "="
 NAME_COLUMNS = ("FIRSTNAME", "LASTNAME", "OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2")
@@ -171,3 +175,21 @@ def pseudonymise_contacts(contacts: pd.DataFrame, key: bytes) -> pd.DataFrame:
             mapped = _one_to_one(distinct, make)
         out[column] = spread(mapped, codes, contacts.index)
     return out
+
+
+def pseudonymised_deliverable(deliverable, key: bytes, folder: Path, ext: str, output=None) -> Path:
+    """A copy of the deliverable's files a delivery sends, its people replaced, in ``folder`` (inside the workspace).
+
+    ``contacts.<ext>`` is written from the pseudonymised contacts; ``summary.json`` (counts only)
+    is copied; ``manifest.json`` is copied with the new import file's sha256, so that the
+    delivered manifest describes the delivered file. Returns ``folder``.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True)
+    name = f"contacts.{ext}"
+    write_secutix_file(pseudonymise_contacts(deliverable.contacts(), key), folder / name, settings=output)
+    shutil.copyfile(deliverable.path / "summary.json", folder / "summary.json")
+    manifest = json.loads((deliverable.path / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"] = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return folder

@@ -6,7 +6,7 @@ written in a staging folder and appears under its id only when every dataset was
 read completely (``Workspace.new_folder``); afterwards its files are made read-only
 and never change. A second extraction is a new snapshot.
 
-Manifest contract (DESIGN §4): ``datasets: name → {rows, columns, sha256}`` plus,
+Manifest contract (architecture §4): ``datasets: name → {rows, columns, sha256}`` plus,
 here, the Arrow and source type of each column, the key naming rows in
 ``source_ref``, where the dataset came from, the detected encoding and delimiter.
 ``sha256`` is the hash of the dataset's Parquet file, which is written
@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
 from . import __version__
+from .errors import GuardRefused
 from .workspace import Workspace, final_path
 
 MANIFEST = "manifest.json"
@@ -281,7 +282,7 @@ class Snapshot:
             yield batch.to_pandas()
 
     def source_refs(self, name: str, frame: pd.DataFrame, first_row: int = 1) -> pd.Index:
-        """``dataset:key`` for each row of ``frame`` (DESIGN §4).
+        """``dataset:key`` for each row of ``frame`` (architecture §4).
 
         The key is the dataset's key columns joined by ``|`` when it has one,
         otherwise the row number counted from 1 (``first_row`` is the number of
@@ -305,7 +306,16 @@ class Snapshot:
 
     def verify(self) -> list[str]:
         """Datasets whose Parquet file no longer matches the manifest's sha256 (empty = intact)."""
-        return [name for name, ds in self.manifest.datasets.items() if file_sha256(self.path / ds.file) != ds.sha256]
+        return [name for name, ds in self.manifest.datasets.items()
+                if not (self.path / ds.file).is_file() or file_sha256(self.path / ds.file) != ds.sha256]
+
+    def require_intact(self) -> None:
+        """Refuse (exit 1) a snapshot edited after receive: every Parquet file's sha256 against the manifest."""
+        changed = self.verify()
+        if changed:
+            files = ", ".join(str(self.path / self.dataset(name).file) for name in changed)
+            raise GuardRefused(f"snapshot {self.id}: {files} changed since receive wrote it "
+                               f"(sha256 differs from {MANIFEST}); receive the data again")
 
 
 def open_snapshot(workspace: Workspace, snapshot_id: str | None = None) -> Snapshot:

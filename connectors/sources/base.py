@@ -125,6 +125,19 @@ class Source(ABC):
         candidate = Path(relative or self.settings.path or "")
         return candidate if candidate.is_absolute() else self.base_dir / candidate
 
+    def dataset_file(self, name: str, dataset: DatasetSettings) -> Path:
+        """A file dataset's path, which must stay inside the project folder (symbolic links followed).
+
+        The project folder is what the team controls: ``../../etc/passwd`` or an absolute path
+        elsewhere would freeze any readable file of the machine into a snapshot.
+        """
+        path = self.file_path(dataset.file)
+        inside = self.base_dir.resolve()
+        if not path.resolve().is_relative_to(inside):
+            raise InputError(f"the file is outside the project folder {inside}: put the customer's files inside it",
+                             file=dataset.file or self.settings.path, dataset=name)
+        return path
+
     def scrub(self, text: object) -> str:
         """A message fit to show: every password and resolved secret masked."""
         return redact(str(text), self.secrets)

@@ -15,16 +15,16 @@ import pandas as pd
 import pycountry
 
 from ..format import CLEAR
-from .context import OPERATIONS, Context
+from .context import FILE_OPERATIONS, Context
 
 Check = Callable[[Context, str], np.ndarray]
 CHECKS: dict[str, Check] = {}
 
-UNSUPPORTED_OPERATIONS = ("UPDATEACT", "DELETE", "INVALIDATE", "ANONYMIZE", "DROP")  # spec §3.1, §13 Q4
+UNSUPPORTED_OPERATIONS = ("UPDATEACT", "DELETE", "INVALIDATE", "ANONYMIZE", "DROP")  # secutix-format §3.1, §13 Q4
 ISO_COUNTRIES = frozenset(c.alpha_2 for c in pycountry.countries)
 ISO_LANGUAGES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
 ADDR_TYPES = frozenset("".join(p) for k in (1, 2, 3) for p in permutations("MSB", k))
-EMAIL_PATTERN = r"[0-9a-z+$_-]+(\.[0-9a-z+$_-]+)*@[0-9a-z+_-]+(\.[0-9a-z+_-]+)+"  # spec §5.6, verbatim
+EMAIL_PATTERN = r"[0-9a-z+$_-]+(\.[0-9a-z+$_-]+)*@[0-9a-z+_-]+(\.[0-9a-z+_-]+)+"  # secutix-format §5.6, verbatim
 # optional leading +, then 6 to 15 digits among separators (space . - / parentheses): one RE2 match
 PHONE_PATTERN = r"\+?[ ./()-]*([0-9][ ./()-]*){6,15}"
 TITLE_PATTERN = r"[A-Z0-9_]{1,200}"
@@ -65,7 +65,7 @@ def _too_long_any_row(ctx: Context, column: str) -> np.ndarray:
 @check("OPERATION_UNKNOWN")
 def _operation_unknown(ctx: Context, column: str) -> np.ndarray:
     v = ctx.values(column)
-    return ~_bool(v.isin(["", *OPERATIONS, *UNSUPPORTED_OPERATIONS]))
+    return ~_bool(v.isin(["", *FILE_OPERATIONS, *UNSUPPORTED_OPERATIONS]))
 
 
 @check("OPERATION_NOT_SUPPORTED")

@@ -8,9 +8,9 @@ key must appear nowhere (files, logs).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-import shutil
 from pathlib import Path
 
 import pytest
@@ -64,7 +64,9 @@ def updating_deliverable(first: Path) -> str:
     write_secutix_file(contacts, folder / "contacts.csv")
     summary = {"rows_in": 60, "valid": 60, "rejected": 0, "merged": 0, "dropped": 0}
     (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
-    shutil.copyfile(first / "manifest.json", folder / "manifest.json")
+    manifest = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"] = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in ("contacts.csv", "summary.json")}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return folder.name
 
 

@@ -68,7 +68,7 @@ def test_a_short_key_is_refused():
 
 @pytest.mark.parametrize("settings, message", [
     ({"pseudonymise": True}, "pseudonymise needs pseudonym_key"),
-    ({"pseudonymise": True, "pseudonym_key": "my-secret-key-in-clear-text"}, "never the key itself in a file"),
+    ({"pseudonymise": True, "pseudonym_key": "my-secret-key-in-clear-text"}, "never the secret itself"),
 ])
 def test_the_key_is_a_reference_never_a_value(settings, message):
     from pydantic import ValidationError
