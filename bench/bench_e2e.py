@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -95,8 +96,8 @@ def run_measured(name: str, argv: list[str], rows: int, env: dict, log: Path) ->
                  proc.returncode, lines[-1] if lines else "")
 
 
-def procedure(project: Path, rows: int, env: dict, log: Path, on_stage=None) -> list[Stage]:
-    """The commands of the go-live procedure, one process each; stops at the first failure."""
+def procedure(project: Path, rows: int, env: dict, log: Path, on_stage=None, until: str | None = None) -> list[Stage]:
+    """The commands of the go-live procedure, one process each; stops at the first failure (or after ``until``)."""
     p = ["--project", str(project)]
     steps = [("receive", ["receive"]), ("check", ["check"]), ("prepare", ["prepare"]),
              ("import dev", ["import", "--env", "dev"]), ("import preprod", ["import", "--env", "preprod"]),
@@ -110,7 +111,7 @@ def procedure(project: Path, rows: int, env: dict, log: Path, on_stage=None) -> 
         stages.append(stage)
         if on_stage:
             on_stage(stage)
-        if stage.rc != 0:
+        if stage.rc != 0 or name == until:
             break
     return stages
 
@@ -164,7 +165,11 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=None, help="where to build the project (default: a temporary folder)")
     parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--no-fixed-cost", action="store_true")
+    parser.add_argument("--no-plain-functions", action="store_true",
+                        help="skip the same steps as plain functions in one process (on a second copy of the project)")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--until", default=None, help="stop after this stage (e.g. prepare: the 5M memory check); "
+                                                      "no baselines nor plain functions then")
     args = parser.parse_args()
     root = Path(args.work or tempfile.mkdtemp(prefix="stx-bench-e2e."))
     report: dict = {"rows": args.rows, "cpus": os.cpu_count(), "load_before": os.getloadavg()}
@@ -184,15 +189,34 @@ def main() -> int:
     big = root / "run"
     env = user_env(big)
     started = time.perf_counter()
-    make_project(big, args.rows)
+    pristine = root / "pristine"   # generated once, copied for the commands and for the plain functions
+    make_project(pristine, args.rows)
+    shutil.copytree(pristine / "project", big / "project")
     print(f"\nproject generated in {time.perf_counter() - started:.0f} s (not counted); mode: {run_mode_of(env)}",
           flush=True)
-    stages = procedure(big / "project", args.rows, env, big / "commands.log",
+    stages = procedure(big / "project", args.rows, env, big / "commands.log", until=args.until,
                        on_stage=lambda s: print(f"  {s.name}: {s.wall:.1f} s, rc {s.rc}", flush=True))
+    if args.until:
+        args.no_baselines = args.no_plain_functions = True
     base = {} if args.no_baselines or any(s.rc for s in stages) else baselines(big / "project", big, args.rows, env,
                                                                                 big / "commands.log")
-    print("\n" + table(stages, base))
+    plain = None
+    if not args.no_plain_functions and not any(s.rc for s in stages):
+        other = root / "plain-functions"
+        plain_env = user_env(other)
+        shutil.copytree(pristine / "project", other / "project")
+        plain = run_measured("same steps as plain functions", [sys.executable, str(HERE / "e2e_plain.py"),
+                                                               str(other / "project")], args.rows, plain_env,
+                             other / "commands.log")
+    print("\n" + table(stages + ([plain] if plain else []), base))
     total = sum(s.wall for s in stages)
+    if plain and plain.rc == 0:
+        work = [s for s in stages if s.name != "check"]   # check only compiles the protocol: no plain twin
+        wall, cpu = sum(s.wall for s in work), sum(s.cpu for s in work)
+        print(f"commands (without check) over plain functions: wall {wall / plain.wall - 1:+.0%} "
+              f"({wall:.1f} s vs {plain.wall:.1f} s), CPU {cpu / plain.cpu - 1:+.0%} ({cpu:.1f} s vs {plain.cpu:.1f} s); "
+              "goal ≤ +10 %")
+        report["plain_functions"] = asdict(plain)
     peak = max((s.peak_mb for s in stages), default=0.0)
     failed = [s for s in stages if s.rc != 0]
     print(f"\nprocedure: {total:.1f} s wall (goal ≤ {GOALS['procedure_s']:.0f} s at 1M), "

@@ -107,12 +107,16 @@ def pseudonym_key(project: Project, env: str) -> tuple[bytes, list[str]] | None:
     return resolved.value.encode("utf-8"), resolved.secrets
 
 
-class SqlEnvironment:
-    kind = "sql"
+class _Environment:
+    """An environment of the project, with its settings from ``project.yaml › environments``."""
 
     def __init__(self, project: Project, name: str):
         self.project, self.name = project, name
         self.settings = environment_settings(project, name)
+
+
+class SqlEnvironment(_Environment):
+    kind = "sql"
 
     def describe(self) -> str:
         return f"sql environment {self.name} ({redact(self.settings.url or '')})"
@@ -127,12 +131,11 @@ class SqlEnvironment:
             store.dispose()
 
 
-class FileDropEnvironment:
+class FileDropEnvironment(_Environment):
     kind = "file-drop"
 
     def __init__(self, project: Project, name: str):
-        self.project, self.name = project, name
-        self.settings = environment_settings(project, name)
+        super().__init__(project, name)
         folder = Path(self.settings.path)
         self.folder = folder if folder.is_absolute() else project.folder / folder
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from stx_migrate.migration.errors import InputError, StxError
 from stx_migrate.migration.settings.source import DatasetSettings, SourceSettings
-from stx_migrate.migration.snapshot import SchemaDrift
+from stx_migrate.migration.snapshot import ReadAgain
 
 from ..secrets import redact
 
@@ -90,8 +90,8 @@ class Source(ABC):
     def read(self, name: str, chunk_rows: int | None = None) -> Iterator[pa.Table]:
         """The dataset's rows in source order, as tables of at most ``chunk_rows`` rows (never empty ones).
 
-        A reader that finds its announced schema contradicted (SchemaDrift) before the first
-        chunk went out starts again with the schema it now announces; later, the drift
+        A fast reader that must start again the exact way (ReadAgain) before the first chunk
+        went out does so here, with the schema the source now announces; later, ReadAgain
         propagates (the snapshot writer then writes the dataset again).
         """
         chunk_rows = chunk_rows or self.settings.chunk_rows
@@ -103,7 +103,7 @@ class Source(ABC):
                     given += 1
                     yield chunk
                 return
-            except SchemaDrift:
+            except ReadAgain:
                 if given:
                     raise
 
