@@ -370,8 +370,10 @@ def prepare_deliverable(
     workspace = workspace or Workspace(config.name)
     decisions, returned = (pending_decisions(workspace.procedure_dir) if config.dedup.enabled
                            else (None, []))
-    # the tables are handed over without a local name, so that they are freed once the protocol ran
-    prepared = prepare_contacts(compiled, load_tables(snapshot, compiled), config, reference, existing_contact_numbers,
+    # the tables are handed over without a local name (popped), so that they are freed once the protocol ran
+    with timed("load tables and aggregates", snapshot.dataset(compiled.main).rows):
+        loaded = [load_tables(snapshot, compiled)]
+    prepared = prepare_contacts(compiled, loaded.pop(), config, reference, existing_contact_numbers,
                                 today=extracted, existing_contacts=existing_contacts, decisions=decisions,
                                 map_chunks=map_chunks)
     with workspace.new_folder(DELIVERABLES) as staging:
