@@ -21,6 +21,8 @@ from pydantic import BaseModel
 
 from .column_changes import change_warnings, read_column_changes
 from .deliverable import Deliverable
+from .indicators import IndicatorDistribution, aggregate_rows, distributions
+from .indicators import markdown as indicator_markdown
 from .protocol.compile import protocol_hash
 from .protocol.model import ProtocolModel
 from .protocol.numbers import as_number_set
@@ -50,6 +52,7 @@ class GateReport(BaseModel):
     checks: list[GateCheck]
     warnings: list[str] = []         # columns the protocol mostly changed or emptied (gate.max_changed_rate)
     columns: list[dict] = []         # per output column: rows, filled, source, source_filled, changed, emptied
+    indicators: list[IndicatorDistribution] = []    # per indicator column: contacts per code
 
     def markdown(self) -> str:
         """The readable report (gate.md): verdict, reasons, every check."""
@@ -62,6 +65,7 @@ class GateReport(BaseModel):
         lines += ["## Checks", "", "| check | kind | result | value | limit | detail |", "|---|---|---|---|---|---|"]
         for c in self.checks:
             lines.append(f"| {c.name} | {c.kind} | {'ok' if c.passed else 'FAILED'} | {c.value} | {c.limit} | {c.detail} |")
+        lines += [""] + indicator_markdown(self.indicators) if self.indicators else []
         if self.columns:
             lines += ["", "## Columns: what the protocol did", "",
                       "| column | fill rate | source column | source values | changed | emptied |", "|---|---|---|---|---|---|"]
@@ -134,6 +138,10 @@ def evaluate_gate(
     applied = ProtocolModel.model_validate(parse_yaml(d.protocol_text(), d.path / d.manifest.protocol_file))
     checks.append(GateCheck(name="protocol hash", kind="reconciliation", passed=protocol_hash(applied) == d.manifest.protocol_hash,
                             value=protocol_hash(applied)[:12], limit=d.manifest.protocol_hash[:12], detail="protocol.yaml = manifest"))
+    for name, rows, aggregated, orphans in aggregate_rows(getattr(summary, "aggregates", None) or {}):
+        checks.append(GateCheck(name=f"aggregate {name} rows", kind="reconciliation", passed=aggregated + orphans == rows,
+                                value=f"{aggregated} + {orphans}", limit=str(rows),
+                                detail=f"aggregated + orphans (key matching no contact) = child rows; {orphans} orphans"))
     changed = d.changed_files()
     checks.append(GateCheck(name="files intact", kind="reconciliation", passed=not changed,
                             value=", ".join(changed) or "all", detail="sha256 of each file = manifest"))
@@ -175,7 +183,8 @@ def evaluate_gate(
 
     reasons = [f"{c.name}: {c.value} (limit {c.limit})" + (f" — {c.detail}" if c.detail else "") for c in checks if not c.passed]
     report = GateReport(deliverable_id=d.id, protocol_hash=d.manifest.protocol_hash, snapshot_id=d.manifest.snapshot_id,
-                        passed=not reasons, reasons=reasons, checks=checks, warnings=warnings, columns=changes)
+                        passed=not reasons, reasons=reasons, checks=checks, warnings=warnings, columns=changes,
+                        indicators=distributions(contacts, applied))
     (d.path / "gate.json").write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
     (d.path / "gate.md").write_text(report.markdown(), encoding="utf-8")
     return report
