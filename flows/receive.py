@@ -9,8 +9,8 @@ from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import load_project
 
 from stx_migrate.tasks.logging import install_redaction
-from stx_migrate.tasks.run_marker import mark_this_run
 from stx_migrate.tasks.procedure import note_milestone
+from stx_migrate.tasks.run_marker import mark_this_run
 from stx_migrate.tasks.receive import read_source_into_snapshot
 
 from .run_names import run_name
