@@ -15,7 +15,7 @@ import pandas as pd
 from prefect import task
 
 from stx_migrate.connectors.environments import DELIVERY_KINDS, open_environment, pseudonym_key
-from stx_migrate.connectors.deliveries import delivery_summary
+from stx_migrate.connectors.deliveries import deliver_service_request, delivery_summary
 from stx_migrate.migration.deliverable import open_deliverable
 from stx_migrate.migration.errors import GuardRefused, InputError, StxError, public_error
 from stx_migrate.migration.findings import write_findings
@@ -111,8 +111,6 @@ def run_contact_service(project_dir: str, operation: str, env: str, file: str, c
     project = load_project(Path(project_dir))
     workspace = Workspace(project.config.name)
     environment = open_environment(project, env)
-    if environment.kind != "sql":
-        raise InputError(f"services need a sql environment; {env} is {environment.kind}", value=env)
     path = Path(file)
     rows = read_service_input(path)
     if operation not in NUMBER_ONLY_OPERATIONS and (rows.drop(columns=["CONTACT_NR", "OPERATION"]) == "").all().all():
@@ -126,6 +124,18 @@ def run_contact_service(project_dir: str, operation: str, env: str, file: str, c
         reasons = destructive_service_guard(load_state(workspace.procedure_dir), ref, operation, contacts, confirm)
         if reasons:
             raise GuardRefused(reasons)
+    if environment.kind in DELIVERY_KINDS:   # SecuTix's service team runs it: a request file, delivered once
+        with workspace.new_folder(SERVICES, env) as staging:
+            run_id = final_path(staging).name
+            fields, findings = deliver_service_request(project, env, environment, operation, rows, service_id, run_id,
+                                                       staging)
+            write_findings(findings, staging / "rejects.csv")
+            write_summary({**fields, "operation": operation, "environment": env, "service_id": service_id,
+                           "run_id": run_id}, staging / "summary.json")
+        record_event(workspace.procedure_dir, Event(
+            kind="service", env=env, run_folder=str(workspace.path(SERVICES, run_id, env)),
+            detail=f"{operation} requested by {who}: {fields['handed_over']} row(s) in {fields['request_file']}"))
+        return workspace.path(SERVICES, run_id, env)
     from stx_migrate.connectors.environments import open_environment_store
 
     with workspace.new_folder(SERVICES, env) as staging:
