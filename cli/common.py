@@ -1,7 +1,6 @@
 """Helpers shared by the CLI commands."""
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
@@ -9,18 +8,14 @@ import typer
 
 from stx_migrate.migration.settings.project import Project, load_project
 
+from .failures import quiet_console
+
 ProjectOption = typer.Option(..., "--project", help="The project folder (holds project.yaml).", exists=True, file_okay=False)
 
 
 def setup_logging(verbose: bool = False) -> None:
-    """Progress and logs go to standard error; standard output carries only results."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for chatty in ("httpx", "httpcore", "urllib3"):   # one line per API call drowns the progress
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    """Progress and logs go to standard error, one line each; standard output carries only results."""
+    quiet_console(verbose)
 
 
 def finish(folder: Path) -> None:

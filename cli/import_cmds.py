@@ -18,6 +18,7 @@ def import_(
     project: Path = ProjectOption,
     env: str = typer.Option(..., "--env", help="The environment: dev, preprod, prod or another declared one."),
     deliverable: Optional[str] = typer.Option(None, "--deliverable", help="Deliverable id (default: the latest)."),
+    again: bool = typer.Option(False, "--again", help="prod: import into production once more (refused otherwise)."),
 ) -> None:
     """Import a deliverable into an environment: dev (flow import-dev), preprod (import-preprod), prod (import-production)."""
     setup_logging()
@@ -35,7 +36,7 @@ def import_(
             start_flows()
             from stx_migrate.flows.procedure import import_production
 
-            folder = _folder_of(import_production(str(loaded.folder), deliverable), loaded, env)
+            folder = _folder_of(import_production(str(loaded.folder), deliverable, again), loaded, env)
         else:
             start_flows()
             from stx_migrate.flows.imports import start_import_dev
@@ -65,6 +66,9 @@ def service(
     project: Path = ProjectOption,
     env: str = typer.Option(..., "--env", help="The environment the service runs on."),
     file: Path = typer.Option(..., "--file", help="SecuTix-format rows (CSV/XLSX) or a file of contact numbers."),
+    confirm: Optional[int] = typer.Option(None, "--confirm", help="Production: delete, anonymize and inactivate need "
+                                          "the number of contacts the file names, repeated here."),
+    by: Optional[str] = typer.Option(None, "--by", help="Who runs the service (recorded; default: the system user)."),
 ) -> None:
     """Run a contact service (flow contact-service) on one environment with the rows of FILE."""
     setup_logging()
@@ -80,7 +84,7 @@ def service(
 
     read_service_input(file)  # a bad file stops here with exit 2, before any flow run
     try:
-        folder = start_contact_service(loaded.folder, operation, env, file)
+        folder = start_contact_service(loaded.folder, operation, env, file, confirm, by)
     except StxError as e:
         raise getattr(e, "detail", e) from None
     finish(folder)

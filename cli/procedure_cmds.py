@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from stx_migrate.migration.errors import InputError
 from stx_migrate.migration.workspace import Workspace
 
 from .common import ProjectOption, finish, open_project, setup_logging, start_flows
@@ -25,7 +26,10 @@ def decide(
     """Give the customer's decision: resumes the paused import-preprod run, records it either way."""
     setup_logging()
     if approve == reject:
-        raise typer.BadParameter("give exactly one of --approve or --reject")
+        raise InputError("give exactly one of --approve or --reject")
+    by, comment = by.strip(), comment.strip()
+    if not by:
+        raise InputError("--by: the validator's name is required and may not be blank")
     loaded = open_project(project)
     start_flows()
     from stx_migrate.flows.procedure import give_decision
@@ -47,14 +51,15 @@ def refresh(project: Path = ProjectOption) -> None:
 
 
 def production(project: Path = ProjectOption,
-               deliverable: str = typer.Option(None, "--deliverable", help="Deliverable id (default: the latest).")) -> None:
+               deliverable: str = typer.Option(None, "--deliverable", help="Deliverable id (default: the latest)."),
+               again: bool = typer.Option(False, "--again", help="Import into production once more (refused otherwise).")) -> None:
     """J: import into production if the guards hold; prints the production folder (not_imported.csv)."""
     setup_logging()
     open_project(project)
     start_flows()
     from stx_migrate.flows.procedure import import_production
 
-    finish(Path(import_production(str(project.resolve()), deliverable)["run_folder"]))
+    finish(Path(import_production(str(project.resolve()), deliverable, again)["run_folder"]))
 
 
 def close(project: Path = ProjectOption,

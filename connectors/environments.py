@@ -95,12 +95,28 @@ def seed_environment(project: Project, env: str, reference) -> None:
         store.dispose()
 
 
-class SqlEnvironment:
-    kind = "sql"
+def pseudonym_key(project: Project, env: str) -> tuple[bytes, list[str]] | None:
+    """The environment's pseudonym key (resolved here, never written anywhere) and the secret to redact; None when off."""
+    settings = environment_settings(project, env)
+    if not settings.pseudonymise:
+        return None
+    resolved = resolve(settings.pseudonym_key, f"project.yaml › environments › {env} › pseudonym_key")
+    if len(resolved.value.encode("utf-8")) < 16:
+        raise ConfigError(f"project.yaml › environments › {env} › pseudonym_key: the key must hold at least 16 bytes "
+                          "(e.g. 32 random bytes, hex)")
+    return resolved.value.encode("utf-8"), resolved.secrets
+
+
+class _Environment:
+    """An environment of the project, with its settings from ``project.yaml › environments``."""
 
     def __init__(self, project: Project, name: str):
         self.project, self.name = project, name
         self.settings = environment_settings(project, name)
+
+
+class SqlEnvironment(_Environment):
+    kind = "sql"
 
     def describe(self) -> str:
         return f"sql environment {self.name} ({redact(self.settings.url or '')})"
@@ -115,12 +131,11 @@ class SqlEnvironment:
             store.dispose()
 
 
-class FileDropEnvironment:
+class FileDropEnvironment(_Environment):
     kind = "file-drop"
 
     def __init__(self, project: Project, name: str):
-        self.project, self.name = project, name
-        self.settings = environment_settings(project, name)
+        super().__init__(project, name)
         folder = Path(self.settings.path)
         self.folder = folder if folder.is_absolute() else project.folder / folder
 

@@ -12,13 +12,16 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.flow_runs import pause_flow_run, resume_flow_run
 from prefect.input import RunInput
+from pydantic import Field
 
 from stx_migrate.migration.errors import GuardRefused
 from stx_migrate.migration.procedure import (
     Decision, Event, load_state, preprod_guard, read_deliverable_ref, record_decision,
 )
+from stx_migrate.migration.procedure.decisions import Comment, ValidatorName
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.tasks.artifacts import artifact_key, publish_markdown
+from stx_migrate.tasks.logging import redact
 from stx_migrate.tasks.plain import is_plain
 from stx_migrate.tasks.procedure import (
     current_run_id, note_ticket, read_deliverable, record, record_customer_decision, refuse, workspace_of,
@@ -34,8 +37,8 @@ class CustomerDecision(RunInput):
     """The form the customer's validator fills in the Prefect UI (Resume) or gives through `stx-migrate decide`."""
 
     approved: bool
-    by: str
-    comment: str = ""
+    by: ValidatorName = Field(description="The validator's name (required)")
+    comment: Comment = ""
 
 
 # -- import-preprod: import, then the customer's decision ------------------------------------
@@ -94,9 +97,10 @@ def import_preprod(project_dir: str, deliverable_id: str | None = None,
                          f"    stx-migrate decide --project {project.folder} --approve|--reject --by NAME --comment TEXT\n\n"
                          f"The run waits {hours:g} hours at most.", "customer validation")
         log.info("waiting for the customer's decision on deliverable %s (run %s)", deliverable.deliverable_id, run_id)
+        # no initial `by`: Prefect's initial data would drop the field's constraints and make it optional
+        expected = f" (expected validator: {project.config.validation.validator})" if project.config.validation.validator else ""
         answer = pause_flow_run(wait_for_input=CustomerDecision.with_initial_data(
-                                    description="The customer's validation of the pre-production import",
-                                    by=project.config.validation.validator or ""),
+                                    description="The customer's validation of the pre-production import" + expected),
                                 timeout=int(hours * 3600), poll_interval=PAUSE_POLL_SECONDS)
         source = "ui"
     decision = record_customer_decision(project, deliverable, answer.approved, answer.by, answer.comment, source, run_id)
@@ -155,5 +159,5 @@ def give_decision(project_dir: str, approved: bool, by: str, comment: str = ""):
         resume_flow_run(paused.id, run_input={"approved": approved, "by": by, "comment": comment})
     else:  # no run to resume: the ticket hears it from here
         note_ticket(project, f"customer validation: {decision.verdict} by {by} on deliverable {deliverable_id} "
-                             f"(protocol {ref.protocol_hash[:12]})" + (f": {comment}" if comment else ""))
+                             f"(protocol {ref.protocol_hash[:12]})" + (f": {redact(comment)}" if comment else ""))
     return decision, (str(paused.id) if paused else None)

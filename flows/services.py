@@ -16,14 +16,21 @@ FLOW_NAME = "contact-service"
 
 
 @flow(name=FLOW_NAME, flow_run_name=run_name("service", "operation", "env"), log_prints=False)
-def contact_service(project_dir: str, operation: str, env: str, file: str) -> str:
-    """Run one contact service with the rows of ``file``; returns the service run folder."""
+def contact_service(project_dir: str, operation: str, env: str, file: str, confirm: int | None = None,
+                    by: str | None = None) -> str:
+    """Run one contact service with the rows of ``file``; returns the service run folder.
+
+    ``confirm``: on production, delete / anonymize / inactivate need it equal to the number of
+    contacts the file names; ``by``: who runs it (recorded in the procedure journal).
+    """
     install_redaction()
-    return contact_service_task(project_dir, operation, env, file)
+    return contact_service_task(project_dir, operation, env, file, confirm, by)
 
 
-def start_contact_service(project_dir: Path, operation: str, env: str, file: Path) -> Path:
+def start_contact_service(project_dir: Path, operation: str, env: str, file: Path, confirm: int | None = None,
+                          by: str | None = None) -> Path:
     """Run ``contact-service`` tagged ``adi`` and the project's name; returns the run folder."""
     project = load_project(project_dir)
     with tags(team_of(FLOW_NAME), project.config.name):
-        return Path(contact_service(str(Path(project_dir).resolve()), operation, env, str(Path(file).resolve())))
+        return Path(contact_service(str(Path(project_dir).resolve()), operation, env, str(Path(file).resolve()),
+                                    confirm, by))

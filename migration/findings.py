@@ -14,6 +14,8 @@ from enum import Enum
 
 import pandas as pd
 
+from .spreadsheet_safe import write_people_csv
+
 FINDING_COLUMNS = ["source_ref", "contact_nr", "column", "code", "severity", "message", "value"]
 
 
@@ -68,5 +70,5 @@ def concat_findings(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def write_findings(findings: pd.DataFrame, path) -> None:
-    """Write the log file as UTF-8 CSV with the contract's columns, in a stable order."""
-    findings[FINDING_COLUMNS].to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    """Write the log file as UTF-8 CSV with the contract's columns, in a stable order; safe to open in a spreadsheet."""
+    write_people_csv(findings[FINDING_COLUMNS], path)

@@ -39,6 +39,7 @@ from .dedup.result import REVIEW_COLUMNS
 from .format.catalogue import extended_format
 from .text_arrays import text_isin
 from .rows import select_rows
+from .spreadsheet_safe import write_people_csv
 from .protocol import CompiledProtocol, ProjectContext, ProtocolResult, apply_protocol, compile_protocol
 from .protocol.project_protocol import compile_project_protocol
 from .protocol.numbers import allocate_numbers, keep_source_numbers
@@ -57,7 +58,10 @@ log = logging.getLogger("stx_migrate.prepare")
 DELIVERABLES = "deliverables"
 DUPLICATE_COLUMNS = ["source_ref", "contact_nr", "survivor_ref", "survivor_contact_nr", "rule", "score"]
 REVIEW_FILE = "review.xlsx"
-FILES = ("contacts.xlsx", "contacts.csv", "rejects.csv", "duplicates.csv", REVIEW_FILE, "protocol.yaml", "summary.json")
+DROPPED_FILE = "dropped.csv"   # source_ref, code: the rows a named filter rule removed (retention, deleted accounts…)
+SOURCE_REFS_FILE = "source_refs.csv"   # source_ref of each data row of the import file, in order (SecuTix's log maps back)
+FILES = ("contacts.xlsx", "contacts.csv", "rejects.csv", "duplicates.csv", DROPPED_FILE, SOURCE_REFS_FILE, REVIEW_FILE,
+         "protocol.yaml", "summary.json")
 
 
 @dataclass
@@ -299,7 +303,11 @@ def _write_import_files(prepared: PreparedContacts, folder: Path, config: Projec
 
 def _write_reports(prepared: PreparedContacts, folder: Path, snapshot: Snapshot) -> None:
     write_findings(prepared.findings, folder / "rejects.csv")
-    prepared.duplicates[DUPLICATE_COLUMNS].to_csv(folder / "duplicates.csv", index=False, encoding="utf-8", lineterminator="\n")
+    write_people_csv(prepared.duplicates[DUPLICATE_COLUMNS], folder / "duplicates.csv")
+    dropped = pd.DataFrame({"source_ref": prepared.dropped.index.astype("str"), "code": prepared.dropped.astype("str").to_numpy()})
+    dropped.to_csv(folder / DROPPED_FILE, index=False, encoding="utf-8", lineterminator="\n")
+    pd.DataFrame({"source_ref": prepared.valid.index.astype("str")}).to_csv(
+        folder / SOURCE_REFS_FILE, index=False, encoding="utf-8", lineterminator="\n")
     _write_review(prepared, folder / REVIEW_FILE, _snapshot_time(snapshot))
 
 
@@ -363,13 +371,16 @@ def prepare_deliverable(
     """
     config = project.config
     snapshot = Snapshot(Path(snapshot_dir))
+    snapshot.require_intact()
     compiled = compile_project_protocol(project, snapshot.manifest, project_context(config))
     extracted = date.fromisoformat(snapshot.manifest.extracted_at[:10])
     workspace = workspace or Workspace(config.name)
     decisions, returned = (pending_decisions(workspace.procedure_dir) if config.dedup.enabled
                            else (None, []))
-    # the tables are handed over without a local name, so that they are freed once the protocol ran
-    prepared = prepare_contacts(compiled, load_tables(snapshot, compiled), config, reference, existing_contact_numbers,
+    # the tables are handed over without a local name (popped), so that they are freed once the protocol ran
+    with timed("load tables and aggregates", snapshot.dataset(compiled.main).rows):
+        loaded = [load_tables(snapshot, compiled)]
+    prepared = prepare_contacts(compiled, loaded.pop(), config, reference, existing_contact_numbers,
                                 today=extracted, existing_contacts=existing_contacts, decisions=decisions,
                                 map_chunks=map_chunks)
     with workspace.new_folder(DELIVERABLES) as staging:

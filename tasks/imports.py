@@ -6,6 +6,7 @@ only when the step succeeded. Artifacts carry counts and codes only.
 """
 from __future__ import annotations
 
+import getpass
 import hashlib
 import logging
 from pathlib import Path
@@ -13,12 +14,16 @@ from pathlib import Path
 import pandas as pd
 from prefect import task
 
-from stx_migrate.connectors.environments import DELIVERY_KINDS, open_environment
-from stx_migrate.connectors.deliveries import delivery_summary
+from stx_migrate.connectors.environments import DELIVERY_KINDS, open_environment, pseudonym_key
+from stx_migrate.connectors.deliveries import deliver_service_request, delivery_summary
 from stx_migrate.migration.deliverable import open_deliverable
-from stx_migrate.migration.errors import InputError, StxError, public_error
+from stx_migrate.migration.errors import GuardRefused, InputError, StxError, public_error
 from stx_migrate.migration.findings import write_findings
+from stx_migrate.migration.procedure import Event, load_state, read_deliverable_ref, record_event
+from stx_migrate.migration.procedure.guards import DESTRUCTIVE_SERVICES, destructive_service_guard
+from stx_migrate.migration.pseudonyms import pseudonymised_deliverable, pseudonymise_contacts
 from stx_migrate.migration.service_input import NUMBER_ONLY_OPERATIONS, read_service_input
+from stx_migrate.migration.settings.environments import is_production
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.migration.store.importer import ImportResult
 from stx_migrate.migration.store.services import OPERATIONS, run_service
@@ -44,16 +49,22 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
     environment = open_environment(project, env)
     folder = workspace.resolve(DELIVERABLES, deliverable_id)
     deliverable = open_deliverable(folder)
+    deliverable.require_intact()
     base = deliverable.summary().model_dump()
     key = artifact_key(project.config.name, "import", env)
+    pseudonyms = pseudonym_key(project, env)
     with workspace.new_folder(IMPORTS, env) as staging:
         run_id = final_path(staging).name
         if environment.kind in DELIVERY_KINDS:
-            summary = {**base, **delivery_summary(project, env, environment, folder, deliverable.id, run_id)}
+            source = folder if pseudonyms is None else pseudonymised_deliverable(
+                deliverable, pseudonyms[0], staging / "pseudonymised", environment.settings.file, project.config.output)
+            summary = {**base, **delivery_summary(project, env, environment, source, deliverable.id, run_id)}
             write_findings(pd.DataFrame(columns=["source_ref", "contact_nr", "column", "code", "severity", "message", "value"]),
                            staging / "rejects.csv")
         else:
             contacts = deliverable.contacts()
+            if pseudonyms is not None:   # before anything reaches the environment (docs/pseudonyms.md)
+                contacts = pseudonymise_contacts(contacts, pseudonyms[0])
             progress = publish_progress(f"{key}-progress", len(contacts), f"import into {env}")
             result = environment.import_contacts(contacts, run_id=run_id, deliverable_id=deliverable.id,
                                                  on_batch=lambda done, total: progress.advance(done - progress.done))
@@ -62,6 +73,8 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
             write_findings(result.findings, staging / "rejects.csv")
             publish_rejects_by_code(f"{key}-import-log", result.findings, f"import log of {deliverable.id} into {env}")
         summary.update(environment=env, deliverable_id=deliverable.id, run_id=run_id)
+        if pseudonyms is not None:
+            summary["pseudonymised"] = True
         written = write_summary(summary, staging / "summary.json")
         publish_summary(f"{key}-summary", {k: v for k, v in written.model_dump().items() if isinstance(v, int)},
                         f"import of deliverable {deliverable.id} into {env}")
@@ -84,23 +97,45 @@ def import_deliverable_task(project_dir: str, env: str, deliverable_id: str | No
 
 
 # --- services -------------------------------------------------------------------------------------
-def run_contact_service(project_dir: str, operation: str, env: str, file: str) -> Path:
+def run_contact_service(project_dir: str, operation: str, env: str, file: str, confirm: int | None = None,
+                        by: str | None = None) -> Path:
     """Run a contact service on ``env`` with the rows of ``file``; returns the service run folder.
 
     The service id is the operation plus the file's sha256: the same file twice changes nothing more.
+    On a production environment, delete, anonymize and inactivate need the production guards and
+    ``confirm`` = the number of contacts the file names. Every run is recorded in the procedure
+    journal with who (``by``, default the system user) and when.
     """
     if operation not in OPERATIONS:
         raise InputError(f"unknown service (allowed: {', '.join(OPERATIONS)})", value=operation)
     project = load_project(Path(project_dir))
     workspace = Workspace(project.config.name)
     environment = open_environment(project, env)
-    if environment.kind != "sql":
-        raise InputError(f"services need a sql environment; {env} is {environment.kind}", value=env)
     path = Path(file)
     rows = read_service_input(path)
     if operation not in NUMBER_ONLY_OPERATIONS and (rows.drop(columns=["CONTACT_NR", "OPERATION"]) == "").all().all():
         raise InputError(f"{operation} needs SecuTix-format rows, not only contact numbers", file=path)
     service_id = f"service-{operation}-{hashlib.sha256(path.read_bytes()).hexdigest()[:20]}"
+    who = (by or "").strip() or getpass.getuser()
+    contacts = int(rows["CONTACT_NR"].replace("", pd.NA).nunique())
+    if operation in DESTRUCTIVE_SERVICES and is_production(env, environment.settings):
+        latest = workspace.latest(DELIVERABLES)
+        ref = read_deliverable_ref(workspace.path(DELIVERABLES, latest)) if latest else None
+        reasons = destructive_service_guard(load_state(workspace.procedure_dir), ref, operation, contacts, confirm)
+        if reasons:
+            raise GuardRefused(reasons)
+    if environment.kind in DELIVERY_KINDS:   # SecuTix's service team runs it: a request file, delivered once
+        with workspace.new_folder(SERVICES, env) as staging:
+            run_id = final_path(staging).name
+            fields, findings = deliver_service_request(project, env, environment, operation, rows, service_id, run_id,
+                                                       staging)
+            write_findings(findings, staging / "rejects.csv")
+            write_summary({**fields, "operation": operation, "environment": env, "service_id": service_id,
+                           "run_id": run_id}, staging / "summary.json")
+        record_event(workspace.procedure_dir, Event(
+            kind="service", env=env, run_folder=str(workspace.path(SERVICES, run_id, env)),
+            detail=f"{operation} requested by {who}: {fields['handed_over']} row(s) in {fields['request_file']}"))
+        return workspace.path(SERVICES, run_id, env)
     from stx_migrate.connectors.environments import open_environment_store
 
     with workspace.new_folder(SERVICES, env) as staging:
@@ -122,12 +157,17 @@ def run_contact_service(project_dir: str, operation: str, env: str, file: str) -
         publish_summary(f"{key}-summary", {k: v for k, v in summary.items() if isinstance(v, int)},
                         f"{operation} on {env}")
         publish_rejects_by_code(f"{key}-log", result.findings)
+    record_event(workspace.procedure_dir, Event(
+        kind="service", env=env, run_folder=str(workspace.path(SERVICES, run_id, env)),
+        detail=f"{operation} by {who}: {contacts} contact(s) named, counts {result.counts()}"
+               + (f", confirmed {confirm}" if confirm is not None else "")))
     return workspace.path(SERVICES, run_id, env)
 
 
 @task(**retriable(name="contact-service"))
-def contact_service_task(project_dir: str, operation: str, env: str, file: str) -> str:
+def contact_service_task(project_dir: str, operation: str, env: str, file: str, confirm: int | None = None,
+                         by: str | None = None) -> str:
     try:
-        return str(run_contact_service(project_dir, operation, env, file))
+        return str(run_contact_service(project_dir, operation, env, file, confirm, by))
     except StxError as e:
         raise public_error(e) from None

@@ -24,6 +24,7 @@ from stx_migrate.migration.settings.project import Project, load_project
 from stx_migrate.migration.workspace import Workspace
 
 from .artifacts import artifact_key, publish_markdown, publish_table
+from .logging import redact
 
 
 def workspace_of(project: Project) -> Workspace:
@@ -74,14 +75,27 @@ def refuse(project: Project, step: str, reasons: list[str]) -> None:
     raise GuardRefused(reasons)
 
 
-def note_ticket(project: Project, text: str, status: str | None = None, owner: str | None = None) -> None:
-    """A note on the project's ticket (and a status / owner change); text holds counts and ids only."""
+def note_ticket(project: Project, text: str, status: str | None = None, owner: str | None = None,
+                files: list[Path] | None = None) -> None:
+    """A note on the project's ticket (with ``files`` attached, when given; then a status / owner
+    change); text holds counts and ids only."""
     ticket = open_ticket(project.config.ticket, workspace_of(project).procedure_dir)
-    ticket.add_note(text)
+    if files:
+        ticket.attach([f for f in files if Path(f).is_file()], text)
+    else:
+        ticket.add_note(text)
     if status:
         ticket.set_status(status)
     if owner:
         ticket.set_owner(owner)
+
+
+def note_milestone(project: Project, text: str) -> None:
+    """A note that must not stop the step it reports on: an unreachable ticket is a warning."""
+    try:
+        note_ticket(project, text)
+    except StxError as e:
+        get_run_logger().warning("the ticket could not be told: %s", e)
 
 
 def record(project: Project, event: Event) -> Event:
@@ -108,7 +122,7 @@ def record_customer_decision(project: Project, deliverable: DeliverableRef, appr
     publish_decision(project, decision)
     note_ticket(project, f"customer validation: {decision.verdict} by {decision.by} on deliverable "
                          f"{decision.deliverable_id} (protocol {decision.protocol_hash[:12]})"
-                         + (f": {decision.comment}" if decision.comment else ""))
+                         + (f": {redact(decision.comment)}" if decision.comment else ""))
     return decision
 
 
@@ -116,7 +130,7 @@ def publish_decision(project: Project, decision: Decision) -> None:
     publish_table(artifact_key(project.config.name, "customer-decision"), [
         {"field": "decision", "value": decision.verdict.upper()},
         {"field": "by", "value": decision.by},
-        {"field": "comment", "value": decision.comment},
+        {"field": "comment", "value": redact(decision.comment)},   # the artifact is seen by every UI user
         {"field": "at", "value": decision.at.isoformat(timespec="seconds")},
         {"field": "given through", "value": decision.source},
         {"field": "deliverable", "value": decision.deliverable_id},

@@ -13,7 +13,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from stx_migrate.migration.settings.source import DatasetSettings
-from stx_migrate.migration.snapshot import SchemaDrift
+from stx_migrate.migration.snapshot import ReadAgain
 
 from . import mysql_arrow
 from .base import DatasetInfo, order_by_key
@@ -32,7 +32,7 @@ class MysqlSource(SqlAlchemySource):
     def __init__(self, settings, base_dir):
         super().__init__(settings, base_dir)
         self.arrow_url: str | None = None  # ConnectorX's URL for this server (None: not reachable that way)
-        self._exact: set[str] = set()      # datasets read again by mysql-connector after a SchemaDrift
+        self._exact: set[str] = set()      # datasets read again by mysql-connector after a ReadAgain
 
     def engine_url(self):
         url = super().engine_url()
@@ -51,7 +51,7 @@ class MysqlSource(SqlAlchemySource):
             return
         try:
             yield from mysql_arrow.read_stream(reader, info.schema, info.name)
-        except SchemaDrift:
+        except ReadAgain:
             self._exact.add(info.name)  # the next read goes through mysql-connector, which names the bad value
             raise
 

@@ -9,7 +9,7 @@ exactly as mysql-connector would: integers, doubles and text as ConnectorX reads
 dates, datetimes and decimals as the server writes them in text (``CAST(… AS CHAR)``),
 parsed by Arrow, so that no value goes through a float or a Rust decimal. The
 stream's schema is checked before the first row; a value that does not fit later (a
-zero date, an unsigned integer past int64…) raises SchemaDrift and the dataset is read
+zero date, an unsigned integer past int64…) raises ReadAgain and the dataset is read
 again by mysql-connector, which says what is wrong with it.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 import sqlalchemy as sa
 
-from stx_migrate.migration.snapshot import SchemaDrift
+from stx_migrate.migration.snapshot import ReadAgain
 
 _AS_TEXT = (pa.types.is_date32, pa.types.is_decimal128)
 
@@ -73,7 +73,7 @@ def open_stream(url: str, sql: str, schema: pa.Schema, batch_rows: int) -> pa.Re
 
 
 def read_stream(reader: pa.RecordBatchReader, schema: pa.Schema, dataset: str) -> Iterator[pa.RecordBatch]:
-    """The stream's batches in ``schema``; SchemaDrift when a value does not fit it."""
+    """The stream's batches in ``schema``; ReadAgain when a value does not fit it."""
     try:
         while True:
             try:
@@ -83,10 +83,10 @@ def read_stream(reader: pa.RecordBatchReader, schema: pa.Schema, dataset: str) -
             except (KeyboardInterrupt, SystemExit, GeneratorExit):
                 raise
             except BaseException:  # a Rust panic on a value it cannot convert is a BaseException
-                raise SchemaDrift(dataset, "ConnectorX could not convert a value") from None
+                raise ReadAgain(dataset, "ConnectorX could not convert a value") from None
             try:
                 yield batch.cast(schema)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                raise SchemaDrift(dataset, "a value does not fit its column's type as ConnectorX gives it") from None
+                raise ReadAgain(dataset, "a value does not fit its column's type as ConnectorX gives it") from None
     finally:
         reader.close()

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stx_migrate.migration.profile import DatasetProfile, StreamProfile
+from stx_migrate.migration.profile import DatasetProfile, StreamProfile, add_orphan_counts
+from stx_migrate.migration.protocol.compile import declared_aggregates
 from stx_migrate.migration.settings.project import Project
 from stx_migrate.migration.snapshot import PROFILE, DatasetManifest, DatasetSpec, Snapshot, write_snapshot
 from stx_migrate.migration.workspace import Workspace
@@ -29,16 +30,15 @@ class ReceiveResult:
 
 
 def _spec(source: Source, name: str, chunk_rows: int, profiles: dict[str, StreamProfile] | None) -> DatasetSpec:
-    """How to freeze dataset ``name``; its profile, when wanted, is counted on the chunks as they stream by."""
+    """How to freeze dataset ``name``; its profile, when wanted, is counted on the chunks as they are written."""
     info = source.describe()[name]
-    chunks = source.read(name, chunk_rows)
     if profiles is not None:
         profiles[name] = StreamProfile(name, info.schema, info.encoding)
-        chunks = profiles[name].observe(chunks)
     return DatasetSpec(
         name=name,
         schema=info.schema,
-        chunks=chunks,
+        chunks=source.read(name, chunk_rows),
+        on_chunk=profiles[name].add if profiles is not None else None,  # beside the Parquet writer, off the reading thread
         origin=info.origin,
         key=info.key,
         source_types=info.source_types,
@@ -68,12 +68,14 @@ def receive_snapshot(project: Project, workspace: Workspace | None = None, chunk
     chunk_rows = chunk_rows or settings.chunk_rows
     profiles: list[DatasetProfile] = []
     streaming: dict[str, StreamProfile] | None = {} if profile else None
+    links = declared_aggregates(project.path(project.config.protocol)) if project.config.protocol else ("", [])
 
     def after_dataset(folder: Path, spec: DatasetSpec, manifest: DatasetManifest) -> None:
         log.info("dataset %s: %d rows frozen", spec.name, manifest.rows)
         if streaming is None:
             return
         profiles.append(streaming.pop(spec.name).result())
+        add_orphan_counts(profiles, folder, *links)
         (folder / PROFILE).write_text(json.dumps({p.dataset: p.model_dump() for p in profiles}, indent=2) + "\n", encoding="utf-8")
 
     with open_source(settings, project.folder) as source:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-import yaml
+from ..yaml_load import parse_yaml
 
 HEADER_ROWS = 4          # secutix-format §2.1: 4 header rows, data from row 5
 CODE_ROW = 4             # the row the importer reads (technical field codes)
@@ -96,7 +96,7 @@ def _expand(entry: dict) -> list[dict]:
 @lru_cache(maxsize=1)
 def extended_format() -> Format:
     """The extended import format (cached; immutable)."""
-    data = yaml.safe_load(resources.files(__package__).joinpath("columns.yaml").read_text(encoding="utf-8"))
+    data = parse_yaml(resources.files(__package__).joinpath("columns.yaml").read_text(encoding="utf-8"), "columns.yaml")
     raw = list(data["columns"]) + _expand(dict(data["criteria"]))
     sections: list[tuple[str, tuple[str, ...]]] = []
     section_of: dict[str, str] = {}

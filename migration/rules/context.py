@@ -56,7 +56,10 @@ class Context:
     def arrow(self, column: str) -> pa.ChunkedArray:
         """The column as Arrow (zero copy): pyarrow.compute has far less overhead per call than pandas."""
         if column not in self._arrow:
-            self._arrow[column] = pa.chunked_array(self.frame[column].array.__arrow_array__())
+            values = self.frame[column]
+            if not hasattr(values.array, "__arrow_array__"):   # an empty frame may hold object columns
+                values = values.astype("str")
+            self._arrow[column] = pa.chunked_array(values.array.__arrow_array__())
         return self._arrow[column]
 
     def equals(self, column: str, value: str) -> np.ndarray:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .base import SECRET_REFERENCE, StrictModel
-
+from .base import SECRET_REFERENCE, StrictModel, check_no_literal_password
 
 class EnvironmentSettings(StrictModel):
     kind: Literal["sql", "file-drop", "sftp"]
@@ -23,6 +22,9 @@ class EnvironmentSettings(StrictModel):
     path: str | None = None         # kind file-drop: the folder SecuTix's import service reads
     file: Literal["csv", "xlsx"] = "csv"   # file-drop, sftp: which import file of the deliverable is delivered
     batch_rows: int = Field(default=100_000, gt=0)
+    pseudonymise: bool = False      # dev trial: people replaced by keyed pseudonyms before the file leaves (docs/pseudonyms.md)
+    pseudonym_key: str | None = None   # the project's secret for them: a reference only
+    production: bool = False        # destructive services need the production guards and --confirm N ("prod" always does)
     host: str | None = None         # kind sftp: SecuTix's import drop
     port: int = Field(default=22, gt=0, lt=65536)
     user: str | None = None
@@ -35,11 +37,13 @@ class EnvironmentSettings(StrictModel):
 
     @model_validator(mode="after")
     def _references_only(self) -> "EnvironmentSettings":
-        for name in ("key", "key_passphrase", "password"):
+        for name in ("key", "key_passphrase", "password", "pseudonym_key"):
             value = getattr(self, name)
             if value is not None and not SECRET_REFERENCE.match(value):
                 raise ValueError(f"{name}: write a reference, ${{env:NAME}} or ${{secret:BLOCK}}, never the secret itself")
         return self
+
+    _url_without_password = field_validator("url")(check_no_literal_password)
 
     @model_validator(mode="after")
     def _kind_needs(self) -> "EnvironmentSettings":
@@ -47,6 +51,8 @@ class EnvironmentSettings(StrictModel):
             raise ValueError("kind sql needs url (e.g. sqlite:///envs/dev.sqlite or ${env:PROD_DB_URL})")
         if self.kind == "file-drop" and not self.path:
             raise ValueError("kind file-drop needs path (the folder SecuTix's import service reads)")
+        if self.pseudonymise and not self.pseudonym_key:
+            raise ValueError("pseudonymise needs pseudonym_key (e.g. ${env:STX_PSEUDONYM_KEY})")
         if self.kind == "sftp":
             missing = [k for k in ("host", "user", "known_hosts") if not getattr(self, k)]
             if not (self.key or self.password):
@@ -54,3 +60,8 @@ class EnvironmentSettings(StrictModel):
             if missing:
                 raise ValueError(f"kind sftp needs {', '.join(missing)} (the server's host key is always checked)")
         return self
+
+
+def is_production(name: str, settings: EnvironmentSettings) -> bool:
+    """An environment marked ``production: true``, or named ``prod`` (the safest reading of a missing mark)."""
+    return settings.production or name == "prod"

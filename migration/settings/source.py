@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import SECRET_REFERENCE, StrictModel
+from .base import SECRET_REFERENCE, StrictModel, check_no_literal_password
 
 SourceKind = Literal["csv", "excel", "sqlite", "postgresql", "mysql", "mssql", "oracle", "access", "odbc", "sql-dump",
                      "secutix-file"]
@@ -69,6 +69,8 @@ class SourceSettings(StrictModel):
     encoding: str | None = None        # secutix-file (.csv): forced encoding; detected when absent
     datasets: dict[str, DatasetSettings]
     chunk_rows: int = Field(default=100_000, gt=0)
+
+    _url_without_password = field_validator("url")(check_no_literal_password)
 
     @model_validator(mode="before")
     @classmethod

@@ -64,22 +64,23 @@ class Institution(Base):
     language: Mapped[str | None] = mapped_column(String(2))
 
 
-class StructureType(Base):
+class _CodeAndLabel:
+    """A code set up in the environment, with its label."""
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    label: Mapped[str | None] = mapped_column(Text)
+
+
+class StructureType(_CodeAndLabel, Base):
     __tablename__ = "structure_type"
-    code: Mapped[str] = mapped_column(String(50), primary_key=True)
-    label: Mapped[str | None] = mapped_column(Text)
 
 
-class CommunityType(Base):
+class CommunityType(_CodeAndLabel, Base):
     __tablename__ = "community_type"
-    code: Mapped[str] = mapped_column(String(50), primary_key=True)
-    label: Mapped[str | None] = mapped_column(Text)
 
 
-class AdminNumberType(Base):
+class AdminNumberType(_CodeAndLabel, Base):
     __tablename__ = "admin_number_type"
-    code: Mapped[str] = mapped_column(String(50), primary_key=True)
-    label: Mapped[str | None] = mapped_column(Text)
 
 
 class CodeListEntry(Base):

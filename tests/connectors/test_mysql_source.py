@@ -2,6 +2,8 @@
 and a value it cannot carry sends the dataset back to mysql-connector."""
 from __future__ import annotations
 
+import os
+
 import pyarrow as pa
 import pytest
 
@@ -36,8 +38,13 @@ def server(mariadb_server):
     return mariadb_server
 
 
+def _url(server) -> str:
+    os.environ["STX_TEST_MARIADB_PW"] = server.password  # a literal password in a URL is refused
+    return f"mysql://{server.user}:${{env:STX_TEST_MARIADB_PW}}@{server.host}:{server.port}/{server.database}"
+
+
 def _source(server, tmp_path, datasets):
-    url = f"mysql://{server.user}:{server.password}@{server.host}:{server.port}/{server.database}"
+    url = _url(server)
     return open_source(SourceSettings.model_validate({"kind": "mysql", "url": url, "datasets": datasets}), tmp_path)
 
 
@@ -72,7 +79,7 @@ def test_a_value_connectorx_cannot_carry_sends_the_dataset_to_mysql_connector(se
     from stx_migrate.migration.settings.project import Project, ProjectConfig
     from stx_migrate.migration.workspace import Workspace
 
-    url = f"mysql://{server.user}:{server.password}@{server.host}:{server.port}/{server.database}"
+    url = _url(server)
     config = ProjectConfig.model_validate({
         "name": "p", "institution": "I", "organization": "O", "j_date": "2027-03-01",
         "source": {"kind": "mysql", "url": url, "datasets": {"z": {"table": "zero_dates"}}}})

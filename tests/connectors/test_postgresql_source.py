@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import os
 
 import pyarrow as pa
 import pytest
@@ -28,7 +29,8 @@ def typed_table(pg_server):
 
 
 def _open(server, **dataset):
-    url = f"postgresql://{server.user}:{server.password}@{server.host}:{server.port}/{server.dbname}"
+    os.environ["STX_TEST_PG_PW"] = server.password   # a literal password in a URL is refused
+    url = f"postgresql://{server.user}:${{env:STX_TEST_PG_PW}}@{server.host}:{server.port}/{server.dbname}"
     return open_source(SourceSettings.model_validate({"kind": "postgresql", "url": url, "datasets": {"t": dataset}}), ".")
 
 
