@@ -10,6 +10,7 @@ from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import load_project
 
 from stx_migrate.tasks.logging import install_redaction
+from stx_migrate.tasks.run_marker import mark_this_run
 from stx_migrate.tasks.prepare import build_deliverable, run_quality_gate
 
 from .run_names import run_name
@@ -28,6 +29,7 @@ def prepare_data(project_dir: str, snapshot_id: str | None = None, env: str | No
     gate refuses; the deliverable stays in the workspace for review.
     """
     install_redaction()
+    mark_this_run()
     deliverable_id = build_deliverable(project_dir, snapshot_id, env)
     verdict = run_quality_gate(project_dir, deliverable_id, env)
     if not verdict["passed"]:

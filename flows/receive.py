@@ -10,6 +10,7 @@ from stx_migrate.migration.settings.project import load_project
 
 from stx_migrate.tasks.logging import install_redaction
 from stx_migrate.tasks.procedure import note_milestone
+from stx_migrate.tasks.run_marker import mark_this_run
 from stx_migrate.tasks.receive import read_source_into_snapshot
 
 from .run_names import run_name
@@ -25,6 +26,7 @@ def receive_data(project_dir: str) -> str:
     id gets its data-import ticket opened here); an unreachable ticket only warns.
     """
     install_redaction()
+    mark_this_run()
     snapshot_id = read_source_into_snapshot(project_dir)
     note_milestone(load_project(Path(project_dir)), f"data received (J-14 milestone): snapshot {snapshot_id}")
     return snapshot_id

@@ -9,6 +9,7 @@ from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.tasks.imports import contact_service_task
 from stx_migrate.tasks.logging import install_redaction
+from stx_migrate.tasks.run_marker import mark_this_run
 
 from .run_names import run_name
 
@@ -24,6 +25,7 @@ def contact_service(project_dir: str, operation: str, env: str, file: str, confi
     contacts the file names; ``by``: who runs it (recorded in the procedure journal).
     """
     install_redaction()
+    mark_this_run()
     return contact_service_task(project_dir, operation, env, file, confirm, by)
 
 
