@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from stx_migrate.migration.protocol.compile import protocol_hash
 from stx_migrate.migration.protocol.model import ProtocolModel
 from stx_migrate.migration.settings.base import read_yaml, validate_model
+from stx_migrate.migration.yaml_load import parse_yaml
 
 
 def protocol_file_hash(protocol_file: Path) -> str:
@@ -23,4 +22,4 @@ def project_protocol_hash(project) -> str:
     file, text = project_protocol_text(project)
     if text is None:
         return protocol_file_hash(file)
-    return protocol_hash(validate_model(ProtocolModel, yaml.safe_load(text), str(file)))
+    return protocol_hash(validate_model(ProtocolModel, parse_yaml(text, file), str(file)))

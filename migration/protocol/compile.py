@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from ..errors import ConfigError
 from ..format.catalogue import extended_format
 from ..settings.base import StrictModel, format_validation_error, read_yaml, validate_model
+from ..yaml_load import parse_yaml
 from .filters import FILTER_RULES, FilterRule
 from .model import ProtocolModel
 from .ops_dates import ParseDateParams
@@ -244,7 +244,7 @@ def compile_protocol(protocol_file: Path, snapshot_manifest: Any, project: Proje
     """
     protocol_file = Path(protocol_file)
     source = str(protocol_file)
-    raw = read_yaml(protocol_file) if text is None else yaml.safe_load(text)
+    raw = read_yaml(protocol_file) if text is None else parse_yaml(text, protocol_file)
     model = validate_model(ProtocolModel, raw, source)
     tables = None if snapshot_manifest is None else snapshot_columns(snapshot_manifest)
     check = _Checker(source, tables, model)
