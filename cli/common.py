@@ -19,8 +19,9 @@ def setup_logging(verbose: bool = False) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for chatty in ("httpx", "httpcore", "urllib3"):   # one line per API call drowns the progress
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    if not verbose:   # one line per API call or schema migration drowns the progress lines
+        for chatty in ("httpx", "httpcore", "urllib3", "alembic"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def finish(folder: Path) -> None:

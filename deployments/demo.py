@@ -19,19 +19,18 @@ AUTO_DECISION = {"approved": True, "by": "stx-migrate demo (automatic)",
 
 
 def seed_demo_environments(project_dir: Path) -> list[str]:
-    """Set up the demo's SQLite environments like SecuTix would be: the institution, code lists,
-    structure types, criteria (``config/demo/reference.yaml``). Returns the environments seeded."""
-    from stx_migrate.config.demo_data import demo_reference
-    from stx_migrate.connectors.environments import seed_environment
+    """Set up the demo's SQLite environments as a project does (``stx-migrate env setup``): dev and prod
+    from the project's institution and ``reference.yaml``, then preprod copied from prod (step 11).
+    Returns the environments set up, in that order."""
+    from stx_migrate.connectors.env_setup import setup_environment
     from stx_migrate.migration.settings.project import load_project
 
     project = load_project(Path(project_dir))
-    reference, seeded = demo_reference(), []
-    for name, env in project.config.environments.items():
-        if env.kind == "sql":
-            seed_environment(project, name, reference)
-            seeded.append(name)
-    return seeded
+    sql = [name for name, env in project.config.environments.items() if env.kind == "sql"]
+    order = [n for n in sql if n != "preprod"] + (["preprod"] if "preprod" in sql else [])
+    for name in order:
+        setup_environment(project, name, "prod" if name == "preprod" and "prod" in sql else None)
+    return order
 
 
 MARKER = ".stx-migrate-demo"
@@ -72,7 +71,7 @@ def run_demo(folder: Path, keep_server: bool = False, port: int | None = None, t
     os.environ["STX_MIGRATE_HOME"] = str(folder / "workspace")   # the demo never touches a real workspace
     name = load_project(project_dir).config.name
     seeded = seed_demo_environments(project_dir)
-    _say(f"demo: environments {', '.join(seeded)} set up with the demo institution and reference data")
+    _say(f"demo: environments {', '.join(seeded)} set up (stx-migrate env setup: dev and prod from reference.yaml, preprod copied from prod)")
     _say(f"demo: project {project_dir}, workspace {Workspace(name).root}")
     _say("demo: starting a local Prefect server (about 20 s the first time) ...")
     with local_prefect_server(folder / "prefect-home", port) as ui:

@@ -15,8 +15,9 @@ from prefect import task
 
 from stx_migrate.connectors.environments import open_environment
 from stx_migrate.migration.deliverable import open_deliverable
-from stx_migrate.migration.errors import InputError, StxError
+from stx_migrate.migration.errors import GuardRefused, InputError, StxError
 from stx_migrate.migration.findings import write_findings
+from stx_migrate.migration.import_outcome import import_refusals
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.migration.store.importer import ImportResult
 from stx_migrate.migration.store.services import OPERATIONS, run_service
@@ -68,6 +69,9 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
                         f"import of deliverable {deliverable.id} into {env}")
     log.info("import %s into %s: %s", deliverable.id, env,
              {k: summary.get(k) for k in ("imported", "updated", "unchanged", "not_imported", "handed_over") if k in summary})
+    refusals = import_refusals(summary, project.config.gate.max_reject_rate)
+    if refusals:   # the run folder stays (its import log says why); the step fails
+        raise GuardRefused([f"import of deliverable {deliverable.id} into {env} (run {run_id}): {r}" for r in refusals])
     return workspace.path(IMPORTS, run_id, env)
 
 
