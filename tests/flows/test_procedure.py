@@ -113,6 +113,13 @@ def test_rejected_validation_blocks_production(prefect_api, demo_project, worksp
     # the protocol is fixed: the re-run prepares the same snapshot again and asks the customer anew
     protocol = demo_project / "protocol.yaml"
     protocol.write_text(protocol.read_text().replace("{default: fr}", "{default: de}"))
+    # a new trial starts from fresh dev and preprod environments: the rejected trial's contacts hold the same
+    # numbers, and an INSERT of a taken number is refused (an import that loads nothing fails)
+    from stx_migrate.deployments.demo import seed_demo_environments
+
+    for env in ("dev", "preprod"):
+        (demo_project / "envs" / f"{env}.sqlite").unlink()
+    seed_demo_environments(demo_project)
     result = migration_procedure(str(demo_project), auto_decision=APPROVE)
     assert result["reused"] == ["receive-data"] and result["decision"]["approved"]
     assert len(Workspace("demo-theatre").ids("deliverables")) == 3    # rejected, fixed, J-1
