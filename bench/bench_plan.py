@@ -29,7 +29,7 @@ from synthetic import make_contacts  # noqa: E402
 
 from stx_migrate.migration.store.plan import (Lookups, decide_rows, derive_keys, isin,  # noqa: E402
                                               resolve_round_structures)
-from stx_migrate.migration.store.store import Catalogue  # noqa: E402
+from stx_migrate.migration.store.catalogue import Catalogue  # noqa: E402
 
 STEPS = ("derive_keys", "decide_rows", "resolve_round_structures")
 

@@ -207,7 +207,7 @@ def run(tmp: Path, rows: int, with_xlsx: bool, whole_only: bool, exact_dedup: bo
         return
 
     ctx = prep.project_context(config)
-    compiled = compile_protocol(project.path(config.protocol), snapshot.manifest, ctx)
+    compiled = compile_protocol(project.path(config.protocol or "protocol.yaml"), snapshot.manifest, ctx)
     with stage("stage: load protocol columns as text", rows):
         loaded = load_tables(snapshot, compiled)
     with stage("stage: apply protocol", rows):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from stx_migrate.connectors.target import environment_contacts
 from stx_migrate.migration.dedup import find_duplicates
 from stx_migrate.migration.dedup.decisions import ReviewDecisions
 from stx_migrate.migration.dedup.project import find_duplicates_in_project
@@ -50,7 +51,7 @@ def dedup(
         settings, country = loaded.config.dedup, loaded.config.country
         procedure_dir = Workspace(loaded.config.name).procedure_dir
         if env:
-            existing = _environment_contacts(loaded, env)
+            existing = environment_contacts(loaded, env)
     log.info("dedup: %d rows read from %s", len(contacts), file.name)
     if procedure_dir is not None:
         result = find_duplicates_in_project(contacts, settings, procedure_dir, existing=existing,
@@ -67,28 +68,6 @@ def dedup(
     log.info("dedup: %d records, %d clusters, %d merged, %d to review, %d candidate pairs",
              result.records, result.clusters, result.auto_merged, result.to_review, result.candidate_pairs)
     finish(out)
-
-
-def _environment_contacts(project, env: str):
-    """The environment's contacts as a SecuTix frame (index ``<env>:<contact_nr>``)."""
-    from stx_migrate.connectors.secrets import resolve
-    from stx_migrate.migration.store import open_store
-
-    settings = project.config.environments.get(env)
-    if settings is None:
-        known = ", ".join(project.config.environments) or "none"
-        raise ConfigError(f"project.yaml › environments: no environment {env!r} (allowed: {known})")
-    if settings.kind != "sql":
-        raise ConfigError(f"project.yaml › environments › {env}: kind {settings.kind} holds no contacts to match against (allowed: sql)")
-    url = resolve(settings.url, f"project.yaml › environments › {env} › url").value
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not Path(url[len(prefix):]).is_absolute():
-        url = prefix + str(project.path(url[len(prefix):]))
-    store = open_store(url, name=env)
-    try:
-        return store.export_contacts()
-    finally:
-        store.dispose()
 
 
 def register(app: typer.Typer) -> None:

@@ -72,7 +72,7 @@ def service(
         allowed = ", ".join(loaded.config.environments) or "none declared"
         raise ConfigError(f"{loaded.folder / 'project.yaml'} › environments › {env}: not declared (allowed: {allowed})")
     from stx_migrate.flows.services import start_contact_service
-    from stx_migrate.tasks.imports import read_service_input
+    from stx_migrate.migration.service_input import read_service_input
 
     read_service_input(file)  # a bad file stops here with exit 2, before any flow run
     try:

@@ -12,7 +12,8 @@ import typer
 
 from stx_migrate.migration.errors import StxError
 
-from . import customer_cmds, dedup_cmds, env_cmds, format_cmds, import_cmds, prepare_cmds, procedure_cmds, receive_cmds
+from . import (customer_cmds, dedup_cmds, env_cmds, format_cmds, import_cmds, init_cmds, prepare_cmds, procedure_cmds,
+               receive_cmds)
 
 app = typer.Typer(
     name="stx-migrate",
@@ -37,7 +38,8 @@ def version() -> None:
     typer.echo(__version__)
 
 
-for module in (format_cmds, receive_cmds, prepare_cmds, dedup_cmds, import_cmds, procedure_cmds, env_cmds, customer_cmds):
+for module in (init_cmds, format_cmds, receive_cmds, prepare_cmds, dedup_cmds, import_cmds, procedure_cmds, env_cmds,
+               customer_cmds):
     module.register(app)
 
 

@@ -6,9 +6,9 @@ from typing import Optional
 
 import typer
 
-from stx_migrate.migration.errors import ConfigError, StxError
+from stx_migrate.migration.errors import ConfigError, GateRefused, StxError
 from stx_migrate.migration.prepare import DELIVERABLES, project_context
-from stx_migrate.migration.protocol import compile_protocol
+from stx_migrate.migration.protocol.project_protocol import compile_project_protocol, protocol_file_of
 from stx_migrate.migration.snapshot import KIND as SNAPSHOTS
 from stx_migrate.migration.snapshot import Snapshot
 from stx_migrate.migration.workspace import Workspace
@@ -17,20 +17,23 @@ from .common import ProjectOption, finish, open_project, setup_logging
 
 
 def check(project: Path = ProjectOption) -> None:
-    """Compile project.yaml and the protocol against the latest snapshot's columns; touches no data."""
+    """Compile project.yaml and the protocol against the latest snapshot's columns (before any
+    snapshot: the source's columns, read from its headers); touches no data rows."""
     setup_logging()
     loaded = open_project(project)
     config = loaded.config
-    protocol_file = loaded.path(config.protocol)
+    protocol_file = protocol_file_of(loaded) or f"pass-through protocol of {config.source.path}"
     latest = Workspace(config.name).latest(SNAPSHOTS)
-    manifest = Snapshot(Workspace(config.name).path(SNAPSHOTS, latest)).manifest if latest else None
-    compiled = compile_protocol(protocol_file, manifest, project_context(config))
-    if latest is None:
-        raise ConfigError(
-            f"{protocol_file}: operations and parameters are valid, but there is no snapshot of project "
-            f"{config.name} yet, so the protocol's datasets and columns cannot be checked "
-            f"(run: stx-migrate receive --project {project})")
-    typer.echo(f"{protocol_file}: compiles against snapshot {latest} ({len(compiled.columns)} columns, "
+    if latest is not None:
+        manifest, against = Snapshot(Workspace(config.name).path(SNAPSHOTS, latest)).manifest, f"snapshot {latest}"
+    else:
+        from stx_migrate.connectors.sources import open_source
+
+        with open_source(config.source, loaded.folder) as source:
+            manifest = {"datasets": {name: {"columns": info.columns} for name, info in source.describe().items()}}
+        against = f"the source's columns (no snapshot yet: stx-migrate receive --project {project})"
+    compiled = compile_project_protocol(loaded, manifest, project_context(config))
+    typer.echo(f"{protocol_file}: compiles against {against} ({len(compiled.columns)} columns, "
                f"{len(compiled.filters)} filters, protocol hash {compiled.hash})")
 
 
@@ -52,7 +55,6 @@ def prepare(
     if snapshot is not None:
         workspace.path(SNAPSHOTS, snapshot)                        # FileNotFoundError names the ones that exist
     from stx_migrate.flows.prepare import run_prepare
-    from stx_migrate.tasks.prepare import GateRefused
 
     try:
         deliverable_id = run_prepare(project, snapshot, env)

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -23,6 +24,8 @@ from stx_migrate.migration.settings.project import Project
 from stx_migrate.migration.store import ContactStore, ImportResult, import_contacts, open_store
 
 from .secrets import redact, resolve
+
+T = TypeVar("T")
 
 
 def environment_settings(project: Project, env: str):
@@ -46,12 +49,34 @@ def store_url(project: Project, env: str) -> tuple[str, list[str]]:
 
 def open_environment_store(project: Project, env: str) -> ContactStore:
     """Open (create or upgrade) the ``sql`` environment's store; errors never carry the URL's secrets."""
-    url, secrets = store_url(project, env)
+    return _open_scrubbed(*store_url(project, env), env)
+
+
+def _open_scrubbed(url: str, secrets: list[str], env: str) -> ContactStore:
     try:
         return open_store(url, name=env)
     except Exception as e:  # the driver's message may quote the URL: scrub it
         e.args = tuple(redact(str(a), secrets) for a in e.args)
         raise
+
+
+def read_environment_store(project: Project, env: str, read: Callable[[ContactStore], T]) -> T | None:
+    """``read(store)`` on the ``sql`` environment's store, then closed; None when it is a SQLite
+    file that does not exist yet (an environment is never created just to be read).
+
+    Errors never carry the URL's secrets, those of ``read`` included.
+    """
+    url, secrets = store_url(project, env)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None
+    store = _open_scrubbed(url, secrets, env)
+    try:
+        return read(store)
+    except Exception as e:
+        e.args = tuple(redact(str(a), secrets) for a in e.args)
+        raise
+    finally:
+        store.dispose()
 
 
 def seed_environment(project: Project, env: str, reference) -> None:

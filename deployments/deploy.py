@@ -12,24 +12,20 @@ The same deployments, written declaratively, go to ``<workspace>/<project>/proce
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
 
-STEPS = (  # flow function, step name, team, days before J for a one-off schedule (None: by hand)
-    ("import_preprod", "import-preprod", "adi", None),
-    ("refresh_j_1", "refresh-j-1", "vn", 1),
-    ("import_production", "import-production", "adi", 0),
-    ("final_validation", "final-validation", "pl", None),
-    ("migration_procedure", "migration-procedure", "pl", None),
+from stx_migrate.migration.procedure.milestones import scheduled_run, team_of
+
+STEPS = (  # flow function, step name (its team and schedule: migration/procedure/milestones.py)
+    ("import_preprod", "import-preprod"),
+    ("refresh_j_1", "refresh-j-1"),
+    ("import_production", "import-production"),
+    ("final_validation", "final-validation"),
+    ("migration_procedure", "migration-procedure"),
 )
-RUN_AT = time(6, 0)
-
-
-def run_time(j_date: date, days_before: int) -> datetime:
-    """When a scheduled step runs: 06:00 UTC on J minus ``days_before``."""
-    return datetime.combine(j_date - timedelta(days=days_before), RUN_AT, timezone.utc)
 
 
 def one_off_rrule(when: datetime) -> str:
@@ -64,12 +60,13 @@ def render_prefect_yaml(project_dir: Path, name: str, j_date: date, pool: str) -
     template = yaml.safe_load((Path(__file__).parent / "prefect.yaml").read_text(encoding="utf-8"))
     template["pull"] = [{"prefect.deployments.steps.set_working_directory": {"directory": str(flows_dir())}}]
     deployments = []
-    for function, step, team, days in STEPS:
+    for function, step in STEPS:
         d = {"name": f"{name}-{step}", "entrypoint": f"procedure.py:{function}",
              "work_pool": {"name": pool}, "parameters": {"project_dir": str(project_dir)},
-             "tags": ["stx-migrate", name, team]}
-        if days is not None:
-            d["schedules"] = [{"rrule": one_off_rrule(run_time(j_date, days))}]
+             "tags": ["stx-migrate", name, team_of(step)]}
+        when = scheduled_run(step, j_date)
+        if when is not None:
+            d["schedules"] = [{"rrule": one_off_rrule(when)}]
         deployments.append(d)
     template["deployments"] = deployments
     return template
@@ -87,16 +84,16 @@ def deploy_project(project_dir: Path, pool: str = "stx-migrate") -> dict:
     config = load_project(project_dir).config
     ensure_process_pool(pool)
     schedules, ids = {}, {}
-    for function, step, team, days in STEPS:
+    for function, step in STEPS:
         kwargs = {}
-        if days is not None:
-            when = run_time(config.j_date, days)
+        when = scheduled_run(step, config.j_date)
+        if when is not None:
             kwargs["schedules"] = [RRule(one_off_rrule(when))]
             schedules[f"{step}/{config.name}-{step}"] = when.isoformat()
         loaded = flow.from_source(source=str(flows_dir()), entrypoint=f"procedure.py:{function}")
         ids[step] = str(loaded.deploy(name=f"{config.name}-{step}", work_pool_name=pool,
                                       parameters={"project_dir": str(project_dir)},
-                                      tags=["stx-migrate", config.name, team], build=False, push=False,
+                                      tags=["stx-migrate", config.name, team_of(step)], build=False, push=False,
                                       print_next_steps=False, **kwargs))
     out = Workspace(config.name).procedure_dir / "prefect.yaml"
     out.write_text(yaml.safe_dump(render_prefect_yaml(project_dir, config.name, config.j_date, pool),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from prefect import flow, tags
 
+from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.tasks.imports import import_deliverable_task
 from stx_migrate.tasks.logging import install_redaction
@@ -37,5 +38,5 @@ def import_dev(project_dir: str, env: str = "dev", deliverable_id: str | None = 
 def start_import_dev(project_dir: Path, env: str = "dev", deliverable_id: str | None = None) -> Path:
     """Run ``import-dev`` tagged ``adi`` and the project's name; returns the run folder."""
     project = load_project(project_dir)
-    with tags("adi", project.config.name):
+    with tags(team_of(FLOW_NAME), project.config.name):
         return Path(import_dev(str(Path(project_dir).resolve()), env, deliverable_id))

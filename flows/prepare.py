@@ -5,10 +5,12 @@ from pathlib import Path
 
 from prefect import flow, tags
 
+from stx_migrate.migration.errors import GateRefused
+from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import load_project
 
 from stx_migrate.tasks.logging import install_redaction
-from stx_migrate.tasks.prepare import GateRefused, build_deliverable, run_quality_gate
+from stx_migrate.tasks.prepare import build_deliverable, run_quality_gate
 
 from .run_names import run_name
 
@@ -36,5 +38,5 @@ def prepare_data(project_dir: str, snapshot_id: str | None = None, env: str | No
 def run_prepare(project_dir: Path, snapshot_id: str | None = None, env: str | None = None) -> str:
     """Run ``prepare-data`` tagged ``vn`` and the project's name; returns the deliverable id."""
     project = load_project(project_dir)
-    with tags("vn", project.config.name):
+    with tags(team_of(FLOW_NAME), project.config.name):
         return prepare_data(str(Path(project_dir).resolve()), snapshot_id, env)

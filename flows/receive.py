@@ -5,6 +5,7 @@ from pathlib import Path
 
 from prefect import flow, tags
 
+from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import load_project
 
 from stx_migrate.tasks.logging import install_redaction
@@ -25,5 +26,5 @@ def receive_data(project_dir: str) -> str:
 def run_receive(project_dir: Path) -> str:
     """Run ``receive-data`` tagged ``vn`` and the project's name; returns the snapshot id."""
     project = load_project(project_dir)
-    with tags("vn", project.config.name):
+    with tags(team_of(FLOW_NAME), project.config.name):
         return receive_data(str(Path(project_dir).resolve()))

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from prefect import flow, tags
 
+from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.tasks.imports import contact_service_task
 from stx_migrate.tasks.logging import install_redaction
@@ -24,5 +25,5 @@ def contact_service(project_dir: str, operation: str, env: str, file: str) -> st
 def start_contact_service(project_dir: Path, operation: str, env: str, file: Path) -> Path:
     """Run ``contact-service`` tagged ``adi`` and the project's name; returns the run folder."""
     project = load_project(project_dir)
-    with tags("adi", project.config.name):
+    with tags(team_of(FLOW_NAME), project.config.name):
         return Path(contact_service(str(Path(project_dir).resolve()), operation, env, str(Path(file).resolve())))

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import InputError
 from .findings import FINDING_COLUMNS
@@ -23,16 +23,24 @@ from .summary import Summary, read_summary
 MANIFEST = "manifest.json"
 
 
-class DeliverableManifest(BaseModel):
-    """``manifest.json`` of a deliverable (extra keys kept for later versions)."""
+class ManifestIdentity(BaseModel):
+    """What a deliverable's ``manifest.json`` says it was made from: the snapshot and the protocol.
+
+    All the procedure's guards read of a manifest (:func:`read_manifest_identity`).
+    """
 
     model_config = ConfigDict(extra="allow")
 
+    snapshot_id: str
+    protocol_hash: str
+
+
+class DeliverableManifest(ManifestIdentity):
+    """``manifest.json`` of a deliverable (extra keys kept for later versions)."""
+
     project: str
     institution: str = ""
-    snapshot_id: str
     snapshot_sha256: str = ""
-    protocol_hash: str
     protocol_file: str = "protocol.yaml"
     code_version: str
     contact_numbers: dict = {}
@@ -90,6 +98,21 @@ def _read_text_csv(path: Path, columns: list[str] | None) -> pd.DataFrame:
     if columns is not None and list(frame.columns) != columns:
         raise InputError(f"unexpected columns (expected {', '.join(columns)})", file=path, value=",".join(frame.columns))
     return frame
+
+
+def read_manifest_identity(folder: Path) -> ManifestIdentity:
+    """The snapshot and protocol hash a deliverable folder's manifest names.
+
+    A missing manifest is a FileNotFoundError; a manifest without a protocol hash or a
+    snapshot id is a ValueError naming the file and the key.
+    """
+    path = Path(folder) / MANIFEST
+    try:
+        return ManifestIdentity.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as e:
+        keys = ", ".join(str(error["loc"][0]) for error in e.errors() if error["loc"])
+        what = "no protocol hash" if "protocol_hash" in keys else "incomplete"
+        raise ValueError(f"{path}: {what} (key {keys or 'manifest'})") from None
 
 
 def open_deliverable(path: Path) -> Deliverable:

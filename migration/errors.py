@@ -86,3 +86,30 @@ class GuardRefused(StxError):
     def __init__(self, reasons: str | Iterable[str]):
         self.reasons = [reasons] if isinstance(reasons, str) else list(reasons)
         super().__init__("refused: " + "; ".join(self.reasons))
+
+
+class GateRefused(GuardRefused):
+    """The quality gate refused the deliverable; ``deliverable_id`` names it (it is kept, for review)."""
+
+    def __init__(self, reasons, deliverable_id: str = ""):
+        super().__init__(reasons)
+        self.deliverable_id = deliverable_id
+
+
+class WithheldValue(InputError):
+    """An InputError as Prefect may store it: the offending value withheld (it may be personal data).
+
+    ``detail`` keeps the full error for the CLI, which prints it to the user's terminal only.
+    """
+
+    detail: InputError
+
+
+def public_error(error: StxError) -> StxError:
+    """``error`` without the quoted value, for Prefect's state message and logs."""
+    if isinstance(error, InputError) and error.value is not None:
+        public = WithheldValue(error.problem, file=error.file, dataset=error.dataset, row=error.row,
+                               column=error.column, hint="value withheld from the Prefect logs; the CLI shows it")
+        public.detail = error
+        return public
+    return error

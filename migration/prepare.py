@@ -41,6 +41,7 @@ from .membership import text_isin
 from .report.workbook import DROPPED_FILE, REPORT_FILE, ReportInput, write_dropped, write_report
 from .rows import select_rows
 from .protocol import CompiledProtocol, ProjectContext, ProtocolResult, apply_protocol, compile_protocol
+from .protocol.project_protocol import compile_project_protocol
 from .protocol.numbers import allocate_numbers, keep_source_numbers
 from .protocol.tables import load_tables
 from .reference import ReferenceData
@@ -75,6 +76,7 @@ class PreparedContacts:
     extra_counts: dict[str, int] = field(default_factory=dict)
     dedup: DedupResult | None = None         # the matching run (None: dedup disabled); its survivors frame is left empty
     review_records: pd.DataFrame | None = None  # the records named by the review pairs (deliverable + existing), for review.xlsx
+    aggregates: dict[str, dict[str, int]] = field(default_factory=dict)  # aggregate → child rows, aggregated, orphans
 
     def summary(self) -> Summary:
         errors = self.findings[self.findings["severity"] == "error"]
@@ -92,6 +94,7 @@ class PreparedContacts:
             rows_in=self.rows_in, valid=len(self.valid), rejected=len(self.rejected), merged=len(self.duplicates),
             dropped=len(self.dropped), warnings=int(warnings["source_ref"].nunique()),
             reasons=dict(sorted(reasons.items())), to_review=self.review_pairs, **self.extra_counts,
+            **({"aggregates": self.aggregates} if self.aggregates else {}),
         )
 
 
@@ -126,6 +129,7 @@ def _apply_protocol(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame],
         findings=concat_findings([p.findings for p in parts]),
         dropped=pd.concat([p.dropped for p in parts]),
         source_numbers=pd.concat([p.source_numbers for p in parts]),
+        aggregates=parts[0].aggregates,      # computed once over the whole child tables: the same in every chunk
     )
 
 
@@ -214,7 +218,7 @@ def prepare_contacts(
     with timed("protocol", len(order)):
         result = _apply_protocol(compiled, tables, ctx, config.execution.chunk_rows, map_chunks)
     del tables
-    contacts, dropped, parts = result.contacts, result.dropped, [result.findings]
+    contacts, dropped, parts, aggregates = result.contacts, result.dropped, [result.findings], result.aggregates
     policy = config.contact_numbers
     if policy.policy == "keep":
         numbers, number_findings = keep_source_numbers(result.source_numbers, policy, existing_contact_numbers)
@@ -257,7 +261,7 @@ def prepare_contacts(
     return PreparedContacts(
         rows_in=len(order), valid=survivors, findings=_order_findings(findings, order), rejected=rejected,
         duplicates=duplicates.reset_index(drop=True), dropped=dropped, review_pairs=review,
-        dedup=dedup, review_records=review_records,
+        dedup=dedup, review_records=review_records, aggregates=aggregates,
     )
 
 
@@ -376,7 +380,7 @@ def prepare_deliverable(
     """
     config = project.config
     snapshot = Snapshot(Path(snapshot_dir))
-    compiled = compile_protocol(project.path(config.protocol), snapshot.manifest, project_context(config))
+    compiled = compile_project_protocol(project, snapshot.manifest, project_context(config))
     extracted = date.fromisoformat(snapshot.manifest.extracted_at[:10])
     workspace = workspace or Workspace(config.name)
     decisions, returned = (pending_decisions(workspace.procedure_dir) if config.dedup.enabled

@@ -7,12 +7,18 @@ counts as a letter), cut to
 :data:`PATTERN_LENGTH` characters. Shapes and counts are safe to publish in the
 Prefect UI; values never leave the snapshot.
 
-Columns are read one at a time from the Parquet file (a few in parallel threads), so
-memory stays at a few columns.
+A profile is computed while the dataset streams into the snapshot (:class:`StreamProfile`),
+on the chunks already in memory: rows and empties are counted exactly on every chunk;
+distinct values and shapes come from a systematic sample of at most
+:data:`SAMPLE_ROWS`…2×:data:`SAMPLE_ROWS` rows (every row while the dataset is that
+small, so then they are exact too). ``sampled_rows`` says how many rows they come
+from, ``distinct_exact`` whether ``distinct`` counts every row (otherwise it is the
+count in the sample: a lower bound). Memory stays at the sample.
 """
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -39,6 +45,7 @@ class ColumnProfile(BaseModel):
     empty_rate: float
     distinct: int
     top_patterns: list[PatternCount]
+    distinct_exact: bool = True   # False: ``distinct`` and the pattern counts are the sample's
 
 
 class DatasetProfile(BaseModel):
@@ -46,6 +53,7 @@ class DatasetProfile(BaseModel):
     rows: int
     encoding: str | None = None
     columns: list[ColumnProfile]
+    sampled_rows: int | None = None  # rows the distinct counts and shapes come from (None: every row)
 
 
 def _shape_table() -> np.ndarray:
@@ -122,17 +130,72 @@ def _top_patterns(distinct: pa.StructArray) -> list[PatternCount]:
     return [PatternCount(pattern=row["shape"], count=row["n_sum"]) for row in top]
 
 
+SAMPLE_ROWS = 100_000
+
+
+class StreamProfile:
+    """The profile of a dataset, fed chunk by chunk (:meth:`add`), read at the end (:meth:`result`)."""
+
+    def __init__(self, dataset: str, schema: pa.Schema, encoding: str | None = None, sample_rows: int = SAMPLE_ROWS):
+        self.dataset, self.schema, self.encoding, self.sample_rows = dataset, schema, encoding, sample_rows
+        self.rows = 0
+        self.empty = [0] * len(schema)
+        self.step = 1                       # every step-th row goes into the sample
+        self.sample: list[pa.Table] = []
+        self.sampled = 0
+
+    def observe(self, chunks: Iterable[pa.Table]) -> Iterator[pa.Table]:
+        """``chunks`` passed through unchanged, each one added to the profile on its way."""
+        for chunk in chunks:
+            self.add(chunk)
+            yield chunk
+
+    def add(self, chunk: pa.Table) -> None:
+        for i, column in enumerate(chunk.columns):
+            self.empty[i] += column.null_count + _empty_strings(column)
+        first = (-self.rows) % self.step    # the sample's stride runs on across chunks
+        self.rows += chunk.num_rows
+        if first >= chunk.num_rows:
+            return
+        picked = chunk if self.step == 1 else chunk.take(np.arange(first, chunk.num_rows, self.step))
+        self.sample.append(picked)
+        self.sampled += picked.num_rows
+        if self.sampled >= 2 * self.sample_rows:  # keep every other sampled row: memory stays bounded
+            joined = pa.concat_tables(self.sample)
+            # the sample holds exactly the rows at multiples of step: every other one = multiples of 2×step
+            halved = joined.take(np.arange(0, joined.num_rows, 2))
+            self.sample, self.sampled, self.step = [halved], halved.num_rows, self.step * 2
+
+    def result(self) -> DatasetProfile:
+        sample = pa.concat_tables(self.sample) if self.sample else self.schema.empty_table()
+        exact = self.step == 1
+
+        def one(i: int) -> ColumnProfile:
+            seen = profile_column(self.schema.names[i], sample.column(i))
+            return seen.model_copy(update={
+                "rows": self.rows, "empty": self.empty[i], "distinct_exact": exact,
+                "empty_rate": round(self.empty[i] / self.rows, 6) if self.rows else 0.0})
+
+        # Arrow's kernels release the GIL: one column per core
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            columns = list(pool.map(one, range(len(self.schema))))
+        return DatasetProfile(dataset=self.dataset, rows=self.rows, encoding=self.encoding, columns=columns,
+                              sampled_rows=None if exact else sample.num_rows)
+
+
+def _empty_strings(column: pa.ChunkedArray) -> int:
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return 0
+    return pc.sum(pc.equal(column, "")).as_py() or 0
+
+
 def profile_parquet(dataset: str, path: Path, encoding: str | None = None) -> DatasetProfile:
-    """Profile every column of a Parquet file, reading one column at a time."""
-    names = pq.ParquetFile(path).schema_arrow.names
-
-    def one(name: str) -> ColumnProfile:
-        return profile_column(name, pq.read_table(path, columns=[name]).column(0))
-
-    # Arrow's kernels release the GIL: one column per core, memory = a column per worker
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        columns = list(pool.map(one, names))
-    return DatasetProfile(dataset=dataset, rows=pq.ParquetFile(path).metadata.num_rows, encoding=encoding, columns=columns)
+    """The profile of a Parquet file, read batch by batch."""
+    file = pq.ParquetFile(path)
+    profile = StreamProfile(dataset, file.schema_arrow, encoding)
+    for batch in file.iter_batches(batch_size=65_536):
+        profile.add(pa.Table.from_batches([batch]))
+    return profile.result()
 
 
 def profile_table_rows(profile: DatasetProfile) -> list[dict]:
@@ -144,8 +207,9 @@ def profile_table_rows(profile: DatasetProfile) -> list[dict]:
             "type": c.type,
             "rows": c.rows,
             "empty %": round(100 * c.empty_rate, 2),
-            "distinct": c.distinct,
-            "top patterns": ", ".join(f"{p.pattern} ({p.count})" for p in c.top_patterns),
+            "distinct": c.distinct if c.distinct_exact else f"≥ {c.distinct}",
+            "top patterns": ", ".join(f"{p.pattern} ({p.count})" for p in c.top_patterns)
+            + ("" if profile.sampled_rows is None else f" — in a sample of {profile.sampled_rows} rows"),
             "encoding": profile.encoding or "",
         }
         for c in profile.columns

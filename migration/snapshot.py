@@ -70,6 +70,15 @@ class SnapshotManifest(BaseModel):
     format_version: int = 1
 
 
+class SchemaDrift(Exception):
+    """A reader found, past its first rows, values that contradict the schema it announced (a
+    fast reader's reading of the first rows); the dataset is to be read again from the start."""
+
+    def __init__(self, dataset: str, reason: str):
+        super().__init__(f"dataset {dataset}: {reason}; read again the exact way")
+        self.dataset = dataset
+
+
 @dataclass
 class DatasetSpec:
     """One dataset to freeze: its schema, its chunks (an iterable of Arrow tables) and what describes it."""
@@ -83,6 +92,7 @@ class DatasetSpec:
     encoding: str | None = None
     delimiter: str | None = None
     renamed_columns: dict[str, str] = field(default_factory=dict)
+    again: Callable[[], "DatasetSpec"] | None = None  # the spec to read it again with after a SchemaDrift
 
 
 def write_dataset(folder: Path, spec: DatasetSpec) -> DatasetManifest:
@@ -209,7 +219,13 @@ def write_snapshot(
         snapshot_id = final_path(staging).name
         datasets: dict[str, DatasetManifest] = {}
         for spec in specs:
-            datasets[spec.name] = write_dataset(staging, spec)
+            try:
+                datasets[spec.name] = write_dataset(staging, spec)
+            except SchemaDrift:
+                if spec.again is None:
+                    raise
+                spec = spec.again()
+                datasets[spec.name] = write_dataset(staging, spec)
             if after_dataset:
                 after_dataset(staging, spec, datasets[spec.name])
         manifest = SnapshotManifest(

@@ -15,9 +15,10 @@ from prefect import task
 
 from stx_migrate.connectors.environments import open_environment
 from stx_migrate.migration.deliverable import open_deliverable
-from stx_migrate.migration.errors import GuardRefused, InputError, StxError
+from stx_migrate.migration.errors import GuardRefused, InputError, StxError, public_error
 from stx_migrate.migration.findings import write_findings
 from stx_migrate.migration.import_outcome import import_refusals
+from stx_migrate.migration.service_input import NUMBER_ONLY_OPERATIONS, read_service_input
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.migration.store.importer import ImportResult
 from stx_migrate.migration.store.services import OPERATIONS, run_service
@@ -25,7 +26,7 @@ from stx_migrate.migration.summary import write_summary
 from stx_migrate.migration.workspace import Workspace, final_path
 
 from .artifacts import artifact_key, publish_progress, publish_rejects_by_code, publish_summary
-from .receive import _retry_only_when_retriable, public_error
+from .policy import retriable
 
 IMPORTS, SERVICES, DELIVERABLES = "imports", "services", "deliverables"
 log = logging.getLogger("stx_migrate.imports")
@@ -79,7 +80,7 @@ def _import_counts(result: ImportResult) -> dict:
     return {**result.counts(), "config_rows": result.config_rows, "import_reasons": result.reasons()}
 
 
-@task(name="import-deliverable", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_only_when_retriable)
+@task(**retriable(name="import-deliverable"))
 def import_deliverable_task(project_dir: str, env: str, deliverable_id: str | None = None) -> str:
     """Task wrapper of :func:`import_deliverable`; returns the run folder as text."""
     try:
@@ -89,46 +90,6 @@ def import_deliverable_task(project_dir: str, env: str, deliverable_id: str | No
 
 
 # --- services -------------------------------------------------------------------------------------
-def read_service_input(path: Path) -> pd.DataFrame:
-    """A service's input: a SecuTix file (CSV/XLSX, 4 header rows), or a plain file of contact numbers.
-
-    A plain file has one contact number per line (an optional first line ``CONTACT_NR``);
-    it becomes a SecuTix frame with only CONTACT_NR filled, index ``<file>:<line>``.
-    """
-    from stx_migrate.migration.format import extended_format
-    from stx_migrate.migration.secutix_file import read_secutix_file
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("file not found", file=path)
-    head = path.read_bytes()[:4096]
-    if head.startswith(b"PK") or b"CONTACT_NR," in head or b",CONTACT_NR" in head:
-        return read_secutix_file(path).frame
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError as e:
-        raise InputError("not UTF-8 text", file=path, hint="a file of contact numbers is plain text") from e
-    numbers = [line.strip() for line in lines]
-    start = 1 if numbers and numbers[0].upper() == "CONTACT_NR" else 0
-    refs, values = [], []
-    for i, value in enumerate(numbers[start:], start=1):
-        if value == "":
-            continue
-        if not value.isdigit():
-            raise InputError("a contact number has digits only", file=path, row=i + start, column="CONTACT_NR", value=value)
-        refs.append(f"{path.name}:{i}")
-        values.append(value)
-    layout = extended_format().layout()
-    frame = pd.DataFrame({c: pd.Series([""] * len(values), dtype="str") for c in layout})
-    frame["CONTACT_NR"] = pd.Series(values, dtype="str")
-    frame["OPERATION"] = "UPDATE"
-    frame.index = pd.Index(refs, dtype="str", name="source_ref")
-    return frame
-
-
-NUMBER_ONLY_OPERATIONS = {"inactivate", "anonymize", "delete"}
-
-
 def run_contact_service(project_dir: str, operation: str, env: str, file: str) -> Path:
     """Run a contact service on ``env`` with the rows of ``file``; returns the service run folder.
 
@@ -170,7 +131,7 @@ def run_contact_service(project_dir: str, operation: str, env: str, file: str) -
     return workspace.path(SERVICES, run_id, env)
 
 
-@task(name="contact-service", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_only_when_retriable)
+@task(**retriable(name="contact-service"))
 def contact_service_task(project_dir: str, operation: str, env: str, file: str) -> str:
     try:
         return str(run_contact_service(project_dir, operation, env, file))

@@ -4,76 +4,24 @@ Artifacts carry counts, codes and row references only (never names, e-mails, pho
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from prefect import get_run_logger, task
 
-import pandas as pd
-
+from stx_migrate.connectors.target import existing_contacts, target_catalogue
 from stx_migrate.migration.dedup import DedupResult, duplicates_artifact_rows
 from stx_migrate.migration.deliverable import Deliverable
-from stx_migrate.migration.errors import GuardRefused, StxError
+from stx_migrate.migration.errors import StxError, public_error
 from stx_migrate.migration.gate import evaluate_gate
 from stx_migrate.migration.prepare import DELIVERABLES, prepare_deliverable
-from stx_migrate.migration.reference import ReferenceData, load_reference
 from stx_migrate.migration.settings.procedure import ExecutionSettings
-from stx_migrate.migration.settings.project import Project, load_project
+from stx_migrate.migration.settings.project import load_project
 from stx_migrate.migration.snapshot import KIND as SNAPSHOTS
 from stx_migrate.migration.workspace import Workspace
 
 from .artifacts import (artifact_key, publish_file_links, publish_gate_report, publish_rejects_by_code, publish_summary,
                         publish_table)
-from .receive import public_error
 from .runner import run_chunks
-
-REFERENCE_FILE = "reference.yaml"
-log = logging.getLogger("stx_migrate.prepare")
-
-
-class GateRefused(GuardRefused):
-    """The quality gate refused the deliverable; ``deliverable_id`` names it (it is kept, for review)."""
-
-    def __init__(self, reasons, deliverable_id: str = ""):
-        super().__init__(reasons)
-        self.deliverable_id = deliverable_id
-
-
-def target_catalogue(project: Project, env: str | None) -> tuple[ReferenceData | None, frozenset[str], str]:
-    """The target's reference data and existing contact numbers, and where they came from.
-
-    The environment ``env`` (default: ``dev``, else the first one) when it is a ``sql``
-    store that holds reference data; otherwise the project's ``reference.yaml`` (no
-    existing numbers known); otherwise nothing (the gate then says so).
-    """
-    envs = project.config.environments
-    name = env or ("dev" if "dev" in envs else next(iter(envs), None))
-    numbers: frozenset[str] = frozenset()
-    if name is not None and name in envs and envs[name].kind == "sql" and envs[name].url:
-        try:
-            reference, numbers = _from_store(project, name)
-            if reference is not None:
-                return reference, numbers, f"environment {name}"
-        except StxError as e:
-            log.warning("environment %s not readable for the gate's preconditions (%s)", name, type(e).__name__)
-    path = project.folder / REFERENCE_FILE
-    if path.is_file():
-        return load_reference(path), numbers, REFERENCE_FILE
-    return None, numbers, "none"
-
-
-def _store_url(project: Project, env: str) -> str | None:
-    """The environment's resolved URL; None for a SQLite store whose file does not exist yet."""
-    from stx_migrate.connectors.secrets import resolve
-
-    url = resolve(project.config.environments[env].url, f"project.yaml › environments › {env} › url").value
-    if url.startswith("sqlite:///"):
-        relative = url.removeprefix("sqlite:///")
-        path = Path(relative) if url.startswith("sqlite:////") else project.folder / relative
-        if not path.exists():
-            return None          # never create an environment just to read it
-        url = "sqlite:///" + str(path)
-    return url
 
 
 def chunk_map(execution: ExecutionSettings):
@@ -86,47 +34,6 @@ def chunk_map(execution: ExecutionSettings):
     if execution.task_runner != "dask":
         return None
     return lambda stage, chunks, name: run_chunks(stage, chunks, execution, name)
-
-
-def existing_contacts(project: Project, env: str | None) -> pd.DataFrame | None:
-    """The contacts already in environment ``env``, for dedup to match against (None: nothing to match).
-
-    Only when prepare was given ``env`` explicitly, dedup is enabled with ``match_existing``,
-    and ``env`` is a ``sql`` environment whose store exists (it is never created here).
-    A store that cannot be read is an error (a silent fallback would insert duplicates).
-    """
-    config = project.config
-    if env is None or not (config.dedup.enabled and config.dedup.match_existing):
-        return None
-    settings = config.environments.get(env)
-    if settings is None or settings.kind != "sql" or not settings.url:
-        return None
-    from stx_migrate.migration.store.store import open_store
-
-    url = _store_url(project, env)
-    if url is None:
-        return None
-    store = open_store(url, name=env)
-    try:
-        return store.export_contacts()
-    finally:
-        store.dispose()
-
-
-def _from_store(project: Project, env: str) -> tuple[ReferenceData | None, frozenset[str]]:
-    from stx_migrate.migration.store.store import open_store
-
-    url = _store_url(project, env)
-    if url is None:
-        return None, frozenset()
-    store = open_store(url, name=env)
-    try:
-        reference = store.reference_data()
-        numbers = store.existing_contact_numbers()
-    finally:
-        store.dispose()
-    empty = not (reference.structure_types or reference.criteria)
-    return (None if empty else reference), numbers
 
 
 @task(name="build-deliverable")

@@ -10,17 +10,16 @@ import json
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from stx_migrate.connectors.ticket import open_ticket
 from stx_migrate.migration.errors import GuardRefused, StxError
-from stx_migrate.migration.findings import FINDING_COLUMNS
 from stx_migrate.migration.procedure import (
     Decision, DeliverableRef, Event, check_milestone, diff_deliverables, load_state, milestone_schedule,
     read_deliverable_ref, record_decision, record_event, write_diff,
 )
+from stx_migrate.migration.procedure.records import read_contacts, read_rejects
 from stx_migrate.migration.settings.project import Project, load_project
 from stx_migrate.migration.workspace import Workspace
 
@@ -126,38 +125,6 @@ def publish_decision(project: Project, decision: Decision) -> None:
     ], "the customer's validation of the pre-production import")
 
 
-def read_rejects(folder: Path) -> pd.DataFrame:
-    path = Path(folder) / "rejects.csv"
-    if not path.exists():
-        return pd.DataFrame({c: pd.Series([], dtype="str") for c in FINDING_COLUMNS})
-    return pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8-sig")
-
-
-def read_contacts(folder: Path) -> pd.DataFrame:
-    """A deliverable's SecuTix frame indexed by migration identity.
-
-    ``contacts.parquet`` with a ``source_ref`` column is used when the deliverable has
-    one; otherwise the import file is read and each row is keyed by its contact number
-    (``CONTACT_NR:<n>``, SecuTix's own identity, stable across refreshes under the
-    ``keep`` policy), or by its row (``row:<n>``) when it has none.
-    """
-    folder = Path(folder)
-    parquet = folder / "contacts.parquet"
-    if parquet.exists():
-        frame = pd.read_parquet(parquet)
-        if "source_ref" in frame.columns:
-            frame = frame.set_index("source_ref")
-        return frame.astype("str")
-    from stx_migrate.migration.deliverable import Deliverable
-
-    frame = Deliverable(folder).contacts().astype("str")
-    numbers = frame["CONTACT_NR"].str.strip() if "CONTACT_NR" in frame else pd.Series("", index=frame.index)
-    rows = pd.Series([f"row:{i}" for i in range(1, len(frame) + 1)], index=frame.index, dtype="str")
-    keys = ("CONTACT_NR:" + numbers).where(numbers != "", rows)
-    keys = keys.where(~keys.duplicated(keep="first"), rows)   # a repeated number must not hide a row
-    return frame.set_axis(pd.Index(keys, name="source_ref"))
-
-
 @task(name="diff-against-validated", cache_policy=NO_CACHE)
 def publish_refresh_diff(project_dir: str, validated_id: str, new_id: str, out_dir: str) -> dict:
     """Diff the refreshed deliverable against the validated one; write diff.json/diff.md; publish it."""
@@ -170,37 +137,6 @@ def publish_refresh_diff(project_dir: str, validated_id: str, new_id: str, out_d
     publish_markdown(artifact_key(project.config.name, "j-1-diff"), diff.to_markdown(), "J-1 refresh against the validated deliverable")
     get_run_logger().info("J-1 diff: %s", json.dumps(diff.counts))
     return diff.counts
-
-
-NOT_IMPORTED_COLUMNS = [*FINDING_COLUMNS, "stage"]
-
-
-def not_imported_rows(deliverable_dir: Path, import_dir: Path | None) -> pd.DataFrame:
-    """Every row that is not in production and why (the ``not_imported.csv`` log).
-
-    ``prepare``: the deliverable's rejected rows (severity error in rejects.csv);
-    ``dedup``: rows merged into a survivor (duplicates.csv; code MERGED, the survivor in
-    the message); ``import``: rows the environment refused (the import's rejects.csv).
-    Rows dropped by a filter (retention, deleted accounts) are counted per rule in the
-    deliverable's summary, not listed: the snapshot keeps them.
-    """
-    frames = []
-    prepared = read_rejects(deliverable_dir)
-    frames.append(prepared[prepared["severity"] == "error"].assign(stage="prepare"))
-    duplicates = Path(deliverable_dir) / "duplicates.csv"
-    if duplicates.exists():
-        d = pd.read_csv(duplicates, dtype="str", keep_default_na=False)
-        if len(d):
-            frames.append(pd.DataFrame({
-                "source_ref": d["source_ref"], "contact_nr": d["contact_nr"], "column": "", "code": "MERGED",
-                "severity": "merged", "message": "merged into " + d["survivor_ref"] + " by rule " + d["rule"],
-                "value": "", "stage": "dedup"}))
-    if import_dir is not None:
-        refused = read_rejects(import_dir)
-        frames.append(refused[refused["severity"] == "error"].assign(stage="import"))
-    rows = pd.concat([f[NOT_IMPORTED_COLUMNS] for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
-        else pd.DataFrame({c: pd.Series([], dtype="str") for c in NOT_IMPORTED_COLUMNS})
-    return rows.astype("str")
 
 
 def read_deliverable(project: Project, deliverable_id: str | None) -> DeliverableRef:

@@ -6,43 +6,15 @@ from pathlib import Path
 from prefect import get_run_logger, task
 
 from stx_migrate.connectors.sources.receive import receive_snapshot
-from stx_migrate.migration.errors import InputError, StxError
+from stx_migrate.migration.errors import StxError, public_error
 from stx_migrate.migration.profile import profile_table_rows
 from stx_migrate.migration.settings.project import load_project
 
 from .artifacts import artifact_key, publish_markdown, publish_table
+from .policy import retriable
 
 
-def _retry_only_when_retriable(task, task_run, state) -> bool:
-    try:
-        state.result()
-    except StxError as e:
-        return e.retriable
-    except Exception:
-        return False
-    return False
-
-
-class WithheldValue(InputError):
-    """An InputError as Prefect may store it: the offending value withheld (it may be personal data).
-
-    ``detail`` keeps the full error for the CLI, which prints it to the user's terminal only.
-    """
-
-    detail: InputError
-
-
-def public_error(error: StxError) -> StxError:
-    """``error`` without the quoted value, for Prefect's state message and logs."""
-    if isinstance(error, InputError) and error.value is not None:
-        public = WithheldValue(error.problem, file=error.file, dataset=error.dataset, row=error.row,
-                               column=error.column, hint="value withheld from the Prefect logs; the CLI shows it")
-        public.detail = error
-        return public
-    return error
-
-
-@task(name="read-source-into-snapshot", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_only_when_retriable)
+@task(**retriable(name="read-source-into-snapshot"))
 def read_source_into_snapshot(project_dir: str) -> str:
     """Read every dataset of the project's source into a new snapshot; return the snapshot id.
 

@@ -25,6 +25,7 @@ REGISTRY: dict[str, str] = {
     "access": "access:AccessSource",
     "odbc": "odbc:OdbcSource",
     "sql-dump": "sql_dump:SqlDumpSource",
+    "secutix-file": "secutix_file:SecutixFileSource",
 }
 
 

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from stx_migrate.migration.errors import InputError, StxError
 from stx_migrate.migration.settings.source import DatasetSettings, SourceSettings
+from stx_migrate.migration.snapshot import SchemaDrift
 
 from ..secrets import redact
 
@@ -87,10 +88,24 @@ class Source(ABC):
         ...
 
     def read(self, name: str, chunk_rows: int | None = None) -> Iterator[pa.Table]:
-        """The dataset's rows in source order, as tables of at most ``chunk_rows`` rows (never empty ones)."""
-        info = self.describe()[name]
+        """The dataset's rows in source order, as tables of at most ``chunk_rows`` rows (never empty ones).
+
+        A reader that finds its announced schema contradicted (SchemaDrift) before the first
+        chunk went out starts again with the schema it now announces; later, the drift
+        propagates (the snapshot writer then writes the dataset again).
+        """
         chunk_rows = chunk_rows or self.settings.chunk_rows
-        return rechunk(self.read_batches(info, self.settings.datasets[name], chunk_rows), info.schema, chunk_rows)
+        given = 0
+        while True:
+            info = self.describe()[name]
+            try:
+                for chunk in rechunk(self.read_batches(info, self.settings.datasets[name], chunk_rows), info.schema, chunk_rows):
+                    given += 1
+                    yield chunk
+                return
+            except SchemaDrift:
+                if given:
+                    raise
 
     @abstractmethod
     def read_batches(self, info: DatasetInfo, dataset: DatasetSettings, chunk_rows: int) -> Iterator[pa.Table | pa.RecordBatch]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stx_migrate.migration.profile import DatasetProfile, profile_parquet
+from stx_migrate.migration.profile import DatasetProfile, StreamProfile
 from stx_migrate.migration.settings.project import Project
 from stx_migrate.migration.snapshot import PROFILE, DatasetManifest, DatasetSpec, Snapshot, write_snapshot
 from stx_migrate.migration.workspace import Workspace
@@ -28,20 +28,31 @@ class ReceiveResult:
     profiles: list[DatasetProfile] = field(default_factory=list)
 
 
-def _specs(source: Source, chunk_rows: int) -> Iterator[DatasetSpec]:
+def _spec(source: Source, name: str, chunk_rows: int, profiles: dict[str, StreamProfile] | None) -> DatasetSpec:
+    """How to freeze dataset ``name``; its profile, when wanted, is counted on the chunks as they stream by."""
+    info = source.describe()[name]
+    chunks = source.read(name, chunk_rows)
+    if profiles is not None:
+        profiles[name] = StreamProfile(name, info.schema, info.encoding)
+        chunks = profiles[name].observe(chunks)
+    return DatasetSpec(
+        name=name,
+        schema=info.schema,
+        chunks=chunks,
+        origin=info.origin,
+        key=info.key,
+        source_types=info.source_types,
+        encoding=info.encoding,
+        delimiter=info.delimiter,
+        renamed_columns=info.renamed_columns,
+        again=lambda: _spec(source, name, chunk_rows, profiles),
+    )
+
+
+def _specs(source: Source, chunk_rows: int, profiles: dict[str, StreamProfile] | None) -> Iterator[DatasetSpec]:
     for name, info in source.describe().items():
         log.info("dataset %s: %d columns from %s", name, len(info.columns), info.origin)
-        yield DatasetSpec(
-            name=name,
-            schema=info.schema,
-            chunks=source.read(name, chunk_rows),
-            origin=info.origin,
-            key=info.key,
-            source_types=info.source_types,
-            encoding=info.encoding,
-            delimiter=info.delimiter,
-            renamed_columns=info.renamed_columns,
-        )
+        yield _spec(source, name, chunk_rows, profiles)
 
 
 def receive_snapshot(project: Project, workspace: Workspace | None = None, chunk_rows: int | None = None,
@@ -56,15 +67,16 @@ def receive_snapshot(project: Project, workspace: Workspace | None = None, chunk
     workspace = workspace or Workspace(project.config.name)
     chunk_rows = chunk_rows or settings.chunk_rows
     profiles: list[DatasetProfile] = []
+    streaming: dict[str, StreamProfile] | None = {} if profile else None
 
     def after_dataset(folder: Path, spec: DatasetSpec, manifest: DatasetManifest) -> None:
         log.info("dataset %s: %d rows frozen", spec.name, manifest.rows)
-        if not profile:
+        if streaming is None:
             return
-        profiles.append(profile_parquet(spec.name, folder / manifest.file, spec.encoding))
+        profiles.append(streaming.pop(spec.name).result())
         (folder / PROFILE).write_text(json.dumps({p.dataset: p.model_dump() for p in profiles}, indent=2) + "\n", encoding="utf-8")
 
     with open_source(settings, project.folder) as source:
-        snapshot = write_snapshot(workspace, project.config.name, source.description(), _specs(source, chunk_rows),
+        snapshot = write_snapshot(workspace, project.config.name, source.description(), _specs(source, chunk_rows, streaming),
                                   after_dataset=after_dataset)
     return ReceiveResult(snapshot, profiles)

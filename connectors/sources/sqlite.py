@@ -6,11 +6,17 @@ int64; integers and reals → float64; only blobs → binary; anything holding t
 text (a number stored in such a column is given as SQLite prints it). The declared
 type is kept in the manifest. Table and column names are quoted by SQLAlchemy's
 SQLite dialect; names are looked up through bound parameters.
+
+Rows are read through ADBC (Arrow built in C) when the first batch settles the types
+(:mod:`.sqlite_adbc`); the classes of the columns it leaves open are then counted in SQL for
+those columns only. A dataset whose data contradicts that reading further on is read again
+the exact way: every column's storage classes counted, rows fetched by ``sqlite3``.
 """
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,7 +24,9 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from stx_migrate.migration.errors import InputError
 from stx_migrate.migration.settings.source import DatasetSettings
+from stx_migrate.migration.snapshot import SchemaDrift
 
+from . import sqlite_adbc
 from .base import DatasetInfo, Source, order_by_key
 from .rows import rows_to_table
 
@@ -36,6 +44,9 @@ class SqliteSource(Source):
     def __init__(self, settings, base_dir):
         super().__init__(settings, base_dir)
         self.conn: sqlite3.Connection | None = None
+        self.arrow_conn = None                                   # ADBC, the fast reader
+        self._statements: dict[str, sqlite_adbc.ArrowStatement] = {}  # described, first batch read
+        self._exact: set[str] = set()                            # datasets read the exact way
 
     @property
     def database_path(self) -> Path:
@@ -56,6 +67,14 @@ class SqliteSource(Source):
             raise InputError(f"not a SQLite database ({e})", file=path) from None
 
     def close(self) -> None:
+        for statement in self._statements.values():
+            statement.close()
+        self._statements.clear()
+        if self.arrow_conn is not None:
+            try:
+                self.arrow_conn.close()
+            finally:
+                self.arrow_conn = None
         if self.conn is not None:
             self.conn.close()
             self.conn = None
@@ -95,40 +114,95 @@ class SqliteSource(Source):
             raise InputError(f"the {origin} cannot be read: {e}", file=self.database_path, dataset=name) from None
         columns = [d[0] for d in cursor.description]
         _refuse_duplicates(columns, name, self.database_path)
-        fields = [pa.field(col, t) for col, t in zip(columns, self._storage_types(dataset, columns, declared))]
-        return DatasetInfo(name=name, schema=pa.schema(fields), origin=origin, key=key,
+        info = DatasetInfo(name=name, schema=pa.schema([]), origin=origin, key=key,
                            source_types={c: declared.get(c, "") for c in columns})
+        types = None if name in self._exact else self._fast_types(info, dataset, columns, declared)
+        if types is None:
+            classes = self._storage_classes(dataset, columns)
+            types = [_rule_type(classes[c], declared.get(c, "")) for c in columns]
+        return replace(info, schema=pa.schema([pa.field(c, t) for c, t in zip(columns, types)]))
 
-    def _storage_types(self, dataset: DatasetSettings, columns: list[str], declared: dict[str, str]) -> list[pa.DataType]:
-        parts = []
-        for col in columns:
-            for cls in ("integer", "real", "text", "blob"):
-                parts.append(f"sum(typeof({quote(col)}) = '{cls}')")
-        sql = f"SELECT {', '.join(parts)} FROM {self._relation(dataset)}"
-        counts = self.conn.execute(sql).fetchone() if columns else ()
+    def _fast_types(self, info: DatasetInfo, dataset: DatasetSettings, columns: list[str],
+                    declared: dict[str, str]) -> list[pa.DataType] | None:
+        """The types the ADBC read will give, when they are the rule's; None = read the exact way."""
+        if self.arrow_conn is None:
+            self.arrow_conn = sqlite_adbc.connect(self.database_path)
+        self._forget_statement(info.name)
+        statement = sqlite_adbc.ArrowStatement(self.arrow_conn, self._select(info, dataset, columns))
+        first = statement.first
+        settled = {c: sqlite_adbc.settled_type(first.column(i), declared.get(c, "")) if first is not None else None
+                   for i, c in enumerate(columns)}
+        open_columns = [c for c in columns if settled[c] is None]
+        classes = self._storage_classes(dataset, open_columns)
         types = []
         for i, col in enumerate(columns):
-            n_int, n_real, n_text, n_blob = (c or 0 for c in counts[4 * i: 4 * i + 4])
-            if n_text or (n_blob and (n_int or n_real)):
-                types.append(pa.string())
-            elif n_blob:
-                types.append(pa.binary())
-            elif n_real:
-                types.append(pa.float64())
-            elif n_int:
-                types.append(pa.int64())
-            else:
-                types.append(_affinity(declared.get(col, "")))
+            if settled[col] is not None:
+                types.append(settled[col])
+                continue
+            given = first.column(i) if first is not None else None
+            exact = _rule_type(classes[col], declared.get(col, ""))
+            fits = (not classes[col] or classes[col] == {"integer"}
+                    or (len(classes[col]) == 1 and given is not None and given.null_count < len(given) and given.type == exact))
+            if not fits:  # the driver would refuse or retype a later value: read the exact way
+                statement.close()
+                return None
+            types.append(exact)
+        self._statements[info.name] = statement
         return types
 
-    def read_batches(self, info: DatasetInfo, dataset: DatasetSettings, chunk_rows: int) -> Iterator[pa.Table]:
+    def _storage_classes(self, dataset: DatasetSettings, columns: list[str]) -> dict[str, set[str]]:
+        """The storage classes each of ``columns`` holds (NULL aside), counted in one scan."""
+        if not columns:
+            return {}
+        parts = [f"sum(typeof({quote(col)}) = '{cls}')" for col in columns for cls in _CLASSES]
+        counts = self.conn.execute(f"SELECT {', '.join(parts)} FROM {self._relation(dataset)}").fetchone()
+        return {col: {cls for j, cls in enumerate(_CLASSES) if counts[len(_CLASSES) * i + j]}
+                for i, col in enumerate(columns)}
+
+    def _select(self, info: DatasetInfo, dataset: DatasetSettings, columns: list[str]) -> str:
         order = f" ORDER BY {', '.join(quote(k) for k in info.key)}" if order_by_key(info, dataset) else ""
-        cols = ", ".join(quote(c) for c in info.columns)
-        cursor = self.conn.execute(f"SELECT {cols} FROM {self._relation(dataset)}{order}")
+        return f"SELECT {', '.join(quote(c) for c in columns)} FROM {self._relation(dataset)}{order}"
+
+    def _forget_statement(self, name: str) -> None:
+        statement = self._statements.pop(name, None)
+        if statement is not None:
+            statement.close()
+
+    def read_batches(self, info: DatasetInfo, dataset: DatasetSettings, chunk_rows: int) -> Iterator[pa.Table]:
+        sql = self._select(info, dataset, info.columns)
+        if info.name in self._exact:
+            yield from self._read_rows(info, sql, chunk_rows)
+            return
+        statement = self._statements.pop(info.name, None) or sqlite_adbc.ArrowStatement(self.arrow_conn, sql)
+        try:
+            yield from sqlite_adbc.read_arrow(statement, info.schema, info.name)
+        except SchemaDrift:
+            self._exact.add(info.name)  # described again, the exact way, for the next read
+            self._described[info.name] = self.describe_dataset(info.name, dataset)
+            raise
+
+    def _read_rows(self, info: DatasetInfo, sql: str, chunk_rows: int) -> Iterator[pa.Table]:
+        cursor = self.conn.execute(sql)
         done = 0
         while rows := cursor.fetchmany(chunk_rows):
             yield rows_to_table(rows, info.schema, dataset=info.name, first_row=done + 1, origin=info.origin)
             done += len(rows)
+
+
+_CLASSES = ("integer", "real", "text", "blob")
+
+
+def _rule_type(classes: set[str], declared: str) -> pa.DataType:
+    """Kind sqlite's typing rule, from the storage classes a column holds."""
+    if "text" in classes or ("blob" in classes and classes & {"integer", "real"}):
+        return pa.string()
+    if "blob" in classes:
+        return pa.binary()
+    if "real" in classes:
+        return pa.float64()
+    if "integer" in classes:
+        return pa.int64()
+    return _affinity(declared)
 
 
 def _affinity(declared: str) -> pa.DataType:

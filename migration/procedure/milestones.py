@@ -1,12 +1,26 @@
-"""Milestones of the go-live procedure, all counted from one date, J (DESIGN §1).
+"""The go-live procedure's calendar and teams: every step's milestone, run time and team tag.
 
-data due J-14 · pre-production import J-7 · refresh J-1 · production J.
-A step run after its milestone is late: it still runs, but it says so (log + artifact).
+Milestones are counted from one date, J: data due J-14 · pre-production import J-7 ·
+refresh J-1 · production J. A step run after its milestone is late: it still runs, but
+it says so (log + artifact). The J-1 refresh and the production import are the steps a
+deployment schedules, at :data:`RUN_AT` UTC on their day. Runs are tagged with their
+step's team: ``vn`` for data steps, ``adi`` for imports, ``pl`` for the project leader's.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+
+RUN_AT = time(6, 0)   # UTC, when a scheduled step starts on its day
+TEAM = {"receive-data": "vn", "prepare-data": "vn", "refresh-j-1": "vn", "import-dev": "adi",
+        "import-preprod": "adi", "import-production": "adi", "contact-service": "adi",
+        "final-validation": "pl", "migration-procedure": "pl"}
+SCHEDULED = ("refresh-j-1", "import-production")   # run by a deployment's schedule on their milestone's day
+
+
+def team_of(step: str) -> str:
+    """The team tag of a step (flow name); the project leader's for any other."""
+    return TEAM.get(step, "pl")
 
 
 @dataclass(frozen=True)
@@ -31,6 +45,17 @@ _BY_STEP = {m.step: m for m in MILESTONES}
 def milestone_for(step: str) -> Milestone | None:
     """The milestone a step (flow name) is bound to, or None for steps without one."""
     return _BY_STEP.get(step)
+
+
+def run_time(j_date: date, days_before: int) -> datetime:
+    """When a scheduled step runs: :data:`RUN_AT` UTC on J minus ``days_before``."""
+    return datetime.combine(j_date - timedelta(days=days_before), RUN_AT, timezone.utc)
+
+
+def scheduled_run(step: str, j_date: date) -> datetime | None:
+    """When a deployment runs ``step`` by itself (None: it is started by hand)."""
+    m = milestone_for(step)
+    return run_time(j_date, m.days_before_j) if m is not None and step in SCHEDULED else None
 
 
 def milestone_schedule(j_date: date) -> list[dict[str, str]]:

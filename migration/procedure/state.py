@@ -16,6 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from stx_migrate.migration.deliverable import read_manifest_identity
+
 from .decisions import Decision, append_jsonl, read_decisions, read_jsonl, validated_decision
 
 EVENTS_FILE = "events.jsonl"
@@ -55,44 +57,22 @@ class DeliverableRef(BaseModel):
     gate_reasons: list[str] = []
 
 
-def _first(data: dict, *paths: str):
-    for path in paths:
-        value = data
-        for part in path.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        if value not in (None, ""):
-            return value
-    return None
-
-
 def read_deliverable_ref(folder: Path) -> DeliverableRef:
     """Read ``manifest.json`` (and ``gate.json`` when present) of a deliverable folder.
 
-    The manifest names the snapshot and the protocol hash (issue 4); the gate file says
-    whether the gate passed. A missing manifest or hash is a FileNotFoundError/ValueError
-    naming the file.
+    The manifest names the snapshot and the protocol hash; the gate file says whether the
+    gate passed. A missing manifest or hash is a FileNotFoundError/ValueError naming the file.
     """
     folder = Path(folder)
-    manifest_path = folder / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    protocol_hash = _first(manifest, "protocol_hash", "protocol.hash", "protocol.sha256", "protocol_sha256")
-    if not protocol_hash:
-        raise ValueError(f"{manifest_path}: no protocol hash (key protocol_hash)")
+    manifest = read_manifest_identity(folder)
     gate_passed, reasons = None, []
     gate_path = folder / "gate.json"
     if gate_path.exists():
         gate = json.loads(gate_path.read_text(encoding="utf-8"))
         gate_passed = bool(gate.get("passed"))
         reasons = [str(r) for r in gate.get("reasons", [])]
-    elif "gate" in manifest and isinstance(manifest["gate"], dict) and "passed" in manifest["gate"]:
-        gate_passed = bool(manifest["gate"]["passed"])
-    return DeliverableRef(
-        deliverable_id=str(manifest.get("deliverable_id") or folder.name),
-        protocol_hash=str(protocol_hash),
-        snapshot_id=_first(manifest, "snapshot_id", "snapshot.id", "snapshot"),
-        gate_passed=gate_passed,
-        gate_reasons=reasons,
-    )
+    return DeliverableRef(deliverable_id=folder.name, protocol_hash=manifest.protocol_hash,
+                          snapshot_id=manifest.snapshot_id, gate_passed=gate_passed, gate_reasons=reasons)
 
 
 @dataclass
@@ -130,6 +110,17 @@ class ProcedureState:
     def latest(self, kind: str) -> Event | None:
         found = self._ok(kind)
         return found[-1] if found else None
+
+    def last(self, kind: str, **match) -> Event | None:
+        """The latest successful ``kind`` event whose fields equal ``match`` (``detail=""``: not a J-1 step)."""
+        found = [e for e in self._ok(kind) if all(getattr(e, k) == v for k, v in match.items())]
+        return found[-1] if found else None
+
+    def current_cycle(self) -> ProcedureState:
+        """The state since the last closing: what a re-run of the whole procedure may reuse."""
+        closes = [i for i, e in enumerate(self.events) if e.kind == "closed"]
+        return ProcedureState(events=self.events[closes[-1] + 1:] if closes else list(self.events),
+                              decisions=self.decisions)
 
     @property
     def closed(self) -> bool:

@@ -6,7 +6,7 @@ or in ``dropped`` (with the filter's reason code).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from ..findings import concat_findings
 from ..format.catalogue import extended_format
+from .aggregates import AggregateResult, aggregate_findings, aggregate_table
 from .compile import CompiledColumn, CompiledProtocol
 from .model import Pivot
 from .registry import ProjectContext, StepContext
@@ -28,6 +29,7 @@ class ProtocolResult:
     findings: pd.DataFrame        # warnings/errors the operations reported
     dropped: pd.Series            # source_ref → reason code of the rows a filter removed
     source_numbers: pd.Series     # source_ref → contact number from the source ('' when none)
+    aggregates: dict[str, dict[str, int]] = field(default_factory=dict)   # name → child rows, aggregated, orphans
 
 
 def _positions(main_keys, keys) -> np.ndarray:
@@ -106,6 +108,11 @@ def build_source_columns(compiled: CompiledProtocol, tables: dict[str, pd.DataFr
             columns[f"{join.dataset}.{column}"] = _take(_arrow_text(right[column]), positions, main.index)
     for pivot in ds.pivots:
         columns.update(_pivot_columns(tables[pivot.dataset], pivot, main))
+    for aggregate in ds.aggregates:
+        result: AggregateResult = tables[aggregate_table(aggregate.name)]
+        positions = _positions(main[aggregate.main_key], result.keys)   # every main key is among them
+        for name, values in result.columns.items():
+            columns[name] = _take(values, positions, main.index)
     return columns
 
 
@@ -139,7 +146,12 @@ def apply_protocol(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame], 
     kept_mask = pa.array(kept.to_numpy(dtype=bool))
 
     outputs: dict[str, pd.Series] = {}
-    findings = []
+    findings, stats = [], {}
+    for aggregate in compiled.model.datasets.aggregates:
+        result = tables[aggregate_table(aggregate.name)]
+        stats[aggregate.name] = dict(result.stats)
+        keys = select_values(tables[compiled.main][aggregate.main_key], kept_mask, kept_index)
+        findings.append(aggregate_findings(result, keys))
     for column in compiled.columns:
         inputs = [select_values(sources[ref], kept_mask, kept_index) for ref in column.inputs]
         if _per_distinct_value(column):
@@ -170,4 +182,4 @@ def apply_protocol(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame], 
 
     number_ref = compiled.model.contact_number.from_
     numbers = select_values(sources[number_ref], kept_mask, kept_index).str.strip() if number_ref else constant_column("", kept_index)
-    return ProtocolResult(contacts, concat_findings(findings), dropped, numbers.astype("str"))
+    return ProtocolResult(contacts, concat_findings(findings), dropped, numbers.astype("str"), stats)

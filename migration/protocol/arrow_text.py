@@ -33,3 +33,20 @@ def re_extract(values: pd.Series, pattern: str, names: list[str]) -> pd.DataFram
     matched = pc.is_valid(struct)   # a struct's fields do not carry its nulls: apply them
     fields = {n: pc.if_else(matched, struct.field(n), pa.scalar(None, struct.type.field(n).type)) for n in names}
     return pd.DataFrame({n: pd.array(f, dtype="str") for n, f in fields.items()}, index=values.index)
+
+
+def as_text(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """Any Arrow column as text, '' for missing: integers without .0, dates YYYY-MM-DD, timestamps without a midnight time."""
+    kind = column.type
+    if pa.types.is_string(kind):
+        text = column
+    elif pa.types.is_timestamp(kind):
+        text = pc.replace_substring_regex(pc.strftime(column, format="%Y-%m-%d %H:%M:%S"), r"\.\d+$", "")
+        text = pc.replace_substring_regex(text, r" 00:00:00$", "")
+    elif pa.types.is_date(kind):
+        text = pc.strftime(column, format="%Y-%m-%d")
+    elif pa.types.is_dictionary(kind):
+        text = pc.cast(pc.cast(column, kind.value_type), pa.string())
+    else:
+        text = pc.cast(column, pa.string())
+    return pc.fill_null(text, "")

@@ -23,6 +23,8 @@ _CODES = [
     ReasonCode("EMAIL_INVALID", "warning", "not a valid e-mail address; value dropped"),
     ReasonCode("COUNTRY_UNKNOWN", "warning", "country name or code not recognised; value dropped"),
     ReasonCode("LANGUAGE_UNKNOWN", "warning", "language name or code not recognised; value dropped"),
+    ReasonCode("AMOUNT_UNPARSED", "warning", "not a number; value left out of the aggregate"),
+    ReasonCode("BUCKET_VALUE_INVALID", "warning", "neither a number nor a date the bucket can compare; value dropped"),
     ReasonCode("CRITERION_UNMAPPED", "warning", "criterion value not in the protocol's table; value dropped"),
     ReasonCode("CONTACT_NR_INVALID", "error", "source contact number is not digits only"),
     ReasonCode("CONTACT_NR_TAKEN", "error", "contact number already exists in the target environment"),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import ValidationError
 
 from ..errors import ConfigError
@@ -21,6 +22,7 @@ from ..format.catalogue import extended_format
 from ..settings.base import StrictModel, format_validation_error, read_yaml, validate_model
 from .filters import FILTER_RULES, FilterRule
 from .model import ProtocolModel
+from .ops_dates import ParseDateParams
 from .registry import Operation, ProjectContext, get_operation, operation_names
 
 _MAX_LISTED = 25
@@ -144,6 +146,33 @@ class _Checker:
                     self.column_of(f"{path} › {part}", pivot.dataset, getattr(pivot, part))
             for key in pivot.keys:
                 self.references[f"{pivot.name}.{key}"] = (f"pivot:{pivot.name}", key)
+        self.build_aggregates()
+
+    def build_aggregates(self) -> None:
+        """Aggregate columns ``name.measure``; the child table is read apart (in Arrow, only these columns)."""
+        ds = self.model.datasets
+        taken = {j.dataset for j in ds.joins} | {p.name for p in ds.pivots}
+        for i, agg in enumerate(ds.aggregates):
+            path = f"datasets › aggregates › {i}"
+            if agg.name in taken:
+                self.problem(f"{path} › name", f"{agg.name!r} is already a joined dataset, a pivot or an aggregate: "
+                                               "column names would clash")
+            taken.add(agg.name)
+            self.column_of(f"{path} › main_key", ds.main, agg.main_key)
+            if self.dataset(f"{path} › dataset", agg.dataset):
+                child = self.tables[agg.dataset]
+                for where, column in [("key", agg.key)] + [(f"measures › {m} › column", ms.column)
+                                                            for m, ms in agg.measures.items() if ms.column]:
+                    if column not in child:
+                        self.problem(f"{path} › {where}", f"unknown column {column!r} of dataset {agg.dataset!r} "
+                                                          f"(allowed: {_allowed(child)})")
+            for measure, spec in agg.measures.items():
+                if spec.formats is not None:
+                    try:
+                        ParseDateParams(formats=spec.formats)
+                    except ValidationError as e:
+                        self.problems.extend(format_validation_error(f"{self.source} › {path} › measures › {measure}", e))
+                self.references[f"{agg.name}.{measure}"] = (f"aggregate:{agg.name}", measure)
 
     def reference(self, path: str, ref: str) -> None:
         if not self.columns_known:
@@ -152,7 +181,7 @@ class _Checker:
             self.problem(path, f"unknown column {ref!r} (allowed: {_allowed(self.references)})")
             return
         dataset, column = self.references[ref]
-        if not dataset.startswith("pivot:"):
+        if not dataset.startswith(("pivot:", "aggregate:")):
             self.needed.setdefault(dataset, set()).add(column)
 
 
@@ -192,9 +221,12 @@ def _compile_step(check: _Checker, path: str, raw: Any) -> CompiledStep | None:
     return CompiledStep(op, model, f"{path} › {name}")
 
 
-def compile_protocol(protocol_file: Path, snapshot_manifest: Any, project: ProjectContext | None = None) -> CompiledProtocol:
+def compile_protocol(protocol_file: Path, snapshot_manifest: Any, project: ProjectContext | None = None, *,
+                     text: str | None = None) -> CompiledProtocol:
     """Load and check ``protocol_file`` against the snapshot's datasets and columns.
 
+    ``text``: the protocol's YAML when it is not the file as written (a pass-through,
+    :mod:`.project_protocol`); messages still name ``protocol_file``.
     Raises :class:`ConfigError` listing every unknown dataset, column, operation or
     parameter with the path in the file and the allowed values. With ``project``,
     also checks what the protocol needs from the project (a retention cut-off).
@@ -203,7 +235,7 @@ def compile_protocol(protocol_file: Path, snapshot_manifest: Any, project: Proje
     """
     protocol_file = Path(protocol_file)
     source = str(protocol_file)
-    raw = read_yaml(protocol_file)
+    raw = read_yaml(protocol_file) if text is None else yaml.safe_load(text)
     model = validate_model(ProtocolModel, raw, source)
     tables = None if snapshot_manifest is None else snapshot_columns(snapshot_manifest)
     check = _Checker(source, tables, model)
@@ -258,7 +290,7 @@ def compile_protocol(protocol_file: Path, snapshot_manifest: Any, project: Proje
         raise ConfigError(check.problems)
     return CompiledProtocol(
         file=protocol_file,
-        text=protocol_file.read_text(encoding="utf-8"),
+        text=protocol_file.read_text(encoding="utf-8") if text is None else text,
         hash=protocol_hash(model),
         model=model,
         columns=tuple(columns),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..settings.base import StrictModel
 
@@ -38,6 +38,30 @@ class Join(StrictModel):
     _names = field_validator("main_key", "key", mode="before")(classmethod(lambda cls, v: _no_yaml_bools(v)))
 
 
+class Measure(StrictModel):
+    """One measure of an aggregate: ``count`` (rows, or non-empty ``column`` values), ``sum``,
+    ``min``/``max`` (numbers, or dates read with ``formats``), ``first``/``last`` (child order,
+    empty values skipped), ``distinct`` (sorted, joined by ``separator``)."""
+
+    op: Literal["count", "sum", "min", "max", "first", "last", "distinct"]
+    column: str | None = None
+    formats: list[str] | None = Field(default=None, min_length=1)   # min/max: dates, given as YYYY-MM-DD
+    century_pivot: int = Field(default=30, ge=0, le=99)
+    separator: str = "|"
+
+    _names = field_validator("column", mode="before")(classmethod(lambda cls, v: _no_yaml_bools(v)))
+
+    @model_validator(mode="after")
+    def _fits_op(self) -> "Measure":
+        if self.op != "count" and self.column is None:
+            raise ValueError(f"{self.op} needs a column")
+        if self.formats is not None and self.op not in ("min", "max"):
+            raise ValueError("formats is for min and max only (dates)")
+        if self.separator != "|" and self.op != "distinct":
+            raise ValueError("separator is for distinct only")
+        return self
+
+
 class Pivot(StrictModel):
     """A child table turned into columns ``<name>.<KEY>``, one per declared key value.
 
@@ -59,10 +83,23 @@ class Pivot(StrictModel):
         classmethod(lambda cls, v: _no_yaml_bools(v)))
 
 
+class Aggregate(StrictModel):
+    """A child table grouped by the contact key: columns ``<name>.<measure>`` (sales history as indicators)."""
+
+    name: str
+    dataset: str
+    key: str                         # the child table's column holding the contact key
+    main_key: str                    # the main dataset's column it matches
+    measures: dict[str, Measure] = Field(min_length=1)
+
+    _names = field_validator("key", "main_key", mode="before")(classmethod(lambda cls, v: _no_yaml_bools(v)))
+
+
 class Datasets(StrictModel):
     main: str                        # the contact table: one output row per row of it
     joins: list[Join] = Field(default_factory=list)
     pivots: list[Pivot] = Field(default_factory=list)
+    aggregates: list[Aggregate] = Field(default_factory=list)
 
 
 class Filter(StrictModel):

@@ -122,4 +122,4 @@ def get_operation(name: str) -> Operation | None:
 
 def _load_builtin() -> None:
     # Importing the modules registers their operations (once).
-    from . import ops_codes, ops_contact, ops_dates, ops_text  # noqa: F401
+    from . import ops_buckets, ops_codes, ops_contact, ops_dates, ops_text  # noqa: F401

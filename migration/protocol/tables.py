@@ -9,37 +9,23 @@ from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..snapshot import Snapshot
+from .aggregates import aggregate_table, compute_aggregate
+from .arrow_text import as_text
 from .compile import CompiledProtocol
-
-
-def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    kind = column.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        text = column
-    elif pa.types.is_timestamp(kind):
-        text = pc.replace_substring_regex(pc.strftime(column, format="%Y-%m-%d %H:%M:%S"), r"\.\d+$", "")
-        text = pc.replace_substring_regex(text, r" 00:00:00$", "")
-    elif pa.types.is_date(kind):
-        text = pc.strftime(column, format="%Y-%m-%d")
-    elif pa.types.is_dictionary(kind):
-        text = pc.cast(pc.cast(column, kind.value_type), pa.string())
-    else:
-        text = pc.cast(column, pa.string())
-    return pc.fill_null(text, "")
 
 
 def text_frame(table: pa.Table) -> pd.DataFrame:
     """An Arrow table as a frame of ``str`` columns, '' for missing values."""
-    arrays = {name: _as_text(table.column(name)) for name in table.column_names}
+    arrays = {name: as_text(table.column(name)) for name in table.column_names}
     frame = pa.table(arrays).to_pandas(types_mapper=lambda t: pd.StringDtype(na_value=float("nan")) if pa.types.is_string(t) or pa.types.is_large_string(t) else None)
     return frame.astype("str")
 
 
-def load_tables(snapshot: Snapshot, compiled: CompiledProtocol) -> dict[str, pd.DataFrame]:
-    """The datasets the protocol reads (only their needed columns), the main one indexed by source_ref."""
+def load_tables(snapshot: Snapshot, compiled: CompiledProtocol) -> dict:
+    """The datasets the protocol reads (only their needed columns), the main one indexed by source_ref;
+    each aggregate's result (:class:`AggregateResult`) under :func:`aggregate_table`."""
     tables: dict[str, pd.DataFrame] = {}
     for name, columns in compiled.needed.items():
         wanted = list(columns)
@@ -56,4 +42,9 @@ def load_tables(snapshot: Snapshot, compiled: CompiledProtocol) -> dict[str, pd.
         frame = text_frame(snapshot.read_arrow(main, key)) if key else pd.DataFrame(index=range(rows))
         frame.index = snapshot.source_refs(main, frame)
         tables[main] = frame
+    for aggregate in compiled.model.datasets.aggregates:   # the child table stays in Arrow: only its aggregate is kept
+        read = list(dict.fromkeys([aggregate.key] + [m.column for m in aggregate.measures.values() if m.column]))
+        tables[aggregate_table(aggregate.name)] = compute_aggregate(
+            snapshot.read_arrow(aggregate.dataset, read), aggregate, tables[main][aggregate.main_key])
     return tables
+

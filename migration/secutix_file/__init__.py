@@ -56,9 +56,10 @@ def source_refs(name: str, count: int) -> pd.Index:
     return pd.Index(pd.arrays.ArrowStringArray(pa.chunked_array([joined], type=text)), dtype="str", name="source_ref")
 
 
-def read_secutix_file(path: Path | str, *, encoding: str | None = None) -> SecutixFile:
+def read_secutix_file(path: Path | str, *, encoding: str | None = None, sheet: str | None = None) -> SecutixFile:
     """Read a SecuTix import file (``.xlsx``/``.xls`` or ``.csv``; the content decides).
 
+    ``sheet``: the workbook's import sheet by name (the first sheet when None).
     ``encoding`` forces a CSV encoding; by default it is detected (BOM → UTF-8, valid
     UTF-8, else Windows-1252). Raises InputError when the file cannot be read as a
     whole; bad *values* are not checked here (that is :func:`check_contacts`).
@@ -73,7 +74,7 @@ def read_secutix_file(path: Path | str, *, encoding: str | None = None) -> Secut
         raise InputError("empty file", file=path, hint="a SecuTix file starts with 4 header rows")
     suffix = path.suffix.lower()
     if head.startswith((xlsx_file.ZIP_MAGIC, xlsx_file.OLE_MAGIC)):
-        frame, rows, with_role = xlsx_file.read_xlsx(path)
+        frame, rows, with_role = xlsx_file.read_xlsx(path, sheet)
         frame = without_trailing_empty_rows(frame)
         frame.index = source_refs(path.name, len(frame))
         return SecutixFile(path, "xlsx", frame, None, with_role, rows[:3])

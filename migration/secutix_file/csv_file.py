@@ -183,7 +183,9 @@ def read_data(path: Path, encoding: str, offset: int, names: list[str]) -> pd.Da
             table = parse(min(max(path.stat().st_size - offset + 1, _BLOCK_SIZE), 2**31 - 1))
     if bad_rows:
         raise _wrong_width(path, encoding, offset, len(names), bad_rows[0])
-    frame = table.to_pandas()
+    # a file over one block comes back in chunks: one contiguous array per column, as a small file
+    # gives, so that every step downstream may take a column as one Arrow array
+    frame = table.combine_chunks().to_pandas()
     return frame.astype("str") if any(str(t) != "str" for t in frame.dtypes) else frame
 
 

@@ -29,20 +29,29 @@ _FORMULA = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?<!/)>(?:(?!</c>|<c[ >]).
 _EXCEL_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} 00:00:00$")
 
 
-def read_xlsx(path: Path) -> tuple[pd.DataFrame, list[list[str]], bool]:
-    """(data frame of str columns named by the layout, rows 1–4 as read, has ROLE)."""
+def read_xlsx(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, list[list[str]], bool]:
+    """(data frame of str columns named by the layout, rows 1–4 as read, has ROLE).
+
+    ``sheet``: the import sheet's name (the first sheet when None).
+    """
     import fastexcel
 
     try:
         reader = fastexcel.read_excel(str(path))
-        table = reader.load_sheet(0, header_row=None, dtypes="string", skip_rows=0).to_arrow()
     except Exception as e:  # fastexcel raises its own CalamineError family
+        raise InputError(f"not a readable Excel file ({str(e).splitlines()[0]})", file=path,
+                         hint="a SecuTix file is .xlsx in the template layout, or .csv") from None
+    if sheet is not None and sheet not in reader.sheet_names:
+        raise InputError(f"no sheet {sheet!r} (sheets: {', '.join(reader.sheet_names)})", file=path)
+    try:
+        table = reader.load_sheet(0 if sheet is None else sheet, header_row=None, dtypes="string", skip_rows=0).to_arrow()
+    except Exception as e:
         raise InputError(f"not a readable Excel file ({str(e).splitlines()[0]})", file=path,
                          hint="a SecuTix file is .xlsx in the template layout, or .csv") from None
     if table.num_rows < HEADER_ROWS:
         raise InputError(f"the sheet has {table.num_rows} rows; a SecuTix file starts with {HEADER_ROWS} header rows "
                          "(codes in row 4)", file=path, row=table.num_rows or None)
-    _refuse_formulas(path)
+    _refuse_formulas(path, sheet)
     table = table.rename_columns([f"c{i}" for i in range(table.num_columns)])
     header = table.slice(0, HEADER_ROWS).to_pydict()
     header_rows = [["" if header[c][r] is None else header[c][r] for c in table.column_names] for r in range(HEADER_ROWS)]
@@ -87,11 +96,18 @@ def _restore_typed_cells(arrays: dict[str, pa.ChunkedArray]) -> None:
             arrays[code] = pc.if_else(is_bool, pc.utf8_upper(values), values)
 
 
-def _first_sheet_member(archive: zipfile.ZipFile) -> str:
+def _sheet_member(archive: zipfile.ZipFile, sheet: str | None = None) -> str:
+    """The worksheet XML of the sheet named ``sheet`` (the first sheet when None)."""
     names = archive.namelist()
     try:
         workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
         rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        if sheet is not None:
+            from xml.sax.saxutils import escape
+
+            tags = [t for t in re.findall(r"<sheet [^>]*>", workbook)
+                    if f'name="{escape(sheet, {chr(34): "&quot;"})}"' in t]
+            workbook = tags[0] if tags else workbook
         first = re.search(r'<sheet [^>]*r:id="([^"]+)"', workbook) or re.search(r'<sheet [^>]*id="([^"]+)"', workbook)
         if first:
             target = re.search(rf'<Relationship [^>]*Id="{re.escape(first.group(1))}"[^>]*Target="([^"]+)"', rels) \
@@ -107,12 +123,12 @@ def _first_sheet_member(archive: zipfile.ZipFile) -> str:
     return sheets[0] if sheets else ""
 
 
-def _refuse_formulas(path: Path) -> None:
-    """InputError naming the first cell of the first sheet that holds a formula."""
+def _refuse_formulas(path: Path, sheet: str | None = None) -> None:
+    """InputError naming the first cell of the import sheet that holds a formula."""
     if not zipfile.is_zipfile(path):
         return  # legacy .xls: calamine has read values; no XML to scan
     with zipfile.ZipFile(path) as archive:
-        member = _first_sheet_member(archive)
+        member = _sheet_member(archive, sheet)
         if not member:
             return
         tail = b""

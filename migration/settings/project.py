@@ -31,7 +31,7 @@ class ProjectConfig(StrictModel):
     ticket: TicketSettings = TicketSettings()
     validation: ValidationSettings = ValidationSettings()
     source: SourceSettings
-    protocol: str = "protocol.yaml"
+    protocol: str | None = None         # the protocol file (protocol.yaml when absent; none for a secutix-file: pass-through)
     environments: dict[str, EnvironmentSettings] = Field(default_factory=dict)
     contact_numbers: ContactNumberPolicy = ContactNumberPolicy()
     retention: RetentionSettings = RetentionSettings()

@@ -13,11 +13,14 @@ from pydantic import Field, field_validator, model_validator
 
 from .base import SECRET_REFERENCE, StrictModel
 
-SourceKind = Literal["csv", "excel", "sqlite", "postgresql", "mysql", "mssql", "oracle", "access", "odbc", "sql-dump"]
+SourceKind = Literal["csv", "excel", "sqlite", "postgresql", "mysql", "mssql", "oracle", "access", "odbc", "sql-dump",
+                     "secutix-file"]
 
 FILE_KINDS = ("csv", "excel")                    # a dataset is a file (and a sheet)
 PATH_DATABASE_KINDS = ("sqlite", "access", "sql-dump")  # one database file, datasets are tables / queries
 SERVER_KINDS = ("postgresql", "mysql", "mssql", "oracle", "odbc")  # reached through `url`
+SECUTIX_FILE = "secutix-file"    # the customer's own SecuTix import file: one dataset, read by its codes row
+SECUTIX_DATASET = "contacts"     # its dataset's name (source_ref = contacts:<data row number>)
 
 
 class DatasetSettings(StrictModel):
@@ -62,8 +65,21 @@ class SourceSettings(StrictModel):
     path: str | None = None            # file kinds and database files, relative to the project folder
     url: str | None = None             # servers: SQLAlchemy URL (odbc: an ODBC connection string or DSN=…)
     password: str | None = None        # a reference only; put into the url / connection string at connect time
+    sheet: str | None = None           # secutix-file: the import sheet (the first one when absent)
+    encoding: str | None = None        # secutix-file (.csv): forced encoding; detected when absent
     datasets: dict[str, DatasetSettings]
     chunk_rows: int = Field(default=100_000, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secutix_file_dataset(cls, data):
+        """A secutix-file source has one dataset, ``contacts``: the file itself (no ``datasets`` to write)."""
+        if isinstance(data, dict) and data.get("kind") == SECUTIX_FILE:
+            if data.get("datasets"):
+                raise ValueError(f"kind {SECUTIX_FILE} reads one file by its codes row: give path (and sheet), "
+                                 "not datasets")
+            data = {**data, "datasets": {SECUTIX_DATASET: {}}}
+        return data
 
     @field_validator("password")
     @classmethod
@@ -87,7 +103,10 @@ class SourceSettings(StrictModel):
     @model_validator(mode="after")
     def _fits_kind(self) -> "SourceSettings":
         problems = []
-        if self.kind in FILE_KINDS:
+        if self.kind == SECUTIX_FILE:
+            if not self.path:
+                problems.append(f"path: kind {SECUTIX_FILE} needs the file's path (.xlsx in the template layout or .csv)")
+        elif self.kind in FILE_KINDS:
             for name, ds in self.datasets.items():
                 if ds.table or ds.query:
                     problems.append(f"datasets › {name}: kind {self.kind} reads files; give file (and sheet), not table/query")
@@ -101,6 +120,8 @@ class SourceSettings(StrictModel):
                 problems.append(f"path: kind {self.kind} needs the database file's path")
             if self.kind in SERVER_KINDS and not self.url:
                 problems.append(f"url: kind {self.kind} needs a url (with its password as ${{env:NAME}} or ${{secret:BLOCK}})")
+        if self.kind != SECUTIX_FILE and (self.sheet or self.encoding):
+            problems.append("sheet, encoding: only for kind secutix-file (other kinds set them per dataset)")
         if problems:
             raise ValueError("; ".join(problems))
         return self

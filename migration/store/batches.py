@@ -23,7 +23,7 @@ from ..findings import findings_frame
 from . import apply, bulk, insert_only
 from .codes import message_of, severity_of
 from .plan import Decision, Keys, Lookups, Stage, build_stage, decide_rows, derive_keys, isin, resolve_round_structures
-from .store import Catalogue
+from .catalogue import Catalogue
 
 DEFAULT_AUTO_RANGE = ("auto", 100_000_000, 999_999_999_999)
 

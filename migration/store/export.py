@@ -7,6 +7,8 @@ address serves; a relay carries its structure's name fields; criteria are writte
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -14,7 +16,9 @@ from ..format import extended_format
 from .bulk import fetch_frame
 from .models import USE_BITS
 from .plan import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, MEAN_COLUMNS, auth_col, db, mean_col
-from .store import ContactStore
+
+if TYPE_CHECKING:   # store.py opens connections and reads through this module: no import back at run time
+    from .store import ContactStore
 
 STRUCTURE_NAME_FIELDS = ["OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2"]
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Connection, text
@@ -83,6 +84,7 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
     locked = bool(planner) and store.dialect == "postgresql"
     unchecked = store.dialect == "sqlite" and not _has_updates(frame)
     checkpointer = _Checkpointer(store, writer) if planner and store.dialect == "sqlite" else None
+    batch = (0, 0)
     try:
         if unchecked:  # new contacts only: insert_only.py checks the rows instead, set-wise
             _row_checks(writer, on=False)
@@ -95,6 +97,7 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
             writer.rollback()
             ahead = (planner.submit(bounds[0], InFlight()), fence)
         for i, (start, stop) in enumerate(bounds):
+            batch = (start, stop)
             with store.transaction(writer) as conn:
                 _lock(conn)
                 plan = _planned_ahead(conn, ahead)
@@ -118,6 +121,9 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
             result.not_imported += counts.not_imported
             if on_batch:
                 on_batch(stop, total)
+    except Exception as error:  # never a silent half: the journal says what was applied and why it stopped
+        _record_run(store, result, operation, started, failure=_failure(error, frame, batch))
+        raise
     finally:
         if planner:
             _discard_pending(ahead)
@@ -130,12 +136,43 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
             _row_checks(writer, on=True)  # the pool hands this connection out again
         writer.close()
     result.findings = concat_findings(findings)
-    with store.transaction() as conn:
-        conn.execute(text("INSERT INTO import_run (run_id, deliverable_id, operation, started_at, finished_at, counts) "
-                          "VALUES (:run, :deliverable, :op, :started, :finished, :counts)"),
-                     {"run": run_id, "deliverable": deliverable_id, "op": operation, "started": _ts(conn, started),
-                      "finished": _ts(conn, datetime.now(timezone.utc)), "counts": json.dumps(result.counts())})
+    _record_run(store, result, operation, started)
     return result
+
+
+def _record_run(store: ContactStore, result: ImportResult, operation: str, started: datetime,
+                failure: dict | None = None) -> None:
+    """The run's journal entry: its counts, and for a failed run ``status: failed`` with where and why.
+
+    A failed run's committed batches stay, journaled row by row: a re-run of the same
+    deliverable skips them and applies the rest (docs/store.md). A failure to write the
+    entry itself (the database is gone) never hides the import's own error.
+    """
+    counts = result.counts() if failure is None else {**result.counts(), "status": "failed", **failure}
+    try:
+        with store.transaction() as conn:
+            conn.execute(text("INSERT INTO import_run (run_id, deliverable_id, operation, started_at, finished_at, counts) "
+                              "VALUES (:run, :deliverable, :op, :started, :finished, :counts)"),
+                         {"run": result.run_id, "deliverable": result.deliverable_id, "op": operation,
+                          "started": _ts(conn, started), "finished": _ts(conn, datetime.now(timezone.utc)),
+                          "counts": json.dumps(counts)})
+    except Exception:
+        if failure is None:
+            raise
+
+
+def _failure(error: Exception, frame: pd.DataFrame, batch: tuple[int, int]) -> dict:
+    """Why a run stopped, without personal data: the error's type and where it was raised, the batch's rows."""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = [f for f in frames if "-packages" not in f.filename] or frames  # the innermost line of our code
+    last = ours[-1] if ours else None
+    where = f"{'/'.join(Path(last.filename).parts[-3:])}:{last.lineno} {last.name}" if last else ""
+    start, stop = batch
+    rows = f"{frame.index[start]} … {frame.index[stop - 1]}" if stop > start else ""
+    return {"error": type(error).__name__, "where": where, "batch_rows": rows,
+            "code": getattr(error, "problem", "") if isinstance(error, InputError) else ""}
 
 
 def _batch_bounds(total: int, batch_rows: int) -> list[tuple[int, int]]:

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from ..findings import FINDING_COLUMNS, empty_findings
 from .codes import message_of, severity_of
 from .models import AUTHORIZATION_CHANNELS, MEAN_TYPES, USE_BITS
-from .store import MATCH_FIELDS, MATCH_SEPARATOR, Catalogue
+from .catalogue import MATCH_FIELDS, MATCH_SEPARATOR, Catalogue
 
 CLEAR = "="
 PERSON_FIELDS = ["TITLE", "LETTER_SALUTATION", "ADDR_SALUTATION", "FUNCTION", "REMARK", "FIRSTNAME", "LASTNAME",
@@ -515,6 +515,8 @@ def _arrow(values) -> pa.Array:
     array = values.array if isinstance(values, (pd.Series, pd.Index)) else values
     if isinstance(array, pd.arrays.ArrowStringArray):
         out = pa.array(array)
+        if isinstance(out, pa.ChunkedArray):  # a column read block by block, or concatenated frames
+            out = out.chunk(0) if out.num_chunks == 1 else out.combine_chunks()
     else:
         out = pa.array(np.asarray(array, dtype=object), type=pa.large_string(), from_pandas=True)
     return out if out.type == pa.large_string() else out.cast(pa.large_string())

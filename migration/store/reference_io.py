@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
 from ..reference import Criterion, ReferenceData
-from .store import ContactStore
+
+if TYPE_CHECKING:   # store.py opens connections and reads through this module: no import back at run time
+    from .store import ContactStore
 
 CODE_LISTS = ("titles", "languages", "departments", "country_names")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -19,26 +18,9 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from ..errors import ConfigError, SourceUnavailable
 from . import bulk, models
+from .catalogue import Catalogue
 
 ALEMBIC_DIR = Path(__file__).parent / "alembic"
-# the §7 structure matching fields, in the order the match key joins them
-MATCH_FIELDS = ("OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2", "LINE1", "LINE2", "LINE3", "ZIPCODE", "TOWN",
-                "TOWN_COMPLEMENT", "COUNTRY")
-MATCH_SEPARATOR = "\x1f"
-
-
-@dataclass
-class Catalogue:
-    """The store's configuration the import checks rows against (codes → ids)."""
-
-    institutions: dict[str, int] = field(default_factory=dict)
-    structure_types: set[str] = field(default_factory=set)
-    community_types: set[str] = field(default_factory=set)
-    admin_number_types: set[str] = field(default_factory=set)
-    criteria: pd.DataFrame = field(default_factory=pd.DataFrame)   # code, criterion_id, contact_type
-    elements: pd.DataFrame = field(default_factory=pd.DataFrame)   # criterion_code, element_code, element_id, criterion_id
-
-
 class ContactStore:
     """One environment's contact store. Use :func:`open_store` to get one."""
 

@@ -42,6 +42,8 @@ class Case:
     expect: Callable[[tuple], tuple]       # a row of people_rows() -> the Python values read back
     key: list[str] | None = None
     marks: list = field(default_factory=list)
+    dataset: str = "people"                # the dataset the kind names it (secutix-file: always contacts)
+    columns: list[str] = field(default_factory=lambda: list(COLUMNS))
 
 
 def as_text(row: tuple) -> tuple:

@@ -12,8 +12,11 @@ import pytest
 from stx_migrate.connectors.sources import open_source
 from stx_migrate.migration.settings.source import SourceSettings
 
-from cases import COLUMNS, people_rows
+from cases import people_rows
 from sources_setup import CASES
+from secutix_file_cases import SECUTIX_FILE_CASES
+
+CASES = CASES + SECUTIX_FILE_CASES
 
 
 def _source(case, tmp_path, request):
@@ -21,8 +24,8 @@ def _source(case, tmp_path, request):
     return open_source(SourceSettings.model_validate(block), tmp_path)
 
 
-def _read_all(source, chunk_rows):
-    chunks = list(source.read("people", chunk_rows))
+def _read_all(source, chunk_rows, dataset="people"):
+    chunks = list(source.read(dataset, chunk_rows))
     return chunks, (pa.concat_tables(chunks) if chunks else None)
 
 
@@ -33,8 +36,8 @@ def case(request):
 
 def test_describes_the_columns_and_their_types(case, tmp_path, request):
     with _source(case, tmp_path, request) as source:
-        info = source.describe()["people"]
-    assert info.columns == COLUMNS
+        info = source.describe()[case.dataset]
+    assert info.columns == case.columns
     assert {f.name: f.type for f in info.schema} == case.types
     assert info.key == case.key
     assert "password" not in info.origin.lower()
@@ -42,7 +45,7 @@ def test_describes_the_columns_and_their_types(case, tmp_path, request):
 
 def test_reads_every_row_with_its_values(case, tmp_path, request):
     with _source(case, tmp_path, request) as source:
-        _, table = _read_all(source, 1000)
+        _, table = _read_all(source, 1000, case.dataset)
     expected = [case.expect(r) for r in people_rows()]
     got = [tuple(r.values()) for r in table.to_pylist()]
     assert got == expected
@@ -51,9 +54,9 @@ def test_reads_every_row_with_its_values(case, tmp_path, request):
 @pytest.mark.parametrize("chunk_rows", [1, 4, 10])
 def test_same_result_for_any_chunk_size(case, tmp_path, request, chunk_rows):
     with _source(case, tmp_path, request) as source:
-        reference = _read_all(source, 1000)[1]
-        chunks, table = _read_all(source, chunk_rows)
-        schema = source.describe()["people"].schema
+        reference = _read_all(source, 1000, case.dataset)[1]
+        chunks, table = _read_all(source, chunk_rows, case.dataset)
+        schema = source.describe()[case.dataset].schema
     assert all(0 < c.num_rows <= chunk_rows for c in chunks)
     assert all(c.schema.equals(schema) for c in chunks)
     assert table.equals(reference)

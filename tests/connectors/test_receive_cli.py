@@ -97,7 +97,7 @@ def test_bad_project_file_exits_2(project_factory, workspace_home, capsys):
 
 def test_a_value_in_an_error_is_withheld_from_prefect_but_kept_for_the_terminal():
     from stx_migrate.migration.errors import InputError
-    from stx_migrate.tasks.receive import public_error
+    from stx_migrate.migration.errors import public_error
 
     full = InputError("value does not fit the column's type int64", file="x.sqlite", dataset="clients", row=7,
                       column="CP", value="marie@example.org")

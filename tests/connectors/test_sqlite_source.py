@@ -74,3 +74,56 @@ def test_the_source_is_opened_read_only(tmp_path, database):
     with _open(tmp_path, {"m": {"table": "mixed"}}) as source:
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             source.conn.execute("DELETE FROM mixed")
+
+
+# -- the fast (ADBC) reading and its way back to the exact one ----------------------------------
+
+def _receive(tmp_path, table: str):
+    from stx_migrate.connectors.sources.receive import receive_snapshot
+    from stx_migrate.migration.settings.project import Project, ProjectConfig
+    from stx_migrate.migration.workspace import Workspace
+
+    config = ProjectConfig.model_validate({
+        "name": "p", "institution": "I", "organization": "O", "j_date": "2027-03-01",
+        "source": {"kind": "sqlite", "path": "legacy.sqlite", "datasets": {"d": {"table": table}}}})
+    snapshot = receive_snapshot(Project(tmp_path, config), Workspace("p", home=tmp_path / "ws"), chunk_rows=3).snapshot
+    return snapshot.dataset("d").types, snapshot.read_arrow("d").to_pylist()
+
+
+@pytest.fixture()
+def small_batches(monkeypatch):
+    from stx_migrate.connectors.sources import sqlite_adbc
+
+    monkeypatch.setattr(sqlite_adbc, "BATCH_ROWS", 4)  # the first batch settles the types: make it short
+
+
+def _table(path, ddl: str, rows: list[tuple]) -> None:
+    with sqlite3.connect(path) as c:
+        c.execute(ddl)
+        c.executemany(f"INSERT INTO t VALUES ({', '.join('?' * len(rows[0]))})", rows)
+
+
+def test_text_after_the_first_batch_is_read_again_the_exact_way(tmp_path, small_batches):
+    """Integers in the first batch, text later: the snapshot holds the rule's type (text) for every row."""
+    _table(tmp_path / "legacy.sqlite", "CREATE TABLE t (id INTEGER PRIMARY KEY, code INTEGER, ratio)",
+           [(i, i * 10, i) for i in range(1, 11)] + [(11, "A11", 2.5)])
+    types, rows = _receive(tmp_path, "t")
+    assert types == {"id": "int64", "code": "string", "ratio": "double"}
+    assert [r["code"] for r in rows] == [str(i * 10) for i in range(1, 11)] + ["A11"]
+    assert rows[-1]["ratio"] == 2.5 and rows[0]["ratio"] == 1.0
+
+
+def test_a_column_empty_in_its_first_rows_keeps_the_rule_type(tmp_path, small_batches):
+    """NULL in the first batch: the driver would say int64; the column is counted in SQL instead."""
+    _table(tmp_path / "legacy.sqlite", "CREATE TABLE t (id INTEGER PRIMARY KEY, late, never TEXT, num INTEGER)",
+           [(i, None, None, None) for i in range(1, 9)] + [(9, "late text", None, 5), (10, "x", None, None)])
+    types, rows = _receive(tmp_path, "t")
+    assert types == {"id": "int64", "late": "string", "never": "string", "num": "int64"}
+    assert [r["late"] for r in rows][-2:] == ["late text", "x"] and rows[8]["num"] == 5
+
+
+def test_bytes_that_are_not_utf8_in_a_text_column_are_refused_by_row(tmp_path, small_batches):
+    _table(tmp_path / "legacy.sqlite", "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)",
+           [(i, f"n{i}") for i in range(1, 9)] + [(9, b"\xff\xfe")])
+    with pytest.raises(InputError, match=r"row 9.*column name"):
+        _receive(tmp_path, "t")

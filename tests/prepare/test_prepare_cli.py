@@ -11,11 +11,19 @@ from stx_migrate.cli.main import main
 from stx_migrate.migration.secutix_file import read_secutix_file
 
 
-def test_check_without_snapshot_says_so_and_exits_2(demo_project, capsys):
+def test_check_without_snapshot_compiles_against_the_source_columns(demo_project, capsys):
     code = main(["check", "--project", str(demo_project)])
-    err = capsys.readouterr().err
-    assert code == 2
-    assert "no snapshot of project demo-theatre yet" in err and "stx-migrate receive" in err
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "the source's columns (no snapshot yet" in out and "stx-migrate receive" in out
+
+
+def test_check_without_snapshot_still_names_an_unknown_source_column(demo_project, capsys):
+    protocol = yaml.safe_load((demo_project / "protocol.yaml").read_text())
+    protocol["columns"]["LASTNAME"]["from"] = "NOM_INCONNU"
+    (demo_project / "protocol.yaml").write_text(yaml.safe_dump(protocol, allow_unicode=True))
+    assert main(["check", "--project", str(demo_project)]) == 2
+    assert "columns › LASTNAME › from: unknown column 'NOM_INCONNU'" in capsys.readouterr().err
 
 
 def test_check_compiles_against_the_latest_snapshot(demo_project, demo_snapshot, capsys):

@@ -173,7 +173,7 @@ def _seed_dev(project_dir, contacts: pd.DataFrame) -> None:
 
 
 def test_contacts_already_in_the_environment_are_merged_not_inserted_again(demo_project):
-    from stx_migrate.tasks.prepare import existing_contacts
+    from stx_migrate.connectors.target import existing_contacts
 
     project = load_project(demo_project)
     snapshot = _receive(demo_project)

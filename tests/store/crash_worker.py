@@ -5,13 +5,18 @@ import sys
 
 import pandas as pd
 
+from stx_migrate.migration.secutix_file import csv_file, read_secutix_file
 from stx_migrate.migration.store import import_contacts, open_store
 
 
-def main(url: str, frame_path: str, run_id: str, batch_rows: int) -> None:
-    contacts = pd.read_parquet(frame_path)
-    contacts = contacts.astype("str")
-    contacts.index = contacts.index.astype("str")
+def main(url: str, frame_path: str, run_id: str, batch_rows: int, block_size: int) -> None:
+    if frame_path.endswith(".csv"):  # a deliverable's file, read in blocks of block_size bytes
+        csv_file._BLOCK_SIZE = block_size
+        contacts = read_secutix_file(frame_path).frame
+    else:
+        contacts = pd.read_parquet(frame_path)
+        contacts = contacts.astype("str")
+        contacts.index = contacts.index.astype("str")
     store = open_store(url)
 
     def progress(done: int, total: int) -> None:
@@ -23,4 +28,4 @@ def main(url: str, frame_path: str, run_id: str, batch_rows: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))

@@ -8,42 +8,32 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
-from store_helpers import frame, one
+from store_helpers import large_contacts, one
 
+from stx_migrate.migration.secutix_file import csv_file, read_secutix_file, write_secutix_file
 from stx_migrate.migration.store import import_contacts
 
 N = 12_000
 BATCH = 500
-
-
-def large_contacts() -> pd.DataFrame:
-    """N rows: individuals with numbers, individuals without (auto-numbered), relays of 40 shared structures."""
-    i = np.arange(N)
-    base = frame(dict(LASTNAME="x"))
-    rows = pd.DataFrame({c: pd.Series([base[c].iloc[0]] * N, dtype="str") for c in base.columns})
-    numbers = pd.Series((i + 1_000).astype(str), dtype="str")
-    rows["CONTACT_NR"] = numbers.where(i % 10 != 3, "")                       # 10 % allocated by the store
-    rows["LASTNAME"] = "Name" + pd.Series(i.astype(str), dtype="str")
-    relay = i % 7 == 0
-    rows["OFFICIAL_NAME"] = pd.Series(np.where(relay, "Company " + (i % 40).astype(str), ""), dtype="str")
-    rows["TOWN"] = pd.Series(np.where(relay, "Lyon", ""), dtype="str")
-    rows["EMAIL1"] = "p" + pd.Series(i.astype(str), dtype="str") + "@example.com"
-    rows["CRIT01"] = "SEGMENT=ABO"
-    rows.index = pd.Index("big:" + pd.Series((i + 1).astype(str), dtype="str"), name="source_ref")
-    return rows
+SMALL_BLOCK = 64 << 10
 
 
 @pytest.mark.slow
-def test_killed_import_completes_on_rerun_without_duplicate_or_loss(store, tmp_path):
-    contacts = large_contacts()
-    parquet = tmp_path / "contacts.parquet"
-    contacts.to_parquet(parquet)
+@pytest.mark.parametrize("given", ["frame", "multi-block file"])
+def test_killed_import_completes_on_rerun_without_duplicate_or_loss(store, tmp_path, given, monkeypatch):
+    contacts = large_contacts(N)
+    if given == "frame":
+        path = tmp_path / "contacts.parquet"
+        contacts.to_parquet(path)
+    else:  # the real path: the deliverable's file, read in many blocks (as a file over 16 MB is)
+        path = write_secutix_file(contacts, tmp_path / "contacts.csv")
+        assert path.stat().st_size > 8 * SMALL_BLOCK
+        monkeypatch.setattr(csv_file, "_BLOCK_SIZE", SMALL_BLOCK)
+        contacts = read_secutix_file(path).frame
     worker = Path(__file__).with_name("crash_worker.py")
     url = store.engine.url.render_as_string(hide_password=False)
-    proc = subprocess.Popen([sys.executable, str(worker), url, str(parquet), "killed-run", str(BATCH)],
+    proc = subprocess.Popen([sys.executable, str(worker), url, str(path), "killed-run", str(BATCH), str(SMALL_BLOCK)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen = 0
     deadline = time.monotonic() + 120

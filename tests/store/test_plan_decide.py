@@ -18,7 +18,7 @@ from stx_migrate.migration.findings import FINDING_COLUMNS, empty_findings
 from stx_migrate.migration.store.codes import message_of, severity_of
 from stx_migrate.migration.store.plan import (AUTH_COLUMNS, CODEVALUE_COLUMNS, PERSON_FIELDS, STRUCTURE_FIELDS, Lookups,
                                               decide_rows, derive_keys, resolve_round_structures)
-from stx_migrate.migration.store.store import MATCH_FIELDS, MATCH_SEPARATOR, Catalogue
+from stx_migrate.migration.store.catalogue import MATCH_FIELDS, MATCH_SEPARATOR, Catalogue
 
 CRITERIA = {"PREFCOL": (1, "individual"), "SECTOR": (2, "structure"), "SEGMENT": (3, "both")}
 ELEMENTS = {("PREFCOL", "Red"): 11, ("PREFCOL", "Blue"): 12, ("SECTOR", "BANK"): 21, ("SEGMENT", "ABO"): 31,
