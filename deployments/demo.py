@@ -89,7 +89,7 @@ def run_demo(folder: Path, keep_server: bool = False, port: int | None = None, t
         _say(f"  every flow run:                            {ui}/runs")
         _say(f"  artifacts (summary, gate, J-1 diff, ...):  {ui}/artifacts")
         _say("  the customer's decision was given automatically (artifact "
-             f"'{name}-customer-decision', given through: demo)")
+             f"'{name}-import-preprod-customer-decision', given through: demo)")
         if state.is_failed():
             _say(f"demo: failed: {result}")
         else:

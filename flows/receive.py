@@ -8,7 +8,6 @@ from prefect import flow, tags
 from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import load_project
 
-from stx_migrate.tasks.logging import install_redaction
 from stx_migrate.tasks.receive import read_source_into_snapshot
 
 from .run_names import run_name
@@ -19,7 +18,9 @@ FLOW_NAME = "receive-data"
 @flow(name=FLOW_NAME, flow_run_name=run_name("receive"), log_prints=False)
 def receive_data(project_dir: str) -> str:
     """Read the project's source into a new snapshot; returns the snapshot id."""
-    install_redaction()
+    from .steps import tag_step
+
+    tag_step(project_dir, FLOW_NAME)   # tagged like every step (stx-migrate, project, team), whoever started it
     return read_source_into_snapshot(project_dir)
 
 

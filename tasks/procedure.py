@@ -113,8 +113,9 @@ def record_customer_decision(project: Project, deliverable: DeliverableRef, appr
 
 
 def publish_decision(project: Project, decision: Decision) -> None:
-    publish_table(artifact_key(project.config.name, "customer-decision"), [
-        {"field": "decision", "value": decision.verdict.upper()},
+    # the key of the waiting notice (flows/approvals.py: decision_key): the answer supersedes it
+    publish_table(artifact_key(project.config.name, "import-preprod", "customer-decision"), [
+        {"field": "decision", "value": "✓ APPROVED" if decision.approved else "✗ REJECTED"},
         {"field": "by", "value": decision.by},
         {"field": "comment", "value": decision.comment},
         {"field": "at", "value": decision.at.isoformat(timespec="seconds")},

@@ -36,6 +36,10 @@ def project(tmp_path, workspace_home):
     from stx_migrate.migration.settings.project import load_project
 
     seed_environment(load_project(folder), "dev", REFERENCE)
+    from stx_migrate.migration.approvals import Approval, record_approval   # ADI approved the protocol (step 6)
+
+    record_approval(workspace_home / "lac" / "procedure", Approval(step="transformations", approved=True, by="adi",
+                                                                   protocol_hash="h"))
     return folder
 
 
