@@ -66,7 +66,13 @@ def production(project: Path = ProjectOption,
     open_project(project)
     from stx_migrate.flows.procedure import import_production
 
-    finish(Path(import_production(str(project.resolve()), deliverable)["run_folder"]))
+    result = import_production(str(project.resolve()), deliverable)
+    every = result.get("every_row") or {}
+    if every:   # every source row: imported + not imported = rows in
+        typer.echo(f"production: {every['rows in']} rows in = {every['imported']} imported + {every['not imported']} "
+                   f"not imported ({every['rejected']} rejected, {every['merged']} merged, {every['dropped']} dropped, "
+                   f"{every['refused by the import']} refused by the import); report.xlsx for the customer", err=True)
+    finish(Path(result["run_folder"]))
 
 
 def close(project: Path = ProjectOption,

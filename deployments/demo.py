@@ -94,13 +94,15 @@ def run_demo(folder: Path, keep_server: bool = False, port: int | None = None, t
             _say(f"demo: failed: {result}")
         else:
             production = result.get("production") or {}
-            counts = production.get("import", {})
             deliverables = Workspace(name).kind_dir("deliverables")
             _say(f"demo: deliverables (contacts.xlsx/.csv, rejects.csv, duplicates.csv, review.xlsx, gate.md): "
                  f"{deliverables}/<id>/ (latest: {Workspace(name).latest('deliverables')})")
-            _say(f"demo: production: {counts.get('rows_in', '?')} source rows, {counts.get('imported', '?')} contacts "
-                 f"imported, {production.get('not_imported', '?')} rows not imported (with reasons in "
-                 f"{production.get('run_folder', '?')}/not_imported.csv)")
+            every = production.get("every_row") or {}
+            _say(f"demo: production: {every.get('rows in', '?')} source rows = {every.get('imported', '?')} imported + "
+                 f"{every.get('not imported', '?')} not imported ({every.get('rejected', '?')} rejected, "
+                 f"{every.get('merged', '?')} merged into another contact, {every.get('dropped', '?')} left out by a "
+                 f"rule, {every.get('refused by the import', '?')} refused by the import); the customer's report: "
+                 f"{production.get('run_folder', '?')}/report.xlsx, the rows: not_imported.csv")
             if not keep_server:
                 _say("demo: the server stops now; `stx-migrate demo --keep-server` keeps the UI up to browse these pages")
         if then is not None:

@@ -53,16 +53,20 @@ def decision_key(project: Project, step: str) -> str:
                         "customer-decision" if step == "customer" else f"{step}-approval")
 
 
-def wait_for_answer(project: Project, step: str, subject: str, auto: dict | None, initial_by: str = "",
+def wait_for_answer(project: Project, step: str, subject: str, auto: dict | None,
                     hours: float = APPROVAL_TIMEOUT_HOURS, deliverable_id: str | None = None,
                     protocol_hash: str | None = None) -> tuple[ApprovalForm, str]:
     """Pause this run for the form of ``step`` (or take ``auto``, the demo's, and say so); returns (answer, source).
+
+    ``auto``: one answer (``{"approved", "by", "comment"}``) for every step, or one per step
+    (``{"transformations": …, "gate": …, "customer": …}``; a step left out waits for its form).
 
     The request is journaled (``decision-requested``, detail = the step; empty for the
     customer's) so that ``decide`` knows what a paused run waits for.
     """
     log = get_run_logger()
     title = TITLES[step]
+    auto = auto.get(step) if auto is not None and "approved" not in auto else auto   # one answer for all, or per step
     record(project, Event(kind="decision-requested", flow_run_id=current_run_id(), deliverable_id=deliverable_id,
                           protocol_hash=protocol_hash, detail="" if step == "customer" else step))
     if auto is not None:
@@ -76,7 +80,8 @@ def wait_for_answer(project: Project, step: str, subject: str, auto: dict | None
                      f"--approve|--reject --by NAME --comment TEXT\n\nThe run waits {hours:g} hours at most.",
                      f"waiting for {title}")
     log.info("waiting for %s (run %s)", title, current_run_id())
-    answer = pause_flow_run(wait_for_input=ApprovalForm.with_initial_data(description=f"{title}: {subject}", by=initial_by),
+    # no initial value for `by`: a default would make the UI label it "(Optional)"; the validator is named above
+    answer = pause_flow_run(wait_for_input=ApprovalForm.with_initial_data(description=f"{title}: {subject}"),
                             timeout=int(hours * 3600), poll_interval=PAUSE_POLL_SECONDS)
     return answer, "ui"
 
@@ -214,7 +219,8 @@ def give_approval(project_dir: str, step: str, approved: bool, by: str, comment:
         step=step, approved=approved, by=by, comment=comment, protocol_hash=protocol_hash, snapshot_id=snapshot_id,
         deliverable_id=deliverable_id, flow_run_id=str(paused.id) if paused else None, source="cli"))
     if paused is not None:
-        resume_flow_run(paused.id, run_input={"approved": approved, "by": approval.by, "comment": comment})
+        resume_flow_run(paused.id, run_input={"approved": approved, "by": approval.by, "comment": comment},
+                        _sync=True)   # sync even when the caller runs an event loop (a browser driver, a notebook)
     else:
         note_ticket(project, f"{TITLES[step]}: {approval.verdict} by {approval.by} (protocol {protocol_hash[:12]})"
                              + (f": {comment}" if comment else ""))

@@ -16,8 +16,8 @@ from .run_names import run_name
 FLOW_NAME = "prepare-data"
 
 
-@flow(name=FLOW_NAME, flow_run_name=run_name("prepare"), log_prints=False)
-def prepare_data(project_dir: str, snapshot_id: str | None = None, env: str | None = None) -> str:
+@flow(name=FLOW_NAME, flow_run_name=run_name("prepare", "milestone"), log_prints=False)
+def prepare_data(project_dir: str, snapshot_id: str | None = None, env: str | None = None, milestone: str = "") -> str:
     """Write a deliverable from the snapshot (latest when None) and gate it; returns the deliverable id.
 
     ``env``: the target environment. Its catalogue feeds the gate's preconditions (default

@@ -59,7 +59,7 @@ def gate_sign_off(project, deliverable, auto: dict | None) -> None:
 
 # -- import-preprod: import, then the customer's decision ------------------------------------
 
-@flow(name="import-preprod", flow_run_name=run_name("import-preprod", env="preprod"))
+@flow(name="import-preprod", flow_run_name=run_name("import-preprod"))
 def import_preprod(project_dir: str, deliverable_id: str | None = None,
                    auto_decision: dict | None = None) -> dict:
     """Import the deliverable (latest when None) into pre-production, then wait for the customer.
@@ -99,7 +99,7 @@ def import_preprod(project_dir: str, deliverable_id: str | None = None,
         project, "customer", f"deliverable `{deliverable.deliverable_id}` is in pre-production "
         f"(import: {counts_text(import_summary(Path(folder))) if folder else 'no summary'}); the validator "
         f"({project.config.validation.validator or 'the customer'}) checks it there", auto_decision,
-        project.config.validation.validator or "", project.config.validation.timeout_hours,
+        project.config.validation.timeout_hours,
         deliverable.deliverable_id, deliverable.protocol_hash)
     decision = record_customer_decision(project, deliverable, answer.approved, answer.by, answer.comment, source, run_id)
     log.info("customer decision on %s: %s", deliverable.deliverable_id, decision.verdict)
@@ -142,7 +142,7 @@ def give_decision(project_dir: str, approved: bool, by: str, comment: str = ""):
         approved=approved, by=by, comment=comment, deliverable_id=ref.deliverable_id, protocol_hash=ref.protocol_hash,
         snapshot_id=ref.snapshot_id, flow_run_id=str(paused.id) if paused else None, source="cli"))
     if paused is not None:
-        resume_flow_run(paused.id, run_input={"approved": approved, "by": by, "comment": comment})
+        resume_flow_run(paused.id, run_input={"approved": approved, "by": by, "comment": comment}, _sync=True)
     else:  # no run to resume: the ticket hears it from here
         note_ticket(project, f"customer validation: {decision.verdict} by {by} on deliverable {deliverable_id} "
                              f"(protocol {ref.protocol_hash[:12]})" + (f": {comment}" if comment else ""))

@@ -125,7 +125,7 @@ def migration_procedure(project_dir: str, auto_decision: dict | None = None, wai
     final_validation(pdir)
     if done:
         log.info("resumed: %s were already done and not run again", ", ".join(done))
-    publish_markdown(artifact_key(project.config.name, "procedure"),
+    publish_markdown(artifact_key(project.config.name, "migration-procedure", "overview"),
                      "# Migration procedure\n\n" + "\n".join(
                          f"* {step}: {'reused (already done)' if step in done else 'ran'}" for step in
                          ("receive-data", "prepare-data", "import-dev", "import-preprod", "refresh-j-1",

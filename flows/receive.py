@@ -15,8 +15,8 @@ from .run_names import run_name
 FLOW_NAME = "receive-data"
 
 
-@flow(name=FLOW_NAME, flow_run_name=run_name("receive"), log_prints=False)
-def receive_data(project_dir: str) -> str:
+@flow(name=FLOW_NAME, flow_run_name=run_name("receive", "milestone"), log_prints=False)
+def receive_data(project_dir: str, milestone: str = "") -> str:
     """Read the project's source into a new snapshot; returns the snapshot id."""
     from .steps import tag_step
 

@@ -17,7 +17,7 @@ Operation = Literal["create", "update", "update-by-email", "inactivate", "anonym
                     "qualify-structures"]   # a drop-down in the UI's run form
 
 
-@flow(name=FLOW_NAME, flow_run_name=run_name("service", "operation", "env"), log_prints=False)
+@flow(name=FLOW_NAME, flow_run_name=run_name("contact-service", "operation", "env"), log_prints=False)
 def contact_service(project_dir: str, operation: Operation, env: str, file: str) -> str:
     """Run one contact service with the rows of ``file``; returns the service run folder."""
     from .steps import tag_step

@@ -51,20 +51,21 @@ def start_step(project_dir: str, step: str) -> Project:
 
 # -- the other engineers' steps, called as subflows ------------------------------------------
 
-def receive_step(project: Project) -> str:
+def receive_step(project: Project, milestone: str = "") -> str:
+    """receive-data as a subflow; ``milestone`` ("j-1") marks the refresh's run in its name."""
     from stx_migrate.flows.receive import receive_data
 
     with tags(team_of("receive-data"), project.config.name):
-        return receive_data(str(project.folder))
+        return receive_data(str(project.folder), milestone)
 
 
-def prepare_step(project: Project, snapshot_id: str, env: str | None = None) -> str:
+def prepare_step(project: Project, snapshot_id: str, env: str | None = None, milestone: str = "") -> str:
     """Run prepare-data (the gate included); a refused gate is recorded in the journal, then raised."""
     from stx_migrate.flows.prepare import prepare_data
 
     try:
         with tags(team_of("prepare-data"), project.config.name):
-            result = prepare_data(str(project.folder), snapshot_id, env)
+            result = prepare_data(str(project.folder), snapshot_id, env, milestone)
     except Exception as e:
         refused = getattr(e, "deliverable_id", None)
         if refused:

@@ -92,7 +92,7 @@ class PreparedContacts:
             reasons[f"DUPLICATE_{str(rule).upper()}"] = int(count)
         return Summary(
             rows_in=self.rows_in, valid=len(self.valid), rejected=len(self.rejected), merged=len(self.duplicates),
-            dropped=len(self.dropped), warnings=int(warnings["source_ref"].nunique()),
+            dropped=len(self.dropped), warnings=int(warnings["source_ref"].nunique()), warning_lines=len(warnings),
             reasons=dict(sorted(reasons.items())), to_review=self.review_pairs, **self.extra_counts,
             **({"aggregates": self.aggregates} if self.aggregates else {}),
         )

@@ -45,7 +45,7 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
     folder = workspace.resolve(DELIVERABLES, deliverable_id)
     deliverable = open_deliverable(folder)
     base = deliverable.summary().model_dump()
-    key = artifact_key(project.config.name, "import", env)
+    key = artifact_key(project.config.name, "import-production" if env == "prod" else f"import-{env}")   # the step's prefix
     with workspace.new_folder(IMPORTS, env) as staging:
         run_id = final_path(staging).name
         if environment.kind == "file-drop":
@@ -63,7 +63,10 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
             progress.finish()
             summary = {**base, **_import_counts(result)}
             write_findings(result.findings, staging / "rejects.csv")
-            publish_rejects_by_code(f"{key}-import-log", result.findings, f"import log of {deliverable.id} into {env}")
+            covers = (f"covers the import only: the deliverable's own {base.get('rejected', 0)} rejected row(s) and "
+                      f"{base.get('warnings', 0)} row(s) with warnings are in its rejects.csv and report.xlsx")
+            publish_rejects_by_code(f"{key}-import-log", result.findings, f"import log of {deliverable.id} into {env} ({covers})",
+                                    empty=f"The import refused no row. This log {covers}.")
         summary.update(environment=env, deliverable_id=deliverable.id, run_id=run_id)
         written = write_summary(summary, staging / "summary.json")
         publish_summary(f"{key}-summary", {k: v for k, v in written.model_dump().items() if isinstance(v, int)},
@@ -124,7 +127,7 @@ def run_contact_service(project_dir: str, operation: str, env: str, file: str) -
                    **result.counts(), "operation": operation, "environment": env, "service_id": service_id,
                    "run_id": run_id}
         write_summary(summary, staging / "summary.json")
-        key = artifact_key(project.config.name, "service", operation, env)
+        key = artifact_key(project.config.name, "contact-service", operation, env)
         publish_summary(f"{key}-summary", {k: v for k, v in summary.items() if isinstance(v, int)},
                         f"{operation} on {env}")
         publish_rejects_by_code(f"{key}-log", result.findings)

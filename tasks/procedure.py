@@ -135,7 +135,7 @@ def publish_refresh_diff(project_dir: str, validated_id: str, new_id: str, out_d
     diff = diff_deliverables(read_contacts(old_dir), read_contacts(new_dir), read_rejects(old_dir), read_rejects(new_dir),
                              validated_id, new_id)
     write_diff(diff, Path(out_dir))
-    publish_markdown(artifact_key(project.config.name, "j-1-diff"), diff.to_markdown(), "J-1 refresh against the validated deliverable")
+    publish_markdown(artifact_key(project.config.name, "refresh-j-1", "diff"), diff.to_markdown(), "J-1 refresh against the validated deliverable")
     get_run_logger().info("J-1 diff: %s", json.dumps(diff.counts))
     return diff.counts
 

@@ -110,13 +110,17 @@ def test_full_procedure_on_the_sample(prefect_api, demo_project, workspace_home,
     assert [t["value"] for t in ticket if t["action"] == "status"] == ["final validation", "solved"]
     assert [t["value"] for t in ticket if t["action"] == "owner"] == ["demo-pl"]
     names = {r.name for r in flow_runs_named("demo-theatre-")}
-    assert {"demo-theatre-migration-procedure", "demo-theatre-import-preprod-preprod", "demo-theatre-refresh-j-1",
-            "demo-theatre-import-production-prod", "demo-theatre-final-validation"} <= names
+    assert {"demo-theatre-migration-procedure", "demo-theatre-receive", "demo-theatre-prepare",
+            "demo-theatre-approve-transformations", "demo-theatre-import-dev", "demo-theatre-import-preprod",
+            "demo-theatre-refresh-j-1", "demo-theatre-receive-j-1", "demo-theatre-prepare-j-1",
+            "demo-theatre-import-production", "demo-theatre-final-validation"} <= names
+    for run in flow_runs_named("demo-theatre-"):     # the same tags on every flow
+        assert {"stx-migrate", "demo-theatre"} <= set(run.tags) and set(run.tags) & {"vn", "adi", "pl"}, (run.name, run.tags)
     from prefect import get_client
 
     with get_client(sync_client=True) as client:
         keys = {a.key for a in client.read_artifacts() if a.key}
-    assert {"demo-theatre-j-1-diff", "demo-theatre-import-preprod-customer-decision", "demo-theatre-production-files",
+    assert {"demo-theatre-refresh-j-1-diff", "demo-theatre-import-preprod-customer-decision", "demo-theatre-import-production-files",
             "demo-theatre-refresh-j-1-milestone"} <= keys
 
 
@@ -124,7 +128,8 @@ def test_full_procedure_on_the_sample(prefect_api, demo_project, workspace_home,
 def test_rejected_validation_blocks_production(prefect_api, demo_project, workspace_home, capsys):
     from stx_migrate.flows.procedure import migration_procedure
 
-    state = migration_procedure(str(demo_project), auto_decision=REJECT, return_state=True)
+    state = migration_procedure(str(demo_project), return_state=True,
+                                auto_decision={"transformations": APPROVE, "gate": APPROVE, "customer": REJECT})
     assert state.is_failed() and "rejected" in state.message
     assert main(["production", "--project", str(demo_project)]) == 1
     assert "rejected" in capsys.readouterr().err
