@@ -1,5 +1,10 @@
 """Dedup quality and speed.
 
+0. Public benchmarks (``--sets``, default febrl1 febrl2 febrl4 gen): for each, in one run, the
+   precision and recall of the auto-merges and of auto-merge + review, the blocking recall (share
+   of true pairs that reach comparison), the candidate count, then Splink 5 and recordlinkage on
+   the same records (bench/dedup_peers.py; pairwise over the transitive closure, each peer at its
+   best threshold in hindsight). FEBRL 1 and 3 and our generator tune; FEBRL 2 and 4 accept.
 1. Quality on the seeded labelled set (bench/dedup_labelled.py): pairwise precision and
    recall of the auto-merges, and of auto-merge + review (each review pair counted as one
    predicted pair, as a reviewer sees it), with found-rate per planted kind and the rate of
@@ -10,7 +15,8 @@
    Jean Dupont, one postcode, street and town for all, half the birth dates 01.01.1970, one
    placeholder e-mail and phone on a third of the rows — to show the cost stays bounded.
 
-    .venv/bin/python bench/bench_dedup.py [--people 20000] [--rows 1000000] [--skip-quality] [--skip-speed] [--skewed]
+    .venv/bin/python bench/bench_dedup.py [--sets febrl1 febrl2 febrl4 gen] [--skip-public] [--skip-peers]
+        [--people 20000] [--rows 1000000] [--skip-quality] [--skip-speed] [--skewed]
 """
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dedup_labelled import DUPLICATE_KINDS, TRAP_KINDS, labelled_contacts  # noqa: E402
+from dedup_public import public_benchmarks  # noqa: E402
 from measure import measure  # noqa: E402
 
 from stx_migrate.migration.dedup import find_duplicates  # noqa: E402
@@ -125,7 +132,12 @@ def main() -> None:
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skewed", action="store_true", help="speed on the worst case for blocking (giant blocks)")
+    parser.add_argument("--sets", nargs="*", default=["febrl1", "febrl2", "febrl4", "gen"])
+    parser.add_argument("--skip-public", action="store_true")
+    parser.add_argument("--skip-peers", action="store_true")
     args = parser.parse_args()
+    if not args.skip_public:
+        public_benchmarks(args.sets, args.people, args.seed, peers=not args.skip_peers)
     if not args.skip_quality:
         quality(args.people, args.seed)
     if not args.skip_speed:

@@ -27,8 +27,9 @@ sys.path[:0] = [str(HERE)]
 
 from synthetic import make_contacts  # noqa: E402
 
-from stx_migrate.migration.store.plan import (Lookups, decide_rows, derive_keys, isin,  # noqa: E402
-                                              resolve_round_structures)
+from stx_migrate.migration.store.decide import (Lookups, decide_rows, derive_keys,  # noqa: E402
+                                                resolve_round_structures)
+from stx_migrate.migration.text_arrays import text_isin as isin  # noqa: E402
 from stx_migrate.migration.store.catalogue import Catalogue  # noqa: E402
 
 STEPS = ("derive_keys", "decide_rows", "resolve_round_structures")

@@ -1,188 +1,173 @@
-"""Receive benchmarks (issue 3, point 7): prints rows/s and peak RSS, side by side with the baselines.
+"""Receive through the real path, every source kind beside its fastest plain read (issue 12, point 4).
 
-1. PostgreSQL, 1,000,000 rows × 20 columns (a throwaway server on loopback):
-   - baseline ``plain COPY → Arrow``: ``COPY (SELECT * FROM t) TO STDOUT (FORMAT csv)`` into
-     memory, parsed by ``pyarrow.csv.read_csv`` (notes/performance.md §2, the fastest way);
-   - baseline ``ConnectorX → Arrow`` when connectorx is installed (the ``bench`` extra);
-   - ``receive → snapshot``: stx-migrate's receive (typed COPY stream → Parquet chunk by
-     chunk, manifest, hash) in key order (the default), in source order (``ordered: false``),
-     and with the profile.
-   Goal: snapshot ≥ 0.8 × the fastest baseline.
-2. CSV, 1,000,000 rows, Windows-1252, ``;``: ``receive → snapshot`` (encoding and delimiter
-   detected). Goal: ≤ 10 s.
+For each kind (bench/receive_kinds.py) it generates a project of ``--rows`` demo clients,
+then measures, in the same run and on the same data:
 
-    .venv/bin/python bench/bench_receive.py [--rows 1000000] [--skip-pg] [--skip-csv]
+- the plain baselines (ADBC, ConnectorX, COPY → Arrow, pyarrow's CSV reader, calamine,
+  mdb-export → pyarrow), each in this process, best of ``--repeat``;
+- ``stx-migrate receive --project DIR`` as a user runs it: its own process, snapshot,
+  manifest and profile included, best of ``--repeat``, with its CPU time and peak RSS;
+- the same command on a 10-row project of the same kind: the command's fixed cost
+  (interpreter, imports, Prefect), which does not grow with the data.
+
+The ratio is ``fastest baseline / (command − fixed cost)``: the speed of the command's
+work relative to the plain read (goal ≥ 0.80×). ``whole`` is the same ratio without the
+fixed cost taken off. On a shared machine wall times swing: ratios within one run hold
+better than absolute figures.
+
+    .venv/bin/python bench/bench_receive.py [--rows 1000000] [--excel-rows 100000]
+        [--kinds sqlite,csv,postgresql,mariadb,excel,access] [--repeat 2]
 """
 from __future__ import annotations
 
 import argparse
-import io
+import json
 import os
+import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from measure import measure as _measure  # noqa: E402
+import receive_kinds  # noqa: E402
 
-import contextlib  # noqa: E402
-import resource  # noqa: E402
-
-
-@contextlib.contextmanager
-def measure(label: str, rows: int):
-    """bench/measure.py's measure, plus this process's CPU seconds (all threads): on a shared,
-    busy machine wall time swings with the load, CPU time much less."""
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    with _measure(label, rows) as m:
-        yield m
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    m.cpu_seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    print(f"{'':<44} client CPU {m.cpu_seconds:6.2f} s; load average {os.getloadavg()[0]:.1f}", flush=True)
-
-FIRST = ["Zoë", "Émile", "Jürgen", "François", "Hélène", "Chloé", "Léa", "Noël", "Marie", "Jean", "Œdipe", "Ana"]
-LAST = ["Müller", "Dupont", "Lefèvre", "Gauß", "García", "Rossi", "Dubois", "O'Neil", "Núñez", "Blanc"]
-TOWNS = ["Genève", "Lausanne", "Paris", "Besançon", "Zürich", "Bruxelles", "Liège", "Neuchâtel"]
+COMMAND = [str(Path(sys.executable).with_name("stx-migrate")), "receive", "--project"]
+GOAL = 0.80
 
 
-def make_table(rows: int, seed: int = 7) -> pa.Table:
-    """20 columns of contact-like data (all text but id), vectorised; made up, nobody real."""
-    rng = np.random.default_rng(seed)
-    pick = lambda pool: pa.array(np.array(pool, dtype=object)[rng.integers(0, len(pool), rows)])  # noqa: E731
-    ids = np.arange(1, rows + 1)
-    digits = lambda n: pa.array(rng.integers(10 ** (n - 1), 10 ** n, rows).astype(str))  # noqa: E731
-    first, last = pick(FIRST), pick(LAST)
-    import pyarrow.compute as pc
-
-    email = pc.binary_join_element_wise(pc.utf8_lower(first), pc.utf8_lower(last), pa.array(ids.astype(str)), "")
-    email = pc.binary_join_element_wise(email, pa.scalar("example.org"), "@")
-    born = pa.array([f"{d:02d}.{m:02d}.{y}" for d, m, y in zip(rng.integers(1, 29, rows), rng.integers(1, 13, rows),
-                                                                  rng.integers(1930, 2008, rows))])
-    columns = {
-        "id": pa.array(ids), "title": pick(["M.", "Mme", "Dr", ""]), "first_name": first, "last_name": last,
-        "birth_date": born, "email": email, "phone": pc.binary_join_element_wise(pa.scalar("+41 22 "), digits(7), ""),
-        "mobile": pc.binary_join_element_wise(pa.scalar("+33 6 "), digits(8), ""),
-        "address1": pc.binary_join_element_wise(digits(2), pick(["rue du Lac", "quai du Mont-Blanc", "avenue de la Gare"]), " "),
-        "address2": pick(["", "Bâtiment B", "c/o Müller"]), "address3": pick(["", "", "BP 12"]),
-        "zip": digits(4), "town": pick(TOWNS), "country": pick(["CH", "FR", "BE", "Suisse"]), "language": pick(["fr", "de", "en"]),
-        "crit1": pick(["ABO=1", "", "JEUNE=1"]), "crit2": pick(["", "NEWS=1"]), "crit3": pick(["", "", "VIP=1"]),
-        "created": pick(["2019-01-02", "2021-06-30", "2024-11-25"]), "last_purchase": pick(["2025-05-05", "", "2023-01-01"]),
-    }
-    return pa.table(columns)
+@dataclass
+class Timing:
+    wall: float
+    cpu: float
+    rss_mb: float = 0.0
+    work: float = 0.0  # the command's own reading time (manifest ``read_seconds``)
 
 
-def bench_postgres(rows: int) -> None:
-    import psycopg
-
-    from servers import start_postgres
-    from stx_migrate.connectors.sources.receive import receive_snapshot
-    from stx_migrate.migration.settings.project import Project, ProjectConfig
-    from stx_migrate.migration.workspace import Workspace
-
-    server, stop = start_postgres()
-    try:
-        table = make_table(rows)
-        with psycopg.connect(**server.connect_kwargs(), autocommit=True) as c:
-            c.execute("CREATE TABLE contacts (id bigint PRIMARY KEY, " + ", ".join(f"{n} text" for n in table.column_names[1:]) + ")")
-            buffer = io.BytesIO()
-            pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False))
-            with c.cursor().copy("COPY contacts FROM STDIN (FORMAT csv)") as copy:
-                copy.write(buffer.getvalue())
-            c.execute("VACUUM ANALYZE contacts")
-        del buffer, table
-        print(f"PostgreSQL: {rows:,} rows × 20 columns loaded; each measurement reads them all")
-
-        results = {}
-        with measure("baseline: plain COPY → Arrow (read_csv)", rows) as m:
-            out = io.BytesIO()
-            with psycopg.connect(**server.connect_kwargs()) as c, c.cursor().copy("COPY (SELECT * FROM contacts) TO STDOUT (FORMAT csv)") as copy:
-                for block in copy:
-                    out.write(block)
-            arrow = pacsv.read_csv(io.BytesIO(out.getvalue()), read_options=pacsv.ReadOptions(autogenerate_column_names=True))
-            assert arrow.num_rows == rows
-        results["copy"] = m
-        del out, arrow
-        try:
-            import connectorx as cx
-
-            with measure("baseline: ConnectorX → Arrow", rows) as m:
-                url = f"postgresql://{server.user}:{server.password}@{server.host}:{server.port}/{server.dbname}"
-                arrow = cx.read_sql(url, "SELECT * FROM contacts", return_type="arrow")
-                assert arrow.num_rows == rows
-            results["cx"] = m
-            del arrow
-        except ImportError:
-            print("connectorx not installed (pip install '.[bench]'): ConnectorX baseline skipped")
-
-        home = Path(tempfile.mkdtemp(prefix="stx-bench-ws."))
-        runs = [("snap", "receive → snapshot (key order, default)", True, False),
-                ("snap-source-order", "receive → snapshot (ordered: false)", False, False),
-                ("snap+profile", "receive → snapshot + profile (key order)", True, True)]
-        for key, label, ordered, profile in runs:
-            config = ProjectConfig.model_validate({
-                "name": "bench", "institution": "I", "organization": "O", "j_date": "2027-03-01",
-                "source": {"kind": "postgresql", "url": server.url(),
-                           "datasets": {"contacts": {"table": "contacts", "ordered": ordered}}}})
-            with measure(label, rows) as m:
-                result = receive_snapshot(Project(home, config), Workspace("bench", home=home), profile=profile)
-                assert result.snapshot.manifest.datasets["contacts"].rows == rows
-            results[key] = m
-        fastest = min((results[k] for k in ("copy", "cx") if k in results), key=lambda r: r.seconds)
-        for key in ("snap", "snap-source-order", "snap+profile"):
-            ratio = fastest.seconds / results[key].seconds
-            cpu = fastest.cpu_seconds / results[key].cpu_seconds
-            print(f"  {results[key].label}: {ratio:.2f}× the speed of '{fastest.label}' (goal ≥ 0.80×);"
-                  f" client CPU ratio {cpu:.2f}×")
-    finally:
-        stop()
+def best(runs: list[Timing]) -> Timing:
+    return min(runs, key=lambda t: t.wall)
 
 
-def bench_csv(rows: int) -> None:
-    from stx_migrate.connectors.sources.receive import receive_snapshot
-    from stx_migrate.migration.settings.project import Project, ProjectConfig
-    from stx_migrate.migration.workspace import Workspace
+def time_baseline(read, expected_rows: int, repeat: int) -> Timing:
+    runs = []
+    for _ in range(repeat):
+        before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        rows = read()
+        wall, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF)
+        assert rows == expected_rows, f"baseline read {rows} rows, the data has {expected_rows}"
+        runs.append(Timing(wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)))
+    return best(runs)
 
-    folder = Path(tempfile.mkdtemp(prefix="stx-bench-csv."))
-    table = make_table(rows)
-    buffer = io.BytesIO()
-    pacsv.write_csv(table, buffer, pacsv.WriteOptions(delimiter=";"))
-    (folder / "clients.csv").write_bytes(buffer.getvalue().decode("utf-8").replace("\n", "\r\n").encode("cp1252"))
-    size = (folder / "clients.csv").stat().st_size
-    del buffer, table
-    print(f"CSV: {rows:,} rows × 20 columns, Windows-1252, ';', CRLF, {size / 2**20:.0f} MB")
-    config = ProjectConfig.model_validate({
-        "name": "bench", "institution": "I", "organization": "O", "j_date": "2027-03-01",
-        "source": {"kind": "csv", "datasets": {"clients": {"file": "clients.csv"}}}})
-    project = Project(folder, config)
-    for profile in (False, True):
-        label = "CSV cp1252 receive → snapshot" + (" + profile" if profile else "")
-        with measure(label, rows) as m:
-            result = receive_snapshot(project, Workspace("bench", home=folder / "ws"), profile=profile)
-            manifest = result.snapshot.manifest.datasets["clients"]
-            assert manifest.rows == rows and manifest.encoding == "cp1252" and manifest.delimiter == ";"
-        print(f"  {m.label}: {m.seconds:.2f} s (goal ≤ 10 s)")
+
+def run_command(project: Path, env: dict, expected: dict[str, int]) -> Timing:
+    """One ``stx-migrate receive`` in its own process; checks the snapshot's row counts."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(COMMAND + [str(project)], stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if process.returncode != 0:
+        raise SystemExit(f"stx-migrate receive exited {process.returncode}:\n{stderr[-3000:]}")
+    manifest = json.loads((Path(stdout.strip().splitlines()[-1]) / "manifest.json").read_text())
+    got = {name: ds["rows"] for name, ds in manifest["datasets"].items()}
+    assert sorted(got.values()) == sorted(expected.values()), f"snapshot rows {got}, the data has {expected}"
+    return Timing(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, manifest["read_seconds"])
+
+
+def command_env(home: Path) -> dict:
+    env = dict(os.environ)
+    env.update({"STX_MIGRATE_HOME": str(home / "workspace"), "PREFECT_HOME": str(home / "prefect"),
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"})
+    return env
+
+
+def bench_kind(kind: receive_kinds.Kind, rows: int, repeat: int, home: Path) -> dict:
+    print(f"\n== {kind.name}" + (f" ({kind.note})" if kind.note else ""), flush=True)
+    small = kind.make(home / f"{kind.name}-10", 10)   # its table is replaced by the big one below: measure it first
+    env = command_env(home)                            # after make: it sets the database password's variable
+    run_command(home / f"{kind.name}-10", env, small)  # warm-up: first use of the Prefect home, disk caches
+    fixed = best([run_command(home / f"{kind.name}-10", env, small) for _ in range(repeat)])
+    print(f"   command on a 10-row project (fixed cost)   {fixed.wall:7.2f} s  CPU {fixed.cpu:6.2f} s", flush=True)
+    started = time.perf_counter()
+    expected = kind.make(home / kind.name, rows)
+    total = sum(expected.values())
+    print(f"   data: {', '.join(f'{k} {v:,}' for k, v in expected.items())} rows (made in {time.perf_counter() - started:.0f} s)")
+    baselines = {label: time_baseline(read, total, max(repeat, 2)) for label, read in kind.baselines.items()}
+    for label, t in baselines.items():
+        print(f"   baseline {label:<34} {t.wall:7.2f} s  CPU {t.cpu:6.2f} s", flush=True)
+    command = best([run_command(home / kind.name, env, expected) for _ in range(repeat)])
+    label, fastest = min(baselines.items(), key=lambda item: item[1].wall)
+    less_fixed, work_cpu = max(command.wall - fixed.wall, 1e-3), max(command.cpu - fixed.cpu, 1e-3)
+    result = {"kind": kind.name, "rows": total, "baseline": label, "baseline_s": fastest.wall, "command_s": command.wall,
+              "fixed_s": fixed.wall, "work_s": command.work, "ratio": fastest.wall / command.work,
+              "less_fixed": fastest.wall / less_fixed, "whole": fastest.wall / command.wall,
+              "cpu_ratio": fastest.cpu / work_cpu, "rss_mb": command.rss_mb}
+    print(f"   stx-migrate receive                         {command.wall:7.2f} s  CPU {command.cpu:6.2f} s  "
+          f"peak RSS {command.rss_mb:,.0f} MB")
+    print(f"   its work (manifest read_seconds)            {command.work:7.2f} s   "
+          f"(command − fixed cost: {less_fixed:.2f} s, CPU {work_cpu:.2f} s)")
+    print(f"   → {result['ratio']:.2f}× the speed of '{label}' (goal ≥ {GOAL:.2f}×); command − fixed cost "
+          f"{result['less_fixed']:.2f}×, CPU {result['cpu_ratio']:.2f}×, whole command {result['whole']:.2f}×", flush=True)
+    return result
+
+
+def kinds(names: list[str], servers: list) -> list[receive_kinds.Kind]:
+    made = []
+    for name in names:
+        if name in ("postgresql", "mariadb"):
+            import servers as test_servers
+
+            server, stop = (test_servers.start_postgres if name == "postgresql" else test_servers.start_mariadb)()
+            servers.append(stop)
+            made.append(receive_kinds.postgresql_kind(server) if name == "postgresql" else receive_kinds.mariadb_kind(server))
+        else:
+            made.append(getattr(receive_kinds, f"{name}_kind")())
+    return made
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--skip-pg", action="store_true")
-    parser.add_argument("--skip-csv", action="store_true")
+    parser.add_argument("--excel-rows", type=int, default=100_000, help="xlsx is slow to write: fewer rows by default")
+    parser.add_argument("--kinds", default="sqlite,csv,postgresql,mariadb,excel,access")
+    parser.add_argument("--repeat", type=int, default=2, help="best of N for each command and baseline")
     args = parser.parse_args()
-    started = time.perf_counter()
-    if not args.skip_pg:
-        bench_postgres(args.rows)
-    if not args.skip_csv:
-        bench_csv(args.rows)
-    print(f"total {time.perf_counter() - started:.0f} s")
+    home = Path(tempfile.mkdtemp(prefix="stx-bench-receive."))
+    stops: list = []
+    results = []
+    print(f"bench_receive: {args.rows:,} rows; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    try:
+        from stx_migrate.deployments.local_server import local_prefect_server
+
+        # one Prefect server for every command (the way a team runs it, the UI up): the commands' fixed
+        # cost is then imports and the flow run, not a server start on every call
+        with local_prefect_server(home / "prefect", startup_timeout=300):
+            for kind in kinds(args.kinds.split(","), stops):
+                rows = args.excel_rows if kind.name == "excel" else args.rows
+                results.append(bench_kind(kind, rows, args.repeat, home))
+    finally:
+        for stop in stops:
+            stop()
+        shutil.rmtree(home, ignore_errors=True)
+    print(f"\n{'kind':<11} {'rows':>10} {'fastest plain read':<30} {'base s':>7} {'work s':>7} {'ratio':>6}   "
+          f"{'cmd s':>7} {'fixed s':>7} {'cmd−fix':>7} {'cpu':>6} {'whole':>6} {'RSS MB':>7}")
+    for r in results:
+        flag = "" if r["ratio"] >= GOAL else "  < goal"
+        print(f"{r['kind']:<11} {r['rows']:>10,} {r['baseline']:<30} {r['baseline_s']:7.2f} {r['work_s']:7.2f} "
+              f"{r['ratio']:5.2f}×   {r['command_s']:7.2f} {r['fixed_s']:7.2f} {r['less_fixed']:6.2f}× "
+              f"{r['cpu_ratio']:5.2f}× {r['whole']:5.2f}× {r['rss_mb']:7,.0f}{flag}")
+    print("ratio = fastest plain read / the command's work (goal ≥ 0.80×); cmd−fix = the same with the command's "
+          "wall time less its fixed cost; cpu = on CPU seconds; whole = with the fixed cost")
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

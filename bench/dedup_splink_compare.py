@@ -25,7 +25,8 @@ from dedup_labelled import labelled_contacts  # noqa: E402
 from measure import measure  # noqa: E402
 
 from stx_migrate.migration.dedup import find_duplicates  # noqa: E402
-from stx_migrate.migration.dedup.normalise import compact, normalise_date, normalise_email, normalise_street, phone_digits  # noqa: E402
+from stx_migrate.migration.dates import birthdate_key  # noqa: E402
+from stx_migrate.migration.dedup.normalise import compact, normalise_email, normalise_street, phone_digits  # noqa: E402
 from stx_migrate.migration.settings.dedup import DedupSettings  # noqa: E402
 
 
@@ -51,7 +52,7 @@ def splink_frame(contacts: pd.DataFrame) -> pd.DataFrame:
         "unique_id": individuals.index.to_numpy(),
         "first_name": compact(individuals["FIRSTNAME"]).replace("", None).to_numpy(dtype=object),
         "surname": compact(individuals["LASTNAME"]).replace("", None).to_numpy(dtype=object),
-        "dob": normalise_date(individuals["BIRTHDATE"]).replace("", None).to_numpy(dtype=object),
+        "dob": birthdate_key(individuals["BIRTHDATE"]).replace("", None).to_numpy(dtype=object),
         "email": normalise_email(individuals["EMAIL1"]).replace("", None).to_numpy(dtype=object),
         "phone": phone_digits(individuals["CELLPHONE"]).str.replace(r"^\+?(33|41|49|32)|^0", "", regex=True).replace("", None).to_numpy(dtype=object),
         "postcode": individuals["ZIPCODE"].replace("", None).to_numpy(dtype=object),

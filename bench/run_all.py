@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["validate", "secutix_file", "receive", "prepare", "dedup", "import", "procedure"]
+BENCHES = ["validate", "secutix_file", "receive", "prepare", "dedup", "import", "procedure", "e2e"]
 
 
 def main(names: list[str]) -> int:

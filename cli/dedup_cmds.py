@@ -12,7 +12,6 @@ from pathlib import Path
 
 import typer
 
-from stx_migrate.connectors.target import environment_contacts
 from stx_migrate.migration.dedup import find_duplicates
 from stx_migrate.migration.dedup.decisions import ReviewDecisions
 from stx_migrate.migration.dedup.project import find_duplicates_in_project
@@ -51,6 +50,7 @@ def dedup(
         settings, country = loaded.config.dedup, loaded.config.country
         procedure_dir = Workspace(loaded.config.name).procedure_dir
         if env:
+            from stx_migrate.connectors.target import environment_contacts  # the store: only when asked
             existing = environment_contacts(loaded, env)
     log.info("dedup: %d rows read from %s", len(contacts), file.name)
     if procedure_dir is not None:

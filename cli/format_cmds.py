@@ -39,7 +39,7 @@ def validate(
 
 def template(
     file: Path = typer.Argument(..., help="The file to write: .xlsx (template layout) or .csv."),
-    with_role: bool = typer.Option(False, "--with-role", help="Include the ROLE column of older templates (spec §13 Q8)."),
+    with_role: bool = typer.Option(False, "--with-role", help="Include the ROLE column of older templates (secutix-format §13 Q8)."),
     encoding: str = typer.Option("utf-8-sig", "--encoding", help="CSV encoding: utf-8-sig (default) or cp1252."),
 ) -> None:
     """Write an empty import file in the template layout (4 header rows, every column); prints its folder."""

@@ -1,4 +1,4 @@
-"""``stx-migrate import`` and ``stx-migrate service`` (DESIGN §4)."""
+"""``stx-migrate import`` and ``stx-migrate service`` (architecture §4)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +8,7 @@ import typer
 
 from stx_migrate.migration.errors import ConfigError, StxError
 
-from .common import ProjectOption, finish, open_project, setup_logging
+from .common import ProjectOption, finish, open_project, setup_logging, start_flows
 
 SERVICE_OPERATIONS = ("create", "update", "update-by-email", "inactivate", "anonymize", "delete", "qualify-contacts",
                       "qualify-structures")
@@ -18,6 +18,7 @@ def import_(
     project: Path = ProjectOption,
     env: str = typer.Option(..., "--env", help="The environment: dev, preprod, prod or another declared one."),
     deliverable: Optional[str] = typer.Option(None, "--deliverable", help="Deliverable id (default: the latest)."),
+    again: bool = typer.Option(False, "--again", help="prod: import into production once more (refused otherwise)."),
 ) -> None:
     """Import a deliverable into an environment: dev (flow import-dev), preprod (import-preprod), prod (import-production)."""
     setup_logging()
@@ -27,14 +28,17 @@ def import_(
         raise ConfigError(f"{loaded.folder / 'project.yaml'} › environments › {env}: not declared (allowed: {allowed})")
     try:
         if env == "preprod":
+            start_flows()
             from stx_migrate.flows.procedure import import_preprod
 
             folder = _folder_of(import_preprod(str(loaded.folder), deliverable), loaded, env)
         elif env == "prod":
+            start_flows()
             from stx_migrate.flows.procedure import import_production
 
-            folder = _folder_of(import_production(str(loaded.folder), deliverable), loaded, env)
+            folder = _folder_of(import_production(str(loaded.folder), deliverable, again), loaded, env)
         else:
+            start_flows()
             from stx_migrate.flows.imports import start_import_dev
 
             folder = start_import_dev(loaded.folder, env, deliverable)
@@ -62,6 +66,9 @@ def service(
     project: Path = ProjectOption,
     env: str = typer.Option(..., "--env", help="The environment the service runs on."),
     file: Path = typer.Option(..., "--file", help="SecuTix-format rows (CSV/XLSX) or a file of contact numbers."),
+    confirm: Optional[int] = typer.Option(None, "--confirm", help="Production: delete, anonymize and inactivate need "
+                                          "the number of contacts the file names, repeated here."),
+    by: Optional[str] = typer.Option(None, "--by", help="Who runs the service (recorded; default: the system user)."),
 ) -> None:
     """Run a contact service (flow contact-service) on one environment with the rows of FILE."""
     setup_logging()
@@ -71,12 +78,13 @@ def service(
     if env not in loaded.config.environments:
         allowed = ", ".join(loaded.config.environments) or "none declared"
         raise ConfigError(f"{loaded.folder / 'project.yaml'} › environments › {env}: not declared (allowed: {allowed})")
+    start_flows()
     from stx_migrate.flows.services import start_contact_service
     from stx_migrate.migration.service_input import read_service_input
 
     read_service_input(file)  # a bad file stops here with exit 2, before any flow run
     try:
-        folder = start_contact_service(loaded.folder, operation, env, file)
+        folder = start_contact_service(loaded.folder, operation, env, file, confirm, by)
     except StxError as e:
         raise getattr(e, "detail", e) from None
     finish(folder)

@@ -1,8 +1,11 @@
-"""``stx-migrate``: the command line (DESIGN §4).
+"""``stx-migrate``: the command line (architecture §4).
 
 Exit codes: 0 the step did its job (rejected rows are not a failure), 1 a gate or
-guard refused, 2 bad input or configuration. Every command that writes prints the
-folder it wrote as the last line of standard output; logs go to standard error.
+guard refused, 2 bad input or configuration (naming the file › path, or the file,
+row, column and value), 3 an unexpected failure (one line and the path of the log
+file in the workspace that holds the traceback). No traceback reaches the terminal.
+Every command that writes prints the folder it wrote as the last line of standard
+output; logs go to standard error.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from stx_migrate.migration.errors import StxError
 
 from . import (customer_cmds, dedup_cmds, env_cmds, format_cmds, import_cmds, init_cmds, prepare_cmds, procedure_cmds,
                receive_cmds)
+from .failures import INCIDENTS, no_telemetry, quiet_console, unexpected
 
 app = typer.Typer(
     name="stx-migrate",
@@ -43,19 +47,31 @@ for module in (init_cmds, format_cmds, receive_cmds, prepare_cmds, dedup_cmds, i
     module.register(app)
 
 
+EXIT_DONE, EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_UNEXPECTED = 0, 1, 2, 3
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app; an StxError becomes its exit code and a one-paragraph message."""
+    """Entry point: run the app; every failure becomes its exit code and one message on stderr."""
+    no_telemetry()
+    quiet_console()
+    INCIDENTS.start()
     try:
         app(args=argv, prog_name="stx-migrate")  # standalone: usage errors exit 2 by themselves
     except SystemExit as e:  # click ends even a successful command with SystemExit(0)
-        return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_BAD_INPUT)
     except StxError as e:
         typer.echo(f"stx-migrate: {e}", err=True)
         return e.exit_code
     except FileNotFoundError as e:
         typer.echo(f"stx-migrate: {e}", err=True)
-        return 2
-    return 0
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        typer.echo("stx-migrate: interrupted", err=True)
+        return 130
+    except Exception as e:  # noqa: BLE001 - the one place where anything unexpected is turned into exit 3
+        typer.echo(f"stx-migrate: {unexpected(e)}", err=True)
+        return EXIT_UNEXPECTED
+    return EXIT_DONE
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""``stx-migrate check`` and ``stx-migrate prepare`` (DESIGN §4)."""
+"""``stx-migrate check`` and ``stx-migrate prepare`` (architecture §4)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,7 +13,7 @@ from stx_migrate.migration.snapshot import KIND as SNAPSHOTS
 from stx_migrate.migration.snapshot import Snapshot
 from stx_migrate.migration.workspace import Workspace
 
-from .common import ProjectOption, finish, open_project, setup_logging
+from .common import ProjectOption, finish, open_project, setup_logging, start_flows
 
 
 def check(project: Path = ProjectOption) -> None:
@@ -54,6 +54,7 @@ def prepare(
                           f"(run: stx-migrate receive --project {project})")
     if snapshot is not None:
         workspace.path(SNAPSHOTS, snapshot)                        # FileNotFoundError names the ones that exist
+    start_flows()
     from stx_migrate.flows.prepare import run_prepare
 
     try:

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import typer
 
+from stx_migrate.migration.errors import InputError
 from stx_migrate.migration.workspace import Workspace
 
-from .common import ProjectOption, finish, open_project, setup_logging
+from .common import ProjectOption, finish, open_project, setup_logging, start_flows
 
 
 def decide(
@@ -28,12 +29,14 @@ def decide(
     """Give an approval: resumes the paused run waiting for it, records it either way (with protocol hash and snapshot)."""
     setup_logging()
     if approve == reject:
-        raise typer.BadParameter("give exactly one of --approve or --reject")
-    if not by.strip():
-        raise typer.BadParameter("--by names who decides: it cannot be blank")
+        raise InputError("give exactly one of --approve or --reject")
+    by, comment = by.strip(), comment.strip()
+    if not by:
+        raise InputError("--by: who decides is required and may not be blank")
     if step not in ("customer", "transformations", "gate"):
-        raise typer.BadParameter(f"--step {step}: allowed: customer, transformations, gate")
+        raise InputError(f"--step {step}: allowed: customer, transformations, gate")
     loaded = open_project(project)
+    start_flows()
     if step == "customer":
         from stx_migrate.flows.procedure import give_decision
 
@@ -54,19 +57,22 @@ def refresh(project: Path = ProjectOption) -> None:
     """J-1: new extraction, the validated protocol replayed, the gate, the diff; prints the refresh folder."""
     setup_logging()
     open_project(project)
+    start_flows()
     from stx_migrate.flows.procedure import refresh_j_1
 
     finish(Path(refresh_j_1(str(project.resolve()))["run_folder"]))
 
 
 def production(project: Path = ProjectOption,
-               deliverable: str = typer.Option(None, "--deliverable", help="Deliverable id (default: the latest).")) -> None:
+               deliverable: str = typer.Option(None, "--deliverable", help="Deliverable id (default: the latest)."),
+               again: bool = typer.Option(False, "--again", help="Import into production once more (refused otherwise).")) -> None:
     """J: import into production if the guards hold; prints the production folder (not_imported.csv)."""
     setup_logging()
     open_project(project)
+    start_flows()
     from stx_migrate.flows.procedure import import_production
 
-    result = import_production(str(project.resolve()), deliverable)
+    result = import_production(str(project.resolve()), deliverable, again)
     every = result.get("every_row") or {}
     if every:   # every source row: imported + not imported = rows in
         typer.echo(f"production: {every['rows in']} rows in = {every['imported']} imported + {every['not imported']} "
@@ -80,6 +86,7 @@ def close(project: Path = ProjectOption,
     """The project leader's final validation: the ticket is set to solved."""
     setup_logging()
     loaded = open_project(project)
+    start_flows()
     from stx_migrate.flows.procedure import final_validation
 
     final_validation(str(project.resolve()), by)
@@ -91,6 +98,7 @@ def run(project: Path = ProjectOption,
     """The whole procedure; resumes after the last finished step. Pauses for the customer's decision."""
     setup_logging()
     loaded = open_project(project)
+    start_flows()
     from stx_migrate.flows.procedure import migration_procedure
 
     migration_procedure(str(project.resolve()), wait_for_dates=wait_for_dates)

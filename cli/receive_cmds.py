@@ -8,13 +8,14 @@ import typer
 from stx_migrate.migration.errors import StxError
 from stx_migrate.migration.workspace import Workspace
 
-from .common import ProjectOption, finish, open_project, setup_logging
+from .common import ProjectOption, finish, open_project, setup_logging, start_flows
 
 
 def receive(project: Path = ProjectOption) -> None:
     """Read the project's source into a new snapshot; prints the snapshot folder (holding manifest.json)."""
     setup_logging()
     loaded = open_project(project)  # a bad project.yaml fails here, before any flow starts
+    start_flows()
     from stx_migrate.flows.receive import run_receive
 
     try:

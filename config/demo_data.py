@@ -57,6 +57,44 @@ COMPANY_WORDS = ["Horlogerie", "Banque", "Chocolaterie", "Assurances", "Transpor
 CRITERIA = {"GENRE": ["Opéra", "Théâtre", "Danse", "Jazz", "Classique"], "ABO": ["Saison", "Découverte", "Jeune"]}
 
 
+# A real base of hundreds of thousands of customers holds tens of thousands of surnames, most
+# of them rare, and few people share a street number: above SCALE_ROWS the pools grow with the
+# rows (the demo's own size keeps its small, readable pools and its exact output).
+SCALE_ROWS = 20_000
+_SYLLABLES = (["Ber", "Cha", "Dela", "Fon", "Gau", "Lam", "Mar", "Per", "Rou", "Vui", "Bon", "Cla", "Dur", "Fav",
+               "Gir", "Jac", "Mor", "Rey", "Sch", "Zur", "Aub", "Bri", "Cor", "Dum", "Esc", "Gro", "Hen", "Lau",
+               "Mey", "Pit"],
+              ["det", "nier", "rand", "taz", "mann", "ller", "chet", "bert", "lin", "mond", "seau", "court", "vaz",
+               "oud", "enet", "ard", "ier", "uz", "ey", "oz"],
+              ["", "i", "on", "el", "y", "in", "ot", "az", "er", "et"])
+_STREET_KINDS = ["rue", "avenue", "chemin", "route", "place", "impasse", "boulevard", "allée", "quai", "sentier"]
+
+
+def _surnames(count: int) -> list[str]:
+    """``count`` made-up surnames (three syllables), always the same ones in the same order."""
+    a, b, c = _SYLLABLES
+    names = [x + y + z for z in c for y in b for x in a]
+    return names[:count]
+
+
+def _zipf(n: int) -> np.ndarray:
+    """Frequencies of ``n`` names, the first common and a long tail of rare ones."""
+    w = 1.0 / (np.arange(n) + 60.0) ** 0.8
+    return w / w.sum()
+
+
+def _pools(rows: int) -> dict:
+    """The value pools for ``rows`` clients (the demo's own below SCALE_ROWS)."""
+    if rows <= SCALE_ROWS:
+        return {"first": FIRST_NAMES, "last": LAST_NAMES, "streets": STREETS, "numbers": 120, "mail_numbers": 99,
+                "first_p": None, "last_p": None, "big": False}
+    last = LAST_NAMES + _surnames(min(6000, rows // 100))
+    first = FIRST_NAMES + [f"{x}-{y}" for x in FIRST_NAMES[:30] for y in FIRST_NAMES[:30] if x != y][: rows // 2000]
+    streets = STREETS + [f"{k} {w.lower()}" for k in _STREET_KINDS for w in _surnames(60)]
+    return {"first": first, "last": last, "streets": streets, "numbers": 400, "mail_numbers": 9999,
+            "first_p": _zipf(len(first)), "last_p": _zipf(len(last)), "big": True}
+
+
 def _strip_accents(s: pd.Series) -> pd.Series:
     return s.str.normalize("NFKD").str.replace("[\u0300-\u036f]", "", regex=True)
 
@@ -84,11 +122,15 @@ PHONE_PREFIXES = {  # (national prefix in use, digits of the whole national numb
 }
 
 
-def _phones(rng, country: np.ndarray, n: int) -> pd.Series:
+def _phones(rng, country: np.ndarray, n: int, wide: bool = False) -> pd.Series:
+    """Phones as a legacy system holds them; ``wide``: shorter prefixes, so that a big base
+    does not give two people the same number by chance."""
     digits = pd.Series(rng.integers(10_000_000, 100_000_000, n)).astype("str")   # 8 random digits
     national = pd.Series("", index=range(n), dtype="str")
     chosen = rng.integers(0, 5, n)
     for code, prefixes in PHONE_PREFIXES.items():
+        if wide:
+            prefixes = [(prefix[:3] if total == 10 else prefix[:2], total) for prefix, total in prefixes]
         for i, (prefix, total) in enumerate(prefixes):   # one vectorised pass per prefix, none per row
             sel = (country == code) & (chosen % len(prefixes) == i)
             number = prefix + digits[sel].str.slice(0, total - len(prefix))
@@ -110,8 +152,9 @@ def demo_tables(seed: int = 20270301, rows: int = 2000) -> dict[str, pd.DataFram
     n_base = max(1, int(rows * 0.95))
     n_dup = rows - n_base
     country = _pick(rng, ["FR", "CH", "BE"], n_base, p=[0.45, 0.4, 0.15])
-    first = pd.Series(_pick(rng, FIRST_NAMES, n_base), dtype="str")
-    last = pd.Series(_pick(rng, LAST_NAMES, n_base), dtype="str")
+    pools = _pools(rows)
+    first = pd.Series(_pick(rng, pools["first"], n_base, p=pools["first_p"]), dtype="str")
+    last = pd.Series(_pick(rng, pools["last"], n_base, p=pools["last_p"]), dtype="str")
     title = pd.Series(_pick(rng, TITLES, n_base, p=TITLE_WEIGHTS), dtype="str")
     town_idx = rng.integers(0, 100, n_base)
     town = pd.Series("", index=range(n_base), dtype="str")
@@ -123,9 +166,14 @@ def demo_tables(seed: int = 20270301, rows: int = 2000) -> dict[str, pd.DataFram
         town[sel] = np.asarray([t for t, _ in towns], dtype=object)[picked]
         zipcode[sel] = np.asarray([z for _, z in towns], dtype=object)[picked]
         country_text[sel] = _pick(rng, spellings, int(sel.sum()))
-    street = pd.Series(rng.integers(1, 120, n_base)).astype("str") + " " + pd.Series(_pick(rng, STREETS, n_base), dtype="str")
+    if pools["big"]:   # a big base: the towns' districts and neighbours, hundreds of postcodes
+        head = zipcode.str.slice(0, 2).where(country == "FR", zipcode.str.slice(0, 1))
+        tail = pd.Series(rng.integers(0, 1000, n_base)).astype("str").str.zfill(3)
+        zipcode = head + tail
+    street = pd.Series(rng.integers(1, pools["numbers"], n_base)).astype("str") + " " \
+        + pd.Series(_pick(rng, pools["streets"], n_base), dtype="str")
     local = _strip_accents(first.str.lower() + "." + last.str.lower()).str.replace(r"[^a-z.\-]", "", regex=True)
-    email = local + pd.Series(rng.integers(1, 99, n_base)).astype("str") + "@" + pd.Series(_pick(rng, DOMAINS, n_base), dtype="str")
+    email = local + pd.Series(rng.integers(1, pools["mail_numbers"], n_base)).astype("str") + "@" + pd.Series(_pick(rng, DOMAINS, n_base), dtype="str")
     fault = rng.random(n_base)
     email = email.where(fault > 0.02, email.str.replace("@", "", regex=False))           # no @
     email = email.where((fault <= 0.02) | (fault > 0.03), email.str.replace("@", "@@", regex=False))
@@ -142,7 +190,7 @@ def demo_tables(seed: int = 20270301, rows: int = 2000) -> dict[str, pd.DataFram
         "CIVILITE": title, "NOM": last, "PRENOM": first,
         "DATE_NAISSANCE": birth,
         "ADRESSE": street, "CP": zipcode, "VILLE": town, "PAYS": country_text,
-        "TEL": _phones(rng, country, n_base),
+        "TEL": _phones(rng, country, n_base, wide=pools["big"]),
         "EMAIL": email,
         "LANGUE": pd.Series(_pick(rng, LANGUAGES, n_base, p=LANGUAGE_WEIGHTS), dtype="str"),
         "OPTIN_NEWS": pd.Series(_pick(rng, ["O", "N", "oui", "non", "1", "0", ""], n_base), dtype="str"),
@@ -150,7 +198,7 @@ def demo_tables(seed: int = 20270301, rows: int = 2000) -> dict[str, pd.DataFram
         "DERNIER_ACHAT": last_purchase,
         "STATUT": status,
     })
-    nameless = rng.random(n_base) < 0.006          # no name at all: SecuTix cannot create these (spec §4)
+    nameless = rng.random(n_base) < 0.006          # no name at all: SecuTix cannot create these (secutix-format §4)
     clients.loc[nameless, ["NOM", "PRENOM", "SOCIETE_ID"]] = [" ", "", ""]
     # Duplicates: the same person typed again, by case, accents or one letter.
     src = rng.integers(0, n_base, n_dup)

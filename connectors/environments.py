@@ -1,4 +1,4 @@
-"""Environments by ``kind``: where a deliverable's contacts land (DESIGN §2).
+"""Environments by ``kind``: where a deliverable's contacts land (architecture §2).
 
 - ``sql``: a SecuTix contact store (``migration/store``) on SQLite or PostgreSQL; the URL
   may hold ``${env:NAME}`` / ``${secret:BLOCK}`` references, resolved here at connect
@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
 
+from stx_migrate.migration.delivery import DeliveredFile
 from stx_migrate.migration.errors import ConfigError
 from stx_migrate.migration.settings.project import Project
 from stx_migrate.migration.store import ContactStore, ImportResult, import_contacts, open_store
@@ -95,21 +95,16 @@ def seed_environment(project: Project, env: str, reference) -> None:
         store.dispose()
 
 
-@dataclass
-class DropResult:
-    """What a file-drop environment received."""
-
-    path: Path
-    sha256: str
-    rows: int
-
-
-class SqlEnvironment:
-    kind = "sql"
+class _Environment:
+    """An environment of the project, with its settings from ``project.yaml › environments``."""
 
     def __init__(self, project: Project, name: str):
         self.project, self.name = project, name
         self.settings = environment_settings(project, name)
+
+
+class SqlEnvironment(_Environment):
+    kind = "sql"
 
     def describe(self) -> str:
         return f"sql environment {self.name} ({redact(self.settings.url or '')})"
@@ -124,45 +119,55 @@ class SqlEnvironment:
             store.dispose()
 
 
-class FileDropEnvironment:
+class FileDropEnvironment(_Environment):
     kind = "file-drop"
 
     def __init__(self, project: Project, name: str):
-        self.project, self.name = project, name
-        self.settings = environment_settings(project, name)
+        super().__init__(project, name)
         folder = Path(self.settings.path)
         self.folder = folder if folder.is_absolute() else project.folder / folder
 
     def describe(self) -> str:
         return f"file-drop environment {self.name} ({self.folder})"
 
-    def drop(self, deliverable_folder: Path, deliverable_id: str, rows: int) -> DropResult:
-        """Copy the deliverable's import file as ``<deliverable_id>-contacts.<ext>`` plus its ``.sha256``."""
-        source = Path(deliverable_folder) / f"contacts.{self.settings.file}"
-        if not source.is_file():
-            raise ConfigError(f"deliverable {deliverable_id} has no contacts.{self.settings.file} to drop")
+    def target(self) -> str:
+        return str(self.folder)
+
+    def deliver(self, files: list[tuple[Path, str]]) -> list[DeliveredFile]:
+        """Copy each (local file, name) in order, each under a temporary name then renamed; the
+        import file (the first) gets ``<name>.sha256`` beside it, written after it."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        target = self.folder / f"{deliverable_id}-contacts.{self.settings.file}"
-        digest = hashlib.sha256()
-        tmp = self.folder / f".{target.name}.part"
-        with open(source, "rb") as src, open(tmp, "wb") as dst:
-            for block in iter(lambda: src.read(1 << 20), b""):
-                digest.update(block)
-                dst.write(block)
-            dst.flush()
-            os.fsync(dst.fileno())
-        os.replace(tmp, target)
-        checksum = self.folder / f"{target.name}.sha256"
-        tmp_sum = self.folder / f".{checksum.name}.part"
-        tmp_sum.write_text(f"{digest.hexdigest()}  {target.name}\n", encoding="ascii")
-        os.replace(tmp_sum, checksum)  # last: its presence says the file is complete
-        return DropResult(target, digest.hexdigest(), rows)
+        delivered = []
+        for position, (source, name) in enumerate(files):
+            target = self.folder / name
+            digest = hashlib.sha256()
+            tmp = self.folder / f".{name}.part"
+            with open(source, "rb") as src, open(tmp, "wb") as dst:
+                for block in iter(lambda: src.read(1 << 20), b""):
+                    digest.update(block)
+                    dst.write(block)
+                dst.flush()
+                os.fsync(dst.fileno())
+            os.replace(tmp, target)
+            if position == 0:
+                checksum = self.folder / f"{name}.sha256"
+                tmp_sum = self.folder / f".{checksum.name}.part"
+                tmp_sum.write_text(f"{digest.hexdigest()}  {name}\n", encoding="ascii")
+                os.replace(tmp_sum, checksum)
+            delivered.append(DeliveredFile(name=name, sha256=digest.hexdigest(), size=target.stat().st_size,
+                                           checked="local copy"))
+        return delivered
 
 
 ENVIRONMENT_KINDS = {"sql": SqlEnvironment, "file-drop": FileDropEnvironment}
+DELIVERY_KINDS = ("file-drop", "sftp")   # SecuTix's own importer takes the file: a delivery, then its log
 
 
-def open_environment(project: Project, env: str) -> SqlEnvironment | FileDropEnvironment:
-    """The environment ``env`` of the project, by its kind."""
+def open_environment(project: Project, env: str):
+    """The environment ``env`` of the project, by its kind (sftp imports paramiko only when used)."""
     settings = environment_settings(project, env)
+    if settings.kind == "sftp":
+        from .sftp import SftpEnvironment
+
+        return SftpEnvironment(project, env)
     return ENVIRONMENT_KINDS[settings.kind](project, env)

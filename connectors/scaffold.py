@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -61,12 +62,23 @@ def _list_tables(source) -> list[str]:
     raise ConfigError(f"source kind {source.kind}: tables cannot be listed here; name them with --table NAME")
 
 
+def _copy_inside(path: Path, project_dir: Path) -> Path:
+    """The customer's file copied to ``<project>/data/`` (kept as it is when already there)."""
+    target = project_dir / "data" / path.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        shutil.copy2(path, target)
+    return target
+
+
 def _file_block(path: Path, project_dir: Path, sheet: str | None) -> tuple[dict[str, Any], bool]:
     suffix = path.suffix.lower()
     kind = _BY_SUFFIX.get(suffix)
     if kind is None:
         raise InputError(f"unknown kind of file (allowed: {', '.join(sorted(_BY_SUFFIX))}; a server: --kind KIND --url URL)",
                          file=path)
+    if kind in ("csv", "excel") and not _is_secutix_file(path) and not path.resolve().is_relative_to(project_dir.resolve()):
+        path = _copy_inside(path, project_dir)   # a file dataset is read only from inside the project folder
     relative = os.path.relpath(path.resolve(), project_dir.resolve())
     if kind in ("csv", "excel") and _is_secutix_file(path):
         return {"kind": "secutix-file", "path": relative, **({"sheet": sheet} if sheet else {})}, True

@@ -13,11 +13,13 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from stx_migrate.migration.errors import ConfigError
 
 REFERENCE = re.compile(r"\$\{(env|secret):([A-Za-z_][A-Za-z0-9_./-]*)\}")
 MASK = "***"
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 # key=value pairs of an ODBC connection string whose value is a secret
 _ODBC_SECRET_KEYS = re.compile(r"(?i)\b(PWD|PASSWORD|PASS)\s*=\s*(\{[^}]*\}|[^;\s]*)")
@@ -59,14 +61,30 @@ def resolve(value: str | None, where: str = "source") -> Resolved:
     if value is None:
         return Resolved("")
     found: list[str] = []
+    userinfo_end = _userinfo_end(value)
 
     def replace(match: re.Match) -> str:
-        value = _lookup(match.group(1), match.group(2), where)
-        if value:
-            found.append(value)
-        return value
+        secret = _lookup(match.group(1), match.group(2), where)
+        if secret:
+            found.append(secret)
+        if match.start() < userinfo_end:   # user or password of a URL: '@', ':', '/', '%' must not cut it
+            quoted = quote(secret, safe="!$&'()*+,;=")   # RFC 3986 sub-delims may stay
+            if quoted != secret:
+                found.append(quoted)
+            return quoted
+        return secret
 
     return Resolved(REFERENCE.sub(replace, value), found)
+
+
+def _userinfo_end(value: str) -> int:
+    """Where the ``user:password`` part of a URL ends (its ``@``), or -1 (not a URL, or none)."""
+    scheme = _URL_SCHEME.match(value)
+    if not scheme:
+        return -1
+    rest = REFERENCE.sub(lambda m: "x" * len(m.group(0)), value[scheme.end():])   # names may hold '/' and '.'
+    at, slash = rest.find("@"), rest.find("/")
+    return scheme.end() + at if at != -1 and (slash == -1 or at < slash) else -1
 
 
 def redact(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:

@@ -17,6 +17,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from .run_mode import forget_server, record_server
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -72,6 +74,7 @@ def local_prefect_server(home: Path, port: int | None = None, startup_timeout: f
             time.sleep(0.5)
         old = os.environ.get("PREFECT_API_URL")
         os.environ["PREFECT_API_URL"] = f"{ui}/api"   # for child processes (Dask workers)
+        record_server(f"{ui}/api")   # other commands of this workspace run their flows here meanwhile
         try:
             with temporary_settings(updates={PREFECT_API_URL: f"{ui}/api"}):
                 try:
@@ -79,6 +82,7 @@ def local_prefect_server(home: Path, port: int | None = None, startup_timeout: f
                 finally:
                     _flush_logs_to_api()   # before the server goes: no "Error logging to API" at exit
         finally:
+            forget_server(f"{ui}/api")
             if old is None:
                 os.environ.pop("PREFECT_API_URL", None)
             else:

@@ -65,6 +65,9 @@ def serve(project_dir: Path, home: Path, port: int | None = None, pool: str = "s
     try:
         say(f"server: starting a local Prefect server (database in {home}) ...")
         with local_prefect_server(home, port) as ui:
+            from .run_mode import forget_server, record_server
+
+            record_server(f"{ui}/api")   # later commands in this workspace run their flows here
             result = deploy_project(project_dir, pool)
             say(f"server: {len(result['deployments'])} deployments created in work pool {pool}: "
                 + ", ".join(result["deployments"]))
@@ -85,6 +88,7 @@ def serve(project_dir: Path, home: Path, port: int | None = None, pool: str = "s
                 say(f"server: stopping ({e or 'Ctrl-C'})")
             finally:
                 stop_worker(worker)
+                forget_server(f"{ui}/api")
     finally:
         if in_main:
             for s, handler in previous.items():

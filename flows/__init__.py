@@ -1,1 +1,1 @@
-"""The flows of DESIGN §1 (wiring only) and the CLI that starts them."""
+"""The flows of architecture §1 (wiring only) and the CLI that starts them."""

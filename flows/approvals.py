@@ -22,11 +22,13 @@ from pydantic import Field
 from stx_migrate.migration.approvals import WHO, Approval, latest_approval, read_approvals, record_approval
 from stx_migrate.migration.errors import GuardRefused
 from stx_migrate.migration.procedure import Event
+from stx_migrate.migration.procedure.decisions import Comment, ValidatorName
 from stx_migrate.migration.protocol.project_protocol import compile_project_protocol, project_protocol_text
 from stx_migrate.migration.prepare import project_context
 from stx_migrate.migration.settings.project import Project
 from stx_migrate.migration.snapshot import Snapshot
 from stx_migrate.tasks.artifacts import artifact_key, publish_markdown, publish_table
+from stx_migrate.tasks.plain import is_plain
 from stx_migrate.tasks.procedure import current_run_id, note_ticket, record, refuse, workspace_of
 
 from .run_names import run_name
@@ -43,8 +45,8 @@ class ApprovalForm(RunInput):
     """The form of every approval: approved or not, by whom (required, not blank), why."""
 
     approved: bool
-    by: str = Field(min_length=1, pattern=r"\S", description="Your name (required)")
-    comment: str = ""
+    by: ValidatorName = Field(description="Your name (required)")
+    comment: Comment = ""
 
 
 def decision_key(project: Project, step: str) -> str:
@@ -55,14 +57,15 @@ def decision_key(project: Project, step: str) -> str:
 
 def wait_for_answer(project: Project, step: str, subject: str, auto: dict | None,
                     hours: float = APPROVAL_TIMEOUT_HOURS, deliverable_id: str | None = None,
-                    protocol_hash: str | None = None) -> tuple[ApprovalForm, str]:
+                    protocol_hash: str | None = None) -> tuple[ApprovalForm | None, str]:
     """Pause this run for the form of ``step`` (or take ``auto``, the demo's, and say so); returns (answer, source).
 
     ``auto``: one answer (``{"approved", "by", "comment"}``) for every step, or one per step
     (``{"transformations": …, "gate": …, "customer": …}``; a step left out waits for its form).
 
     The request is journaled (``decision-requested``, detail = the step; empty for the
-    customer's) so that ``decide`` knows what a paused run waits for.
+    customer's) so that ``decide`` knows what a paused run waits for. In a plain run (no server)
+    the answer is None: the step ends waiting, and ``decide`` records the answer.
     """
     log = get_run_logger()
     title = TITLES[step]
@@ -74,6 +77,10 @@ def wait_for_answer(project: Project, step: str, subject: str, auto: dict | None
                     "approved" if auto.get("approved") else "rejected", auto.get("by"))
         return ApprovalForm(**auto), "demo"
     option = "" if step == "customer" else f" --step {step}"
+    if is_plain():  # no server to pause on: the request is recorded, `stx-migrate decide` records the answer
+        log.info("waiting for %s: stx-migrate decide --project %s%s --approve|--reject --by NAME", title,
+                 project.folder, option)
+        return None, "cli"
     publish_markdown(decision_key(project, step),
                      f"# Waiting for {title}\n\n{subject}\n\nResume this run with **Resume** (approved, your name, a "
                      f"comment), or run\n\n    stx-migrate decide --project {project.folder}{option} "
@@ -149,6 +156,8 @@ def approve_transformations(project_dir: str, auto_decision: dict | None = None)
     answer, source = wait_for_answer(project, "transformations", f"protocol `{protocol_hash[:12]}` on snapshot "
                                      f"`{snapshot.id}` (see the artifact *planned transformations*)", auto_decision,
                                      protocol_hash=protocol_hash)
+    if answer is None:
+        return {"verdict": "waiting", "protocol_hash": protocol_hash}
     approval = record_answer(project, "transformations", answer, source, protocol_hash, snapshot.id)
     if not approval.approved:
         refuse(project, "approve-transformations", [f"{WHO['transformations']} refused by {approval.by}"
@@ -168,7 +177,9 @@ def transformations_guard(project: Project, protocol_hash: str) -> list[str]:
 # -- answers from outside the UI: stx-migrate decide --step … ---------------------------------
 
 def find_paused_run(flow_name: str, project_name: str):
-    """The latest paused run of ``flow_name`` tagged with the project, or None."""
+    """The latest paused run of ``flow_name`` tagged with the project, or None (always, in a plain run)."""
+    if is_plain():
+        return None
     from prefect import get_client
     from prefect.client.schemas.filters import (
         FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType, FlowRunFilterTags,

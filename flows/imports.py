@@ -1,4 +1,4 @@
-"""Flow ``import-dev``: a deliverable into an environment (DESIGN §1, trial step), and ``run_import``.
+"""Flow ``import-dev``: a deliverable into an environment (architecture §1, trial step), and ``run_import``.
 
 ``run_import`` is the reusable piece: the procedure's ``import-preprod`` and
 ``import-production`` call it inside their own runs. The flow is tagged ``adi`` and the

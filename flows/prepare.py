@@ -1,4 +1,4 @@
-"""Flow ``prepare-data``: protocol → rules → dedup → retention → deliverable → quality gate (DESIGN §1)."""
+"""Flow ``prepare-data``: protocol → rules → dedup → retention → deliverable → quality gate (architecture §1)."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -17,6 +17,7 @@ from stx_migrate.migration.procedure import (
     Decision, Event, load_state, preprod_guard, read_deliverable_ref, record_decision,
 )
 from stx_migrate.migration.settings.project import load_project
+from stx_migrate.tasks.logging import redact
 from stx_migrate.tasks.procedure import (
     current_run_id, note_ticket, read_deliverable, record, record_customer_decision, refuse, workspace_of,
 )
@@ -41,20 +42,25 @@ def setup_missing(project) -> list[str]:
     return compare_environments(project, "preprod", "prod")
 
 
-def gate_sign_off(project, deliverable, auto: dict | None) -> None:
-    """Step 9: VN signs off the gate of this deliverable before pre-production (reused when given already)."""
+def gate_sign_off(project, deliverable, auto: dict | None) -> bool:
+    """Step 9: VN signs off the gate of this deliverable before pre-production (reused when given already).
+
+    False: a plain run (no server to pause on) recorded that it waits; `decide --step gate` answers."""
     ws = workspace_of(project)
     latest = latest_approval(read_approvals(ws.procedure_dir), "gate", deliverable.protocol_hash, deliverable.deliverable_id)
     if latest is not None and latest.approved:
-        return
+        return True
     answer, source = wait_for_answer(project, "gate", f"the quality gate of deliverable `{deliverable.deliverable_id}` "
                                      "passed (see the prepare-data run's gate artifact)", auto,
                                      deliverable_id=deliverable.deliverable_id, protocol_hash=deliverable.protocol_hash)
+    if answer is None:
+        return False
     approval = record_answer(project, "gate", answer, source, deliverable.protocol_hash, deliverable.snapshot_id,
                              deliverable.deliverable_id)
     if not approval.approved:
         refuse(project, "import-preprod", [f"{WHO['gate']} refused by {approval.by}"
                                            + (f": {approval.comment}" if approval.comment else "")])
+    return True
 
 
 # -- import-preprod: import, then the customer's decision ------------------------------------
@@ -80,8 +86,8 @@ def import_preprod(project_dir: str, deliverable_id: str | None = None,
         state, deliverable, setup_missing(project)))
     if reasons:
         refuse(project, "import-preprod", reasons)
-    if not done:
-        gate_sign_off(project, deliverable, auto_decision)
+    if not done and not gate_sign_off(project, deliverable, auto_decision):
+        return {"deliverable_id": deliverable.deliverable_id, "verdict": "waiting", "import_folder": None}
     if done:
         log.info("deliverable %s is already in pre-production: not imported again", deliverable.deliverable_id)
         folder = done.run_folder
@@ -101,6 +107,9 @@ def import_preprod(project_dir: str, deliverable_id: str | None = None,
         f"({project.config.validation.validator or 'the customer'}) checks it there", auto_decision,
         project.config.validation.timeout_hours,
         deliverable.deliverable_id, deliverable.protocol_hash)
+    if answer is None:  # a plain run (no server to pause on): `stx-migrate decide` records the answer
+        return {"deliverable_id": deliverable.deliverable_id, "verdict": "waiting",
+                "import_folder": str(folder) if folder else None}
     decision = record_customer_decision(project, deliverable, answer.approved, answer.by, answer.comment, source, run_id)
     log.info("customer decision on %s: %s", deliverable.deliverable_id, decision.verdict)
     return {**decision.model_dump(mode="json"), "import_folder": str(folder) if folder else None}
@@ -145,5 +154,5 @@ def give_decision(project_dir: str, approved: bool, by: str, comment: str = ""):
         resume_flow_run(paused.id, run_input={"approved": approved, "by": by, "comment": comment}, _sync=True)
     else:  # no run to resume: the ticket hears it from here
         note_ticket(project, f"customer validation: {decision.verdict} by {by} on deliverable {deliverable_id} "
-                             f"(protocol {ref.protocol_hash[:12]})" + (f": {comment}" if comment else ""))
+                             f"(protocol {ref.protocol_hash[:12]})" + (f": {redact(comment)}" if comment else ""))
     return decision, (str(paused.id) if paused else None)

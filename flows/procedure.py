@@ -92,7 +92,9 @@ def migration_procedure(project_dir: str, auto_decision: dict | None = None, wai
     if cycle().last("import", env="dev", deliverable_id=deliverable_id):
         done.append("import-dev")
     else:   # ADI approves the planned transformations first (step 6); import-dev records itself
-        approve_transformations(pdir, auto_decision=auto_decision)
+        approval = approve_transformations(pdir, auto_decision=auto_decision)
+        if approval.get("verdict") == "waiting":   # a plain run: `decide --step transformations` answers
+            return {"deliverable_id": deliverable_id, "decision": approval, "reused": done}
         import_step(project, "dev", deliverable_id)
 
     decisions = [d for d in load_state(procedure_dir).decisions if d.deliverable_id == deliverable_id]
@@ -101,6 +103,8 @@ def migration_procedure(project_dir: str, auto_decision: dict | None = None, wai
         done.append("import-preprod")
     else:
         decision = import_preprod(pdir, deliverable_id, auto_decision=auto_decision)
+    if decision.get("verdict") == "waiting":  # a plain run: the procedure goes on once `decide` has recorded it
+        return {"deliverable_id": deliverable_id, "decision": decision, "reused": done}
     if not decision["approved"]:
         raise GuardRefused([f"the customer rejected deliverable {deliverable_id} ({decision['by']}): "
                             "fix the protocol, prepare again and run the procedure again"])

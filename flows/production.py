@@ -19,12 +19,12 @@ from .steps import counts_text, import_step, import_summary, start_step
 
 
 @flow(name="import-production", flow_run_name=run_name("import-production"))
-def import_production(project_dir: str, deliverable_id: str | None = None) -> dict:
+def import_production(project_dir: str, deliverable_id: str | None = None, again: bool = False) -> dict:
     """J: import the deliverable (latest when None) into production, if and only if the guards hold.
 
     Refuses (GuardRefused: exit 1, Failed state with the reasons) unless the gate passed on
     this deliverable, the customer approved its protocol hash and a pre-production import
-    with that hash succeeded. Afterwards writes ``not_imported.csv`` (every row that is not
+    with that hash succeeded; a second production import needs ``again``. Afterwards writes ``not_imported.csv`` (every row that is not
     in production and why) in a ``production/<id>`` folder, and moves the ticket to
     'final validation' owned by the project leader. Returns counts and that folder.
     """
@@ -32,7 +32,7 @@ def import_production(project_dir: str, deliverable_id: str | None = None) -> di
     log = get_run_logger()
     deliverable = read_deliverable(project, deliverable_id)
     state = load_state(workspace_of(project).procedure_dir)
-    reasons = production_guard(state, deliverable)
+    reasons = production_guard(state, deliverable, again)
     if reasons:
         refuse(project, "import-production", reasons)
     import_folder = import_step(project, "prod", deliverable.deliverable_id)

@@ -1,4 +1,4 @@
-"""Flow ``receive-data``: the customer's extraction, read into an immutable snapshot (DESIGN §1)."""
+"""Flow ``receive-data``: the customer's extraction, read into an immutable snapshot (architecture §1)."""
 from __future__ import annotations
 
 from pathlib import Path

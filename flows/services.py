@@ -1,4 +1,4 @@
-"""Flow ``contact-service``: create, update, inactivate, anonymize, delete, qualify on one environment (DESIGN §1)."""
+"""Flow ``contact-service``: create, update, inactivate, anonymize, delete, qualify on one environment (architecture §1)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,16 +18,23 @@ Operation = Literal["create", "update", "update-by-email", "inactivate", "anonym
 
 
 @flow(name=FLOW_NAME, flow_run_name=run_name("contact-service", "operation", "env"), log_prints=False)
-def contact_service(project_dir: str, operation: Operation, env: str, file: str) -> str:
-    """Run one contact service with the rows of ``file``; returns the service run folder."""
+def contact_service(project_dir: str, operation: Operation, env: str, file: str, confirm: int | None = None,
+                    by: str | None = None) -> str:
+    """Run one contact service with the rows of ``file``; returns the service run folder.
+
+    ``confirm``: on production, delete / anonymize / inactivate need it equal to the number of
+    contacts the file names; ``by``: who runs it (recorded in the procedure journal).
+    """
     from .steps import tag_step
 
     tag_step(project_dir, FLOW_NAME)
-    return contact_service_task(project_dir, operation, env, file)
+    return contact_service_task(project_dir, operation, env, file, confirm, by)
 
 
-def start_contact_service(project_dir: Path, operation: str, env: str, file: Path) -> Path:
+def start_contact_service(project_dir: Path, operation: str, env: str, file: Path, confirm: int | None = None,
+                          by: str | None = None) -> Path:
     """Run ``contact-service`` tagged ``adi`` and the project's name; returns the run folder."""
     project = load_project(project_dir)
     with tags(team_of(FLOW_NAME), project.config.name):
-        return Path(contact_service(str(Path(project_dir).resolve()), operation, env, str(Path(file).resolve())))
+        return Path(contact_service(str(Path(project_dir).resolve()), operation, env, str(Path(file).resolve()),
+                                    confirm, by))

@@ -7,7 +7,6 @@ A deliverable folder (``<workspace>/<project>/deliverables/<id>/``) holds
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import date
 from pathlib import Path
@@ -15,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import InputError
+from .errors import GuardRefused, InputError
 from .findings import FINDING_COLUMNS
 from .secutix_file import read_secutix_file
+from .snapshot import file_sha256
 from .summary import Summary, read_summary
 
 MANIFEST = "manifest.json"
@@ -88,9 +88,16 @@ class Deliverable:
         changed = []
         for name, digest in self.manifest.files.items():
             path = self.path / name
-            if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            if not path.is_file() or file_sha256(path) != digest:
                 changed.append(name)
         return changed
+
+    def require_intact(self) -> None:
+        """Refuse (exit 1) a deliverable edited after prepare: every file's sha256 against manifest.json."""
+        changed = self.changed_files()
+        if changed:
+            raise GuardRefused(f"deliverable {self.id}: {', '.join(changed)} changed since prepare wrote it "
+                               f"(sha256 differs from {self.path / MANIFEST}); prepare a new deliverable")
 
 
 def _read_text_csv(path: Path, columns: list[str] | None) -> pd.DataFrame:

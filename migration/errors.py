@@ -1,6 +1,6 @@
 """Exceptions for a broken *run* (bad rows become findings, never exceptions).
 
-Every error says what to do next: ``exit_code`` is the CLI's exit code (DESIGN §4:
+Every error says what to do next: ``exit_code`` is the CLI's exit code (architecture §4:
 1 = a gate or guard refused, 2 = bad input or configuration) and ``retriable``
 tells a Prefect task whether a retry can help. Messages never carry secrets; a
 value quoted in a message is cut to a few characters by :func:`quote_value`.

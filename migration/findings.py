@@ -1,6 +1,6 @@
 """Findings: what the rules, the protocol, dedup and imports say about single rows.
 
-A finding is one line of the log file (``rejects.csv``, DESIGN §4)::
+A finding is one line of the log file (``rejects.csv``, architecture §4)::
 
     source_ref, contact_nr, column, code, severity, message, value
 
@@ -13,6 +13,8 @@ from __future__ import annotations
 from enum import Enum
 
 import pandas as pd
+
+from .spreadsheet_safe import write_people_csv
 
 FINDING_COLUMNS = ["source_ref", "contact_nr", "column", "code", "severity", "message", "value"]
 
@@ -68,5 +70,5 @@ def concat_findings(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def write_findings(findings: pd.DataFrame, path) -> None:
-    """Write the log file as UTF-8 CSV with the contract's columns, in a stable order."""
-    findings[FINDING_COLUMNS].to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    """Write the log file as UTF-8 CSV with the contract's columns, in a stable order; safe to open in a spreadsheet."""
+    write_people_csv(findings[FINDING_COLUMNS], path)

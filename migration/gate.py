@@ -3,7 +3,7 @@
 :func:`evaluate_gate` reads the deliverable (the log, the import file, the protocol,
 the manifest), checks it and writes ``gate.json`` and ``gate.md`` next to it. It never
 changes the data files. ``GateReport.passed`` is false when any check fails; the
-flow then ends Failed and the CLI exits 1 (DESIGN §4).
+flow then ends Failed and the CLI exits 1 (architecture §4).
 
 Rates: the reject rate is ``rejected / (rows_in - dropped)`` (rows removed on purpose by
 a filter rule do not count as rejects); the duplicate rate is ``merged / (valid + merged)``.
@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel
 
 from .deliverable import Deliverable
@@ -27,6 +26,7 @@ from .protocol.numbers import as_number_set
 from .reference import ReferenceData
 from .settings.gate import GateSettings
 from .settings.prepare import ContactNumberPolicy
+from .yaml_load import parse_yaml
 
 CheckKind = Literal["threshold", "reconciliation", "precondition"]
 
@@ -75,6 +75,8 @@ def _criteria_used(contacts: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"code": pd.Series([], dtype="str"), "element": pd.Series([], dtype="str")})
     cells = pd.concat([contacts[c] for c in crit], ignore_index=True)
     cells = cells[cells != ""].drop_duplicates()
+    if cells.empty:   # CRITnn columns mapped but every cell blank: no pair to split
+        return _criteria_used(contacts.iloc[0:0])
     split = cells.str.split("=", n=1, expand=True, regex=False)
     if split.shape[1] < 2:
         split[1] = ""
@@ -83,7 +85,7 @@ def _criteria_used(contacts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _config_created(contacts: pd.DataFrame) -> tuple[set[str], set[str]]:
-    """Structure types and criterion codes named by CONFIG rows of the file (spec §3.2)."""
+    """Structure types and criterion codes named by CONFIG rows of the file (secutix-format §3.2)."""
     config = contacts[contacts["OPERATION"] == "CONFIG"] if "OPERATION" in contacts else contacts.iloc[0:0]
     types = set(config.get("STRUCT_TYPE", pd.Series([], dtype="str"))) - {""}
     codes = set(_criteria_used(config)["code"]) - {""}
@@ -116,12 +118,16 @@ def evaluate_gate(
                             value=str(error_rows), limit=str(summary.rejected), detail="rows with an error in rejects.csv = rejected"))
     checks.append(GateCheck(name="duplicates rows", kind="reconciliation", passed=len(duplicates) == summary.merged,
                             value=str(len(duplicates)), limit=str(summary.merged), detail="duplicates.csv rows = merged"))
-    applied = ProtocolModel.model_validate(yaml.safe_load(d.protocol_text()))
+    applied = ProtocolModel.model_validate(parse_yaml(d.protocol_text(), d.path / d.manifest.protocol_file))
     checks.append(GateCheck(name="protocol hash", kind="reconciliation", passed=protocol_hash(applied) == d.manifest.protocol_hash,
                             value=protocol_hash(applied)[:12], limit=d.manifest.protocol_hash[:12], detail="protocol.yaml = manifest"))
     changed = d.changed_files()
     checks.append(GateCheck(name="files intact", kind="reconciliation", passed=not changed,
                             value=", ".join(changed) or "all", detail="sha256 of each file = manifest"))
+
+    people = int((contacts["OPERATION"] != "CONFIG").sum()) if "OPERATION" in contacts else len(contacts)
+    checks.append(GateCheck(name="contacts to import", kind="reconciliation", passed=people > 0,
+                            value=str(people), limit="> 0", detail="no contacts" if not people else "rows in contacts.csv"))
 
     # -- thresholds -------------------------------------------------------------------
     considered = summary.rows_in - summary.dropped
@@ -147,7 +153,7 @@ def evaluate_gate(
     checks.append(GateCheck(name="review backlog", kind="threshold", passed=backlog <= gate_settings.max_review_backlog,
                             value=str(backlog), limit=str(gate_settings.max_review_backlog), detail="pairs waiting for a decision"))
 
-    # -- preconditions (spec §8) -----------------------------------------------------
+    # -- preconditions (secutix-format §8) -----------------------------------------------------
     checks += _preconditions(contacts, reference, contact_number_policy, existing_contact_numbers)
 
     reasons = [f"{c.name}: {c.value} (limit {c.limit})" + (f" — {c.detail}" if c.detail else "") for c in checks if not c.passed]

@@ -1,4 +1,4 @@
-"""Prepare: protocol → rules → dedup → contact numbers → the deliverable (DESIGN §2).
+"""Prepare: protocol → rules → dedup → contact numbers → the deliverable (architecture §2).
 
 :func:`prepare_contacts` is the pure pipeline (frames in, frames out);
 :func:`prepare_deliverable` runs it on a snapshot and writes the deliverable folder.
@@ -37,9 +37,10 @@ from .findings import FINDING_COLUMNS, concat_findings, write_findings
 from .dedup import DedupResult, ReviewDecisions, find_duplicates, keep_decisions, pending_decisions, write_review_workbook
 from .dedup.result import REVIEW_COLUMNS
 from .format.catalogue import extended_format
-from .membership import text_isin
+from .text_arrays import text_isin
 from .report.workbook import DROPPED_FILE, REPORT_FILE, ReportInput, write_dropped, write_report
 from .rows import select_rows
+from .spreadsheet_safe import write_people_csv
 from .protocol import CompiledProtocol, ProjectContext, ProtocolResult, apply_protocol, compile_protocol
 from .protocol.project_protocol import compile_project_protocol
 from .protocol.numbers import allocate_numbers, keep_source_numbers
@@ -301,7 +302,7 @@ def _write_import_files(prepared: PreparedContacts, folder: Path, config: Projec
 
 def _write_reports(prepared: PreparedContacts, folder: Path, snapshot: Snapshot) -> None:
     write_findings(prepared.findings, folder / "rejects.csv")
-    prepared.duplicates[DUPLICATE_COLUMNS].to_csv(folder / "duplicates.csv", index=False, encoding="utf-8", lineterminator="\n")
+    write_people_csv(prepared.duplicates[DUPLICATE_COLUMNS], folder / "duplicates.csv")
     write_dropped(prepared.dropped, folder / DROPPED_FILE)
     _write_review(prepared, folder / REVIEW_FILE, _snapshot_time(snapshot))
 
@@ -380,6 +381,7 @@ def prepare_deliverable(
     """
     config = project.config
     snapshot = Snapshot(Path(snapshot_dir))
+    snapshot.require_intact()
     compiled = compile_project_protocol(project, snapshot.manifest, project_context(config))
     extracted = date.fromisoformat(snapshot.manifest.extracted_at[:10])
     workspace = workspace or Workspace(config.name)

@@ -1,6 +1,6 @@
 """The target environment's reference data: the code lists a contact file may use.
 
-SecuTix imports a code only when it is set up in the institution (spec §5, §6, §8):
+SecuTix imports a code only when it is set up in the institution (secutix-format §5, §6, §8):
 titles, languages, structure types, community types, departments, administrative-number
 codes, criteria with their elements. The store fills a :class:`ReferenceData` from an
 environment; the rules (:func:`~stx_migrate.migration.rules.check_contacts`) check codes
@@ -20,11 +20,11 @@ from .settings.base import StrictModel, load_yaml_model
 
 ContactType = Literal["individual", "structure", "both"]
 
-STANDARD_TITLES = frozenset({"MR", "MRS", "MISS", "MR_AND_MRS", "UNDEFINED"})  # spec §6
+STANDARD_TITLES = frozenset({"MR", "MRS", "MISS", "MR_AND_MRS", "UNDEFINED"})  # secutix-format §6
 
 
 class Criterion(StrictModel):
-    """A criterion set up in SecuTix (spec §5.8): its contact type and its elements (values).
+    """A criterion set up in SecuTix (secutix-format §5.8): its contact type and its elements (values).
 
     ``elements`` None = free values (not checked).
     """

@@ -6,7 +6,7 @@ written in a staging folder and appears under its id only when every dataset was
 read completely (``Workspace.new_folder``); afterwards its files are made read-only
 and never change. A second extraction is a new snapshot.
 
-Manifest contract (DESIGN §4): ``datasets: name → {rows, columns, sha256}`` plus,
+Manifest contract (architecture §4): ``datasets: name → {rows, columns, sha256}`` plus,
 here, the Arrow and source type of each column, the key naming rows in
 ``source_ref``, where the dataset came from, the detected encoding and delimiter.
 ``sha256`` is the hash of the dataset's Parquet file, which is written
@@ -21,6 +21,7 @@ import os
 import queue
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,6 +33,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
 from . import __version__
+from .errors import GuardRefused
 from .workspace import Workspace, final_path
 
 MANIFEST = "manifest.json"
@@ -68,11 +70,13 @@ class SnapshotManifest(BaseModel):
     content_sha256: str
     code_version: str = __version__
     format_version: int = 1
+    read_seconds: float | None = None  # wall time from the first dataset's description to the last one written (profile included)
 
 
-class SchemaDrift(Exception):
-    """A reader found, past its first rows, values that contradict the schema it announced (a
-    fast reader's reading of the first rows); the dataset is to be read again from the start."""
+class ReadAgain(Exception):
+    """A fast reader found, past its first rows, that it cannot give the exact result it promised
+    (a type it took from the first rows, an order it found on disk): the dataset is to be read
+    again from the start, the exact way (the source has switched already)."""
 
     def __init__(self, dataset: str, reason: str):
         super().__init__(f"dataset {dataset}: {reason}; read again the exact way")
@@ -92,7 +96,8 @@ class DatasetSpec:
     encoding: str | None = None
     delimiter: str | None = None
     renamed_columns: dict[str, str] = field(default_factory=dict)
-    again: Callable[[], "DatasetSpec"] | None = None  # the spec to read it again with after a SchemaDrift
+    again: Callable[[], "DatasetSpec"] | None = None  # the spec to read it again with after a ReadAgain
+    on_chunk: Callable[[pa.Table], None] | None = None  # sees every chunk in the writing thread (the profile)
 
 
 def write_dataset(folder: Path, spec: DatasetSpec) -> DatasetManifest:
@@ -109,6 +114,8 @@ def write_dataset(folder: Path, spec: DatasetSpec) -> DatasetManifest:
         for chunk in prefetch(spec.chunks):
             if not chunk.schema.equals(spec.schema):
                 raise ValueError(f"dataset {spec.name}: a chunk's schema differs from the announced one")
+            if spec.on_chunk is not None:
+                spec.on_chunk(chunk)
             pending.append(chunk)
             pending_rows += chunk.num_rows
             rows += chunk.num_rows
@@ -215,13 +222,14 @@ def write_snapshot(
     propagates. ``after_dataset(folder, spec, manifest)`` runs after each dataset
     (the receive task writes the profile there).
     """
+    started = time.perf_counter()
     with workspace.new_folder(KIND) as staging:
         snapshot_id = final_path(staging).name
         datasets: dict[str, DatasetManifest] = {}
         for spec in specs:
             try:
                 datasets[spec.name] = write_dataset(staging, spec)
-            except SchemaDrift:
+            except ReadAgain:
                 if spec.again is None:
                     raise
                 spec = spec.again()
@@ -235,6 +243,7 @@ def write_snapshot(
             source=source,
             datasets=datasets,
             content_sha256=content_sha256(datasets),
+            read_seconds=round(time.perf_counter() - started, 3),
         )
         (staging / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
         for item in staging.iterdir():
@@ -281,7 +290,7 @@ class Snapshot:
             yield batch.to_pandas()
 
     def source_refs(self, name: str, frame: pd.DataFrame, first_row: int = 1) -> pd.Index:
-        """``dataset:key`` for each row of ``frame`` (DESIGN §4).
+        """``dataset:key`` for each row of ``frame`` (architecture §4).
 
         The key is the dataset's key columns joined by ``|`` when it has one,
         otherwise the row number counted from 1 (``first_row`` is the number of
@@ -305,7 +314,16 @@ class Snapshot:
 
     def verify(self) -> list[str]:
         """Datasets whose Parquet file no longer matches the manifest's sha256 (empty = intact)."""
-        return [name for name, ds in self.manifest.datasets.items() if file_sha256(self.path / ds.file) != ds.sha256]
+        return [name for name, ds in self.manifest.datasets.items()
+                if not (self.path / ds.file).is_file() or file_sha256(self.path / ds.file) != ds.sha256]
+
+    def require_intact(self) -> None:
+        """Refuse (exit 1) a snapshot edited after receive: every Parquet file's sha256 against the manifest."""
+        changed = self.verify()
+        if changed:
+            files = ", ".join(str(self.path / self.dataset(name).file) for name in changed)
+            raise GuardRefused(f"snapshot {self.id}: {files} changed since receive wrote it "
+                               f"(sha256 differs from {MANIFEST}); receive the data again")
 
 
 def open_snapshot(workspace: Workspace, snapshot_id: str | None = None) -> Snapshot:

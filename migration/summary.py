@@ -1,4 +1,4 @@
-"""``summary.json``: the counts of a step and the reconciliation that must hold (DESIGN §4).
+"""``summary.json``: the counts of a step and the reconciliation that must hold (architecture §4).
 
 Every input row ends in exactly one place: ``rows_in = valid + rejected + merged + dropped``.
 :func:`write_summary` refuses to write a summary that does not reconcile: a run that

@@ -1,7 +1,7 @@
 """``validate``: check one SecuTix-format file against the rules, with no project.
 
 Writes ``summary.json`` (``rows_in, valid, rejected, warnings, reasons``; nothing is
-merged or dropped here) and ``rejects.csv`` (DESIGN §4) into ``out_dir``, through a
+merged or dropped here) and ``rejects.csv`` (architecture §4) into ``out_dir``, through a
 staging folder so that a failed run leaves no half-written output.
 """
 from __future__ import annotations

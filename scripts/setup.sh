@@ -2,7 +2,8 @@
 # Set up everything stx-migrate needs on a fresh Debian machine with Python 3.11.
 #   scripts/setup.sh          the virtualenv (.venv) with stx-migrate installed: enough for the demo
 #   scripts/setup.sh --test   plus the system packages the tests use: PostgreSQL, MariaDB,
-#                             the ODBC drivers, mdbtools (Access) and Chromium (UI screenshot)
+#                             the ODBC drivers, mdbtools (Access), Chromium (UI screenshot),
+#                             OpenSSH server (SFTP delivery tests), LibreOffice Calc (xlsx acceptance)
 # Idempotent: a second run only checks. Servers are never started here: tests start
 # throwaway ones on loopback and stop them.
 set -euo pipefail
@@ -11,7 +12,8 @@ cd "$(dirname "$0")/.."
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
-SYSTEM_PACKAGES=(postgresql mariadb-server unixodbc odbc-postgresql odbc-mariadb tdsodbc odbc-mdbtools mdbtools chromium fonts-noto-cjk)
+SYSTEM_PACKAGES=(postgresql mariadb-server unixodbc odbc-postgresql odbc-mariadb tdsodbc odbc-mdbtools mdbtools chromium fonts-noto-cjk
+                 openssh-server libreoffice-calc-nogui)
 
 if [ "$want_test" = 1 ]; then
   missing=()

@@ -69,7 +69,7 @@ def publish_summary(key: str, summary: Mapping[str, Any] | Any, description: str
     """The step's counts as a table, with the reconciliation line a reviewer checks first.
 
     ``summary`` is a :class:`~stx_migrate.migration.summary.Summary` or the dict of
-    ``summary.json``. Only the count fields of DESIGN §4 are shown (plus any other
+    ``summary.json``. Only the count fields of architecture §4 are shown (plus any other
     integer field); ``reasons`` goes to :func:`publish_rejects_by_code`.
     """
     data = summary.model_dump() if hasattr(summary, "model_dump") else dict(summary)

@@ -6,6 +6,7 @@ only when the step succeeded. Artifacts carry counts and codes only.
 """
 from __future__ import annotations
 
+import getpass
 import hashlib
 import logging
 from pathlib import Path
@@ -13,12 +14,16 @@ from pathlib import Path
 import pandas as pd
 from prefect import task
 
-from stx_migrate.connectors.environments import open_environment
+from stx_migrate.connectors.environments import DELIVERY_KINDS, open_environment
+from stx_migrate.connectors.deliveries import delivery_summary
 from stx_migrate.migration.deliverable import open_deliverable
 from stx_migrate.migration.errors import GuardRefused, InputError, StxError, public_error
 from stx_migrate.migration.findings import write_findings
 from stx_migrate.migration.import_outcome import import_refusals
+from stx_migrate.migration.procedure import Event, load_state, read_deliverable_ref, record_event
+from stx_migrate.migration.procedure.guards import DESTRUCTIVE_SERVICES, destructive_service_guard
 from stx_migrate.migration.service_input import NUMBER_ONLY_OPERATIONS, read_service_input
+from stx_migrate.migration.settings.environments import is_production
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.migration.store.importer import ImportResult
 from stx_migrate.migration.store.services import OPERATIONS, run_service
@@ -44,15 +49,13 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
     environment = open_environment(project, env)
     folder = workspace.resolve(DELIVERABLES, deliverable_id)
     deliverable = open_deliverable(folder)
+    deliverable.require_intact()
     base = deliverable.summary().model_dump()
     key = artifact_key(project.config.name, "import-production" if env == "prod" else f"import-{env}")   # the step's prefix
     with workspace.new_folder(IMPORTS, env) as staging:
         run_id = final_path(staging).name
-        if environment.kind == "file-drop":
-            rows = int(base.get("valid", 0))
-            dropped = environment.drop(folder, deliverable.id, rows)
-            summary = {**base, "imported": 0, "updated": 0, "unchanged": 0, "not_imported": 0, "handed_over": rows,
-                       "dropped_file": str(dropped.path), "sha256": dropped.sha256}
+        if environment.kind in DELIVERY_KINDS:
+            summary = {**base, **delivery_summary(project, env, environment, folder, deliverable.id, run_id)}
             write_findings(pd.DataFrame(columns=["source_ref", "contact_nr", "column", "code", "severity", "message", "value"]),
                            staging / "rejects.csv")
         else:
@@ -93,10 +96,14 @@ def import_deliverable_task(project_dir: str, env: str, deliverable_id: str | No
 
 
 # --- services -------------------------------------------------------------------------------------
-def run_contact_service(project_dir: str, operation: str, env: str, file: str) -> Path:
+def run_contact_service(project_dir: str, operation: str, env: str, file: str, confirm: int | None = None,
+                        by: str | None = None) -> Path:
     """Run a contact service on ``env`` with the rows of ``file``; returns the service run folder.
 
     The service id is the operation plus the file's sha256: the same file twice changes nothing more.
+    On a production environment, delete, anonymize and inactivate need the production guards and
+    ``confirm`` = the number of contacts the file names. Every run is recorded in the procedure
+    journal with who (``by``, default the system user) and when.
     """
     if operation not in OPERATIONS:
         raise InputError(f"unknown service (allowed: {', '.join(OPERATIONS)})", value=operation)
@@ -110,6 +117,14 @@ def run_contact_service(project_dir: str, operation: str, env: str, file: str) -
     if operation not in NUMBER_ONLY_OPERATIONS and (rows.drop(columns=["CONTACT_NR", "OPERATION"]) == "").all().all():
         raise InputError(f"{operation} needs SecuTix-format rows, not only contact numbers", file=path)
     service_id = f"service-{operation}-{hashlib.sha256(path.read_bytes()).hexdigest()[:20]}"
+    who = (by or "").strip() or getpass.getuser()
+    contacts = int(rows["CONTACT_NR"].replace("", pd.NA).nunique())
+    if operation in DESTRUCTIVE_SERVICES and is_production(env, environment.settings):
+        latest = workspace.latest(DELIVERABLES)
+        ref = read_deliverable_ref(workspace.path(DELIVERABLES, latest)) if latest else None
+        reasons = destructive_service_guard(load_state(workspace.procedure_dir), ref, operation, contacts, confirm)
+        if reasons:
+            raise GuardRefused(reasons)
     from stx_migrate.connectors.environments import open_environment_store
 
     with workspace.new_folder(SERVICES, env) as staging:
@@ -131,12 +146,17 @@ def run_contact_service(project_dir: str, operation: str, env: str, file: str) -
         publish_summary(f"{key}-summary", {k: v for k, v in summary.items() if isinstance(v, int)},
                         f"{operation} on {env}")
         publish_rejects_by_code(f"{key}-log", result.findings)
+    record_event(workspace.procedure_dir, Event(
+        kind="service", env=env, run_folder=str(workspace.path(SERVICES, run_id, env)),
+        detail=f"{operation} by {who}: {contacts} contact(s) named, counts {result.counts()}"
+               + (f", confirmed {confirm}" if confirm is not None else "")))
     return workspace.path(SERVICES, run_id, env)
 
 
 @task(**retriable(name="contact-service"))
-def contact_service_task(project_dir: str, operation: str, env: str, file: str) -> str:
+def contact_service_task(project_dir: str, operation: str, env: str, file: str, confirm: int | None = None,
+                         by: str | None = None) -> str:
     try:
-        return str(run_contact_service(project_dir, operation, env, file))
+        return str(run_contact_service(project_dir, operation, env, file, confirm, by))
     except StxError as e:
         raise public_error(e) from None

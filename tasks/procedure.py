@@ -24,6 +24,7 @@ from stx_migrate.migration.settings.project import Project, load_project
 from stx_migrate.migration.workspace import Workspace
 
 from .artifacts import artifact_key, publish_markdown, publish_table
+from .logging import redact
 
 
 def workspace_of(project: Project) -> Workspace:
@@ -108,7 +109,7 @@ def record_customer_decision(project: Project, deliverable: DeliverableRef, appr
     publish_decision(project, decision)
     note_ticket(project, f"customer validation: {decision.verdict} by {decision.by} on deliverable "
                          f"{decision.deliverable_id} (protocol {decision.protocol_hash[:12]})"
-                         + (f": {decision.comment}" if decision.comment else ""))
+                         + (f": {redact(decision.comment)}" if decision.comment else ""))
     return decision
 
 
@@ -117,7 +118,7 @@ def publish_decision(project: Project, decision: Decision) -> None:
     publish_table(artifact_key(project.config.name, "import-preprod", "customer-decision"), [
         {"field": "decision", "value": "✓ APPROVED" if decision.approved else "✗ REJECTED"},
         {"field": "by", "value": decision.by},
-        {"field": "comment", "value": decision.comment},
+        {"field": "comment", "value": redact(decision.comment)},   # the artifact is seen by every UI user
         {"field": "at", "value": decision.at.isoformat(timespec="seconds")},
         {"field": "given through", "value": decision.source},
         {"field": "deliverable", "value": decision.deliverable_id},

@@ -23,6 +23,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from stx_migrate.migration.settings.procedure import ExecutionSettings
 
+from .plain import is_plain
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -56,7 +58,7 @@ def run_chunks(stage: Callable[..., R], chunks: Sequence[T], execution: Executio
     ``chunks``; an exception in any chunk propagates.
     """
     chunks = list(chunks)
-    if len(chunks) <= 1:
+    if len(chunks) <= 1 or is_plain():  # a plain run (no Prefect server) has no task runner
         return [stage(c, **kwargs) for c in chunks]
     name = (stage_name or getattr(stage, "__name__", None) or "stage").replace("_", "-")
     with task_runner_for(execution) as runner:

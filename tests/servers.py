@@ -1,6 +1,6 @@
 """Throwaway PostgreSQL and MariaDB servers on loopback for the tests (root-safe, no Docker).
 
-Recipes from shared/notes/databases.md: a fresh data directory in a temp folder, a
+A fresh data directory in a temp folder, a
 free port on 127.0.0.1, fsync off, stopped and removed at the end of the session.
 The binaries come from the system packages ``scripts/setup.sh --test`` installs.
 """

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from stx_migrate.migration.errors import InputError, StxError
 from stx_migrate.migration.settings.source import DatasetSettings, SourceSettings
-from stx_migrate.migration.snapshot import SchemaDrift
+from stx_migrate.migration.snapshot import ReadAgain
 
 from ..secrets import redact
 
@@ -90,8 +90,8 @@ class Source(ABC):
     def read(self, name: str, chunk_rows: int | None = None) -> Iterator[pa.Table]:
         """The dataset's rows in source order, as tables of at most ``chunk_rows`` rows (never empty ones).
 
-        A reader that finds its announced schema contradicted (SchemaDrift) before the first
-        chunk went out starts again with the schema it now announces; later, the drift
+        A fast reader that must start again the exact way (ReadAgain) before the first chunk
+        went out does so here, with the schema the source now announces; later, ReadAgain
         propagates (the snapshot writer then writes the dataset again).
         """
         chunk_rows = chunk_rows or self.settings.chunk_rows
@@ -103,7 +103,7 @@ class Source(ABC):
                     given += 1
                     yield chunk
                 return
-            except SchemaDrift:
+            except ReadAgain:
                 if given:
                     raise
 
@@ -124,6 +124,19 @@ class Source(ABC):
     def file_path(self, relative: str | None) -> Path:
         candidate = Path(relative or self.settings.path or "")
         return candidate if candidate.is_absolute() else self.base_dir / candidate
+
+    def dataset_file(self, name: str, dataset: DatasetSettings) -> Path:
+        """A file dataset's path, which must stay inside the project folder (symbolic links followed).
+
+        The project folder is what the team controls: ``../../etc/passwd`` or an absolute path
+        elsewhere would freeze any readable file of the machine into a snapshot.
+        """
+        path = self.file_path(dataset.file)
+        inside = self.base_dir.resolve()
+        if not path.resolve().is_relative_to(inside):
+            raise InputError(f"the file is outside the project folder {inside}: put the customer's files inside it",
+                             file=dataset.file or self.settings.path, dataset=name)
+        return path
 
     def scrub(self, text: object) -> str:
         """A message fit to show: every password and resolved secret masked."""

@@ -28,7 +28,7 @@ class CsvSource(Source):
     kind = "csv"
 
     def describe_dataset(self, name: str, dataset: DatasetSettings) -> DatasetInfo:
-        path = self.file_path(dataset.file)
+        path = self.dataset_file(name, dataset)
         if not path.is_file():
             raise InputError("file not found", file=path, dataset=name)
         sample = read_sample(path)
@@ -54,7 +54,7 @@ class CsvSource(Source):
         )
 
     def read_batches(self, info: DatasetInfo, dataset: DatasetSettings, chunk_rows: int) -> Iterator[pa.RecordBatch]:
-        path = self.file_path(dataset.file)
+        path = self.dataset_file(info.name, dataset)
         bad: list = []
 
         def on_invalid_row(row) -> str:

@@ -37,7 +37,7 @@ class ExcelSource(Source):
     def _load(self, name: str, dataset: DatasetSettings) -> tuple[pa.Table, dict[str, str]]:
         import fastexcel
 
-        path = self.file_path(dataset.file)
+        path = self.dataset_file(name, dataset)
         if not path.is_file():
             raise InputError("file not found", file=path, dataset=name)
         try:

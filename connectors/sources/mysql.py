@@ -1,12 +1,22 @@
 """kind ``mysql``: MySQL or MariaDB through mysql-connector-python (SQLAlchemy ``mysql+mysqlconnector``).
 
 The url may omit the driver (``mysql://…``); ``charset=utf8mb4`` is added when absent
-so that every character arrives intact. Rows stream through an unbuffered cursor.
+so that every character arrives intact. A dataset's rows stream through ConnectorX into
+Arrow when it can carry them exactly (:mod:`.mysql_arrow`), otherwise through an
+unbuffered mysql-connector cursor.
 """
 from __future__ import annotations
 
-import pyarrow as pa
+from collections.abc import Iterator
 
+import pyarrow as pa
+import sqlalchemy as sa
+
+from stx_migrate.migration.settings.source import DatasetSettings
+from stx_migrate.migration.snapshot import ReadAgain
+
+from . import mysql_arrow
+from .base import DatasetInfo, order_by_key
 from .sqlalchemy_source import SqlAlchemySource
 
 # mysql.connector.FieldType codes of a query's columns
@@ -19,11 +29,41 @@ class MysqlSource(SqlAlchemySource):
     kind = "mysql"
     default_driver = "mysql+mysqlconnector"
 
+    def __init__(self, settings, base_dir):
+        super().__init__(settings, base_dir)
+        self.arrow_url: str | None = None  # ConnectorX's URL for this server (None: not reachable that way)
+        self._exact: set[str] = set()      # datasets read again by mysql-connector after a ReadAgain
+
     def engine_url(self):
         url = super().engine_url()
         if "charset" not in url.query:
             url = url.update_query_dict({"charset": "utf8mb4"})
+        self.arrow_url = mysql_arrow.connectorx_url(url)
         return url
+
+    def read_batches(self, info: DatasetInfo, dataset: DatasetSettings, chunk_rows: int) -> Iterator[pa.Table]:
+        reader = None
+        if self.arrow_url and info.name not in self._exact and mysql_arrow.carries(info.schema):
+            reader = mysql_arrow.open_stream(self.arrow_url, self.compile(self._arrow_select(info, dataset)),
+                                             info.schema, chunk_rows)
+        if reader is None:
+            yield from super().read_batches(info, dataset, chunk_rows)
+            return
+        try:
+            yield from mysql_arrow.read_stream(reader, info.schema, info.name)
+        except ReadAgain:
+            self._exact.add(info.name)  # the next read goes through mysql-connector, which names the bad value
+            raise
+
+    def _arrow_select(self, info: DatasetInfo, dataset: DatasetSettings) -> sa.Select:
+        if dataset.table:
+            table = sa.table(dataset.table, *[sa.column(c) for c in info.columns], schema=dataset.schema_)
+            stmt = sa.select(*mysql_arrow.columns(info.schema, lambda c: table.c[c]))
+            if order_by_key(info, dataset):
+                stmt = stmt.order_by(*[table.c[k] for k in info.key])
+            return stmt
+        subquery = sa.text(f"({dataset.query}) stx_q")
+        return sa.select(*mysql_arrow.columns(info.schema, sa.column)).select_from(subquery)
 
     def streaming_cursor(self):
         # unbuffered: rows come from the server as fetchmany asks for them

@@ -29,16 +29,15 @@ class ReceiveResult:
 
 
 def _spec(source: Source, name: str, chunk_rows: int, profiles: dict[str, StreamProfile] | None) -> DatasetSpec:
-    """How to freeze dataset ``name``; its profile, when wanted, is counted on the chunks as they stream by."""
+    """How to freeze dataset ``name``; its profile, when wanted, is counted on the chunks as they are written."""
     info = source.describe()[name]
-    chunks = source.read(name, chunk_rows)
     if profiles is not None:
         profiles[name] = StreamProfile(name, info.schema, info.encoding)
-        chunks = profiles[name].observe(chunks)
     return DatasetSpec(
         name=name,
         schema=info.schema,
-        chunks=chunks,
+        chunks=source.read(name, chunk_rows),
+        on_chunk=profiles[name].add if profiles is not None else None,  # beside the Parquet writer, off the reading thread
         origin=info.origin,
         key=info.key,
         source_types=info.source_types,

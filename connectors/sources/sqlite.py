@@ -24,7 +24,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from stx_migrate.migration.errors import InputError
 from stx_migrate.migration.settings.source import DatasetSettings
-from stx_migrate.migration.snapshot import SchemaDrift
+from stx_migrate.migration.snapshot import ReadAgain
 
 from . import sqlite_adbc
 from .base import DatasetInfo, Source, order_by_key
@@ -176,7 +176,7 @@ class SqliteSource(Source):
         statement = self._statements.pop(info.name, None) or sqlite_adbc.ArrowStatement(self.arrow_conn, sql)
         try:
             yield from sqlite_adbc.read_arrow(statement, info.schema, info.name)
-        except SchemaDrift:
+        except ReadAgain:
             self._exact.add(info.name)  # described again, the exact way, for the next read
             self._described[info.name] = self.describe_dataset(info.name, dataset)
             raise

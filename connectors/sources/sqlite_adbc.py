@@ -8,7 +8,7 @@ storage class ("Type mismatch"). So the source uses it optimistically:
   read and keeps a column's type only when that batch settles it the way kind sqlite's
   typing rule would (see :func:`settled_type`); the other columns are checked in SQL;
 - :func:`read_arrow` streams the batches and turns a later mismatch, or text that is not
-  UTF-8, into :class:`~stx_migrate.migration.snapshot.SchemaDrift`: the dataset is then
+  UTF-8, into :class:`~stx_migrate.migration.snapshot.ReadAgain`: the dataset is then
   read again the exact (slower) way. Nothing is guessed into the snapshot.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from stx_migrate.migration.snapshot import SchemaDrift
+from stx_migrate.migration.snapshot import ReadAgain
 
 BATCH_ROWS = 65_536
 _TEXT_AFFINITY = ("CHAR", "CLOB", "TEXT")
@@ -77,8 +77,8 @@ def settled_type(column: pa.Array, declared: str) -> pa.DataType | None:
 
 
 def read_arrow(statement: ArrowStatement, schema: pa.Schema, dataset: str) -> Iterator[pa.RecordBatch]:
-    """The statement's batches cast to ``schema``; SchemaDrift when the data leaves it."""
-    import adbc_driver_manager
+    """The statement's batches cast to ``schema``; ReadAgain when the data leaves it."""
+    from adbc_driver_sqlite.dbapi import Error
 
     text_columns = [i for i, f in enumerate(schema) if pa.types.is_string(f.type)]
     batch = statement.first
@@ -86,10 +86,10 @@ def read_arrow(statement: ArrowStatement, schema: pa.Schema, dataset: str) -> It
         while batch is not None:
             yield _fit(batch, schema, text_columns, dataset)
             batch = _next(statement.reader)
-    except (adbc_driver_manager.Error, OSError) as e:
+    except (Error, OSError) as e:
         if "mismatch" not in str(e).lower():
             raise
-        raise SchemaDrift(dataset, "a column holds values of another storage class further on") from None
+        raise ReadAgain(dataset, "a column holds values of another storage class further on") from None
     finally:
         statement.close()
 
@@ -99,10 +99,10 @@ def _fit(batch: pa.RecordBatch, schema: pa.Schema, text_columns: list[int], data
         try:
             batch = batch.cast(schema)  # an all-NULL stretch typed int64 by the driver
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            raise SchemaDrift(dataset, "a column's values do not fit the type its first rows gave") from None
+            raise ReadAgain(dataset, "a column's values do not fit the type its first rows gave") from None
     for i in text_columns:
         try:
             batch.column(i).validate(full=True)  # a blob in a text column may not be UTF-8
         except pa.ArrowInvalid:
-            raise SchemaDrift(dataset, "a text column holds bytes that are not UTF-8") from None
+            raise ReadAgain(dataset, "a text column holds bytes that are not UTF-8") from None
     return batch

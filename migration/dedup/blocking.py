@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import forked
+from .keys import combine, dob_name_keys, house_number, name_orders
 from .records import EXISTING, INDIVIDUAL, STRUCTURE, Records
 
 # Lower = stronger; a pair found by several passes keeps the strongest name.
@@ -23,6 +24,8 @@ RULE_NAMES = {v: k for k, v in RULE_PRIORITY.items()}
 # Pairs per keyed record a name or address pass may add (exact e-mail / phone / number passes
 # have no budget: their blocks are households, the window alone caps a placeholder value).
 FUZZY_BUDGET = 1.0
+# Neighbours per record in the alphabetical sorted-neighbourhood passes over the names.
+SORTED_WINDOW = 4
 
 
 @dataclass
@@ -40,25 +43,14 @@ class Pairs:
         return len(self.left)
 
 
-def combine(*codes: np.ndarray) -> np.ndarray:
-    """One code per distinct tuple of codes; ``-1`` when any part is ``-1``."""
-    missing = np.zeros(len(codes[0]), dtype=bool)
-    key = np.zeros(len(codes[0]), dtype=np.int64)
-    for code in codes:
-        code = np.asarray(code, dtype=np.int64)
-        missing |= code < 0
-        key = key * (int(code.max(initial=0)) + 2) + (code + 1)
-        key = np.asarray(pd.factorize(key)[0], dtype=np.int64)  # keep the numbers small (hash, no sort)
-    return np.where(missing, -1, key)
-
-
 def sorted_neighbour_pairs(key: np.ndarray, kind: np.ndarray, window: int, tiebreak: np.ndarray | None = None,
                            budget: float | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """Pairs of records with the same ``kind`` and ``key``, each with its next ``window`` neighbours.
 
-    ``budget`` (pairs per keyed record) stops widening the window once the pass has that many
-    pairs: nearest neighbours (in tie-break order) come first, so a data set made of a few
-    huge blocks costs ``budget × n`` comparisons, not ``window × n``.
+    ``budget`` (pairs per keyed record) stops widening the window in the blocks larger than the
+    window once they gave that many pairs: nearest neighbours (in tie-break order) come first,
+    so a data set made of a few huge blocks costs ``budget × n`` comparisons, not ``window × n``.
+    A block no larger than the window always yields all its pairs (that is where duplicates are).
     """
     rows = np.flatnonzero((key >= 0) & (kind > 0))
     if len(rows) < 2:
@@ -73,18 +65,19 @@ def sorted_neighbour_pairs(key: np.ndarray, kind: np.ndarray, window: int, tiebr
     sorted_rows, sorted_k = rows[order], k[order]
     block_sizes = np.diff(np.r_[0, np.flatnonzero(sorted_k[1:] != sorted_k[:-1]) + 1, len(sorted_k)])
     capped = int(block_sizes[block_sizes > window + 1].sum())
+    in_big = np.repeat(block_sizes > window + 1, block_sizes)
     lefts, rights = [], []
     limit = budget * len(rows) if budget is not None else float("inf")
-    total = 0
+    big_total = 0
     for step in range(1, window + 1):
         same = sorted_k[:-step] == sorted_k[step:]
+        if big_total >= limit:      # the budget is spent: only the small blocks still widen
+            same &= ~in_big[:-step]
         if not same.any():
             break
         lefts.append(sorted_rows[:-step][same])
         rights.append(sorted_rows[step:][same])
-        total += len(lefts[-1])
-        if total >= limit:
-            break
+        big_total += int(np.count_nonzero(same & in_big[:-step]))
     if not lefts:
         return np.empty(0, np.int64), np.empty(0, np.int64), capped
     return np.concatenate(lefts), np.concatenate(rights), capped
@@ -133,14 +126,29 @@ def candidate_pairs(rec: Records, rules: list[str], window: int) -> Pairs:
         names = np.where((rec.fn_ph >= 0) & (rec.ln_ph >= 0), combine(low, high), -1)
         add("fuzzy", lambda: sorted_neighbour_pairs(combine(names, rec.zip), ind, window, rec.street, FUZZY_BUDGET))
         add("fuzzy", lambda: sorted_neighbour_pairs(combine(names, rec.dob), ind, window, None, FUZZY_BUDGET))
+        add("fuzzy", lambda: sorted_neighbour_pairs(names, ind, window, rec.zip, FUZZY_BUDGET))
         # Married name or a typo in the last name: first name + birth date.
         add("fuzzy", lambda: sorted_neighbour_pairs(combine(rec.fn_ph, rec.dob), ind, window, rec.ln, FUZZY_BUDGET))
         # Short or abbreviated first name: last name + birth date, last name + postcode.
         add("fuzzy", lambda: sorted_neighbour_pairs(combine(rec.ln_ph, rec.dob), ind, window, rec.fn, FUZZY_BUDGET))
         add("fuzzy", lambda: sorted_neighbour_pairs(combine(rec.ln_ph, rec.zip, rec.fn_initial), ind, window, rec.fn,
                                                     FUZZY_BUDGET))
-        # Same address, names mistyped.
+        # Same address, names mistyped; same postcode or town and one name by sound.
         add("fuzzy", lambda: sorted_neighbour_pairs(combine(rec.zip, rec.street), kind, window, rec.ln_ph, FUZZY_BUDGET))
+        add("fuzzy", lambda: sorted_neighbour_pairs(combine(rec.zip, rec.fn_ph), ind, window, rec.ln, FUZZY_BUDGET))
+        add("fuzzy", lambda: sorted_neighbour_pairs(combine(rec.town, rec.ln_ph), ind, window, rec.fn, FUZZY_BUDGET))
+        # Names replaced or lost: birth date with postcode or town; house number with postcode or town.
+        house = house_number(rec)
+        add("fuzzy", lambda: sorted_neighbour_pairs(combine(rec.dob, rec.zip), ind, window, rec.ln, FUZZY_BUDGET))
+        add("fuzzy", lambda: sorted_neighbour_pairs(combine(rec.dob, rec.town), ind, window, rec.ln, FUZZY_BUDGET))
+        add("fuzzy", lambda: sorted_neighbour_pairs(combine(house, rec.zip), ind, window, rec.ln_ph, FUZZY_BUDGET))
+        add("fuzzy", lambda: sorted_neighbour_pairs(combine(house, rec.town), ind, window, rec.ln_ph, FUZZY_BUDGET))
+        # Birth dates with a one-digit typo or day and month swapped, with a name key.
+        for date_key in dob_name_keys(rec):
+            add("fuzzy", lambda key=date_key: sorted_neighbour_pairs(key, ind, window, rec.ln, FUZZY_BUDGET))
+        # Sorted neighbourhood on the names themselves: typos the sound keys do not forgive.
+        for order in name_orders(rec):
+            add("fuzzy", lambda order=order: _window_pairs(order, ind, SORTED_WINDOW))
         # Structures: first word of the name + postcode; administrative number.
         add("fuzzy", lambda: sorted_neighbour_pairs(combine(rec.org_ph, rec.zip), struct, window, rec.street, FUZZY_BUDGET))
         add("fuzzy", lambda: sorted_neighbour_pairs(rec.admin, struct, window))
@@ -153,6 +161,12 @@ def candidate_pairs(rec: Records, rules: list[str], window: int) -> Pairs:
     united = _unite([(prio, (left, right)) for (prio, _), (left, right, _) in zip(passes, found)], len(rec), rec.origin)
     united.capped = sum(capped for _, _, capped in found)
     return united
+
+
+def _window_pairs(order: np.ndarray, kind: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each record with its next ``window`` records in ``order`` (no key equality: not a cap, nothing counted)."""
+    left, right, _ = sorted_neighbour_pairs(np.where(order >= 0, 0, -1), kind, window, tiebreak=order)
+    return left, right, 0
 
 
 def _unite(passes, n: int, origin: np.ndarray) -> Pairs:

@@ -35,15 +35,17 @@ _NONE: frozenset[int] = frozenset()
 
 
 def cluster_without_conflicts(n: int, left: np.ndarray, right: np.ndarray, strength: np.ndarray, forced: np.ndarray,
-                              birth_year: np.ndarray, sex: np.ndarray,
+                              birth_date: np.ndarray, sex: np.ndarray,
                               apart_left: np.ndarray, apart_right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Clusters that never hold two records known to be different people.
 
     Merging is transitive: a copy without birth date matches both a father and his son of
     the same name, and would chain them together. A component is *conflicting* when it holds
-    two different birth years, both sexes, or a pair a reviewer kept apart. Only those
-    components are rebuilt, edge by edge from the strongest (SecuTix-rule edges first, never
-    refused), refusing an edge that would join two conflicting groups.
+    two birth dates (``yyyymmdd`` integers, 0 = unknown) that are not one typo apart (one
+    digit, two neighbouring digits, day and month swapped), both sexes, or a pair a reviewer
+    kept apart. Only those components are rebuilt, edge by edge from the strongest
+    (SecuTix-rule edges first, never refused), refusing an edge that would join two
+    conflicting groups.
 
     Returns ``(label, refused)``: the label per record and a mask of the refused edges.
     """
@@ -51,7 +53,7 @@ def cluster_without_conflicts(n: int, left: np.ndarray, right: np.ndarray, stren
     refused = np.zeros(len(left), dtype=bool)
     if not len(left):
         return label, refused
-    bad = _conflicting_labels(label, birth_year, sex, apart_left, apart_right)
+    bad = _conflicting_labels(label, birth_date, sex, apart_left, apart_right)
     if not len(bad):
         return label, refused
     in_bad = np.isin(label[left], bad)
@@ -62,7 +64,7 @@ def cluster_without_conflicts(n: int, left: np.ndarray, right: np.ndarray, stren
         apart.setdefault(a, set()).add(b)
         apart.setdefault(b, set()).add(a)
     parent: dict[int, int] = {}
-    groups: dict[int, tuple[set[int], set[int], set[int]]] = {}   # root -> (members, years, sexes)
+    groups: dict[int, tuple[set[int], set[int], set[int]]] = {}   # root -> (members, birth dates, sexes)
 
     def root(x: int) -> int:
         while parent.get(x, x) != x:
@@ -72,7 +74,7 @@ def cluster_without_conflicts(n: int, left: np.ndarray, right: np.ndarray, stren
 
     def group(x: int):
         if x not in groups:
-            y, s = int(birth_year[x]), int(sex[x])
+            y, s = int(birth_date[x]), int(sex[x])
             groups[x] = ({x}, {y} if y > 0 else set(), {s} if s in (1, 2) else set())
         return groups[x]
 
@@ -85,7 +87,7 @@ def cluster_without_conflicts(n: int, left: np.ndarray, right: np.ndarray, stren
         if len(ma) < len(mb):   # union by size, the smaller group into the larger one, in place:
             ra, rb, ma, mb, ya, yb, sa, sb = rb, ra, mb, ma, yb, ya, sb, sa   # n log n on skewed data, not n²
         # "kept apart" is symmetric: looking from the smaller group's members is enough
-        clash = (ya and yb and ya != yb) or (len(sa | sb) > 1) or (apart and any(apart.get(m, _NONE) & ma for m in mb))
+        clash = (ya and yb and not _dates_agree(ya, yb)) or (len(sa | sb) > 1) or (apart and any(apart.get(m, _NONE) & ma for m in mb))
         if clash and not forced[e]:
             refused[e] = True
             continue
@@ -98,18 +100,34 @@ def cluster_without_conflicts(n: int, left: np.ndarray, right: np.ndarray, stren
     return connected_components(n, left[kept], right[kept]), refused
 
 
-def _conflicting_labels(label, birth_year, sex, apart_left, apart_right) -> np.ndarray:
+def _dates_agree(one: set[int], other: set[int]) -> bool:
+    """Every date of one group is the same as, or one typo away from, every date of the other."""
+    return all(a == b or one_typo_apart(a, b) for a in one for b in other)
+
+
+def one_typo_apart(a: int, b: int) -> bool:
+    """Two ``yyyymmdd`` dates one typo apart: one digit, two neighbouring digits, or day and month swapped."""
+    x, y = f"{a:08d}", f"{b:08d}"
+    differ = [i for i in range(8) if x[i] != y[i]]
+    if len(differ) == 1:
+        return True
+    if len(differ) == 2 and differ[1] == differ[0] + 1 and x[differ[0]] == y[differ[1]] and x[differ[1]] == y[differ[0]]:
+        return True
+    return x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6]
+
+
+def _conflicting_labels(label, birth_date, sex, apart_left, apart_right) -> np.ndarray:
     sizes = np.bincount(label, minlength=len(label))
     multi = np.flatnonzero(sizes[label] > 1)
     if not len(multi):
         return np.empty(0, np.int64)
     lab = label[multi]
     bad = set()
-    years = birth_year[multi]
-    with_year = years > 0
-    if with_year.any():
-        distinct = pd.unique(lab[with_year].astype(np.int64) * 10_000 + years[with_year])
-        counts = np.bincount(distinct // 10_000, minlength=len(label))
+    dates = birth_date[multi].astype(np.int64)
+    with_date = dates > 0
+    if with_date.any():
+        distinct = pd.unique(lab[with_date].astype(np.int64) * 100_000_000 + dates[with_date])
+        counts = np.bincount(distinct // 100_000_000, minlength=len(label))
         bad.update(np.flatnonzero(counts > 1).tolist())
     s = sex[multi]
     male = np.bincount(lab[s == 1], minlength=len(label)) > 0

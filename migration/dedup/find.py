@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..membership import text_index_unique
+from ..text_arrays import text_index_unique
 from ..settings.dedup import DedupSettings
 from .blocking import Pairs, candidate_pairs
 from .cluster import cluster_without_conflicts
@@ -58,7 +58,8 @@ def find_duplicates(
     log.info("dedup: %d records, %d candidate pairs from blocking; %d keyed records over the passes were in blocks "
              "larger than the window (%d), compared with their nearest neighbours only",
              len(rec), len(pairs), pairs.capped, settings.block_window)
-    score, forced = score_pairs(rec, pairs)
+    scored = score_pairs(rec, pairs)
+    score, forced = scored.score, scored.forced
     rule = rule_names(pairs)
 
     # Reviewers' decisions, matched on stable keys.
@@ -76,7 +77,7 @@ def find_duplicates(
     edge_forced = np.concatenate([forced[merge] | np.isin(pair_id[merge], decided_merge), np.ones(len(extra), dtype=bool)])
 
     label, refused = cluster_without_conflicts(
-        len(rec), edges.left, edges.right, edge_score, edge_forced, rec.dob_year, rec.sex,
+        len(rec), edges.left, edges.right, edge_score, edge_forced, rec.dob_int, rec.sex,
         decided_apart // len(rec), decided_apart % len(rec))
     # An edge refused because it would chain two different people (a father and his son through
     # a copy without birth date): the copy stays with its strongest match; not sent to review

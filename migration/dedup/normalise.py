@@ -1,4 +1,4 @@
-"""Normalised values for matching: text folded the same way for every row (spec §7, §13 Q13).
+"""Normalised values for matching: text folded the same way for every row (secutix-format §7, §13 Q13).
 
 Every function takes and returns a pandas ``str`` Series and is vectorised (Arrow string
 kernels); callers apply them to the *unique* values of a column and map the result back,
@@ -98,15 +98,6 @@ def normalise_street(values: pd.Series) -> pd.Series:
 def normalise_zip(values: pd.Series) -> pd.Series:
     """Postcode without spaces or dashes, upper case (``CH-1204`` and ``1204`` stay different)."""
     return values.fillna("").astype("str").str.upper().str.replace(r"[\s.]", "", regex=True)
-
-
-def normalise_date(values: pd.Series) -> pd.Series:
-    """``dd.mm.yyyy`` / ``dd/mm/yyyy`` / ``dd-mm-yyyy`` → ``yyyymmdd`` (zero-padded); anything else ""."""
-    text = values.fillna("").astype("str").str.strip().str.replace(r"[/-]", ".", regex=True)
-    text = text.str.replace(r"^(\d)\.", r"0\1.", regex=True).str.replace(r"\.(\d)\.", r".0\1.", regex=True)
-    ok = text.str.fullmatch(r"\d\d\.\d\d\.\d{4}")
-    out = text.str.slice(6, 10) + text.str.slice(3, 5) + text.str.slice(0, 2)
-    return out.where(ok, "").astype("str")
 
 
 def codes_of_unique(values: pd.Series, normalise) -> tuple[np.ndarray, pd.Series]:

@@ -18,13 +18,14 @@ from .normalise import (
     compact,
     fold_text,
     international_phone,
-    normalise_date,
     normalise_email,
     normalise_street,
     normalise_zip,
     phone_digits,
 )
 from .. import forked
+from ..dates import birthdate_key
+from ..format import extended_format
 from .phonetic import phonetic_key
 
 INDIVIDUAL, STRUCTURE = 1, 2
@@ -32,9 +33,8 @@ NEW, EXISTING = 0, 1
 MALE, FEMALE, COUPLE = 1, 2, 3
 _TITLE_SEX = {"MR": MALE, "MRS": FEMALE, "MISS": FEMALE, "MS": FEMALE, "MR_AND_MRS": COUPLE}
 
-# SecuTix's own structure comparison (spec §7): these 10 fields equal = one structure.
-STRUCTURE_FIELDS = ("OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2", "LINE1", "LINE2", "LINE3",
-                    "ZIPCODE", "TOWN", "TOWN_COMPLEMENT", "COUNTRY")
+# SecuTix's own structure comparison (secutix-format §7): these 10 fields equal = one structure.
+STRUCTURE_FIELDS = extended_format().group("structure_match")
 EMAIL_FIELDS = ("EMAIL1", "EMAIL2", "EMAIL3")
 PHONE_FIELDS = ("CELLPHONE", "TELEPHONE", "FAX")
 
@@ -45,7 +45,7 @@ class Records:
 
     refs: np.ndarray            # source_ref of new rows, "<env>:<nr>" of existing contacts
     origin: np.ndarray          # NEW | EXISTING
-    kind: np.ndarray            # 0 (no name) | INDIVIDUAL | STRUCTURE
+    kind: np.ndarray            # INDIVIDUAL | STRUCTURE (OFFICIAL_NAME filled)
     stable_key: np.ndarray      # "nr:<CONTACT_NR>" or "ref:<source_ref>": the key decisions use
     contact_nr: np.ndarray      # code of CONTACT_NR
     contact_nr_text: np.ndarray
@@ -59,11 +59,15 @@ class Records:
     sex: np.ndarray             # from TITLE: 0 unknown | MALE | FEMALE | COUPLE
     dob: np.ndarray             # code of yyyymmdd
     dob_year: np.ndarray        # 0 when unknown
+    dob_int: np.ndarray         # yyyymmdd as an integer, 0 when unknown (digit-typo comparisons)
     emails: np.ndarray          # (n, 3) codes of normalised e-mails
     phones: np.ndarray          # (n, 3) codes of international phone digits
     zip: np.ndarray
     street: np.ndarray          # code of the normalised LINE1
     town: np.ndarray
+    zip_text: pd.Series         # uniques of the three address codes, for similarity
+    street_text: pd.Series
+    town_text: pd.Series
     org: np.ndarray             # code of the compact OFFICIAL_NAME
     org_text: pd.Series
     org_ph: np.ndarray          # code of organisation_key(OFFICIAL_NAME)
@@ -91,17 +95,19 @@ def build_records(contacts: pd.DataFrame, existing: pd.DataFrame | None, country
     names, channels = forked.run_jobs([partial(_name_codes, col, org, n, n_new, refs), partial(_channel_codes, col, country)],
                                       processes=None if n >= forked.PARALLEL_MIN_ROWS else 1)
     (fn, ln, name_text, fn_initial, fn_ph, ln_ph, org_ph, nr_codes, nr_raw, stable_key, sex, zip_codes, street, town, admin,
-     structure_key) = names
+     structure_key, zip_text, street_text, town_text) = names
     fn_text = ln_text = name_text
-    dob, dob_year, emails, phones = channels
-    kind = np.where(org >= 0, STRUCTURE, np.where((fn >= 0) | (ln >= 0), INDIVIDUAL, 0)).astype(np.int8)
+    dob, dob_year, dob_int, emails, phones = channels
+    # A row without OFFICIAL_NAME is a person even with no name left (a typo-ridden copy can
+    # still match on birth date and address); prepare's rules reject such rows before dedup.
+    kind = np.where(org >= 0, STRUCTURE, INDIVIDUAL).astype(np.int8)
 
     return Records(
         refs=refs, origin=origin, kind=kind, stable_key=stable_key,
         contact_nr=nr_codes, contact_nr_text=nr_raw,
         fn=fn, ln=ln, fn_text=fn_text, ln_text=ln_text, fn_initial=fn_initial, fn_ph=fn_ph, ln_ph=ln_ph, sex=sex,
-        dob=dob, dob_year=dob_year, emails=emails, phones=phones,
-        zip=zip_codes, street=street, town=town, org=org, org_text=org_text, org_ph=org_ph,
+        dob=dob, dob_year=dob_year, dob_int=dob_int, emails=emails, phones=phones,
+        zip=zip_codes, street=street, town=town, zip_text=zip_text, street_text=street_text, town_text=town_text, org=org, org_text=org_text, org_ph=org_ph,
         structure_key=structure_key, admin=admin,
     )
 
@@ -136,9 +142,9 @@ def _name_codes(col, org: np.ndarray, n: int, n_new: int, refs: np.ndarray) -> t
     title_sex = pd.Series(titles, dtype="str").str.strip().str.upper().map(_TITLE_SEX).fillna(0).astype(np.int8).to_numpy()
     sex = title_sex[np.asarray(title_codes)] if len(title_sex) else np.zeros(n, np.int8)
 
-    zip_codes, _ = codes_of_unique(col("ZIPCODE"), normalise_zip)
-    street, _ = codes_of_unique(col("LINE1"), normalise_street)
-    town, _ = codes_of_unique(col("TOWN"), compact)
+    zip_codes, zip_text = codes_of_unique(col("ZIPCODE"), normalise_zip)
+    street, street_text = codes_of_unique(col("LINE1"), normalise_street)
+    town, town_text = codes_of_unique(col("TOWN"), compact)
     admin, _ = codes_of_unique(col("ADMIN_NUMBER"), lambda s: compact(s.str.replace(r"^[^=]*=", "", regex=True)))
 
     structure_key = np.full(n, -1, dtype=np.int64)
@@ -150,19 +156,21 @@ def _name_codes(col, org: np.ndarray, n: int, n_new: int, refs: np.ndarray) -> t
             joined = joined + "|" + part
         structure_key[is_structure] = pd.factorize(joined)[0]
     return (fn, ln, name_text, fn_initial, fn_ph, ln_ph, org_ph, nr_codes, nr_raw, stable_key, sex, zip_codes, street,
-            town, admin, structure_key)
+            town, admin, structure_key, zip_text, street_text, town_text)
 
 
 def _channel_codes(col, country: str) -> tuple:
     """Birth dates, e-mails, phones: integer arrays only (the half a forked child computes)."""
-    dob, dob_text = codes_of_unique(col("BIRTHDATE"), normalise_date)
+    dob, dob_text = codes_of_unique(col("BIRTHDATE"), birthdate_key)
     years = pd.to_numeric(dob_text.str.slice(0, 4), errors="coerce").fillna(0).astype(np.int32).to_numpy()
     dob_year = np.where(dob >= 0, years[np.maximum(dob, 0)] if len(years) else 0, 0).astype(np.int32)
+    whole = pd.to_numeric(dob_text, errors="coerce").fillna(0).astype(np.int64).to_numpy()
+    dob_int = np.where(dob >= 0, whole[np.maximum(dob, 0)] if len(whole) else 0, 0)
 
     emails = _shared_codes([col(c) for c in EMAIL_FIELDS], normalise_email)
     calling = _calling_codes(col("COUNTRY"), country)
     phones = _phone_codes([col(c) for c in PHONE_FIELDS], calling)
-    return dob, dob_year, emails, phones
+    return dob, dob_year, dob_int, emails, phones
 
 
 _LEGAL_FORMS = r"\b(SA|SARL|SAS|SASU|SCI|SNC|EURL|AG|GMBH|EV|E V|ASBL|SPRL|SRL|SC|LTD|INC|CIE|ET CIE)\b"

@@ -14,6 +14,7 @@ import pandas as pd
 import xlsxwriter
 
 from ..errors import InputError
+from ..spreadsheet_safe import neutralise_cells
 from .decisions import PAIR_COLUMNS, ReviewDecisions, normalise_decision
 from .result import DedupResult
 
@@ -49,7 +50,7 @@ def write_review_workbook(result: DedupResult, contacts: pd.DataFrame, path: Pat
     ``created``: the workbook's creation date (default: now); the same date and the same
     result give a byte-identical file (prepare passes the snapshot's extraction time).
     """
-    table = review_table(result, contacts, existing)
+    table = neutralise_cells(review_table(result, contacts, existing), keep=("key 1", "key 2"))   # keys are read back
     path = Path(path)
     book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
     try:

@@ -1,4 +1,4 @@
-"""The SecuTix extended contact import format as data (spec §2–§6)."""
+"""The SecuTix extended contact import format as data (secutix-format §2–§6)."""
 from .catalogue import CLEAR, CODE_ROW, EMPTY, HEADER_ROWS, ColumnSpec, Format, extended_format
 
 __all__ = ["CLEAR", "CODE_ROW", "EMPTY", "HEADER_ROWS", "ColumnSpec", "Format", "extended_format"]

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-import yaml
+from ..yaml_load import parse_yaml
 
-HEADER_ROWS = 4          # spec §2.1: 4 header rows, data from row 5
+HEADER_ROWS = 4          # secutix-format §2.1: 4 header rows, data from row 5
 CODE_ROW = 4             # the row the importer reads (technical field codes)
 EMPTY = ""               # an empty cell: keep (UPDATE) / nothing stored (INSERT)
-CLEAR = "="              # spec §3: remove the stored value
+CLEAR = "="              # secutix-format §3: remove the stored value
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,17 @@ class ColumnSpec:
 class Format:
     columns: tuple[ColumnSpec, ...]
     sections: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
 
     def column(self, code: str) -> ColumnSpec:
         return self.by_code[code]
+
+    def group(self, name: str) -> tuple[str, ...]:
+        """The column codes of a group named in ``columns.yaml › groups``, in its order."""
+        for group, codes in self.groups:
+            if group == name:
+                return codes
+        raise KeyError(f"columns.yaml › groups: no group {name!r} (allowed: {', '.join(g for g, _ in self.groups)})")
 
     @property
     def by_code(self) -> dict[str, ColumnSpec]:
@@ -60,7 +68,7 @@ class Format:
 
         Row 1 names the section on its first column, row 2 the field label, row 3 the
         type/help text, row 4 the technical codes. A customer's own template replaces
-        rows 1–3 verbatim (spec §2.1, §13 Q1).
+        rows 1–3 verbatim (secutix-format §2.1, §13 Q1).
         """
         section_of = {c: name for name, cols in self.sections for c in cols}
         row1, seen = [], set()
@@ -72,6 +80,14 @@ class Format:
         return [row1, [specs[c].label for c in codes], [specs[c].help for c in codes], list(codes)]
 
 
+def _members(items: list[str]) -> list[str]:
+    """Column codes of a section or group (``CRIT01-CRIT50`` stands for the fifty criteria)."""
+    codes: list[str] = []
+    for item in items:
+        codes += [f"CRIT{i:02d}" for i in range(1, 51)] if item == "CRIT01-CRIT50" else [item]
+    return codes
+
+
 def _expand(entry: dict) -> list[dict]:
     prefix, first, count = entry.pop("code_prefix"), entry.pop("first_number"), entry.pop("count")
     return [dict(entry, code=f"{prefix}{i:02d}", number=first + i - 1, label=f"{entry['label']} {i:02d}") for i in range(1, count + 1)]
@@ -80,17 +96,12 @@ def _expand(entry: dict) -> list[dict]:
 @lru_cache(maxsize=1)
 def extended_format() -> Format:
     """The extended import format (cached; immutable)."""
-    data = yaml.safe_load(resources.files(__package__).joinpath("columns.yaml").read_text(encoding="utf-8"))
+    data = parse_yaml(resources.files(__package__).joinpath("columns.yaml").read_text(encoding="utf-8"), "columns.yaml")
     raw = list(data["columns"]) + _expand(dict(data["criteria"]))
     sections: list[tuple[str, tuple[str, ...]]] = []
     section_of: dict[str, str] = {}
     for section in data["sections"]:
-        cols: list[str] = []
-        for item in section["columns"]:
-            if item == "CRIT01-CRIT50":
-                cols += [f"CRIT{i:02d}" for i in range(1, 51)]
-            else:
-                cols.append(item)
+        cols = _members(section["columns"])
         sections.append((section["name"], tuple(cols)))
         section_of.update({c: section["name"] for c in cols})
     columns = []
@@ -103,4 +114,8 @@ def extended_format() -> Format:
     order = [c for _, cols in sections for c in cols]
     if order != [c.code for c in columns]:
         raise RuntimeError("columns.yaml: sections and column numbers disagree on the order")
-    return Format(columns=tuple(columns), sections=tuple(sections))
+    groups = tuple((name, tuple(_members(items))) for name, items in data["groups"].items())
+    unknown = sorted({c for _, codes in groups for c in codes} - set(order))
+    if unknown:
+        raise RuntimeError(f"columns.yaml › groups: unknown column(s) {', '.join(unknown)}")
+    return Format(columns=tuple(columns), sections=tuple(sections), groups=groups)

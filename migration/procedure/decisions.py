@@ -12,17 +12,23 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 DECISIONS_FILE = "decisions.jsonl"
+
+# Who decided: trimmed, and never blank (the JSON schema's pattern makes the UI form refuse blanks too).
+ValidatorName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"\S")]
+Comment = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
 class Decision(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     approved: bool
-    by: str = Field(min_length=1)
-    comment: str = ""
+    by: ValidatorName
+    comment: Comment = ""
     at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
     deliverable_id: str
     protocol_hash: str

@@ -1,7 +1,7 @@
 """The diff between two deliverables: what the J-1 refresh changes against the validated one.
 
 Contacts are matched by their migration identity, the ``source_ref`` (``dataset:key``,
-DESIGN §4) that indexes every SecuTix frame. Reported: new, changed and vanished
+architecture §4) that indexes every SecuTix frame. Reported: new, changed and vanished
 contacts (with the columns that changed), rejects that are new in the refresh
 (same source_ref and code not rejected before), and columns whose type or fill rate
 changed. Everything is vectorised; the result holds row references and column codes,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from .state import DeliverableRef, ProcedureState
 
 
-def production_guard(state: ProcedureState, deliverable: DeliverableRef) -> list[str]:
+def production_guard(state: ProcedureState, deliverable: DeliverableRef, again: bool = False) -> list[str]:
     """Why ``deliverable`` must not be imported into production (empty: it may).
 
     All three must hold:
@@ -17,7 +17,8 @@ def production_guard(state: ProcedureState, deliverable: DeliverableRef) -> list
        latest decision on that hash is an approval);
     3. a pre-production import of a deliverable with this protocol hash succeeded — the
        J-1 refresh produces a new deliverable with the validated protocol, so the
-       customer judged the same protocol on the pre-production data.
+       customer judged the same protocol on the pre-production data;
+    4. production was not imported before, unless ``again`` (``--again``) says it is meant.
     """
     reasons: list[str] = []
     did, h = deliverable.deliverable_id, deliverable.protocol_hash
@@ -35,6 +36,9 @@ def production_guard(state: ProcedureState, deliverable: DeliverableRef) -> list
         reasons.append(f"the customer rejected protocol {h[:12]} (decision by {last.by} at {last.at:%Y-%m-%d %H:%M})")
     if not state.preprod_imports_of_hash(h):
         reasons.append(f"no successful pre-production import of a deliverable with protocol {h[:12]}")
+    done = state.imported("prod")
+    if done and not again:
+        reasons.append(f"production was already imported (deliverable {done[-1]}); give --again to import once more")
     return reasons
 
 
@@ -61,11 +65,36 @@ def refresh_guard(state: ProcedureState, protocol_hash: str) -> list[str]:
 
 
 def preprod_guard(deliverable: DeliverableRef, state: ProcedureState) -> list[str]:
-    """Why ``deliverable`` must not go to pre-production: only a failed gate stops it."""
+    """Why ``deliverable`` must not go to pre-production: a gate that failed or never ran stops it."""
     gate = deliverable.gate_passed if deliverable.gate_passed is not None else state.gate_passed(deliverable.deliverable_id)
+    if gate is None:
+        return [f"no quality gate result for deliverable {deliverable.deliverable_id} (no gate.json): run prepare again"]
     if gate is False:
         return [f"the quality gate failed on deliverable {deliverable.deliverable_id}"]
     return []
+
+
+DESTRUCTIVE_SERVICES = ("delete", "anonymize", "inactivate")
+
+
+def destructive_service_guard(state: ProcedureState, deliverable: DeliverableRef | None, operation: str,
+                              contacts: int, confirm: int | None) -> list[str]:
+    """Why ``operation`` (delete, anonymize, inactivate) must not run on a production environment.
+
+    Like Salesforce's separate permission to hard-delete: the production import's guards
+    must hold on the latest deliverable (gate passed, customer approval, pre-production
+    import), and ``--confirm N`` must repeat ``contacts``, the number of contacts the file
+    names, so that nobody deletes ten thousand contacts believing they delete ten.
+    """
+    if deliverable is None:
+        reasons = ["no deliverable yet: the production guards cannot hold"]
+    else:
+        reasons = production_guard(state, deliverable, again=True)
+    if confirm is None:
+        reasons.append(f"{operation} on production affects {contacts} contact(s): give --confirm {contacts}")
+    elif confirm != contacts:
+        reasons.append(f"--confirm {confirm} does not match the {contacts} contact(s) the file names")
+    return reasons
 
 
 def close_guard(state: ProcedureState) -> list[str]:

@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from stx_migrate.migration.deliverable import Deliverable
+from stx_migrate.migration.finding_codes import codes_of
 from stx_migrate.migration.findings import FINDING_COLUMNS
+from stx_migrate.migration.spreadsheet_safe import write_people_csv
 
 from .decisions import Decision
 from .state import DeliverableRef
@@ -49,6 +51,7 @@ def read_contacts(folder: Path) -> pd.DataFrame:
 
 
 NOT_IMPORTED_COLUMNS = [*FINDING_COLUMNS, "stage"]
+MERGED = codes_of("dedup")["MERGED"]
 
 
 def not_imported_rows(deliverable_dir: Path, import_dir: Path | None) -> pd.DataFrame:
@@ -68,8 +71,8 @@ def not_imported_rows(deliverable_dir: Path, import_dir: Path | None) -> pd.Data
         d = pd.read_csv(duplicates, dtype="str", keep_default_na=False)
         if len(d):
             frames.append(pd.DataFrame({
-                "source_ref": d["source_ref"], "contact_nr": d["contact_nr"], "column": "", "code": "MERGED",
-                "severity": "merged", "message": "merged into " + d["survivor_ref"] + " by rule " + d["rule"],
+                "source_ref": d["source_ref"], "contact_nr": d["contact_nr"], "column": "", "code": MERGED.code,
+                "severity": MERGED.severity, "message": "merged into " + d["survivor_ref"] + " by rule " + d["rule"],
                 "value": "", "stage": "dedup"}))
     if import_dir is not None:
         refused = read_rejects(import_dir)
@@ -83,7 +86,7 @@ def write_production_record(folder: Path, deliverable: DeliverableRef, deliverab
                             counts: dict) -> int:
     """Write ``not_imported.csv`` and ``production.json`` into ``folder``; returns the rows not imported."""
     rows = not_imported_rows(deliverable_dir, import_folder)
-    rows.to_csv(folder / "not_imported.csv", index=False, encoding="utf-8", lineterminator="\n")
+    write_people_csv(rows, folder / "not_imported.csv")
     by_code = rows.groupby(["stage", "code"]).size() if len(rows) else None
     reasons = json.loads((deliverable_dir / "summary.json").read_text(encoding="utf-8")).get("reasons", {}) \
         if (deliverable_dir / "summary.json").exists() else {}

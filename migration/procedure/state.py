@@ -21,7 +21,7 @@ from stx_migrate.migration.deliverable import read_manifest_identity
 from .decisions import Decision, append_jsonl, read_decisions, read_jsonl, validated_decision
 
 EVENTS_FILE = "events.jsonl"
-EventKind = Literal["receive", "prepare", "gate", "import", "decision-requested", "refresh", "ticket", "closed"]
+EventKind = Literal["receive", "prepare", "gate", "import", "decision-requested", "refresh", "ticket", "closed", "service"]
 
 
 class Event(BaseModel):

@@ -15,7 +15,9 @@ WHITESPACE = r"[\t\n\v\f\r \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}
 
 
 def _arrow(values: pd.Series) -> pa.Array:
-    return pa.array(values.astype("str"))
+    array = pa.array(values.astype("str"))
+    # an empty column may come back as a ChunkedArray with no chunk: struct results need one Array
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _series(array, index: pd.Index) -> pd.Series:

@@ -280,7 +280,7 @@ def compile_protocol(protocol_file: Path, snapshot_manifest: Any, project: Proje
         for column in rule.columns(params):
             check.reference(f"{path} › params › column", column)
         if rule.needs_cutoff and project is not None and project.retention_cutoff is None:
-            check.problem(f"{path} › rule", "the retention rule needs retention.cutoff in project.yaml (spec §13 Q14)")
+            check.problem(f"{path} › rule", "the retention rule needs retention.cutoff in project.yaml (secutix-format §13 Q14)")
         filters.append(CompiledFilter(rule, params, flt.code or flt.rule.upper()))
 
     if model.contact_number.from_ is not None:

@@ -1,7 +1,7 @@
 """Row filters by a named rule. A dropped row is counted under the filter's reason code.
 
 Registered rules:
-- ``retention``: spec §8.1 'older data must be deleted': drop rows whose date column
+- ``retention``: secutix-format §8.1 'older data must be deleted': drop rows whose date column
   (e.g. the last purchase) is before the project's ``retention.cutoff``.
 - ``exclude_values``: drop rows whose column holds one of the listed values
   (deleted accounts, test contacts...).

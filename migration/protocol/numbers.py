@@ -1,4 +1,4 @@
-"""The contact-number policy (spec §8.4, §13 Q9): keep the source number or allocate one.
+"""The contact-number policy (secutix-format §8.4, §13 Q9): keep the source number or allocate one.
 
 - ``keep``: CONTACT_NR is the source number (digits only, leading zeros kept); a
   number that is not digits, lies outside the reserved range (when one is set) or

@@ -24,7 +24,7 @@ def phone(values: pd.Series, params: PhoneParams, ctx: StepContext) -> pd.Series
     A number written nationally takes the region of the row's country
     (``region_from``), else ``default_region``, else the project's country. Invalid
     numbers are dropped and reported as PHONE_INVALID; no digit is added or removed
-    (spec §13 Q10).
+    (secutix-format §13 Q10).
     """
     fallback = (params.default_region or ctx.project.country).upper()
     if params.region_from:

@@ -8,7 +8,7 @@ from ..settings.base import StrictModel
 from .registry import StepContext, operation
 from .unique import by_unique
 
-OUTPUT_FORMAT = "%d.%m.%Y"   # spec §6: dates written dd.mm.yyyy, zero padded
+OUTPUT_FORMAT = "%d.%m.%Y"   # secutix-format §6: dates written dd.mm.yyyy, zero padded
 
 
 class ParseDateParams(StrictModel):

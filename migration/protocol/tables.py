@@ -3,7 +3,7 @@
 Every column becomes pandas ``str`` with ``""`` for a missing value, converted in
 Arrow (vectorised): integers without ``.0``, dates as ``YYYY-MM-DD``, timestamps as
 ``YYYY-MM-DD HH:MM:SS`` (no time part when it is midnight), booleans ``true``/``false``.
-The main dataset is indexed by ``source_ref`` (``dataset:key``, DESIGN §4).
+The main dataset is indexed by ``source_ref`` (``dataset:key``, architecture §4).
 """
 from __future__ import annotations
 

@@ -10,11 +10,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import field_validator
 
 from ..format import extended_format
 from ..settings.base import StrictModel, validate_model
+from ..yaml_load import parse_yaml
 
 RULES_FILE = "rules.yaml"
 _RANGE = re.compile(r"^([A-Z_]+?)(\d+)\.\.([A-Z_]+?)(\d+)$")
@@ -86,4 +86,4 @@ class RuleCatalogue(StrictModel):
 def load_rules() -> RuleCatalogue:
     """The bundled rule catalogue (cached; immutable)."""
     text = resources.files(__package__).joinpath(RULES_FILE).read_text(encoding="utf-8")
-    return validate_model(RuleCatalogue, yaml.safe_load(text), RULES_FILE)
+    return validate_model(RuleCatalogue, parse_yaml(text, RULES_FILE), RULES_FILE)

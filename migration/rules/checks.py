@@ -15,16 +15,16 @@ import pandas as pd
 import pycountry
 
 from ..format import CLEAR
-from .context import OPERATIONS, Context
+from .context import FILE_OPERATIONS, Context
 
 Check = Callable[[Context, str], np.ndarray]
 CHECKS: dict[str, Check] = {}
 
-UNSUPPORTED_OPERATIONS = ("UPDATEACT", "DELETE", "INVALIDATE", "ANONYMIZE", "DROP")  # spec §3.1, §13 Q4
+UNSUPPORTED_OPERATIONS = ("UPDATEACT", "DELETE", "INVALIDATE", "ANONYMIZE", "DROP")  # secutix-format §3.1, §13 Q4
 ISO_COUNTRIES = frozenset(c.alpha_2 for c in pycountry.countries)
 ISO_LANGUAGES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
 ADDR_TYPES = frozenset("".join(p) for k in (1, 2, 3) for p in permutations("MSB", k))
-EMAIL_PATTERN = r"[0-9a-z+$_-]+(\.[0-9a-z+$_-]+)*@[0-9a-z+_-]+(\.[0-9a-z+_-]+)+"  # spec §5.6, verbatim
+EMAIL_PATTERN = r"[0-9a-z+$_-]+(\.[0-9a-z+$_-]+)*@[0-9a-z+_-]+(\.[0-9a-z+_-]+)+"  # secutix-format §5.6, verbatim
 # optional leading +, then 6 to 15 digits among separators (space . - / parentheses): one RE2 match
 PHONE_PATTERN = r"\+?[ ./()-]*([0-9][ ./()-]*){6,15}"
 TITLE_PATTERN = r"[A-Z0-9_]{1,200}"
@@ -65,7 +65,7 @@ def _too_long_any_row(ctx: Context, column: str) -> np.ndarray:
 @check("OPERATION_UNKNOWN")
 def _operation_unknown(ctx: Context, column: str) -> np.ndarray:
     v = ctx.values(column)
-    return ~_bool(v.isin(["", *OPERATIONS, *UNSUPPORTED_OPERATIONS]))
+    return ~_bool(v.isin(["", *FILE_OPERATIONS, *UNSUPPORTED_OPERATIONS]))
 
 
 @check("OPERATION_NOT_SUPPORTED")
@@ -124,10 +124,15 @@ def _title_format(ctx: Context, column: str) -> np.ndarray:
 
 @check("TITLE_UNKNOWN")
 def _title_unknown(ctx: Context, column: str) -> np.ndarray:
-    titles = ctx.reference.titles if ctx.reference else None
-    if titles is None:
+    return _not_set_up(ctx, column, ctx.reference.titles if ctx.reference else None, _title_format)
+
+
+def _not_set_up(ctx: Context, column: str, listed, badly_formed) -> np.ndarray:
+    """Well-formed cells (``badly_formed`` false) whose code is not in the target's list ``listed``
+    (None: no reference data, nothing is checked)."""
+    if listed is None:
         return np.zeros(len(ctx.frame), dtype=bool)
-    return _not_in(ctx, column, titles) & ~_title_format(ctx, column)
+    return _not_in(ctx, column, listed) & ~badly_formed(ctx, column)
 
 
 @check("VALUE_TOO_LONG")
@@ -161,10 +166,7 @@ def _language_format(ctx: Context, column: str) -> np.ndarray:
 
 @check("PREF_LANG_NOT_SET_UP")
 def _language_set_up(ctx: Context, column: str) -> np.ndarray:
-    languages = ctx.reference.languages if ctx.reference else None
-    if languages is None:
-        return np.zeros(len(ctx.frame), dtype=bool)
-    return _not_in(ctx, column, languages) & ~_language_format(ctx, column)
+    return _not_set_up(ctx, column, ctx.reference.languages if ctx.reference else None, _language_format)
 
 
 # --- code lists of the target (only with reference data) ---
@@ -237,18 +239,29 @@ def _known_criteria(ctx: Context, column: str):
     return rows, code, text, known
 
 
-@check("CRITERION_VALUE_UNKNOWN")
-def _criterion_value(ctx: Context, column: str) -> np.ndarray:
+def _on_criteria(ctx: Context, column: str, test) -> np.ndarray:
+    """``test(ctx, rows, code, values, known)`` (a mask over the present cells) on a criterion column;
+    other rows, and every row without reference data, pass."""
     out = np.zeros(len(ctx.frame), dtype=bool)
     found = _known_criteria(ctx, column)
-    if found is None:
-        return out
-    rows, code, text, known = found
+    if found is not None:
+        rows = found[0]
+        out[rows] = test(ctx, *found)
+    return out
+
+
+@check("CRITERION_VALUE_UNKNOWN")
+def _criterion_value(ctx: Context, column: str) -> np.ndarray:
+    return _on_criteria(ctx, column, _unlisted_values)
+
+
+def _unlisted_values(ctx: Context, rows: np.ndarray, code: pd.Series, text: pd.Series, known: np.ndarray) -> np.ndarray:
     criteria = ctx.reference.criteria
     closed = {c: crit.elements for c, crit in criteria.items() if crit.elements is not None}
     checked = known & _bool(code.isin(list(closed)))
+    bad_subset = np.zeros(len(code), dtype=bool)
     if not checked.any():
-        return out
+        return bad_subset
     # once per distinct (code, values) cell: a few hundred, where the cells are a million
     cells = code[checked].astype("str") + "\x1f" + text[checked].astype("str")
     cell_codes, distinct = pd.factorize(cells, use_na_sentinel=False)
@@ -259,24 +272,20 @@ def _criterion_value(ctx: Context, column: str) -> np.ndarray:
     pairs = code_part.reindex(values.index).astype("str") + "\x1f" + values.astype("str")
     bad = (~pairs.isin(allowed)).groupby(level=0, sort=False).any()
     bad_distinct = bad.reindex(range(len(distinct))).to_numpy(dtype=bool)
-    bad_subset = np.zeros(len(code), dtype=bool)
     bad_subset[np.flatnonzero(checked)] = bad_distinct[np.asarray(cell_codes)]
-    out[rows] = bad_subset
-    return out
+    return bad_subset
 
 
 @check("CRITERION_CONTACT_TYPE")
 def _criterion_contact_type(ctx: Context, column: str) -> np.ndarray:
-    out = np.zeros(len(ctx.frame), dtype=bool)
-    found = _known_criteria(ctx, column)
-    if found is None:
-        return out
-    rows, code, _, known = found
+    return _on_criteria(ctx, column, _wrong_contact_type)
+
+
+def _wrong_contact_type(ctx: Context, rows: np.ndarray, code: pd.Series, text: pd.Series, known: np.ndarray) -> np.ndarray:
     contact_type = code.map({c: crit.contact_type for c, crit in ctx.reference.criteria.items()}).to_numpy(dtype=object)
     kinds = ctx.kinds[rows]
     wrong = ((kinds == "individual") & (contact_type == "structure")) | ((kinds == "structure") & (contact_type == "individual"))
-    out[rows] = known & wrong
-    return out
+    return known & wrong
 
 
 @check("CONFIG_CODE_INVALID")

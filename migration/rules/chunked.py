@@ -7,7 +7,7 @@ or machines. Every rule looks at one row only, except two:
   duplicates inside itself; the ones whose first occurrence is in an earlier chunk are
   found here, on the whole column (one vectorised ``duplicated``), and added;
 * CONFIG rows — they set codes for the rows *after* them: a frame that has any is
-  checked whole (the deliverables stx-migrate writes have none, spec §3.2).
+  checked whole (the deliverables stx-migrate writes have none, secutix-format §3.2).
 
 ``map_chunks(stage, chunks, name)`` runs ``stage`` on each chunk and returns the results
 in chunk order (``name`` labels the stage in the UI); the default runs them one after the other. The Prefect side passes

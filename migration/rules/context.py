@@ -1,9 +1,9 @@
 """What every check needs to know about the rows, computed once per frame (vectorised).
 
-OPERATION semantics (spec §3.1): empty = INSERT; CONFIG rows create no contact and set,
+OPERATION semantics (secutix-format §3.1): empty = INSERT; CONFIG rows create no contact and set,
 per CodeValue column, the code that bare values of the following rows use, until the
-next CONFIG row replaces the setting (spec §3.2, §13 Q5: per column).
-Contact kind (spec §4): a first or last name → individual; OFFICIAL_NAME → structure;
+next CONFIG row replaces the setting (secutix-format §3.2, §13 Q5: per column).
+Contact kind (secutix-format §4): a first or last name → individual; OFFICIAL_NAME → structure;
 both → structure with a relay.
 """
 from __future__ import annotations
@@ -17,12 +17,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..dates import BIRTHDATE_FORMATS, birthdate_problems
 from ..format import CLEAR, extended_format
 from ..reference import ReferenceData
 
 KIND_INDIVIDUAL, KIND_STRUCTURE, KIND_RELAY, KIND_CONFIG, KIND_NONE = (
     "individual", "structure", "structure_relay", "config", "none")
-OPERATIONS = ("CONFIG", "INSERT", "UPDATE")
+FILE_OPERATIONS = extended_format().column("OPERATION").allowed   # what a file's OPERATION cell may say (§3.1)
 # a bare code: no "=", "|" or white space (written out: with \s pandas falls back to Python's re, per row)
 CONFIG_CODE = "[^=| \t\r\n\x0b\x0c]+"
 VALUES = r"[^|]+(\|[^|]+)*"    # v1|v2|v3, no empty value
@@ -55,7 +56,10 @@ class Context:
     def arrow(self, column: str) -> pa.ChunkedArray:
         """The column as Arrow (zero copy): pyarrow.compute has far less overhead per call than pandas."""
         if column not in self._arrow:
-            self._arrow[column] = pa.chunked_array(self.frame[column].array.__arrow_array__())
+            values = self.frame[column]
+            if not hasattr(values.array, "__arrow_array__"):   # an empty frame may hold object columns
+                values = values.astype("str")
+            self._arrow[column] = pa.chunked_array(values.array.__arrow_array__())
         return self._arrow[column]
 
     def equals(self, column: str, value: str) -> np.ndarray:
@@ -86,7 +90,7 @@ class Context:
         self._too_long[column] = too_long
 
     def is_clear(self, column: str) -> np.ndarray:
-        """Cells holding ``=`` (clear the stored value, spec §3)."""
+        """Cells holding ``=`` (clear the stored value, secutix-format §3)."""
         if column not in self._clear:
             self._scan(column)
         return self._clear[column]
@@ -116,7 +120,7 @@ class Context:
             out[rows] = ~self.matches(column, pattern, rows)
         return out
 
-    # --- kinds (spec §4) ---
+    # --- kinds (secutix-format §4) ---
     @cached_property
     def has_person(self) -> np.ndarray:
         return self._named("FIRSTNAME") | self._named("LASTNAME")
@@ -137,7 +141,7 @@ class Context:
             default=KIND_NONE,
         ).astype(object)
 
-    # --- CodeValue cells (spec §3, §3.2) ---
+    # --- CodeValue cells (secutix-format §3, §3.2) ---
     @cached_property
     def config_cell_invalid(self) -> dict[str, np.ndarray]:
         out = {}
@@ -162,7 +166,7 @@ class Context:
     def codevalue_ok(self, column: str) -> np.ndarray:
         """For the present cells of ``column``: ``CODE=v1|v2`` or, after a CONFIG row set the code, ``v1|v2``."""
         rows = self.present(column)
-        values = ONE_VALUE if column == "ADMIN_NUMBER" else VALUES  # one number per row (spec §5.4 #20)
+        values = ONE_VALUE if column == "ADMIN_NUMBER" else VALUES  # one number per row (secutix-format §5.4 #20)
         ok = self.matches(column, f"{CONFIG_CODE}={values}", rows)
         if self.is_config.any():
             bare = (self.configured_code(column)[rows] != "").to_numpy(dtype=bool) \
@@ -184,27 +188,17 @@ class Context:
         self._codevalues[column] = (code, text, self.codevalue_ok(column))
         return self._codevalues[column]
 
-    # --- dates (spec §5.3) ---
+    # --- dates (secutix-format §5.3; what each stage accepts: migration/dates.py) ---
     @cached_property
     def birthdate(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(bad format, impossible date, future date) for BIRTHDATE."""
         column = "BIRTHDATE"
-        rows = self.present(column)
-        bad_format = self.fails(column, r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}|[0-9]{2}/[0-9]{2}/[0-9]{4}|[0-9]{2}-[0-9]{2}-[0-9]{4}")
-        good = rows & ~bad_format
+        bad_format = self.fails(column, BIRTHDATE_FORMATS)
+        good = self.present(column) & ~bad_format
         impossible = np.zeros(len(self.frame), dtype=bool)
         future = np.zeros(len(self.frame), dtype=bool)
         if good.any():
-            subset = pc.filter(self.arrow(column), pa.array(good))
-            day, month, year = (pc.cast(pc.utf8_slice_codeunits(subset, a, b), pa.int64()).to_numpy()
-                                for a, b in ((0, 2), (3, 5), (6, 10)))
-            leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-            month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)]
-            month_days = month_days + ((month == 2) & leap)
-            impossible[good] = (month < 1) | (month > 12) | (day < 1) | (day > month_days) | (year < 1)
-            today = self.today
-            as_number = year * 10_000 + month * 100 + day
-            future[good] = ~impossible[good] & (as_number > today.year * 10_000 + today.month * 100 + today.day)
+            impossible[good], future[good] = birthdate_problems(pc.filter(self.arrow(column), pa.array(good)), self.today)
         return bad_format, impossible, future
 
 

@@ -100,9 +100,9 @@ def _corrected(values: pd.Series, rule: Rule, column: str, mask: np.ndarray, cou
 
 
 def _expand_configured_codes(ctx: Context, contacts: pd.DataFrame) -> None:
-    """Bare CodeValue cells become ``CODE=value`` with the code a CONFIG row set (spec §3.2).
+    """Bare CodeValue cells become ``CODE=value`` with the code a CONFIG row set (secutix-format §3.2).
 
-    Every row of the imported frame is then self-contained (spec §3.2 policy).
+    Every row of the imported frame is then self-contained (secutix-format §3.2 policy).
     """
     if not ctx.is_config.any():
         return

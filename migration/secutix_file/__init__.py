@@ -1,4 +1,4 @@
-"""Read and write SecuTix import files (spec §2): XLSX in the template layout, or CSV.
+"""Read and write SecuTix import files (secutix-format §2): XLSX in the template layout, or CSV.
 
 A file read becomes a **SecuTix frame** (architecture.md): columns = the layout's codes
 in template order, every column ``str``, ``""`` for an empty cell, index ``source_ref``
@@ -40,7 +40,7 @@ class SecutixFile:
     kind: str                      # "csv" | "xlsx"
     frame: pd.DataFrame            # the SecuTix frame (index = source_ref)
     encoding: str | None = None    # CSV only: "utf-8-sig" | "utf-8" | "cp1252"
-    with_role: bool = False        # the layout has the ROLE column (older templates, spec §13 Q8)
+    with_role: bool = False        # the layout has the ROLE column (older templates, secutix-format §13 Q8)
     header_rows: list[list[str]] = field(default_factory=list)  # rows 1–3 exactly as read
 
     @property
@@ -148,13 +148,13 @@ def write_secutix_file(
     settings: OutputSettings = OutputSettings(),
     header_rows: list[list[str]] | None = None,
 ) -> Path:
-    """Write a SecuTix frame as ``.xlsx`` (template layout) or ``.csv`` (spec §2.2), by extension.
+    """Write a SecuTix frame as ``.xlsx`` (template layout) or ``.csv`` (secutix-format §2.2), by extension.
 
     Rows 1–3 come from ``header_rows`` (3 rows, or 4 whose last is the codes row), else
     from ``settings.template`` (a customer's template, copied verbatim), else from the
     built-in template. Values are written as text, exactly; ``=`` stays a text cell.
     CSV: ``settings.csv_encoding`` (UTF-8 with BOM by default, or cp1252), RFC 4180
-    quoting, CRLF, comma. ``settings.config_rows``: one CONFIG row first (spec §3.2, see
+    quoting, CRLF, comma. ``settings.config_rows``: one CONFIG row first (secutix-format §3.2, see
     :mod:`.config_rows`); off by default, and then a file read back is the frame written.
     The file appears only when it is complete.
     """

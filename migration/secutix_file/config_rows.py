@@ -1,4 +1,4 @@
-"""CONFIG rows on output (spec §3.2, setting ``output.config_rows``).
+"""CONFIG rows on output (secutix-format §3.2, setting ``output.config_rows``).
 
 stx-migrate writes ``CODE=value`` on every row by default (every row self-contained, Q5).
 With ``config_rows: true`` the file starts with one CONFIG row (row 5) that sets, per
@@ -21,7 +21,7 @@ def with_config_row(frame: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("the frame already has CONFIG rows: write it as it is")
     config = dict.fromkeys(frame.columns, "")
     config["OPERATION"] = "CONFIG"
-    if len(frame):  # spec §13 Q19: same INSTITUTION / ORGANIZATION as the data rows
+    if len(frame):  # secutix-format §13 Q19: same INSTITUTION / ORGANIZATION as the data rows
         config["INSTITUTION"], config["ORGANIZATION"] = frame["INSTITUTION"].iloc[0], frame["ORGANIZATION"].iloc[0]
     out = frame.copy(deep=False)
     for column in extended_format().of_type("codevalue"):

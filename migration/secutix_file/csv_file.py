@@ -1,4 +1,4 @@
-"""SecuTix CSV files (spec §2.2): comma, RFC 4180 quoting, CRLF, UTF-8 with BOM or Windows-1252.
+"""SecuTix CSV files (secutix-format §2.2): comma, RFC 4180 quoting, CRLF, UTF-8 with BOM or Windows-1252.
 
 Reading: the encoding is detected (BOM → UTF-8; valid UTF-8 → UTF-8; else Windows-1252;
 else an error naming the byte and its line), the 4 header rows are parsed in Python (they

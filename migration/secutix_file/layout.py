@@ -1,7 +1,7 @@
 """The template layout of a SecuTix file: which codes row 4 may hold, and the header rows.
 
-Row 4 is the row SecuTix's importer reads (spec §2.1); stx-migrate accepts exactly the
-layout of ``columns.yaml``, with or without ROLE (spec §13 Q3, Q8), and says precisely
+Row 4 is the row SecuTix's importer reads (secutix-format §2.1); stx-migrate accepts exactly the
+layout of ``columns.yaml``, with or without ROLE (secutix-format §13 Q3, Q8), and says precisely
 what is wrong otherwise: blank, duplicated, unknown, missing or misplaced codes.
 """
 from __future__ import annotations
@@ -46,7 +46,7 @@ def check_codes_row(codes: Sequence[str], file: object) -> tuple[list[str], bool
         return expected, with_role
     if len(codes) == 1 and (";" in codes[0] or "\t" in codes[0]):
         separator = "';'" if ";" in codes[0] else "tabs"
-        raise InputError(f"the fields are separated by {separator}: SecuTix CSV files are comma-separated (spec §2.2)",
+        raise InputError(f"the fields are separated by {separator}: SecuTix CSV files are comma-separated (secutix-format §2.2)",
                          file=file, row=HEADER_ROWS, value=codes[0], hint="save as 'CSV (Comma delimited)'")
     known = set(fmt.layout(with_role=True))
     seen: dict[str, int] = {}
@@ -67,11 +67,11 @@ def check_codes_row(codes: Sequence[str], file: object) -> tuple[list[str], bool
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         raise InputError(f"missing column(s): {shown}", file=file, row=HEADER_ROWS,
-                         hint="keep every column of the template (spec §2.1)")
+                         hint="keep every column of the template (secutix-format §2.1)")
     for position, (got, want) in enumerate(zip(codes, expected), start=1):
         if got != want:
             raise InputError(f"columns out of order: expected {want} here", file=file, row=HEADER_ROWS,
-                             column=column_name(position), value=got, hint="do not move columns (spec §2.1)")
+                             column=column_name(position), value=got, hint="do not move columns (secutix-format §2.1)")
     raise InputError("row 4 does not match the template layout", file=file, row=HEADER_ROWS)  # unreachable
 
 
@@ -84,7 +84,7 @@ def normalise_header_rows(header_rows: Sequence[Sequence[object]] | None, codes:
     """Rows 1–3 to write: the given ones (padded/cut to the layout's width) or the built-in ones.
 
     ``header_rows`` may hold 3 rows, or 4 whose last equals ``codes``; rows 1–3 are copied
-    verbatim (spec §2.1: never invented when a template is given).
+    verbatim (secutix-format §2.1: never invented when a template is given).
     """
     if header_rows is None:
         return template_header_rows(codes)

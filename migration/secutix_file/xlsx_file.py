@@ -3,7 +3,7 @@
 Reading uses fastexcel (calamine, Rust) with every cell as text; the first sheet is the
 import sheet. Cells holding a formula are refused: SecuTix imports values, a formula
 whose cached value is missing would silently become empty, and a leading ``=`` means
-"clear" in the format (spec §3). Writing is :func:`.xlsx_writer.write_xlsx` (sheet XML
+"clear" in the format (secutix-format §3). Writing is :func:`.xlsx_writer.write_xlsx` (sheet XML
 built vectorised, deflated in parallel chunks): every value an inline text string, ``=``
 included, never a formula.
 """

@@ -136,20 +136,11 @@ def crc32_combine(crc1: int, crc2: int, length2: int) -> int:
     """CRC-32 of A+B from crc(A), crc(B) and len(B) (zlib's ``crc32_combine``, absent from Python's zlib)."""
     if length2 <= 0:
         return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
-    even = _gf2_square(odd)                           # two zero bits
-    odd = _gf2_square(even)                           # four zero bits
-    while True:                                       # apply len(B) zero bytes to crc1, a power of two at a time
-        even = _gf2_square(odd)
+    operator = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
+    operator = _gf2_square(_gf2_square(operator))             # four zero bits
+    while length2:                                            # len(B) zero bytes on crc1, a power of two at a time
+        operator = _gf2_square(operator)                      # 1, 2, 4, … zero bytes
         if length2 & 1:
-            crc1 = _gf2_times(even, crc1)
+            crc1 = _gf2_times(operator, crc1)
         length2 >>= 1
-        if not length2:
-            break
-        odd = _gf2_square(even)
-        if length2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        length2 >>= 1
-        if not length2:
-            break
     return crc1 ^ crc2

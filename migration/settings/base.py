@@ -9,14 +9,30 @@ import re
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import ConfigError
+from ..yaml_load import parse_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
 SECRET_REFERENCE = re.compile(r"^\$\{(env|secret):([A-Za-z_][A-Za-z0-9_./-]*)\}$")
+_ANY_REFERENCE = re.compile(r"\$\{(env|secret):[A-Za-z_][A-Za-z0-9_./-]*\}")
+_URL_USERINFO = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?P<userinfo>[^/@]*)@")
+_ODBC_PASSWORD = re.compile(r"(?i)(?:^|;)\s*(?:PWD|PASSWORD)\s*=\s*(?P<pw>\{[^}]*\}|[^;]*)")
+
+
+def check_no_literal_password(url: str | None) -> str | None:
+    """A validator for URLs and ODBC strings: a password must be a reference, never written out."""
+    if not url:
+        return url
+    masked = _ANY_REFERENCE.sub("\x00", url)
+    user = _URL_USERINFO.match(masked)
+    passwords = [user.group("userinfo").partition(":")[2]] if user else []
+    passwords += [m.group("pw").strip().strip("{}") for m in _ODBC_PASSWORD.finditer(masked)]
+    if any(pw not in ("", "\x00") for pw in passwords):
+        raise ValueError("holds a literal password: write it as ${env:NAME} or ${secret:BLOCK} (never the password itself)")
+    return url
 
 
 class StrictModel(BaseModel):
@@ -31,14 +47,11 @@ def read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as e:
         raise ConfigError(f"{path}: file not found") from e
+    except IsADirectoryError as e:
+        raise ConfigError(f"{path}: is a folder, not a YAML file") from e
     except UnicodeDecodeError as e:
         raise ConfigError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from e
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', e)})") from e
+    return parse_yaml(text, path)
 
 
 def format_validation_error(source: str, error: ValidationError) -> list[str]:

@@ -3,7 +3,7 @@
 ```yaml
 dedup:
   rules: [contact_nr, structure, email, phone, name_postcode, fuzzy]
-  auto_merge: 0.95        # a pair scoring at least this is merged without asking
+  auto_merge: 0.95        # match probability (learned model, docs/dedup.md) from which a pair merges without asking
   review: 0.80            # between review and auto_merge: review.xlsx
   match_existing: true    # also match against the target environment's contacts
   source_priority: [clients, web_accounts]     # datasets, most trusted first
@@ -61,6 +61,7 @@ class SurvivorshipSettings(StrictModel):
 class DedupSettings(StrictModel):
     enabled: bool = True
     rules: list[RuleName] = Field(default_factory=lambda: list(ALL_RULES))
+    # Thresholds on the match probability (Fellegi–Sunter weights learned from the data itself).
     auto_merge: float = Field(default=0.95, ge=0, le=1)
     review: float = Field(default=0.80, ge=0, le=1)
     match_existing: bool = True

@@ -21,7 +21,7 @@ class NumberRange(StrictModel):
 
 
 class ContactNumberPolicy(StrictModel):
-    """spec §8.4: keep the source numbers, or allocate new ones from the reserved range.
+    """secutix-format §8.4: keep the source numbers, or allocate new ones from the reserved range.
 
     Never a number that exists in the target environment (docs/protocol.md).
     """
@@ -37,6 +37,6 @@ class ContactNumberPolicy(StrictModel):
 
 
 class RetentionSettings(StrictModel):
-    """'Older data must be deleted' (spec §8.1): the cut-off the customer gave in writing."""
+    """'Older data must be deleted' (secutix-format §8.1): the cut-off the customer gave in writing."""
 
     cutoff: date | None = None

@@ -1,4 +1,4 @@
-"""``project.yaml``: one customer's migration (DESIGN §4; the keys there are a contract)."""
+"""``project.yaml``: one customer's migration (architecture §4; the keys there are a contract)."""
 from __future__ import annotations
 
 import re

@@ -1,6 +1,6 @@
-"""The project's ``source`` block (DESIGN §4): where the customer's extraction comes from.
+"""The project's ``source`` block (architecture §4): where the customer's extraction comes from.
 
-The keys of DESIGN §4 are a contract (``kind``, ``path`` or ``url``, ``datasets`` as
+The keys of architecture §4 are a contract (``kind``, ``path`` or ``url``, ``datasets`` as
 ``table`` / ``query`` / ``file``); the others are ours. Secrets are references only
 (``${env:NAME}`` or ``${secret:BLOCK}``), resolved at connect time by
 ``connectors/secrets.py``. docs/sources.md lists what each kind accepts.
@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import SECRET_REFERENCE, StrictModel
+from .base import SECRET_REFERENCE, StrictModel, check_no_literal_password
 
 SourceKind = Literal["csv", "excel", "sqlite", "postgresql", "mysql", "mssql", "oracle", "access", "odbc", "sql-dump",
                      "secutix-file"]
@@ -69,6 +69,8 @@ class SourceSettings(StrictModel):
     encoding: str | None = None        # secutix-file (.csv): forced encoding; detected when absent
     datasets: dict[str, DatasetSettings]
     chunk_rows: int = Field(default=100_000, gt=0)
+
+    _url_without_password = field_validator("url")(check_no_literal_password)
 
     @model_validator(mode="before")
     @classmethod

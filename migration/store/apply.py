@@ -3,7 +3,7 @@
 The stage (``stx_stage``: one line per contact written; ``stx_crit``; ``stx_admin``)
 is bulk-loaded first (COPY / executemany), then each table is written with one
 INSERT … SELECT / UPDATE … FROM / DELETE statement. Stage values: NULL = keep,
-``=`` = clear, anything else = the new value (spec §3). When the round has UPDATE
+``=`` = clear, anything else = the new value (secutix-format §3). When the round has UPDATE
 rows, every statement returns the ids of the contacts it really changed, which is
 how a row is told ``updated`` from ``unchanged``.
 """
@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from . import bulk
-from .plan import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, MEAN_COLUMNS, auth_col, db, mean_col
+from .columns import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, MEAN_COLUMNS, auth_col, db, mean_col
 
 CONTACT_COLUMNS = [db(c) for c in CONTACT_FIELDS] + [mean_col(c) for c in MEAN_COLUMNS]  # means: columns (0004)
 CONSENT_COLUMNS = [auth_col(c) for c in AUTH_COLUMNS]
@@ -36,7 +36,7 @@ def _consent(stage_value: str) -> str:
 def _merge(conn: Connection, table: str, column: str, stage: str = "s") -> str:
     """New value of ``table.column``: keep on NULL, clear on '=', else the staged value."""
     new = _consent(f"{stage}.{column}") if column in CONSENT_COLUMNS else _cast(conn, column, f"{stage}.{column}")
-    if column == "remark":  # '||text' appends to the stored remark (spec §3)
+    if column == "remark":  # '||text' appends to the stored remark (secutix-format §3)
         return (f"CASE WHEN {stage}.remark IS NULL THEN {table}.remark WHEN {stage}.remark = '=' THEN NULL "
                 f"WHEN {stage}.remark LIKE '||%' THEN COALESCE({table}.remark, '') || substr({stage}.remark, 3) "
                 f"ELSE {stage}.remark END")

@@ -22,8 +22,10 @@ from sqlalchemy import Connection, text
 from ..findings import findings_frame
 from . import apply, bulk, insert_only
 from .codes import message_of, severity_of
-from .plan import Decision, Keys, Lookups, Stage, build_stage, decide_rows, derive_keys, isin, resolve_round_structures
+from ..text_arrays import text_isin
 from .catalogue import Catalogue
+from .decide import Decision, Keys, Lookups, decide_rows, derive_keys, resolve_round_structures
+from .stage import Stage, build_stage
 
 DEFAULT_AUTO_RANGE = ("auto", 100_000_000, 999_999_999_999)
 
@@ -147,7 +149,7 @@ def journaled(conn: Connection, keys: pd.Series) -> pd.Series:
     """True for rows an earlier run of this deliverable applied."""
     bulk.load_temp(conn, "stx_rowkeys", pd.DataFrame({"k": keys.to_numpy()}))
     found = {r[0] for r in conn.exec_driver_sql("SELECT r.row_key FROM import_row r JOIN stx_rowkeys k ON r.row_key = k.k")}
-    return pd.Series(isin(keys.to_numpy(), list(found)), index=keys.index) if found else pd.Series(False, index=keys.index)
+    return pd.Series(text_isin(keys.to_numpy(), list(found)), index=keys.index) if found else pd.Series(False, index=keys.index)
 
 
 def _rounds(rows: pd.DataFrame):
@@ -167,7 +169,7 @@ def _plan_round(conn: Connection, rows: pd.DataFrame, journal_keys: pd.Series, c
                 overlay: InFlight, *, run_id: str, deliverable_id: str) -> RoundPlan:
     keys = derive_keys(rows)
     found = _lookup(conn, keys, overlay)
-    taken = pd.Series(isin(keys.contact_nr, found.contacts.index), index=rows.index)
+    taken = pd.Series(text_isin(keys.contact_nr, found.contacts.index), index=rows.index)
     d = decide_rows(rows, keys, found, catalogue, taken_numbers=taken)
     findings: list[pd.DataFrame] = []
     self_ids, self_numbers, structure_ids, structure_numbers, auto_range = _allocate(conn, rows, d, findings, overlay)
@@ -200,7 +202,7 @@ def _lookup(conn: Connection, keys: Keys, overlay: InFlight) -> Lookups:
         ["contact_nr", "id", "kind", "status", "structure_id"])
     if overlay.contacts:
         flying = pd.concat(overlay.contacts, ignore_index=True)
-        flying = flying[isin(flying["contact_nr"], numbers)]
+        flying = flying[text_isin(flying["contact_nr"], numbers)]
         # the store may already hold them (their batch committed meanwhile): one line per number
         contacts = pd.concat([contacts, flying], ignore_index=True).drop_duplicates("contact_nr")
     contacts = contacts.set_index("contact_nr")
@@ -217,7 +219,7 @@ def _lookup(conn: Connection, keys: Keys, overlay: InFlight) -> Lookups:
     structures = pd.DataFrame(rows, columns=["match_key", "id", "contact_nr"])
     if overlay.structures and len(match):
         flying = pd.concat(overlay.structures, ignore_index=True)
-        flying = flying[isin(flying["match_key"], match)]
+        flying = flying[text_isin(flying["match_key"], match)]
         structures = pd.concat([structures, flying], ignore_index=True).drop_duplicates("match_key")
     return Lookups(contacts=contacts, structures=structures.set_index("match_key"))
 
@@ -282,7 +284,7 @@ def _allocate_numbers(conn: Connection, n: int, overlay: InFlight, own: np.ndarr
         candidates = pd.Series(np.arange(start, stop, dtype=np.int64).astype(str), dtype="str")
         bulk.load_temp(conn, "stx_numbers", pd.DataFrame({"k": candidates}))
         used = {r[0] for r in conn.exec_driver_sql("SELECT c.contact_nr FROM contact c JOIN stx_numbers k ON c.contact_nr = k.k")}
-        free = candidates[~candidates.isin(used) & ~isin(candidates, flying)].tolist()[:want]
+        free = candidates[~candidates.isin(used) & ~text_isin(candidates, flying)].tolist()[:want]
         taken_out += free
         start = int(free[-1]) + 1 if len(free) == want else stop
     return taken_out, (first, last, int(taken_out[-1]) + 1 if taken_out else start)

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-# the §7 structure matching fields, in the order the match key joins them
-MATCH_FIELDS = ("OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2", "LINE1", "LINE2", "LINE3", "ZIPCODE", "TOWN",
-                "TOWN_COMPLEMENT", "COUNTRY")
+from ..format import extended_format
+
+MATCH_FIELDS = extended_format().group("structure_match")   # §7, in the order the match key joins them
 MATCH_SEPARATOR = "\x1f"
 
 

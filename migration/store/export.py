@@ -15,7 +15,7 @@ import pandas as pd
 from ..format import extended_format
 from .bulk import fetch_frame
 from .models import USE_BITS
-from .plan import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, MEAN_COLUMNS, auth_col, db, mean_col
+from .columns import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, MEAN_COLUMNS, auth_col, db, mean_col
 
 if TYPE_CHECKING:   # store.py opens connections and reads through this module: no import back at run time
     from .store import ContactStore
@@ -52,7 +52,7 @@ def export_frame(store: ContactStore) -> pd.DataFrame:
     out["OPERATION"] = "UPDATE"
     if out["BIRTHDATE"].notna().any():
         out["BIRTHDATE"] = pd.to_datetime(out["BIRTHDATE"], errors="coerce").dt.strftime("%d.%m.%Y")
-    # a relay shows its structure's name fields (spec §7 matching and dedup look at them)
+    # a relay shows its structure's name fields (secutix-format §7 matching and dedup look at them)
     names = out[STRUCTURE_NAME_FIELDS]
     relay = out["kind"] == "relay"
     for f in STRUCTURE_NAME_FIELDS:

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, text
 from ..errors import InputError
 from ..findings import concat_findings, empty_findings
 from .batches import BatchPlan, InFlight, deliverable_journaled, journaled, plan_batch, row_keys, timestamp, write_batch  # noqa: F401 (row_keys: services)
-from .plan import resolve_config_rows
+from .codevalues import resolve_config_rows
 from .store import ContactStore
 
 DEFAULT_BATCH_ROWS = 100_000  # 1M new contacts into SQLite: 50k → 100k per batch took 41 → 33 s (docs/store.md)

@@ -2,7 +2,7 @@
 
 A round without UPDATE rows needs none of the stage's merge logic (keep / clear /
 append, "did it change"): every value is a new value. So instead of building the stage
-(``plan.build_stage``) and transforming it with INSERT … SELECT, the final rows of every
+(``stage.build_stage``) and transforming it with INSERT … SELECT, the final rows of every
 table are built here, column by column in Arrow, straight from the round's rows and
 decisions, and loaded into the store tables: PostgreSQL ``COPY`` into the tables
 themselves, SQLite through a scratch file (``bulk.write_scratch``). The rows are exactly
@@ -20,8 +20,13 @@ from sqlalchemy import Connection
 
 from . import bulk
 from .models import CONTACT_KINDS, CONTACT_STATUSES
-from .plan import (ADDRESS_FIELDS, AUTH_COLUMNS, CLEAR, CONTACT_FIELDS, FIELDS_OF_KIND, MEAN_COLUMNS, NEW_STRUCTURE_FIELDS,
-                   Decision, Keys, auth_col, db, mean_col, parse_birthdates, use_bits)
+from ..dates import parse_birthdates
+from ..format.catalogue import CLEAR
+from ..text_arrays import nonempty
+from .columns import (ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, FIELDS_OF_KIND, MEAN_COLUMNS, NEW_STRUCTURE_FIELDS, auth_col,
+                      db, mean_col)
+from .decide import Decision, Keys
+from .stage import use_bits
 
 STRING = pa.large_string()
 NULL_STRING = pa.scalar(None, STRING)
@@ -44,13 +49,9 @@ def _strings(s: pd.Series) -> pa.Array:
     return pc.fill_null(arr, "") if arr.null_count else arr
 
 
-def _nonempty(arr: pa.Array) -> np.ndarray:
-    return pc.not_equal(arr, "").to_numpy(zero_copy_only=False)
-
-
 def _keep(arr: pa.Array, keep: np.ndarray) -> pa.Array:
     """``arr`` where ``keep``, null elsewhere ("" is null too: nothing to write)."""
-    keep = keep & _nonempty(arr)
+    keep = keep & nonempty(arr)
     return arr if keep.all() else pc.if_else(pa.array(keep), arr, NULL_STRING)
 
 
@@ -78,14 +79,14 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
     """Store table → its new rows (Arrow), in load order (contacts first, in id order), and what they create.
 
     ``row_keys``: the journal key of each of ``rows``. The other arguments are those of
-    ``plan.build_stage`` (a round whose outcomes are insert, matched or error only).
+    ``stage.build_stage`` (a round whose outcomes are insert, matched or error only).
     """
     n, index = len(rows), rows.index
     insert = (d.outcome == "insert").to_numpy(dtype=bool)
     kind = _strings(d.kind)
     creates = insert & d.new_structure.to_numpy(dtype=bool)  # relay rows that create their structure
     own_nr = _strings(rows["CONTACT_NR"])
-    needs_nr = insert & ~_nonempty(own_nr)
+    needs_nr = insert & ~nonempty(own_nr)
 
     # ids and numbers by row position (batches._allocate gives them to these rows, in row order)
     self_id = np.full(n, -1, dtype=np.int64)
@@ -115,12 +116,12 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
     out_nr = pc.if_else(new_structure, struct_values.take(pa.array(struct_rank[src])),
                         pc.if_else(pa.array(needs_nr[src]), nr_values.take(pa.array(nr_rank[src])), own_nr.take(take)))
 
-    # source columns with "" already null (nothing to write); INSERT: '=' clears nothing (spec §3)
+    # source columns with "" already null (nothing to write); INSERT: '=' clears nothing (secutix-format §3)
     values = {col: _strings(rows[col]) for col in CONTACT_FIELDS + ADDRESS_FIELDS + MEAN_COLUMNS + AUTH_COLUMNS}
     values["BIRTHDATE"] = pa.array(parse_birthdates(rows["BIRTHDATE"]).array, type=STRING, from_pandas=True)
     remark = values["REMARK"]     # '||' appends to nothing
     values["REMARK"] = pc.if_else(pc.starts_with(remark, "||"), pc.utf8_slice_codeunits(remark, 2), remark)
-    given = {col: _nonempty(v) & pc.not_equal(v, CLEAR).to_numpy(zero_copy_only=False) for col, v in values.items()}
+    given = {col: nonempty(v) & pc.not_equal(v, CLEAR).to_numpy(zero_copy_only=False) for col, v in values.items()}
     values = {col: v if given[col].all() else pc.if_else(pa.array(given[col]), v, NULL_STRING)
               for col, v in values.items()}
 

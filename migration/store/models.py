@@ -1,7 +1,7 @@
 """The SecuTix contact store: SQLAlchemy 2 models (SQLite and PostgreSQL).
 
 One database per environment. The schema follows the extended import format
-(spec §4–§5): a contact is an individual, a structure or a relay (a person attached
+(secutix-format §4–§5): a contact is an individual, a structure or a relay (a person attached
 to a structure); an address row carries the set of uses it serves (M main, S
 shipment, B billing); communication means and administrative numbers are kept per type,
 authorizations (consents) as one column per channel of the contact; criteria are
@@ -49,8 +49,6 @@ CONTACT_STATUSES = ("active", "inactive", "anonymized")
 CRITERION_CONTACT_TYPES = ("individual", "structure", "both")
 ADDRESS_TYPES = ("M", "S", "B")
 USE_BITS = {"M": 1, "S": 2, "B": 4}  # address.uses: the set of uses an address serves
-MEAN_TYPES = ("TELEPHONE", "FAX", "CELLPHONE", "EMAIL1", "EMAIL2", "EMAIL3")
-AUTHORIZATION_CHANNELS = ("CNIL_O", "PARTNER", "CNIL_T", "SMS_MMS", "LETTER", "PHONE", "EMAIL")
 
 
 class Base(DeclarativeBase):
@@ -66,26 +64,27 @@ class Institution(Base):
     language: Mapped[str | None] = mapped_column(String(2))
 
 
-class StructureType(Base):
+class _CodeAndLabel:
+    """A code set up in the environment, with its label."""
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    label: Mapped[str | None] = mapped_column(Text)
+
+
+class StructureType(_CodeAndLabel, Base):
     __tablename__ = "structure_type"
-    code: Mapped[str] = mapped_column(String(50), primary_key=True)
-    label: Mapped[str | None] = mapped_column(Text)
 
 
-class CommunityType(Base):
+class CommunityType(_CodeAndLabel, Base):
     __tablename__ = "community_type"
-    code: Mapped[str] = mapped_column(String(50), primary_key=True)
-    label: Mapped[str | None] = mapped_column(Text)
 
 
-class AdminNumberType(Base):
+class AdminNumberType(_CodeAndLabel, Base):
     __tablename__ = "admin_number_type"
-    code: Mapped[str] = mapped_column(String(50), primary_key=True)
-    label: Mapped[str | None] = mapped_column(Text)
 
 
 class CodeListEntry(Base):
-    """The institution's other code lists (spec §6): titles, languages, departments, country names."""
+    """The institution's other code lists (secutix-format §6): titles, languages, departments, country names."""
 
     __tablename__ = "code_list"
     list_name: Mapped[str] = mapped_column(String(30), primary_key=True)
@@ -112,7 +111,7 @@ class CriterionElement(Base):
 
 class ContactNumberRange(Base):
     """``auto``: where numbers are allocated for INSERT rows without CONTACT_NR;
-    ``reserved``: where kept source numbers live (spec §8.4)."""
+    ``reserved``: where kept source numbers live (secutix-format §8.4)."""
 
     __tablename__ = "contact_number_range"
     __table_args__ = (CheckConstraint("purpose IN ('auto', 'reserved')", name="purpose"),)
@@ -164,7 +163,7 @@ class Contact(Base):
     community_type: Mapped[str | None] = mapped_column(String(50))
     nb_employees: Mapped[int | None] = mapped_column(Integer)
     web_site: Mapped[str | None] = mapped_column(Text)
-    # authorizations (consents, spec §5.2), one column per channel: NULL = not given. Columns, not a
+    # authorizations (consents, secutix-format §5.2), one column per channel: NULL = not given. Columns, not a
     # (contact, channel) table: 2.6 rows per contact fewer to write, and a consent belongs to one contact
     consent_cnil_o: Mapped[bool | None] = mapped_column(Boolean)
     consent_partner: Mapped[bool | None] = mapped_column(Boolean)
@@ -173,7 +172,7 @@ class Contact(Base):
     consent_letter: Mapped[bool | None] = mapped_column(Boolean)
     consent_phone: Mapped[bool | None] = mapped_column(Boolean)
     consent_email: Mapped[bool | None] = mapped_column(Boolean)
-    # communication means (spec §5.4), one column per type, as consents (Alembic 0004)
+    # communication means (secutix-format §5.4), one column per type, as consents (Alembic 0004)
     telephone: Mapped[str | None] = mapped_column(Text)
     fax: Mapped[str | None] = mapped_column(Text)
     cellphone: Mapped[str | None] = mapped_column(Text)
@@ -182,7 +181,7 @@ class Contact(Base):
     email3: Mapped[str | None] = mapped_column(Text)
     # a relay's structure
     structure_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
-    # spec §7: the 10 fields two structure rows must share to be one structure, joined by \x1f
+    # secutix-format §7: the 10 fields two structure rows must share to be one structure, joined by \x1f
     match_key: Mapped[str | None] = mapped_column(Text)
     created_run: Mapped[str | None] = mapped_column(String(40))
     updated_run: Mapped[str | None] = mapped_column(String(40))

@@ -40,7 +40,7 @@ def seed_reference_data(store: ContactStore, reference: ReferenceData, *, instit
                         country: str | None = None, language: str | None = None) -> None:
     """Set up ``reference`` (and the ``institutions`` codes) in the store; codes already there are kept.
 
-    For tests and the demo: a real environment's set-up is SecuTix's (spec §8).
+    For tests and the demo: a real environment's set-up is SecuTix's (secutix-format §8).
     A criterion's elements ``None`` (free values) seeds no element.
     """
     with store.transaction() as c:

@@ -1,4 +1,4 @@
-"""The contact services (spec §9) on one environment's store, with the import's log and journal.
+"""The contact services (secutix-format §9) on one environment's store, with the import's log and journal.
 
 Each service takes rows (a SecuTix frame, index source_ref) and returns an
 :class:`ImportResult`: ``imported`` (created), ``updated`` (changed: updated,
@@ -29,15 +29,17 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from ..findings import concat_findings, findings_frame
+from ..format import extended_format
 from . import bulk
 from .codes import message_of, severity_of
 from .importer import DEFAULT_BATCH_ROWS, ImportResult, _journaled, _lock, _ts, import_contacts, row_keys
-from .plan import AUTH_COLUMNS, MEAN_COLUMNS, auth_col, isin, mean_col
+from ..text_arrays import text_isin
+from .columns import AUTH_COLUMNS, MEAN_COLUMNS, auth_col, mean_col
 from .store import ContactStore
 
 OPERATIONS = ("create", "update", "update-by-email", "inactivate", "anonymize", "delete", "qualify-contacts",
               "qualify-structures")
-CRIT_COLUMNS = [f"CRIT{i:02d}" for i in range(1, 51)]
+CRIT_COLUMNS = list(extended_format().group("criteria"))
 BASIC_UPDATE_COLUMNS = ["FIRSTNAME", "LASTNAME", *CRIT_COLUMNS, *AUTH_COLUMNS]
 KEY_COLUMNS = ["INSTITUTION", "ORGANIZATION", "OPERATION", "CONTACT_NR"]
 CONSENTS_CLEARED = ", ".join(f"{auth_col(c)} = NULL" for c in AUTH_COLUMNS)
@@ -124,7 +126,7 @@ def qualify_structures(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BA
 
 
 def update_by_email(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
-    """The basic update (spec §1, §9.2): key EMAIL1; first name, last name, criteria, authorizations."""
+    """The basic update (secutix-format §1, §9.2): key EMAIL1; first name, last name, criteria, authorizations."""
     email = rows["EMAIL1"].str.strip().str.lower()
     with store.engine.connect() as c:
         bulk.load_temp(c, "stx_emails", pd.DataFrame({"k": pd.Series(email.unique(), dtype="str")}))
@@ -239,7 +241,7 @@ def _by_number(store: ContactStore, rows: pd.DataFrame, *, run_id: str, service_
         found = pd.DataFrame(conn.exec_driver_sql(
             "SELECT c.contact_nr, c.id, c.status FROM contact c JOIN stx_numbers k ON c.contact_nr = k.k").all(),
             columns=["contact_nr", "id", "status"]).set_index("contact_nr")
-        known = pd.Series(isin(nr, found.index), index=todo.index)
+        known = pd.Series(text_isin(nr, found.index), index=todo.index)
         findings.append(_errors(todo, (nr == "") , "IMPORT_CONTACT_NR_MISSING", "CONTACT_NR"))
         findings.append(_errors(todo, ~known & (nr != ""), "IMPORT_CONTACT_NOT_FOUND", "CONTACT_NR", nr))
         status = nr.map(found["status"]).astype("object").fillna("").astype("str")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import os
 
 import pyarrow as pa
 import pytest
@@ -28,7 +29,8 @@ def typed_table(pg_server):
 
 
 def _open(server, **dataset):
-    url = f"postgresql://{server.user}:{server.password}@{server.host}:{server.port}/{server.dbname}"
+    os.environ["STX_TEST_PG_PW"] = server.password   # a literal password in a URL is refused
+    url = f"postgresql://{server.user}:${{env:STX_TEST_PG_PW}}@{server.host}:{server.port}/{server.dbname}"
     return open_source(SourceSettings.model_validate({"kind": "postgresql", "url": url, "datasets": {"t": dataset}}), ".")
 
 
@@ -69,3 +71,40 @@ def test_unknown_table_lists_what_exists_and_a_bad_query_says_why(typed_table):
     with pytest.raises(InputError, match=r'dataset t: the query cannot be read: column "nope" does not exist'):
         with _open(typed_table, query="SELECT nope FROM typed") as source:
             source.describe()
+
+
+def _stored_in_order(server, moved: int | None) -> None:
+    """1..300 inserted in key order and analysed (statistics: stored in key order); ``moved`` updated afterwards."""
+    import psycopg
+
+    with psycopg.connect(**server.connect_kwargs(), autocommit=True) as c:
+        c.execute("DROP TABLE IF EXISTS laid_out")
+        c.execute("CREATE TABLE laid_out (id bigint PRIMARY KEY, name text)")
+        c.execute("INSERT INTO laid_out SELECT i, 'n' || i FROM generate_series(1, 300) i")
+        c.execute("ANALYZE laid_out")
+        if moved:
+            c.execute("UPDATE laid_out SET name = 'moved' WHERE id = %s", (moved,))  # its new version goes to the end
+
+
+@pytest.mark.parametrize("moved", [None, 7])
+def test_key_order_as_stored_or_again_with_order_by(pg_server, tmp_path, moved, monkeypatch):
+    """Read as stored while the key grows; a row stored out of order sends the dataset back to ORDER BY.
+    Either way the snapshot holds the rows in key order."""
+    from stx_migrate.connectors.sources.postgresql import PostgresSource
+    from stx_migrate.connectors.sources.receive import receive_snapshot
+    from stx_migrate.migration.settings.project import Project, ProjectConfig
+    from stx_migrate.migration.workspace import Workspace
+
+    _stored_in_order(pg_server, moved)
+    statements = []
+    original = PostgresSource.copy_statement
+    monkeypatch.setattr(PostgresSource, "copy_statement",
+                        lambda self, *a: statements.append(original(self, *a).as_string(self.conn)) or original(self, *a))
+    os.environ["STX_TEST_PG_PW"] = pg_server.password
+    url = f"postgresql://{pg_server.user}:${{env:STX_TEST_PG_PW}}@{pg_server.host}:{pg_server.port}/{pg_server.dbname}"
+    config = ProjectConfig.model_validate({"name": "p", "institution": "I", "organization": "O", "j_date": "2027-03-01",
+                                           "source": {"kind": "postgresql", "url": url, "datasets": {"t": {"table": "laid_out"}}}})
+    snapshot = receive_snapshot(Project(tmp_path, config), Workspace("p", home=tmp_path / "ws"), chunk_rows=50).snapshot
+    assert snapshot.read_arrow("t").column("id").to_pylist() == list(range(1, 301))
+    assert "ORDER BY" not in statements[0]
+    assert len(statements) == (1 if moved is None else 2) and (moved is None or "ORDER BY" in statements[1])

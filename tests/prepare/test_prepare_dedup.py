@@ -42,6 +42,10 @@ def _plant_review_pairs(project_dir) -> None:
     _copy_client(db, 100005, 199502, NOM="Bérart", **moved)
     db.commit()
     db.close()
+    # The learned model (docs/dedup.md) is sure of a moved copy sharing the e-mail (probability
+    # 0.97-0.99 here, so it merges it); this test is about the review loop: raise auto_merge.
+    with open(project_dir / "project.yaml", "a", encoding="utf-8") as f:
+        f.write("dedup: {auto_merge: 0.995, review: 0.9}\n")
 
 
 @pytest.fixture()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stx_migrate.migration.membership import text_isin
+from stx_migrate.migration.text_arrays import text_isin
 from stx_migrate.migration.rows import select_rows, take_rows
 
 

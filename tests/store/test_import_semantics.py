@@ -1,4 +1,4 @@
-"""Import semantics read back from the store (spec §3, §4, §7), on SQLite and PostgreSQL."""
+"""Import semantics read back from the store (secutix-format §3, §4, §7), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from store_helpers import frame, one
@@ -40,7 +40,7 @@ def means(store, contact_id):
 
 def consents(store, contact_id):
     """The consents given (channel → granted): one column per channel of the contact, NULL = not given."""
-    from stx_migrate.migration.store.plan import AUTH_COLUMNS, auth_col
+    from stx_migrate.migration.store.columns import AUTH_COLUMNS, auth_col
 
     row = one(store, f"SELECT {', '.join(auth_col(c) for c in AUTH_COLUMNS)} FROM contact WHERE id = :i", i=contact_id)[0]
     return {c: bool(v) for c, v in zip(AUTH_COLUMNS, row) if v is not None}

@@ -15,7 +15,8 @@ from store_helpers import large_contacts, one
 
 from stx_migrate.migration.secutix_file import csv_file, read_secutix_file, write_secutix_file
 from stx_migrate.migration.store import import_contacts, importer
-from stx_migrate.migration.store.plan import _arrow, derive_keys
+from stx_migrate.migration.store.decide import derive_keys
+from stx_migrate.migration.text_arrays import large_text
 
 SMALL_BLOCK = 16 << 10
 
@@ -50,7 +51,7 @@ def test_the_planner_takes_chunked_columns(tmp_path, monkeypatch):
     glued = pd.concat([rows.iloc[:70], rows.iloc[70:]])
     assert isinstance(glued["LASTNAME"].array.__arrow_array__(), pa.ChunkedArray)
     assert glued["LASTNAME"].array.__arrow_array__().num_chunks == 2
-    assert isinstance(_arrow(glued["LASTNAME"]), pa.Array)
+    assert isinstance(large_text(glued["LASTNAME"]), pa.Array)
     keys = derive_keys(glued)
     assert list(keys.kind.iloc[[0, 1, 7]]) == ["relay", "individual", "relay"]
     assert keys.match_key.iloc[0].startswith("Company 0") and keys.match_key.iloc[1] == ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stx_migrate.migration.store.plan import _parse_dates_slowly, parse_birthdates
+from stx_migrate.migration.dates import _parse_dates_slowly, parse_birthdates
 
 EDGES = ["31.01.1980", "", "=", "31/02/2000", "01-12-1999", "x", "29.02.2000", "29.02.1900", "29.02.2024", "29.02.2023",
          "1.2.2000", "00.01.2000", "15.13.2000", "31.04.2001", "30.04.2001", "01.01.1600", "01.01.2100", " 01.01.2000",

@@ -1,4 +1,4 @@
-"""The decide half of planning (plan.py: derive_keys, decide_rows, resolve_round_structures), without a database.
+"""The decide half of planning (store/decide.py: derive_keys, decide_rows, resolve_round_structures), without a database.
 
 The engine's version works on whole columns (numpy masks, Arrow lookups, each distinct
 criteria cell parsed once). Here a plain per-row reference, written the way the spec reads,
@@ -16,8 +16,8 @@ from store_helpers import frame
 
 from stx_migrate.migration.findings import FINDING_COLUMNS, empty_findings
 from stx_migrate.migration.store.codes import message_of, severity_of
-from stx_migrate.migration.store.plan import (AUTH_COLUMNS, CODEVALUE_COLUMNS, PERSON_FIELDS, STRUCTURE_FIELDS, Lookups,
-                                              decide_rows, derive_keys, resolve_round_structures)
+from stx_migrate.migration.store.columns import AUTH_COLUMNS, CODEVALUE_COLUMNS, PERSON_FIELDS, STRUCTURE_FIELDS
+from stx_migrate.migration.store.decide import Lookups, decide_rows, derive_keys, resolve_round_structures
 from stx_migrate.migration.store.catalogue import MATCH_FIELDS, MATCH_SEPARATOR, Catalogue
 
 CRITERIA = {"PREFCOL": (1, "individual"), "SECTOR": (2, "structure"), "SEGMENT": (3, "both")}

@@ -1,4 +1,4 @@
-"""The contact services (spec §9) read back from the store, on SQLite and PostgreSQL."""
+"""The contact services (secutix-format §9) read back from the store, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from store_helpers import frame, one

@@ -4,8 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from stx_migrate.migration.dates import birthdate_key
 from stx_migrate.migration.dedup.normalise import (
-    compact, fold_text, international_phone, normalise_date, normalise_email, normalise_street, phone_digits,
+    compact, fold_text, international_phone, normalise_email, normalise_street, phone_digits,
 )
 from stx_migrate.migration.dedup.phonetic import phonetic_key
 
@@ -38,5 +39,5 @@ def test_text_email_phone_street_and_date_normalisation():
     assert international_phone(digits, calling).tolist() == ["33612345678", "33612345678", "33612345678", ""]
     assert len(set(normalise_street(pd.Series(["12, r. Victor-Hugo", "12 rue Victor Hugo", "12 RUE VICTOR-HUGO"], dtype="str")))) == 1
     assert len(set(normalise_street(pd.Series(["Hauptstrasse 4", "Hauptstr. 4", "Hauptstraße 4"], dtype="str")))) == 1
-    assert normalise_date(pd.Series(["1.2.1960", "01/02/1960", "31-12-2001", "2001-12-31", ""], dtype="str")).tolist() == [
+    assert birthdate_key(pd.Series(["1.2.1960", "01/02/1960", "31-12-2001", "2001-12-31", ""], dtype="str")).tolist() == [
         "19600201", "19600201", "20011231", "", ""]

@@ -41,3 +41,34 @@ def test_materialised_project_loads_and_has_the_three_tables(tmp_path):
     assert (folder / "data" / "clients.csv").read_bytes().decode("cp1252").splitlines()[0].startswith("N° client;Civilité;")
     reference = demo_reference()
     assert "GENRE" in reference.criteria and "COMPANY" in reference.structure_types
+
+
+def test_a_big_base_looks_like_a_real_one():
+    """Above SCALE_ROWS: a few % planted duplicates, rare chance look-alikes, numbers inside the demo's range."""
+    from stx_migrate.config.demo_data import SCALE_ROWS
+
+    rows = 3 * SCALE_ROWS
+    clients = demo_tables(rows=rows)["clients"]
+    originals = clients.iloc[: int(rows * 0.95)]
+    same_person = originals["NOM"].str.lower() + "|" + originals["PRENOM"].str.lower() + "|" + originals["CP"]
+    assert same_person.duplicated().sum() < 0.005 * rows              # chance look-alikes stay rare
+    assert originals["CP"].nunique() > 1000 and originals["NOM"].nunique() > 300
+    given = originals["EMAIL"].str.contains("@", regex=False)
+    assert originals.loc[given, "EMAIL"].str.strip().str.lower().duplicated().sum() < 0.001 * rows
+    planted = clients.iloc[len(originals):]
+    assert 0.04 * rows <= len(planted) <= 0.06 * rows               # the duplicates a real base holds
+    project = load_project(materialise_demo_project_config_only())
+    numbers = clients["NUM_CLIENT"].astype(int)
+    reserved = project.config.contact_numbers.reserved_range
+    assert reserved.first <= numbers.min() and numbers.min() + 5_000_000 <= reserved.last   # a 5M-client base fits
+
+
+def materialise_demo_project_config_only():
+    import tempfile
+    from importlib import resources
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp())
+    for name in ("project.yaml", "protocol.yaml", "reference.yaml"):
+        (folder / name).write_bytes(resources.files("stx_migrate.config").joinpath("demo", name).read_bytes())
+    return folder

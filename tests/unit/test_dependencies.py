@@ -37,6 +37,8 @@ def _distributions(modules: set[str]) -> set[str]:
 def test_every_runtime_dependency_is_imported_by_runtime_code():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     declared = {_name(r) for r in project["dependencies"]}
+    installed = {d.lower().replace("_", "-") for ds in packages_distributions().values() for d in ds}
+    assert sorted(declared - installed - DRIVERS_BY_URL) == [], "declared but not installed: run scripts/setup.sh"
     used = _distributions(_imported_top_levels(RUNTIME))
     assert sorted(declared - used - DRIVERS_BY_URL) == []
 

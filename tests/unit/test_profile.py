@@ -29,3 +29,29 @@ def test_no_personal_value_reaches_the_profile(tmp_path):
     assert {"AAA AAAAAA", "AAAAA.AAAAA@AAAAAAA.AAA", "+99 9 99 99 99 99", "AA"} <= shapes
     assert profile.columns[1].top_patterns[0].pattern == "9999-99-99"
     assert profile.columns[2].empty == 1 and profile.encoding == "cp1252"
+
+
+def _fed(table: pa.Table, chunk: int, sample_rows: int):
+    from stx_migrate.migration.profile import StreamProfile
+
+    profile = StreamProfile("d", table.schema, sample_rows=sample_rows)
+    for start in range(0, table.num_rows, chunk):
+        profile.add(table.slice(start, chunk))
+    return profile.result()
+
+
+def test_a_big_dataset_counts_rows_and_empties_exactly_and_the_rest_on_a_bounded_sample():
+    n = 10_000
+    table = pa.table({"code": [("" if i % 7 == 0 else None if i % 11 == 0 else f"C{i}") for i in range(n)],
+                      "n": [None if i % 5 == 0 else i % 3 for i in range(n)]})
+    profile = _fed(table, 333, sample_rows=1_000)
+    code, number = profile.columns
+    empties = sum(1 for i in range(n) if i % 7 == 0 or i % 11 == 0)
+    assert (profile.rows, code.rows, code.empty, number.empty) == (n, n, empties, n // 5)
+    assert 1_000 <= profile.sampled_rows < 2_000 and not code.distinct_exact
+    assert code.distinct <= profile.sampled_rows < n and number.distinct == 3
+    # the sample is every k-th row whatever the chunk size: the same profile
+    assert _fed(table, 1_000, sample_rows=1_000) == profile
+    small = _fed(table.slice(0, 1_500), 100, sample_rows=1_000)
+    assert small.sampled_rows is None and small.columns[0].distinct_exact
+    assert profile_table_rows(profile)[0]["distinct"] == f"≥ {code.distinct}"

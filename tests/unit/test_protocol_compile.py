@@ -108,7 +108,7 @@ def test_step_shape_arity_and_order_are_checked(tmp_path):
 
 def test_retention_needs_the_project_cutoff(tmp_path):
     found = problems(tmp_path, GOOD, ProjectContext(retention_cutoff=None))
-    assert found == [f"{tmp_path / 'protocol.yaml'} › filters › 0 › rule: the retention rule needs retention.cutoff in project.yaml (spec §13 Q14)"]
+    assert found == [f"{tmp_path / 'protocol.yaml'} › filters › 0 › rule: the retention rule needs retention.cutoff in project.yaml (secutix-format §13 Q14)"]
 
 
 def test_unknown_top_level_key_and_yaml_errors(tmp_path):

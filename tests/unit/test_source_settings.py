@@ -1,4 +1,4 @@
-"""The project's source block: DESIGN §4's keys, strict, and refusals that say what to write instead."""
+"""The project's source block: architecture §4's keys, strict, and refusals that say what to write instead."""
 from __future__ import annotations
 
 import pytest

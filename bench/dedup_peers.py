@@ -1,0 +1,97 @@
+"""The peers, run on the same records as ``find_duplicates``: Splink 5 and recordlinkage.
+
+Each is set up as its own documentation does for the FEBRL sets, on the same columns the
+bench gives our matcher (no ``soc_sec_id``, no e-mail or phone):
+
+* Splink 5 (DuckDB), its FEBRL 3 deduplication example: one blocking rule per column (first
+  name, last name, birth date, postcode), ``NameComparison`` on both names,
+  ``DateOfBirthComparison``, exact street number and postcode with term-frequency adjustment;
+  λ from deterministic rules, u by random sampling, m by EM blocked on birth date then postcode.
+* recordlinkage 0.16, its FEBRL deduplication example: the same four blocks united, six
+  comparisons (Jaro–Winkler ≥ 0.85 on both names, exact birth date, suburb and state,
+  Levenshtein ≥ 0.85 on the street), a pair is a match when the sum reaches a threshold.
+
+Both give scored pairs; the bench clusters them (transitive closure) and, to be fair to the
+peers, reports each one at its best threshold in hindsight (the truth picks it).
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from stx_migrate.migration.dedup.normalise import compact, fold_text, normalise_date
+
+PEER_COLUMNS = ["given_name", "surname", "date_of_birth", "street_number", "address_1", "suburb", "postcode", "state"]
+
+
+def peer_frame(contacts: pd.DataFrame) -> pd.DataFrame:
+    """The matching columns as the peers' examples expect them (None = missing), individuals only."""
+    people = contacts[contacts["OFFICIAL_NAME"] == ""]
+    line1 = fold_text(people["LINE1"])
+    number = line1.str.extract(r"^(\d+\w?)\s")[0].fillna("")
+    none = lambda s: s.replace("", None).to_numpy(dtype=object)  # noqa: E731
+    return pd.DataFrame({
+        "unique_id": people.index.to_numpy(),
+        "given_name": none(compact(people["FIRSTNAME"])),
+        "surname": none(compact(people["LASTNAME"])),
+        "date_of_birth": none(normalise_date(people["BIRTHDATE"])),
+        "street_number": none(number),
+        "address_1": none(line1.str.replace(r"^\d+\w?\s", "", regex=True)),
+        "suburb": none(fold_text(people["TOWN"])),
+        "postcode": none(people["ZIPCODE"].str.strip()),
+        "state": none(fold_text(people["DEPARTMENT"]) if "DEPARTMENT" in people else pd.Series("", index=people.index)),
+    })
+
+
+def splink_pairs(frame: pd.DataFrame) -> pd.DataFrame:
+    """``left, right, score`` (match probability) of every pair Splink's blocking rules compare."""
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    blocking = [block_on("given_name"), block_on("surname"), block_on("date_of_birth"), block_on("postcode")]
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        blocking_rules_to_generate_predictions=blocking,
+        comparisons=[
+            cl.NameComparison("given_name"), cl.NameComparison("surname"),
+            cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
+            cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
+        ],
+    )
+    db = DuckDBAPI()
+    linker = Linker(db.register(frame), settings)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("given_name", "surname", "date_of_birth"),
+         "l.given_name = r.surname and l.surname = r.given_name and l.date_of_birth = r.date_of_birth"], recall=0.9)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=2)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("postcode"))
+    out = linker.inference.predict(threshold_match_probability=0.01).as_pandas_dataframe()
+    return pd.DataFrame({"left": out["unique_id_l"], "right": out["unique_id_r"], "score": out["match_probability"]})
+
+
+def recordlinkage_pairs(frame: pd.DataFrame) -> pd.DataFrame:
+    """``left, right, score`` (sum of the six comparisons, 0–6) of the pairs of the four blocks."""
+    import recordlinkage
+
+    data = frame.set_index("unique_id")
+    index = None
+    for column in ("given_name", "surname", "date_of_birth", "postcode"):
+        found = recordlinkage.Index()
+        found.block(column)
+        pairs = found.index(data)
+        index = pairs if index is None else index.union(pairs)
+    compare = recordlinkage.Compare()
+    compare.string("given_name", "given_name", method="jarowinkler", threshold=0.85)
+    compare.string("surname", "surname", method="jarowinkler", threshold=0.85)
+    compare.exact("date_of_birth", "date_of_birth")
+    compare.exact("suburb", "suburb")
+    compare.exact("state", "state")
+    compare.string("address_1", "address_1", threshold=0.85)
+    features = compare.compute(index, data)
+    left, right = features.index.get_level_values(0), features.index.get_level_values(1)
+    return pd.DataFrame({"left": np.asarray(left), "right": np.asarray(right), "score": features.sum(axis=1).to_numpy()})

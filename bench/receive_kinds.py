@@ -1,0 +1,226 @@
+"""The source kinds bench_receive.py measures: for each, a generated project and its plain baselines.
+
+Every kind holds the demo generator's clients (config/demo_data.py, N rows): the same
+text a customer's legacy base holds. ``make(folder, rows)`` writes the project folder
+(project.yaml + data, or a table in a throwaway server) and returns the datasets' row
+counts; ``baselines`` are the fastest plain reads of the same data, each a function
+returning the rows it read.
+"""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import yaml
+
+PASSWORD_VARIABLE = "STX_BENCH_DB_PASSWORD"  # the project files hold only a reference to it
+ACCESS_FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "access" / "ace12_donors_githubIssue16.accdb"
+
+
+@dataclass
+class Kind:
+    name: str
+    make: Callable[[Path, int], dict[str, int]]
+    baselines: dict[str, Callable[[], int]] = field(default_factory=dict)
+    note: str = ""
+
+
+def write_project(folder: Path, source: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    config = {"name": "bench-receive", "institution": "BENCH", "organization": "BENCH", "j_date": "2027-03-01", "source": source}
+    (folder / "project.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+
+
+def clients(rows: int) -> pa.Table:
+    from stx_migrate.config.demo_data import demo_tables
+
+    return pa.Table.from_pandas(demo_tables(rows=rows)["clients"], preserve_index=False)
+
+
+def _csv_bytes(table: pa.Table, header: bool = False) -> bytes:
+    out = io.BytesIO()
+    pacsv.write_csv(table, out, pacsv.WriteOptions(include_header=header))
+    return out.getvalue()
+
+
+# -- SQLite: the demo project itself (clients, companies, criteria) ---------------------------------
+
+def sqlite_kind() -> Kind:
+    state: dict = {}
+
+    def make(folder: Path, rows: int) -> dict[str, int]:
+        from stx_migrate.config.demo_data import materialise_demo_project
+
+        materialise_demo_project(folder, rows=rows)
+        state["path"] = folder / "data" / "legacy.sqlite"
+        import sqlite3
+
+        with sqlite3.connect(state["path"]) as c:
+            return {t: c.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("CLIENT", "SOCIETE", "CRITERE")}
+
+    def adbc() -> int:
+        import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+        with adbc_sqlite.connect(f"{state['path'].resolve().as_uri()}?mode=ro") as conn, conn.cursor() as cur:
+            total = 0
+            for table in ("CLIENT", "SOCIETE", "CRITERE"):
+                cur.execute(f"SELECT * FROM {table}")
+                total += cur.fetch_arrow_table().num_rows
+            return total
+
+    def connectorx() -> int:
+        import connectorx as cx
+
+        url = f"sqlite://{state['path'].resolve()}"
+        return sum(cx.read_sql(url, f"SELECT * FROM {t}", return_type="arrow").num_rows for t in ("CLIENT", "SOCIETE", "CRITERE"))
+
+    return Kind("sqlite", make, {"ADBC → Arrow": adbc, "ConnectorX → Arrow": connectorx},
+                note="the demo project: clients + companies + criteria")
+
+
+# -- CSV: the demo's clients.csv (Windows-1252, ';', CRLF) ---------------------------------------------
+
+def csv_kind() -> Kind:
+    state: dict = {}
+
+    def make(folder: Path, rows: int) -> dict[str, int]:
+        folder.mkdir(parents=True, exist_ok=True)
+        state["path"] = folder / "clients.csv"
+        clients(rows).to_pandas().to_csv(state["path"], sep=";", index=False, encoding="cp1252", errors="replace",
+                                         lineterminator="\r\n")
+        write_project(folder, {"kind": "csv", "datasets": {"clients": {"file": "clients.csv"}}})
+        return {"clients": rows}
+
+    def pyarrow_read() -> int:
+        return pacsv.read_csv(state["path"], pacsv.ReadOptions(encoding="cp1252"), pacsv.ParseOptions(delimiter=";")).num_rows
+
+    return Kind("csv", make, {"pyarrow read_csv": pyarrow_read}, note="cp1252, ';', CRLF; goal ≤ 3 s at 1M rows")
+
+
+# -- PostgreSQL and MariaDB: the clients in a table of a throwaway server ----------------------------
+
+def postgresql_kind(server) -> Kind:
+    def make(folder: Path, rows: int) -> dict[str, int]:
+        import psycopg
+
+        table = clients(rows)
+        with psycopg.connect(**server.connect_kwargs(), autocommit=True) as c:
+            c.execute("DROP TABLE IF EXISTS clients")
+            c.execute("CREATE TABLE clients (NUM_CLIENT bigint PRIMARY KEY, "
+                      + ", ".join(f'"{n}" text' for n in table.column_names[1:]) + ")")
+            with c.cursor().copy("COPY clients FROM STDIN (FORMAT csv)") as copy:
+                copy.write(_csv_bytes(table))
+            c.execute("VACUUM ANALYZE clients")
+        os.environ[PASSWORD_VARIABLE] = server.password
+        write_project(folder, {"kind": "postgresql", "url": f"postgresql://{server.user}@{server.host}:{server.port}/{server.dbname}",
+                               "password": "${env:" + PASSWORD_VARIABLE + "}", "datasets": {"clients": {"table": "clients"}}})
+        return {"clients": rows}
+
+    def copy_arrow() -> int:
+        import psycopg
+
+        out = io.BytesIO()
+        with psycopg.connect(**server.connect_kwargs()) as c, c.cursor().copy("COPY (SELECT * FROM clients) TO STDOUT (FORMAT csv)") as copy:
+            for block in copy:
+                out.write(block)
+        return pacsv.read_csv(io.BytesIO(out.getvalue()), pacsv.ReadOptions(autogenerate_column_names=True)).num_rows
+
+    def connectorx() -> int:
+        import connectorx as cx
+
+        url = f"postgresql://{server.user}:{server.password}@{server.host}:{server.port}/{server.dbname}"
+        return cx.read_sql(url, "SELECT * FROM clients", return_type="arrow").num_rows
+
+    return Kind("postgresql", make, {"COPY → Arrow": copy_arrow, "ConnectorX → Arrow": connectorx})
+
+
+def mariadb_kind(server) -> Kind:
+    def make(folder: Path, rows: int) -> dict[str, int]:
+        import mysql.connector
+
+        table = clients(rows)
+        load = folder / "load.csv"
+        folder.mkdir(parents=True, exist_ok=True)
+        load.write_bytes(_csv_bytes(table))
+        c = mysql.connector.connect(**server.connect_kwargs(), charset="utf8mb4", allow_local_infile=True,
+                                    allow_local_infile_in_path=str(folder))
+        cur = c.cursor()
+        cur.execute("DROP TABLE IF EXISTS clients")
+        cur.execute("CREATE TABLE clients (NUM_CLIENT bigint PRIMARY KEY, "
+                    + ", ".join(f"`{n}` text" for n in table.column_names[1:]) + ") CHARACTER SET utf8mb4")
+        cur.execute(f"LOAD DATA LOCAL INFILE '{load}' INTO TABLE clients CHARACTER SET utf8mb4 FIELDS TERMINATED BY ','"
+                    " OPTIONALLY ENCLOSED BY '\"' LINES TERMINATED BY '\\n'")
+        c.commit()
+        c.close()
+        load.unlink()
+        os.environ[PASSWORD_VARIABLE] = server.password
+        write_project(folder, {"kind": "mysql", "url": f"mysql://{server.user}@{server.host}:{server.port}/{server.database}",
+                               "password": "${env:" + PASSWORD_VARIABLE + "}", "datasets": {"clients": {"table": "clients"}}})
+        return {"clients": rows}
+
+    def connectorx() -> int:
+        import connectorx as cx
+
+        url = f"mysql://{server.user}:{server.password}@{server.host}:{server.port}/{server.database}"
+        return cx.read_sql(url, "SELECT * FROM clients", return_type="arrow").num_rows
+
+    return Kind("mariadb", make, {"ConnectorX → Arrow": connectorx})
+
+
+# -- Excel: the clients in an .xlsx sheet ---------------------------------------------------------------
+
+def excel_kind() -> Kind:
+    state: dict = {}
+
+    def make(folder: Path, rows: int) -> dict[str, int]:
+        import xlsxwriter
+
+        folder.mkdir(parents=True, exist_ok=True)
+        state["path"] = folder / "clients.xlsx"
+        table = clients(rows)
+        workbook = xlsxwriter.Workbook(state["path"], {"constant_memory": True})
+        sheet = workbook.add_worksheet("Clients")
+        sheet.write_row(0, 0, table.column_names)
+        for start in range(0, rows, 50_000):
+            part = table.slice(start, 50_000).to_pydict()
+            for offset, values in enumerate(zip(*part.values())):
+                sheet.write_row(1 + start + offset, 0, values)
+        workbook.close()
+        write_project(folder, {"kind": "excel", "datasets": {"clients": {"file": "clients.xlsx", "sheet": "Clients"}}})
+        return {"clients": rows}
+
+    def calamine() -> int:
+        import fastexcel
+
+        return fastexcel.read_excel(str(state["path"])).load_sheet(0).to_arrow().num_rows
+
+    return Kind("excel", make, {"calamine (fastexcel) → Arrow": calamine}, note="xlsx written by XlsxWriter")
+
+
+# -- Access: no writer exists here (mdbtools reads only), so the largest bundled file ------------------
+
+def access_kind() -> Kind:
+    tables = ["Designation", "Donation Detail", "Donation Type"]
+
+    def read(table: str) -> int:
+        out = subprocess.run(["mdb-export", str(ACCESS_FIXTURE), table], capture_output=True, check=True).stdout
+        return pacsv.read_csv(io.BytesIO(out)).num_rows
+
+    def make(folder: Path, rows: int) -> dict[str, int]:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "donors.accdb").write_bytes(ACCESS_FIXTURE.read_bytes())
+        write_project(folder, {"kind": "access", "path": "donors.accdb",
+                               "datasets": {f"t{i}": {"table": t} for i, t in enumerate(tables)}})
+        return {f"t{i}": read(t) for i, t in enumerate(tables)}
+
+    def mdb_export() -> int:
+        return sum(read(t) for t in tables)
+
+    return Kind("access", make, {"mdb-export → pyarrow CSV": mdb_export},
+                note="a bundled test file (a few rows: no Access writer on this machine); the command's work is its fixed cost")

@@ -1,0 +1,92 @@
+"""The fast way to read MySQL/MariaDB: ConnectorX (Rust) streams the rows straight into Arrow.
+
+mysql-connector-python builds a Python tuple per row: 5-10× slower on a big table. It
+stays the reader of everything else (connection check, reflection, queries' descriptions,
+and any dataset this path does not carry).
+
+The path carries a dataset only when every column's announced type is one it gives
+exactly as mysql-connector would: integers, doubles and text as ConnectorX reads them;
+dates, datetimes and decimals as the server writes them in text (``CAST(… AS CHAR)``),
+parsed by Arrow, so that no value goes through a float or a Rust decimal. The
+stream's schema is checked before the first row; a value that does not fit later (a
+zero date, an unsigned integer past int64…) raises ReadAgain and the dataset is read
+again by mysql-connector, which says what is wrong with it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from stx_migrate.migration.snapshot import ReadAgain
+
+_AS_TEXT = (pa.types.is_date32, pa.types.is_decimal128)
+
+
+def carried_as_text(type_: pa.DataType) -> bool:
+    """Read as the server's text, then parsed by Arrow (exact for dates, datetimes and decimals)."""
+    return any(check(type_) for check in _AS_TEXT) or (pa.types.is_timestamp(type_) and type_.tz is None)
+
+
+def carries(schema: pa.Schema) -> bool:
+    """Whether every column has a type this path gives exactly."""
+    return all(pa.types.is_int64(f.type) or pa.types.is_float64(f.type) or pa.types.is_string(f.type)
+               or carried_as_text(f.type) for f in schema)
+
+
+def connectorx_url(url: sa.URL) -> str | None:
+    """The URL ConnectorX takes (``mysql://user:password@host:port/db``), or None when it cannot reach the
+    server the same way (a unix socket, or options it does not know)."""
+    if set(url.query) - {"charset", "collation"} or not url.host:
+        return None
+    return url.set(drivername="mysql", query={}).render_as_string(hide_password=False)
+
+
+def columns(schema: pa.Schema, column_of) -> list:
+    """The SELECT list: each column as is, or cast to CHAR when Arrow parses its text."""
+    return [sa.cast(column_of(f.name), sa.CHAR).label(f.name) if carried_as_text(f.type) else column_of(f.name)
+            for f in schema]
+
+
+def _fits(given: pa.DataType, wanted: pa.DataType) -> bool:
+    if pa.types.is_int64(wanted):
+        return pa.types.is_integer(given)
+    if pa.types.is_float64(wanted):
+        return pa.types.is_float64(given)
+    return pa.types.is_string(given) or pa.types.is_large_string(given)  # text, or text Arrow parses
+
+
+def open_stream(url: str, sql: str, schema: pa.Schema, batch_rows: int) -> pa.RecordBatchReader | None:
+    """The stream of ``sql``'s rows, or None when ConnectorX cannot give it in the expected types."""
+    import connectorx
+
+    try:
+        reader = connectorx.read_sql(url, sql, return_type="arrow_stream", batch_size=batch_rows)
+    except Exception:  # not reachable this way, or a statement it refuses: the exact reader will say why
+        return None
+    if [f.name for f in reader.schema] != schema.names or not all(
+            _fits(g.type, w.type) for g, w in zip(reader.schema, schema)):
+        reader.close()
+        return None
+    return reader
+
+
+def read_stream(reader: pa.RecordBatchReader, schema: pa.Schema, dataset: str) -> Iterator[pa.RecordBatch]:
+    """The stream's batches in ``schema``; ReadAgain when a value does not fit it."""
+    try:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            except (KeyboardInterrupt, SystemExit, GeneratorExit):
+                raise
+            except BaseException:  # a Rust panic on a value it cannot convert is a BaseException
+                raise ReadAgain(dataset, "ConnectorX could not convert a value") from None
+            try:
+                yield batch.cast(schema)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                raise ReadAgain(dataset, "a value does not fit its column's type as ConnectorX gives it") from None
+    finally:
+        reader.close()

@@ -1,0 +1,85 @@
+"""Blocking keys derived from the coded records: birth-date parts, sort orders of names.
+
+A one-digit typo in a birth date changes one of year, month, day: two of the three stay, so a
+pass keyed on each two-part combination (with a name key) finds the pair. Day and month typed
+the other way round meet on the date with day and month in ascending order. The sort orders
+feed sorted-neighbourhood passes (no key equality: each record meets its next neighbours in
+alphabetical order of the names, and of the names read backwards for a typo in the first letters).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .records import Records
+
+
+def combine(*codes: np.ndarray) -> np.ndarray:
+    """One code per distinct tuple of codes; ``-1`` when any part is ``-1``."""
+    missing = np.zeros(len(codes[0]), dtype=bool)
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for code in codes:
+        code = np.asarray(code, dtype=np.int64)
+        missing |= code < 0
+        key = key * (int(code.max(initial=0)) + 2) + (code + 1)
+        key = np.asarray(pd.factorize(key)[0], dtype=np.int64)  # keep the numbers small (hash, no sort)
+    return np.where(missing, -1, key)
+
+
+def date_parts(rec: Records) -> dict[str, np.ndarray]:
+    """Codes (``-1`` = no date) of: year+month, year+day, month+day, and the date with day/month sorted."""
+    d = rec.dob_int
+    known = d > 0
+    year, month, day = d // 10_000, (d // 100) % 100, d % 100
+    code = lambda v: np.where(known, v, -1).astype(np.int64)  # noqa: E731
+    low, high = np.minimum(month, day), np.maximum(month, day)
+    return {
+        "ym": code(year * 100 + month),
+        "yd": code(year * 100 + day),
+        "md": code(month * 100 + day),
+        "swapped": code(year * 10_000 + low * 100 + high),
+    }
+
+
+def text_rank(codes: np.ndarray, texts: pd.Series, reverse: bool = False) -> np.ndarray:
+    """Rank of each record's text in alphabetical order (``-1`` when empty); ``reverse`` reads it backwards."""
+    if not len(texts):
+        return np.full(len(codes), -1, dtype=np.int64)
+    keys = texts.str.slice(step=-1) if reverse else texts
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[np.argsort(keys.to_numpy(dtype=object), kind="stable")] = np.arange(len(keys))
+    return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
+
+
+def name_orders(rec: Records) -> list[np.ndarray]:
+    """Sort keys for the sorted-neighbourhood passes: last+first name, first+last name, last name backwards."""
+    ln, fn = text_rank(rec.ln, rec.ln_text), text_rank(rec.fn, rec.fn_text)
+    ln_back = text_rank(rec.ln, rec.ln_text, reverse=True)
+    span = len(rec.fn_text) + 2
+    both = (ln >= 0) | (fn >= 0)
+    order = lambda a, b: np.where(both, (a + 1) * span + (b + 1), -1)  # noqa: E731
+    return [order(ln, fn), order(fn, ln), order(ln_back, fn)]
+
+
+def dob_name_keys(rec: Records) -> list[np.ndarray]:
+    """Two-part dates with a name key, and the day/month-sorted date alone (see the module docstring)."""
+    parts = date_parts(rec)
+    return [
+        parts["swapped"],
+        combine(parts["ym"], rec.ln_ph), combine(parts["ym"], rec.fn_ph),
+        combine(parts["yd"], rec.ln_ph), combine(parts["yd"], rec.fn_ph),
+        combine(parts["md"], rec.ln_ph), combine(parts["md"], rec.fn_ph),
+    ]
+
+
+def house_number(rec: Records) -> np.ndarray:
+    """Code of the first number of the street line (``-1`` when none): a typo in the street name keeps it."""
+    if not len(rec.street_text):
+        return np.full(len(rec.street), -1, dtype=np.int64)
+    number = rec.street_text.str.extract(r"(\d+)")[0].fillna("")
+    codes, uniques = pd.factorize(number)
+    codes = np.asarray(codes, dtype=np.int64)
+    empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
+    if len(empty):
+        codes[codes == empty[0]] = -1
+    return np.where(rec.street >= 0, codes[np.maximum(rec.street, 0)], -1)

@@ -1,0 +1,220 @@
+"""Comparison levels of two persons, field by field: the evidence the learned weights price.
+
+Each field comparison falls in one level (0 = a side is missing, no evidence either way);
+:mod:`.model` learns from the data how much likelier each level is for a true match than for
+two different persons. Names are compared once per *distinct* pair of names (rapidfuzz,
+multi-threaded); first and last names share one code space, so names typed the other way
+round are compared crosswise too and the better reading is kept.
+
+The contact rules that no data set teaches are not levels but fixed penalties (bits):
+a first name and its female or male form (Jean / Jeanne: spouses), titles of the two sexes.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler, Levenshtein, Prefix
+
+from .records import COUPLE, Records
+
+LEVELS: dict[str, tuple[str, ...]] = {
+    "first_name": ("missing", "exact", "similar", "typo", "abbreviated", "different"),
+    "last_name": ("missing", "exact", "similar", "typo", "prefix", "different"),
+    "birth_date": ("missing", "exact", "one digit or day/month", "same year", "different"),
+    "address": ("missing", "same", "close", "same street or place", "same town or postcode", "different"),
+    "email": ("missing", "shared", "different"),
+    "phone": ("missing", "shared", "different"),
+}
+FIELDS = tuple(LEVELS)
+W_OTHER_FORM = -10.0      # Jean / Jeanne, Daniel / Danielle: two persons (spouses), never a typo
+W_SEX_CONFLICT = -20.0    # MR against MRS / MISS: two persons of one household
+W_HOUSEHOLD = -12.0       # another first name and no agreeing birth date: a spouse, sibling or child
+W_GENERATION = -12.0      # the same names, another birth year: parent and child (junior / senior)
+
+# A first name and its female (or male) form are different people, not a typo.
+_GENDER_SUFFIXES = ("E", "NE", "LE", "TE", "TTE", "ETTE", "A", "INE", "IA", "S")
+# Short forms that are not prefixes (FR, DE).
+NICKNAMES = {
+    "HANS": "JOHANNES", "JOHANN": "JOHANNES", "SEPP": "JOSEF", "JOSEPH": "JOSEF", "FRITZ": "FRIEDRICH",
+    "FRANZ": "FRANZISKUS", "HEINZ": "HEINRICH", "KLAUS": "NIKOLAUS", "GRETE": "MARGARETE", "LIESEL": "ELISABETH",
+    "BETTINA": "ELISABETH", "SUSI": "SUSANNE", "UWE": "ULRICH", "URS": "URSUS", "RESI": "THERESIA",
+    "FRED": "FREDERIC", "FREDO": "FREDERIC", "TITOU": "THIBAULT", "JOJO": "JOSEPH", "MANU": "EMMANUEL",
+    "BABETTE": "ELISABETH", "ZAZA": "ISABELLE", "ISA": "ISABELLE", "BABETH": "ELISABETH", "NICO": "NICOLAS",
+    "TONI": "ANTON", "TONY": "ANTOINE", "GUS": "AUGUSTE", "TOM": "THOMAS", "BEN": "BENJAMIN",
+}
+
+
+def person_levels(rec: Records, a: np.ndarray, b: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """``(levels, fixed)``: the level of each field per pair (int8), and the contact rules' penalties (bits)."""
+    fa, fb, la, lb = rec.fn[a], rec.fn[b], rec.ln[a], rec.ln[b]
+    first, other_form = _name_levels(rec, fa, fb, first=True)
+    last, _ = _name_levels(rec, la, lb, first=False)
+    cross_first, cross_form = _name_levels(rec, fa, lb, first=True)
+    cross_last, _ = _name_levels(rec, la, fb, first=False)
+    # typed the other way round: keep the crosswise reading when it is better for both names
+    swapped = (np.isin(cross_first, (1, 2, 3)) & np.isin(cross_last, (1, 2, 3))
+               & (cross_first + cross_last < _rank(first) + _rank(last)) & (fa != la))
+    first, last = np.where(swapped, cross_first, first), np.where(swapped, cross_last, last)
+    other_form = np.where(swapped, cross_form, other_form)
+
+    sa, sb = rec.sex[a], rec.sex[b]
+    sex_conflict = (sa > 0) & (sb > 0) & (sa != sb) & (sa != COUPLE) & (sb != COUPLE)
+    birth = _date_levels(rec.dob_int[a], rec.dob_int[b])
+    # Shared address, e-mail and phone with another first name is a household, unless the birth date agrees.
+    household = (first == 5) & ~np.isin(birth, (1, 2))
+    # Junior / senior: the same names (or an initial) with another birth year are two generations.
+    years_differ = (birth > 1) & (rec.dob_int[a] // 10_000 != rec.dob_int[b] // 10_000)
+    generation = np.isin(first, (1, 4)) & np.isin(last, (1, 2)) & years_differ
+    fixed = (np.where(other_form, W_OTHER_FORM, 0.0) + np.where(sex_conflict, W_SEX_CONFLICT, 0.0)
+             + np.where(household & ~other_form, W_HOUSEHOLD, 0.0) + np.where(generation, W_GENERATION, 0.0))
+    levels = {
+        "first_name": first, "last_name": last, "birth_date": birth, "address": _address_levels(rec, a, b),
+        "email": _overlap_levels(rec.emails, a, b), "phone": _overlap_levels(rec.phones, a, b),
+    }
+    return levels, fixed
+
+
+def _address_levels(rec: Records, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One comparison for postcode, street and town together (they move together: a moved person
+    differs in all three, which independent fields would count three times)."""
+    zip_ = _text_levels(rec.zip, rec.zip_text, a, b, Levenshtein.distance, 1, at_most=True)
+    street = _text_levels(rec.street, rec.street_text, a, b, JaroWinkler.normalized_similarity, 0.88)
+    town = _text_levels(rec.town, rec.town_text, a, b, JaroWinkler.normalized_similarity, 0.88)
+    place_same, place_close = (zip_ == 1) | (town == 1), np.isin(zip_, (1, 2)) | np.isin(town, (1, 2))
+    street_close = np.isin(street, (1, 2))
+    level = _levels([
+        ((street == 1) & place_same, 1),
+        ((street_close | (street == 0)) & place_close, 2),     # no street on one side: the place is all there is
+        (street_close | ((zip_ == 1) & (town == 1)), 3),
+        (place_close, 4),
+    ], 5, len(a))
+    missing = ((rec.zip[a] < 0) & (rec.street[a] < 0) & (rec.town[a] < 0)) | ((rec.zip[b] < 0) & (rec.street[b] < 0) & (rec.town[b] < 0))
+    return np.where(missing, 0, level).astype(np.int8)
+
+
+def _rank(level: np.ndarray) -> np.ndarray:
+    """Missing counts as the weakest reading when comparing the two orders of the names."""
+    return np.where(level == 0, 6, level)
+
+
+def _name_levels(rec: Records, xa: np.ndarray, xb: np.ndarray, first: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Levels of a name comparison, computed once per distinct pair; and whether it is the other sex's form."""
+    n = len(xa)
+    level = np.zeros(n, dtype=np.int8)
+    other_form = np.zeros(n, dtype=bool)
+    both = (xa >= 0) & (xb >= 0)
+    level[both & (xa == xb)] = 1
+    todo = np.flatnonzero(both & (xa != xb))
+    if not len(todo):
+        return level, other_form
+    pair_codes, inverse = distinct_pairs(xa[todo], xb[todo])
+    x = rec.fn_text.iloc[pair_codes[:, 0]].reset_index(drop=True)
+    y = rec.fn_text.iloc[pair_codes[:, 1]].reset_index(drop=True)
+    xl, yl = x.tolist(), y.tolist()
+    jw = process.cpdist(xl, yl, scorer=JaroWinkler.normalized_similarity, workers=-1)
+    prefix = process.cpdist(xl, yl, scorer=Prefix.similarity, workers=-1)
+    shorter = np.minimum(x.str.len().to_numpy(), y.str.len().to_numpy())
+    ph_a, ph_b = _phonetic_of(rec, pair_codes[:, 0]), _phonetic_of(rec, pair_codes[:, 1])
+    same_sound = (ph_a == ph_b) & (ph_a >= 0)
+    if first:
+        variant = np.zeros(len(x), dtype=bool)
+        for suffix in _GENDER_SUFFIXES:
+            variant |= ((x + suffix) == y).to_numpy() | ((y + suffix) == x).to_numpy()
+        canon_x, canon_y = x.map(NICKNAMES).fillna(x), y.map(NICKNAMES).fillna(y)
+        nickname = (canon_x == canon_y).to_numpy() | (canon_x == y).to_numpy() | (canon_y == x).to_numpy()
+        short = ((prefix == shorter) & ((shorter >= 3) | (shorter == 1))) | nickname | _initials_match(x, y)
+        distinct = _levels([(variant, 5), (jw >= 0.92, 2), ((jw >= 0.88) | (same_sound & (jw >= 0.80)), 3), (short, 4)], 5, len(x))
+        other_form[todo] = variant[inverse]
+    else:
+        partial = (prefix == shorter) & (shorter >= 4)           # Dupont / Dupont-Martin
+        distinct = _levels([(jw >= 0.92, 2), ((jw >= 0.80) | (same_sound & (jw >= 0.70)), 3), (partial, 4)], 5, len(x))
+    level[todo] = distinct[inverse]
+    return level, other_form
+
+
+def _initials_match(x: pd.Series, y: pd.Series) -> np.ndarray:
+    """``JP`` against ``JEANPIERRE``: a 2–3 letter name made of the other's initials (usual first parts)."""
+    def initials(s: pd.Series) -> pd.Series:
+        pattern = r"^([JMAHKPLF])(?:EAN|ARIE|NNE|ANS|ARL|IERRE|OUIS|AUL|RANZ|NNA)(.).*$"
+        return s.str.replace(pattern, r"\1\2", regex=True).where(s.str.match(pattern), "")
+
+    ix, iy = initials(x), initials(y)
+    return (((x == iy) & (iy != "")) | ((y == ix) & (ix != ""))).to_numpy()
+
+
+def _phonetic_of(rec: Records, wanted: np.ndarray) -> np.ndarray:
+    """Phonetic code of each name code (first and last names share codes and keys)."""
+    holder = np.full(len(rec.fn_text), -1, dtype=np.int64)
+    for codes, phonetic in ((rec.fn, rec.fn_ph), (rec.ln, rec.ln_ph)):
+        valid = codes >= 0
+        holder[codes[valid]] = phonetic[valid]
+    return holder[wanted]
+
+
+def _date_levels(da: np.ndarray, db: np.ndarray) -> np.ndarray:
+    """Exact; one digit changed, two neighbouring digits or day and month swapped; same year; different.
+
+    Computed once per distinct pair of dates (yyyymmdd integers, 0 = unknown).
+    """
+    level = np.zeros(len(da), dtype=np.int8)
+    known = (da > 0) & (db > 0)
+    level[known & (da == db)] = 1
+    todo = np.flatnonzero(known & (da != db))
+    if not len(todo):
+        return level
+    inverse, uniques = pd.factorize(da[todo].astype(np.int64) * 100_000_000 + db[todo])
+    x, y = np.asarray(uniques, dtype=np.int64) // 100_000_000, np.asarray(uniques, dtype=np.int64) % 100_000_000
+    digit = lambda v, i: (v // 10 ** i) % 10  # noqa: E731
+    differ = np.stack([digit(x, i) != digit(y, i) for i in range(8)], axis=1)
+    swapped_pair = np.stack([(digit(x, i) == digit(y, i + 1)) & (digit(x, i + 1) == digit(y, i)) for i in range(7)], axis=1)
+    n_differ = differ.sum(axis=1)
+    neighbours = (n_differ == 2) & np.any(differ[:, :-1] & differ[:, 1:] & swapped_pair, axis=1)
+    day_month = (x // 10_000 == y // 10_000) & ((x // 100) % 100 == y % 100) & (x % 100 == (y // 100) % 100)
+    distinct = _levels([((n_differ == 1) | neighbours | day_month, 2), (x // 10_000 == y // 10_000, 3)], 4, len(x))
+    level[todo] = distinct[np.asarray(inverse)]
+    return level
+
+
+def _text_levels(codes: np.ndarray, texts: pd.Series, a: np.ndarray, b: np.ndarray, scorer, bound: float,
+                 at_most: bool = False) -> np.ndarray:
+    """Exact (same code), close (scorer within ``bound``, per distinct pair), different; 0 when missing."""
+    ca, cb = codes[a], codes[b]
+    level = np.where((ca < 0) | (cb < 0), 0, np.where(ca == cb, 1, 3)).astype(np.int8)
+    todo = np.flatnonzero(level == 3)
+    if len(todo):
+        pair_codes, inverse = distinct_pairs(ca[todo], cb[todo])
+        value = process.cpdist(texts.iloc[pair_codes[:, 0]].tolist(), texts.iloc[pair_codes[:, 1]].tolist(),
+                               scorer=scorer, workers=-1)
+        close = value <= bound if at_most else value >= bound
+        level[todo] = np.where(close[inverse], 2, 3)
+    return level
+
+
+def _overlap_levels(codes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Shared (any value of one in any column of the other), different, missing."""
+    ca, cb = codes[a], codes[b]
+    any_a, any_b = (ca >= 0).any(axis=1), (cb >= 0).any(axis=1)
+    equal = np.zeros(len(a), dtype=bool)
+    for i in range(ca.shape[1]):
+        for j in range(cb.shape[1]):
+            equal |= (ca[:, i] == cb[:, j]) & (ca[:, i] >= 0)
+    return np.where(~any_a | ~any_b, 0, np.where(equal, 1, 2)).astype(np.int8)
+
+
+def _levels(conditions: list[tuple[np.ndarray, int]], default: int, n: int) -> np.ndarray:
+    """The level of the first condition that holds, per pair."""
+    out = np.full(n, default, dtype=np.int8)
+    decided = np.zeros(n, dtype=bool)
+    for cond, value in conditions:
+        out[cond & ~decided] = value
+        decided |= cond
+    return out
+
+
+def distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (a, b) code pairs (n × 2) and, per input, its row among them (hashing, no sort)."""
+    width = int(max(a.max(initial=0), b.max(initial=0))) + 1
+    inverse, uniques = pd.factorize(a.astype(np.int64) * width + b.astype(np.int64))
+    uniques = np.asarray(uniques, dtype=np.int64)
+    return np.stack([uniques // width, uniques % width], axis=1), np.asarray(inverse, dtype=np.int64)

@@ -1,0 +1,100 @@
+"""Deliveries to SecuTix's import drop: what was sent, and the ledger that stops a second sending.
+
+A delivery is a deliverable's import file and manifest handed to an environment of kind
+``sftp`` or ``file-drop``. The ledger (``<workspace>/<project>/procedure/deliveries.jsonl``,
+one JSON line per delivery, appended only once every file is in place) is the record of
+what reached the customer's SecuTix: a re-run finds its line and sends nothing, even when
+SecuTix's importer has already taken the files away. It holds names, sizes and hashes,
+never a value of a contact.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .errors import ConfigError
+
+LEDGER = "deliveries.jsonl"
+AWAITING_LOG = "delivered, awaiting SecuTix's log"
+
+
+@dataclass(frozen=True)
+class DeliveredFile:
+    name: str          # the name in the drop
+    sha256: str
+    size: int
+    checked: str       # how the copy was checked: "remote sha256sum", "read back", "local copy"
+
+
+@dataclass
+class Delivery:
+    env: str
+    deliverable_id: str
+    run_id: str
+    kind: str                                   # sftp | file-drop
+    target: str                                 # where, without credentials (user@host:port/dir, a folder)
+    files: list[DeliveredFile] = field(default_factory=list)
+    delivered_at: str = ""
+    what: str = "import"                        # import | service:<operation>
+
+    def as_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def delivery_names(deliverable_folder: Path, deliverable_id: str, ext: str,
+                   require_manifest: bool = True) -> list[tuple[Path, str]]:
+    """(local file, name in the drop) in sending order: the import file, then the manifest (last = complete)."""
+    files = [(deliverable_folder / f"contacts.{ext}", f"{deliverable_id}-contacts.{ext}"),
+             (deliverable_folder / "manifest.json", f"{deliverable_id}-manifest.json")]
+    if not require_manifest and not files[1][0].is_file():
+        files = files[:1]
+    for local, _ in files:
+        if not local.is_file():
+            raise ConfigError(f"deliverable {deliverable_id} has no {local.name} to deliver")
+    return files
+
+
+def read_ledger(procedure_dir: Path) -> list[Delivery]:
+    path = Path(procedure_dir) / LEDGER
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            data = json.loads(line)
+            data["files"] = [DeliveredFile(**f) for f in data.get("files", [])]
+            out.append(Delivery(**data))
+    return out
+
+
+def find_delivery(procedure_dir: Path, env: str, deliverable_id: str, what: str = "import") -> Delivery | None:
+    """The delivery of ``deliverable_id`` (or a service file's id) to ``env``, if one was made."""
+    for delivery in read_ledger(procedure_dir):
+        if delivery.env == env and delivery.deliverable_id == deliverable_id and delivery.what == what:
+            return delivery
+    return None
+
+
+def record_delivery(procedure_dir: Path, delivery: Delivery) -> Delivery:
+    """Append ``delivery`` to the ledger (fsynced): from now on it is never sent again."""
+    procedure_dir = Path(procedure_dir)
+    procedure_dir.mkdir(parents=True, exist_ok=True)
+    if not delivery.delivered_at:
+        delivery.delivered_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with open(procedure_dir / LEDGER, "a", encoding="utf-8") as handle:
+        handle.write(delivery.as_json() + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return delivery
