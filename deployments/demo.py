@@ -78,8 +78,9 @@ def run_demo(folder: Path, keep_server: bool = False, port: int | None = None, t
         _say(f"demo: Prefect UI at {ui}")
         from stx_migrate.flows.procedure import migration_procedure
 
-        _say("demo: NOTE the customer's decision will be given AUTOMATICALLY (approved, by "
-             f"'{AUTO_DECISION['by']}'); in a real migration the run waits for the validator")
+        _say("demo: NOTE the three approvals — ADI's of the transformations, VN's sign-off of the gate, the customer's "
+             f"validation — will be given AUTOMATICALLY (approved, by '{AUTO_DECISION['by']}'); in a real migration "
+             "each run waits for a person's form")
         state = migration_procedure(str(project_dir), auto_decision=AUTO_DECISION, return_state=True)
         run_id = state.state_details.flow_run_id
         result = state.result(raise_on_failure=False)
@@ -88,7 +89,7 @@ def run_demo(folder: Path, keep_server: bool = False, port: int | None = None, t
         _say(f"  the whole run, its subflows and artifacts: {ui}/runs/flow-run/{run_id}")
         _say(f"  every flow run:                            {ui}/runs")
         _say(f"  artifacts (summary, gate, J-1 diff, ...):  {ui}/artifacts")
-        _say("  the customer's decision was given automatically (artifact "
+        _say("  the approvals were given automatically (procedure/approvals.jsonl and decisions.jsonl, artifact "
              f"'{name}-import-preprod-customer-decision', given through: demo)")
         if state.is_failed():
             _say(f"demo: failed: {result}")

@@ -38,7 +38,7 @@ PAUSE_POLL_SECONDS = float(os.environ.get("STX_MIGRATE_PAUSE_POLL_SECONDS", "10"
 APPROVAL_TIMEOUT_HOURS = 7 * 24
 TITLES = {"transformations": "ADI approval of the planned transformations",
           "gate": "VN sign-off of the quality gate",
-          "customer": "the customer's validation"}
+          "customer": "the customer's decision"}
 
 
 class ApprovalForm(RunInput):
