@@ -6,7 +6,7 @@ On the demo project generated at ``--rows`` clients (bench/e2e_project.py), runs
 does: receive → check → prepare → import --env dev → import --env preprod → decide →
 (the J-1 extraction arrives: 2 % changed, 1 % new) refresh → production. Each command is
 timed from outside: wall, CPU (user + system of the command and its children), peak RSS
-of its process tree (sampled every 50 ms, at least the kernel's max RSS) and rows/s.
+of its process tree (sampled every 50 ms) and rows/s.
 
 In the same run: the plain baselines (bench/e2e_baselines.py) and, unless
 ``--no-fixed-cost``, the same commands on a 10-row project (each command's fixed cost).
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,7 +36,7 @@ sys.path[:0] = [str(HERE)]
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from e2e_baselines import baseline_commands  # noqa: E402
-from e2e_project import deliver_j1, make_project  # noqa: E402
+from e2e_project import deliver_j1  # noqa: E402
 
 CLI = str(Path(sys.executable).with_name("stx-migrate"))
 GOALS = {"procedure_s": 180.0, "peak_rss_mb": 4096.0, "fixed_cost_s": 3.0}
@@ -89,14 +90,14 @@ def run_measured(name: str, argv: list[str], rows: int, env: dict, log: Path) ->
         done.set()
         sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    kernel_peak = usage.ru_maxrss * 1024   # the largest single process of the tree, in KB on Linux
+    # (not the kernel's ru_maxrss: a child forked from this process starts its count at our own size)
     lines = out.strip().splitlines()
-    return Stage(name, rows, wall, usage.ru_utime + usage.ru_stime, max(peak[0], kernel_peak) / 2**20,
+    return Stage(name, rows, wall, usage.ru_utime + usage.ru_stime, peak[0] / 2**20,
                  proc.returncode, lines[-1] if lines else "")
 
 
-def procedure(project: Path, rows: int, env: dict, log: Path, on_stage=None) -> list[Stage]:
-    """The commands of the go-live procedure, one process each; stops at the first failure."""
+def procedure(project: Path, rows: int, env: dict, log: Path, on_stage=None, until: str | None = None) -> list[Stage]:
+    """The commands of the go-live procedure, one process each; stops at the first failure (or after ``until``)."""
     p = ["--project", str(project)]
     steps = [("receive", ["receive"]), ("check", ["check"]), ("prepare", ["prepare"]),
              ("approve (ADI)", ["decide", "--step", "transformations", "--approve", "--by", "bench"]),
@@ -113,7 +114,7 @@ def procedure(project: Path, rows: int, env: dict, log: Path, on_stage=None) -> 
         stages.append(stage)
         if on_stage:
             on_stage(stage)
-        if stage.rc != 0:
+        if stage.rc != 0 or name == until:
             break
     return stages
 
@@ -149,6 +150,13 @@ def table(stages: list[Stage], base: dict[str, Stage]) -> str:
     return "\n".join(lines)
 
 
+def generate_in_child(root: Path, rows: int) -> None:
+    """The project, made by a process of its own: this one stays small (its children start at its size)."""
+    code = "import sys; from pathlib import Path; from e2e_project import make_project; make_project(Path(sys.argv[1]), int(sys.argv[2]))"
+    subprocess.run([sys.executable, "-c", code, str(root), str(rows)], check=True, cwd=HERE,
+                   env=dict(os.environ, PYTHONPATH=str(HERE)))
+
+
 def user_env(work: Path) -> dict:
     env = dict(os.environ, STX_MIGRATE_HOME=str(work / "workspace"), PREFECT_HOME=str(work / "prefect-home"),
                PREFECT_SERVER_ANALYTICS_ENABLED="false", PYTHONUNBUFFERED="1")
@@ -167,7 +175,11 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=None, help="where to build the project (default: a temporary folder)")
     parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--no-fixed-cost", action="store_true")
+    parser.add_argument("--no-plain-functions", action="store_true",
+                        help="skip the same steps as plain functions in one process (on a second copy of the project)")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--until", default=None, help="stop after this stage (e.g. prepare: the 5M memory check); "
+                                                      "no baselines nor plain functions then")
     args = parser.parse_args()
     root = Path(args.work or tempfile.mkdtemp(prefix="stx-bench-e2e."))
     report: dict = {"rows": args.rows, "cpus": os.cpu_count(), "load_before": os.getloadavg()}
@@ -177,7 +189,7 @@ def main() -> int:
     if not args.no_fixed_cost:
         small = root / "fixed-cost"
         env = user_env(small)
-        make_project(small, 10)
+        generate_in_child(small, 10)
         stages = procedure(small / "project", 10, env, small / "commands.log")
         print("\nfixed cost: each command on a 10-row project (" + run_mode_of(env) + ")\n" + table(stages, {}), flush=True)
         report["fixed_cost"] = [asdict(s) for s in stages]
@@ -187,15 +199,34 @@ def main() -> int:
     big = root / "run"
     env = user_env(big)
     started = time.perf_counter()
-    make_project(big, args.rows)
+    pristine = root / "pristine"   # generated once, copied for the commands and for the plain functions
+    generate_in_child(pristine, args.rows)
+    shutil.copytree(pristine / "project", big / "project")
     print(f"\nproject generated in {time.perf_counter() - started:.0f} s (not counted); mode: {run_mode_of(env)}",
           flush=True)
-    stages = procedure(big / "project", args.rows, env, big / "commands.log",
+    stages = procedure(big / "project", args.rows, env, big / "commands.log", until=args.until,
                        on_stage=lambda s: print(f"  {s.name}: {s.wall:.1f} s, rc {s.rc}", flush=True))
+    if args.until:
+        args.no_baselines = args.no_plain_functions = True
     base = {} if args.no_baselines or any(s.rc for s in stages) else baselines(big / "project", big, args.rows, env,
                                                                                 big / "commands.log")
-    print("\n" + table(stages, base))
+    plain = None
+    if not args.no_plain_functions and not any(s.rc for s in stages):
+        other = root / "plain-functions"
+        plain_env = user_env(other)
+        shutil.copytree(pristine / "project", other / "project")
+        plain = run_measured("same steps as plain functions", [sys.executable, str(HERE / "e2e_plain.py"),
+                                                               str(other / "project")], args.rows, plain_env,
+                             other / "commands.log")
+    print("\n" + table(stages + ([plain] if plain else []), base))
     total = sum(s.wall for s in stages)
+    if plain and plain.rc == 0:
+        work = [s for s in stages if s.name != "check"]   # check only compiles the protocol: no plain twin
+        wall, cpu = sum(s.wall for s in work), sum(s.cpu for s in work)
+        print(f"commands (without check) over plain functions: wall {wall / plain.wall - 1:+.0%} "
+              f"({wall:.1f} s vs {plain.wall:.1f} s), CPU {cpu / plain.cpu - 1:+.0%} ({cpu:.1f} s vs {plain.cpu:.1f} s); "
+              "goal ≤ +10 %")
+        report["plain_functions"] = asdict(plain)
     peak = max((s.peak_mb for s in stages), default=0.0)
     failed = [s for s in stages if s.rc != 0]
     print(f"\nprocedure: {total:.1f} s wall (goal ≤ {GOALS['procedure_s']:.0f} s at 1M), "

@@ -37,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from measure import measure  # noqa: E402
 
-KEYS = {"clients": ["NUM_CLIENT"], "companies": ["ID"], "criteria": ["ID"]}
+KEYS = {"clients": ["NUM_CLIENT"], "companies": ["ID"], "criteria": ["ID"], "orders": ["ID"]}
 
 
 def main() -> None:

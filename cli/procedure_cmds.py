@@ -32,7 +32,7 @@ def decide(
         raise InputError("give exactly one of --approve or --reject")
     by, comment = by.strip(), comment.strip()
     if not by:
-        raise InputError("--by: who decides is required and may not be blank")
+        raise InputError("--by: the validator's name is required and may not be blank")
     if step not in ("customer", "transformations", "gate"):
         raise InputError(f"--step {step}: allowed: customer, transformations, gate")
     loaded = open_project(project)

@@ -1,8 +1,8 @@
 """A seeded, realistic and messy legacy source for the demo project (and the benchmarks).
 
-What a theatre's old ticketing system hands over: a client table, a company table and
-a criteria table in a SQLite database, plus the same clients exported as a Windows-1252
-``;`` CSV. French, Swiss and Belgian names; titles 'M.', 'Mme', 'Monsieur'...; text
+What a theatre's old ticketing system hands over: a client table, a company table, a
+criteria table and an order table (``demo_orders.py``) in a SQLite database, plus the same
+clients exported as a Windows-1252 ``;`` CSV. French, Swiss and Belgian names; titles 'M.', 'Mme', 'Monsieur'...; text
 dates in several formats (some impossible); countries spelled out in several
 languages; phones written nationally or internationally; broken e-mails; duplicates
 that differ by case, accents or one typo; deleted accounts; old customers for the
@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from stx_migrate.migration.protocol.arrow_text import re_replace
+
+from .demo_orders import demo_orders
 
 FIRST_NAMES = [
     "Jean", "Marie", "Pierre", "Sophie", "Luc", "Anne", "François", "Élodie", "Jérôme", "Céline", "Nicolas",
@@ -146,8 +148,8 @@ def _phones(rng, country: np.ndarray, n: int, wide: bool = False) -> pd.Series:
     return out
 
 
-def demo_tables(seed: int = 20270301, rows: int = 2000) -> dict[str, pd.DataFrame]:
-    """The legacy tables as text frames: ``clients``, ``companies``, ``criteria`` (seeded, deterministic)."""
+def demo_tables(seed: int = 20270301, rows: int = 2000, orders_per_client: float = 3.0) -> dict[str, pd.DataFrame]:
+    """The legacy tables as text frames: ``clients``, ``companies``, ``criteria``, ``orders`` (seeded, deterministic)."""
     rng = np.random.default_rng(seed)
     n_base = max(1, int(rows * 0.95))
     n_dup = rows - n_base
@@ -228,7 +230,8 @@ def demo_tables(seed: int = 20270301, rows: int = 2000) -> dict[str, pd.DataFram
     criteria = pd.DataFrame({"NUM_CLIENT": owner, "CODE": code, "VALEUR": value}).astype("str")
     criteria = criteria.drop_duplicates().reset_index(drop=True)
     criteria.insert(0, "ID", pd.Series(np.arange(1, len(criteria) + 1)).astype("str"))
-    return {"clients": clients, "companies": companies, "criteria": criteria}
+    orders = demo_orders(seed, clients["NUM_CLIENT"], orders_per_client)
+    return {"clients": clients, "companies": companies, "criteria": criteria, "orders": orders}
 
 
 def generate_demo_source(folder: Path, seed: int = 20270301, rows: int = 2000) -> dict[str, Path]:
@@ -254,6 +257,9 @@ def generate_demo_source(folder: Path, seed: int = 20270301, rows: int = 2000) -
         con.executemany(f"INSERT INTO CLIENT VALUES ({','.join('?' * clients.shape[1])})", clients.itertuples(index=False, name=None))
         con.executemany("INSERT INTO SOCIETE VALUES (?,?,?)", tables["companies"].itertuples(index=False, name=None))
         con.executemany("INSERT INTO CRITERE VALUES (?,?,?,?)", tables["criteria"].itertuples(index=False, name=None))
+        con.execute("CREATE TABLE COMMANDE (ID INTEGER PRIMARY KEY, NUM_CLIENT INTEGER, DATE_COMMANDE TEXT, MONTANT TEXT,"
+                    " SAISON TEXT)")
+        con.executemany("INSERT INTO COMMANDE VALUES (?,?,?,?,?)", tables["orders"].itertuples(index=False, name=None))
     csv_path = folder / "clients.csv"
     export = tables["clients"].rename(columns={"NUM_CLIENT": "N° client", "CIVILITE": "Civilité", "PRENOM": "Prénom",
                                                "DATE_NAISSANCE": "Né(e) le", "DERNIER_ACHAT": "Dernier achat"})

@@ -49,3 +49,35 @@ def delivery_summary(project: Project, env: str, environment, deliverable_folder
             "dropped_file": located, "sha256": import_file.sha256, "delivered_now": sent,
             "delivered_at": delivery.delivered_at, "delivery_run_id": delivery.run_id,
             "secutix_status": AWAITING_LOG}
+
+
+def deliver_service_request(project: Project, env: str, environment, operation: str, rows, service_id: str,
+                            run_id: str, staging: Path):
+    """Write the service's request file (checked rows) and its manifest in ``staging``, deliver them once.
+
+    Returns (summary fields, findings). The request and manifest names start with the service
+    id (operation + the input file's sha256): the same file twice is one delivery.
+    """
+    import json
+
+    from stx_migrate.migration.delivery import file_sha256
+    from stx_migrate.migration.service_request import build_service_request
+
+    config = project.config
+    request = build_service_request(operation, rows, institution=config.institution, organization=config.organization,
+                                    country=config.country.upper())
+    request_file = request.write(staging, f"{service_id}-request", environment.settings.file)
+    manifest = staging / f"{service_id}-manifest.json"
+    manifest.write_text(json.dumps({
+        "project": config.name, "institution": config.institution, "operation": operation, "service_id": service_id,
+        "request_file": request_file.name, "rows": len(request.rows), "sha256": file_sha256(request_file),
+        "format": "contact numbers" if request.numbers_only else "template rows"}, indent=2) + "\n", encoding="utf-8")
+    files = [(request_file, request_file.name), (manifest, manifest.name)]
+    delivery, sent = deliver_once(project, env, environment, files, service_id, run_id, what=f"service:{operation}")
+    findings = request.findings
+    errors = findings[findings["severity"] == "error"]
+    reasons = {str(k): int(v) for k, v in errors.drop_duplicates(["source_ref", "code"])["code"].value_counts().items()}
+    return {"rows_in": len(rows), "valid": len(request.rows), "rejected": request.rejected, "reasons": reasons,
+            "warnings": int((findings["severity"] == "warning").sum()), "handed_over": len(request.rows),
+            "request_file": request_file.name, "delivered_now": sent, "delivered_at": delivery.delivered_at,
+            "secutix_status": "requested, awaiting SecuTix's service team"}, findings

@@ -95,6 +95,18 @@ def seed_environment(project: Project, env: str, reference) -> None:
         store.dispose()
 
 
+def pseudonym_key(project: Project, env: str) -> tuple[bytes, list[str]] | None:
+    """The environment's pseudonym key (resolved here, never written anywhere) and the secret to redact; None when off."""
+    settings = environment_settings(project, env)
+    if not settings.pseudonymise:
+        return None
+    resolved = resolve(settings.pseudonym_key, f"project.yaml › environments › {env} › pseudonym_key")
+    if len(resolved.value.encode("utf-8")) < 16:
+        raise ConfigError(f"project.yaml › environments › {env} › pseudonym_key: the key must hold at least 16 bytes "
+                          "(e.g. 32 random bytes, hex)")
+    return resolved.value.encode("utf-8"), resolved.secrets
+
+
 class _Environment:
     """An environment of the project, with its settings from ``project.yaml › environments``."""
 

@@ -1,8 +1,11 @@
 """The project's ticket: where the flows leave notes and move status and owner.
 
-Two kinds (``project.yaml › ticket``):
+Three kinds (``project.yaml › ticket``):
 
-* ``kayako`` — a Kayako case through its REST API (v1):
+* ``kayako-classic`` — a Kayako Classic ticket, the helpdesk of the SecuTix procedure: its
+  signed REST API with XML answers (:mod:`.kayako_classic`); opens the data-import ticket
+  when the project names none, attaches files at step 16;
+* ``kayako`` — a newer Kayako's case through its REST API (v1):
   ``POST {base}/api/v1/cases/{id}/notes.json`` ``{"contents": …}`` adds an internal note;
   ``PUT {base}/api/v1/cases/{id}.json`` with ``status_id`` / ``assigned_agent_id`` moves it.
   The API key is a reference (``${env:NAME}`` / ``${secret:BLOCK}``) resolved when the
@@ -33,6 +36,7 @@ log = logging.getLogger("stx_migrate.connectors.ticket")
 
 class Ticket(Protocol):
     def add_note(self, text: str) -> None: ...
+    def attach(self, paths: list[Path], text: str) -> None: ...
     def set_status(self, status: str) -> None: ...
     def set_owner(self, owner: str) -> None: ...
 
@@ -50,6 +54,12 @@ class JournalTicket:
 
     def add_note(self, text: str) -> None:
         self._append("note", text)
+
+    def attach(self, paths: list[Path], text: str) -> None:
+        """The local ticket keeps the text and each file's name and sha256 (the files stay where they are)."""
+        self._append("note", text)
+        for path in paths:
+            self._append("attachment", Path(path).name, path=str(path), sha256=_sha256(Path(path)))
 
     def set_status(self, status: str) -> None:
         self._append("status", status)
@@ -93,6 +103,10 @@ class KayakoTicket:
         self._send("POST", "/notes.json", {"contents": text}, "add note")
         self.journal._append("note", text, sent=True)
 
+    def attach(self, paths: list[Path], text: str) -> None:
+        """API v1 is not given files here: a note names them (they stay in the workspace)."""
+        self.add_note(text + " (files: " + ", ".join(Path(p).name for p in paths) + ")")
+
     def set_status(self, status: str) -> None:
         status_id = {"final validation": self.settings.statuses.final_validation,
                      "solved": self.settings.statuses.solved}.get(status, status)
@@ -108,10 +122,23 @@ class KayakoTicket:
         self._client.close()
 
 
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def open_ticket(settings: TicketSettings, procedure_dir: Path) -> Ticket:
     """The ticket the project names; the local journal when none is configured."""
     if settings.kind == "journal":
         return JournalTicket(procedure_dir, settings.ticket_id)
+    if settings.kind == "kayako-classic":
+        from .kayako_classic import KayakoClassicTicket
+
+        keys = [resolve(getattr(settings, k), f"project.yaml › ticket › {k}").value for k in ("api_key", "secret_key")]
+        if not all(keys):
+            raise ConfigError("project.yaml › ticket › api_key, secret_key: a referenced secret is empty")
+        return KayakoClassicTicket(settings, procedure_dir, *keys)
     if not (settings.base_url and settings.ticket_id and settings.api_key):
         raise ConfigError("project.yaml › ticket: kind kayako needs base_url, ticket_id and api_key")
     key = resolve(settings.api_key, "project.yaml › ticket › api_key").value

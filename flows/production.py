@@ -58,7 +58,8 @@ def import_production(project_dir: str, deliverable_id: str | None = None, again
     leader = project.config.project_leader or "project leader"
     note_ticket(project, f"production import of deliverable {deliverable.deliverable_id} done ({counts_text(counts)}); "
                          f"{not_imported} row(s) not imported, see not_imported.csv; over to the project leader for the "
-                         "final validation", status="final validation", owner=leader)
+                         "final validation", status="final validation", owner=leader,
+                files=[folder / "not_imported.csv", folder / "report.xlsx", dfolder / "gate.md"])
     log.info("production import done: %s", ", ".join(f"{k} {v}" for k, v in every_row.items()))
     return {"deliverable_id": deliverable.deliverable_id, "run_folder": str(folder), "import_folder": str(import_folder),
             "import": counts, "not_imported": not_imported, "every_row": every_row}

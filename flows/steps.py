@@ -12,6 +12,7 @@ from typing import Any
 from prefect import tags
 from prefect.runtime import flow_run
 
+from stx_migrate.migration.delivery import AWAITING_LOG
 from stx_migrate.migration.procedure import Event
 from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import Project, load_project
@@ -114,5 +115,7 @@ def import_summary(folder: Path) -> dict:
 
 
 def counts_text(counts: dict) -> str:
+    if counts.get("secutix_status") == AWAITING_LOG:   # SecuTix's importer decides: no count until its log is back
+        return f"rows_in {counts.get('rows_in')}, {counts.get('handed_over')} rows {AWAITING_LOG}"
     keys = ("rows_in", "imported", "updated", "unchanged", "not_imported")
     return ", ".join(f"{k} {counts[k]}" for k in keys if k in counts) or "no summary"

@@ -20,6 +20,8 @@ import pandas as pd
 from pydantic import BaseModel
 
 from .deliverable import Deliverable
+from .indicators import IndicatorDistribution, aggregate_rows, distributions
+from .indicators import markdown as indicator_markdown
 from .protocol.compile import protocol_hash
 from .protocol.model import ProtocolModel
 from .protocol.numbers import as_number_set
@@ -47,6 +49,7 @@ class GateReport(BaseModel):
     passed: bool
     reasons: list[str]
     checks: list[GateCheck]
+    indicators: list[IndicatorDistribution] = []    # per indicator column: contacts per code
 
     def markdown(self) -> str:
         """The readable report (gate.md): verdict, reasons, every check."""
@@ -57,6 +60,7 @@ class GateReport(BaseModel):
         lines += ["## Checks", "", "| check | kind | result | value | limit | detail |", "|---|---|---|---|---|---|"]
         for c in self.checks:
             lines.append(f"| {c.name} | {c.kind} | {'ok' if c.passed else 'FAILED'} | {c.value} | {c.limit} | {c.detail} |")
+        lines += [""] + indicator_markdown(self.indicators) if self.indicators else []
         return "\n".join(lines) + "\n"
 
 
@@ -121,6 +125,10 @@ def evaluate_gate(
     applied = ProtocolModel.model_validate(parse_yaml(d.protocol_text(), d.path / d.manifest.protocol_file))
     checks.append(GateCheck(name="protocol hash", kind="reconciliation", passed=protocol_hash(applied) == d.manifest.protocol_hash,
                             value=protocol_hash(applied)[:12], limit=d.manifest.protocol_hash[:12], detail="protocol.yaml = manifest"))
+    for name, rows, aggregated, orphans in aggregate_rows(getattr(summary, "aggregates", None) or {}):
+        checks.append(GateCheck(name=f"aggregate {name} rows", kind="reconciliation", passed=aggregated + orphans == rows,
+                                value=f"{aggregated} + {orphans}", limit=str(rows),
+                                detail=f"aggregated + orphans (key matching no contact) = child rows; {orphans} orphans"))
     changed = d.changed_files()
     checks.append(GateCheck(name="files intact", kind="reconciliation", passed=not changed,
                             value=", ".join(changed) or "all", detail="sha256 of each file = manifest"))
@@ -158,7 +166,7 @@ def evaluate_gate(
 
     reasons = [f"{c.name}: {c.value} (limit {c.limit})" + (f" — {c.detail}" if c.detail else "") for c in checks if not c.passed]
     report = GateReport(deliverable_id=d.id, protocol_hash=d.manifest.protocol_hash, snapshot_id=d.manifest.snapshot_id,
-                        passed=not reasons, reasons=reasons, checks=checks)
+                        passed=not reasons, reasons=reasons, checks=checks, indicators=distributions(contacts, applied))
     (d.path / "gate.json").write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
     (d.path / "gate.md").write_text(report.markdown(), encoding="utf-8")
     return report

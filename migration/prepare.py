@@ -59,7 +59,9 @@ log = logging.getLogger("stx_migrate.prepare")
 DELIVERABLES = "deliverables"
 DUPLICATE_COLUMNS = ["source_ref", "contact_nr", "survivor_ref", "survivor_contact_nr", "rule", "score"]
 REVIEW_FILE = "review.xlsx"
-FILES = ("contacts.xlsx", "contacts.csv", "rejects.csv", "duplicates.csv", DROPPED_FILE, REVIEW_FILE, REPORT_FILE,
+SOURCE_REFS_FILE = "source_refs.csv"   # source_ref of each data row of the import file, in order (SecuTix's log maps back)
+FILES = ("contacts.xlsx", "contacts.csv", "rejects.csv", "duplicates.csv", DROPPED_FILE, SOURCE_REFS_FILE, REVIEW_FILE,
+         REPORT_FILE,
          "protocol.yaml", "summary.json")
 
 
@@ -303,7 +305,9 @@ def _write_import_files(prepared: PreparedContacts, folder: Path, config: Projec
 def _write_reports(prepared: PreparedContacts, folder: Path, snapshot: Snapshot) -> None:
     write_findings(prepared.findings, folder / "rejects.csv")
     write_people_csv(prepared.duplicates[DUPLICATE_COLUMNS], folder / "duplicates.csv")
-    write_dropped(prepared.dropped, folder / DROPPED_FILE)
+    write_dropped(prepared.dropped, folder / DROPPED_FILE)   # source_ref, code: the rows a named filter rule removed
+    pd.DataFrame({"source_ref": prepared.valid.index.astype("str")}).to_csv(
+        folder / SOURCE_REFS_FILE, index=False, encoding="utf-8", lineterminator="\n")
     _write_review(prepared, folder / REVIEW_FILE, _snapshot_time(snapshot))
 
 
@@ -387,8 +391,10 @@ def prepare_deliverable(
     workspace = workspace or Workspace(config.name)
     decisions, returned = (pending_decisions(workspace.procedure_dir) if config.dedup.enabled
                            else (None, []))
-    # the tables are handed over without a local name, so that they are freed once the protocol ran
-    prepared = prepare_contacts(compiled, load_tables(snapshot, compiled), config, reference, existing_contact_numbers,
+    # the tables are handed over without a local name (popped), so that they are freed once the protocol ran
+    with timed("load tables and aggregates", snapshot.dataset(compiled.main).rows):
+        loaded = [load_tables(snapshot, compiled)]
+    prepared = prepare_contacts(compiled, loaded.pop(), config, reference, existing_contact_numbers,
                                 today=extracted, existing_contacts=existing_contacts, decisions=decisions,
                                 map_chunks=map_chunks)
     with workspace.new_folder(DELIVERABLES) as staging:

@@ -27,6 +27,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
+from .protocol.arrow_text import as_text
+
 TOP_PATTERNS = 5
 PATTERN_LENGTH = 30
 
@@ -47,12 +49,33 @@ class ColumnProfile(BaseModel):
     distinct_exact: bool = True   # False: ``distinct`` and the pattern counts are the sample's
 
 
+class OrphanCount(BaseModel):
+    """Rows of a child dataset whose key matches no row of the main dataset (an aggregate would not count them)."""
+
+    aggregate: str
+    key: str
+    main_dataset: str
+    main_key: str
+    orphans: int
+
+
 class DatasetProfile(BaseModel):
     dataset: str
     rows: int
     encoding: str | None = None
     columns: list[ColumnProfile]
     sampled_rows: int | None = None  # rows the distinct counts and shapes come from (None: every row)
+    orphans: list[OrphanCount] = []
+
+
+def count_orphans(child: Path, key: str, main: Path, main_key: str) -> int:
+    """Child rows whose ``key`` (compared as text; empty counts as no key) is not among the main table's ``main_key``."""
+    keys = as_text(pq.read_table(child, columns=[key]).column(0))
+    if not len(keys):
+        return 0
+    known = pc.unique(as_text(pq.read_table(main, columns=[main_key]).column(0)))
+    known = pc.filter(known, pc.not_equal(known, ""))
+    return len(keys) - int(pc.sum(pc.is_in(keys, value_set=known)).as_py() or 0)
 
 
 def _shape_table() -> np.ndarray:
@@ -189,6 +212,23 @@ def profile_parquet(dataset: str, path: Path, encoding: str | None = None) -> Da
     for batch in file.iter_batches(batch_size=65_536):
         profile.add(pa.Table.from_batches([batch]))
     return profile.result()
+
+
+def add_orphan_counts(profiles: list[DatasetProfile], folder: Path, main_dataset: str, aggregates: list) -> None:
+    """Each aggregate's orphan count on its child dataset's profile, once both datasets are profiled.
+
+    ``aggregates``: the protocol's entries (name, dataset, key, main_key) over ``main_dataset``;
+    the files are the snapshot's ``<dataset>.parquet`` in ``folder``.
+    """
+    by_name = {p.dataset: p for p in profiles}
+    for aggregate in aggregates:
+        child, main = by_name.get(aggregate.dataset), by_name.get(main_dataset)
+        if child is None or main is None or any(o.aggregate == aggregate.name for o in child.orphans):
+            continue
+        orphans = count_orphans(folder / f"{child.dataset}.parquet", aggregate.key, folder / f"{main.dataset}.parquet",
+                                aggregate.main_key)
+        child.orphans.append(OrphanCount(aggregate=aggregate.name, key=aggregate.key, main_dataset=main.dataset,
+                                         main_key=aggregate.main_key, orphans=orphans))
 
 
 def profile_table_rows(profile: DatasetProfile) -> list[dict]:

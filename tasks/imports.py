@@ -14,14 +14,15 @@ from pathlib import Path
 import pandas as pd
 from prefect import task
 
-from stx_migrate.connectors.environments import DELIVERY_KINDS, open_environment
-from stx_migrate.connectors.deliveries import delivery_summary
+from stx_migrate.connectors.environments import DELIVERY_KINDS, open_environment, pseudonym_key
+from stx_migrate.connectors.deliveries import deliver_service_request, delivery_summary
 from stx_migrate.migration.deliverable import open_deliverable
 from stx_migrate.migration.errors import GuardRefused, InputError, StxError, public_error
 from stx_migrate.migration.findings import write_findings
 from stx_migrate.migration.import_outcome import import_refusals
 from stx_migrate.migration.procedure import Event, load_state, read_deliverable_ref, record_event
 from stx_migrate.migration.procedure.guards import DESTRUCTIVE_SERVICES, destructive_service_guard
+from stx_migrate.migration.pseudonyms import pseudonymised_deliverable, pseudonymise_contacts
 from stx_migrate.migration.service_input import NUMBER_ONLY_OPERATIONS, read_service_input
 from stx_migrate.migration.settings.environments import is_production
 from stx_migrate.migration.settings.project import load_project
@@ -52,14 +53,19 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
     deliverable.require_intact()
     base = deliverable.summary().model_dump()
     key = artifact_key(project.config.name, "import-production" if env == "prod" else f"import-{env}")   # the step's prefix
+    pseudonyms = pseudonym_key(project, env)
     with workspace.new_folder(IMPORTS, env) as staging:
         run_id = final_path(staging).name
         if environment.kind in DELIVERY_KINDS:
-            summary = {**base, **delivery_summary(project, env, environment, folder, deliverable.id, run_id)}
+            source = folder if pseudonyms is None else pseudonymised_deliverable(
+                deliverable, pseudonyms[0], staging / "pseudonymised", environment.settings.file, project.config.output)
+            summary = {**base, **delivery_summary(project, env, environment, source, deliverable.id, run_id)}
             write_findings(pd.DataFrame(columns=["source_ref", "contact_nr", "column", "code", "severity", "message", "value"]),
                            staging / "rejects.csv")
         else:
             contacts = deliverable.contacts()
+            if pseudonyms is not None:   # before anything reaches the environment (docs/pseudonyms.md)
+                contacts = pseudonymise_contacts(contacts, pseudonyms[0])
             progress = publish_progress(f"{key}-progress", len(contacts), f"import into {env}")
             result = environment.import_contacts(contacts, run_id=run_id, deliverable_id=deliverable.id,
                                                  on_batch=lambda done, total: progress.advance(done - progress.done))
@@ -71,6 +77,8 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
             publish_rejects_by_code(f"{key}-import-log", result.findings, f"import log of {deliverable.id} into {env} ({covers})",
                                     empty=f"The import refused no row. This log {covers}.")
         summary.update(environment=env, deliverable_id=deliverable.id, run_id=run_id)
+        if pseudonyms is not None:
+            summary["pseudonymised"] = True
         written = write_summary(summary, staging / "summary.json")
         publish_summary(f"{key}-summary", {k: v for k, v in written.model_dump().items() if isinstance(v, int)},
                         f"import of deliverable {deliverable.id} into {env}")
@@ -110,8 +118,6 @@ def run_contact_service(project_dir: str, operation: str, env: str, file: str, c
     project = load_project(Path(project_dir))
     workspace = Workspace(project.config.name)
     environment = open_environment(project, env)
-    if environment.kind != "sql":
-        raise InputError(f"services need a sql environment; {env} is {environment.kind}", value=env)
     path = Path(file)
     rows = read_service_input(path)
     if operation not in NUMBER_ONLY_OPERATIONS and (rows.drop(columns=["CONTACT_NR", "OPERATION"]) == "").all().all():
@@ -125,6 +131,18 @@ def run_contact_service(project_dir: str, operation: str, env: str, file: str, c
         reasons = destructive_service_guard(load_state(workspace.procedure_dir), ref, operation, contacts, confirm)
         if reasons:
             raise GuardRefused(reasons)
+    if environment.kind in DELIVERY_KINDS:   # SecuTix's service team runs it: a request file, delivered once
+        with workspace.new_folder(SERVICES, env) as staging:
+            run_id = final_path(staging).name
+            fields, findings = deliver_service_request(project, env, environment, operation, rows, service_id, run_id,
+                                                       staging)
+            write_findings(findings, staging / "rejects.csv")
+            write_summary({**fields, "operation": operation, "environment": env, "service_id": service_id,
+                           "run_id": run_id}, staging / "summary.json")
+        record_event(workspace.procedure_dir, Event(
+            kind="service", env=env, run_folder=str(workspace.path(SERVICES, run_id, env)),
+            detail=f"{operation} requested by {who}: {fields['handed_over']} row(s) in {fields['request_file']}"))
+        return workspace.path(SERVICES, run_id, env)
     from stx_migrate.connectors.environments import open_environment_store
 
     with workspace.new_folder(SERVICES, env) as staging:

@@ -75,14 +75,27 @@ def refuse(project: Project, step: str, reasons: list[str]) -> None:
     raise GuardRefused(reasons)
 
 
-def note_ticket(project: Project, text: str, status: str | None = None, owner: str | None = None) -> None:
-    """A note on the project's ticket (and a status / owner change); text holds counts and ids only."""
+def note_ticket(project: Project, text: str, status: str | None = None, owner: str | None = None,
+                files: list[Path] | None = None) -> None:
+    """A note on the project's ticket (with ``files`` attached, when given; then a status / owner
+    change); text holds counts and ids only."""
     ticket = open_ticket(project.config.ticket, workspace_of(project).procedure_dir)
-    ticket.add_note(text)
+    if files:
+        ticket.attach([f for f in files if Path(f).is_file()], text)
+    else:
+        ticket.add_note(text)
     if status:
         ticket.set_status(status)
     if owner:
         ticket.set_owner(owner)
+
+
+def note_milestone(project: Project, text: str) -> None:
+    """A note that must not stop the step it reports on: an unreachable ticket is a warning."""
+    try:
+        note_ticket(project, text)
+    except StxError as e:
+        get_run_logger().warning("the ticket could not be told: %s", e)
 
 
 def record(project: Project, event: Event) -> Event:

@@ -7,12 +7,6 @@ Identifiers are composed with ``psycopg.sql.Identifier`` (the driver's quoting).
 Types: integers, booleans, float4/8, numeric with a precision (decimal128), date,
 timestamp, timestamptz (UTC), time keep their type; numeric without precision, bytea
 (``\\x…`` hex), uuid, json, arrays, intervals… are kept as PostgreSQL's text.
-
-Key order without its cost: a table with one integer key that PostgreSQL's statistics say
-is stored in key order (``pg_stats.correlation`` ≥ :data:`IN_ORDER`, e.g. loaded in key order
-and little updated) is read as stored, a sequential scan, and the key checked to grow
-strictly on the way: then the rows are exactly those ``ORDER BY key`` gives, in the same
-order. The first key that does not grow sends the dataset back to ``ORDER BY`` (ReadAgain).
 """
 from __future__ import annotations
 
@@ -20,19 +14,15 @@ import io
 from collections.abc import Iterator
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from stx_migrate.migration.errors import ConfigError, InputError, SourceUnavailable
 from stx_migrate.migration.settings.source import DatasetSettings
 
-from stx_migrate.migration.snapshot import ReadAgain
-
 from ..secrets import resolve
 from .base import DatasetInfo, Source, order_by_key
 
 BLOCK_BYTES = 8 << 20
-IN_ORDER = 0.99  # pg_stats.correlation of the key from which a table is read as stored, its order checked
 
 _OID_TYPES = {
     16: pa.bool_(), 20: pa.int64(), 21: pa.int16(), 23: pa.int32(), 26: pa.int64(),
@@ -66,7 +56,6 @@ class PostgresSource(Source):
     def __init__(self, settings, base_dir):
         super().__init__(settings, base_dir)
         self.conn = None
-        self._server_order: set[str] = set()  # datasets found not stored in key order: ORDER BY
 
     def connect(self) -> None:
         import psycopg
@@ -147,53 +136,22 @@ class PostgresSource(Source):
             " WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1 LIMIT 50").fetchall()
         return [r[0] for r in rows]
 
-    def copy_statement(self, info: DatasetInfo, dataset: DatasetSettings, ordered: bool | None = None):
-        """The COPY statement for a dataset (composed, never pasted): columns quoted, ordered by the key
-        (``ordered``: None = as the dataset says)."""
+    def copy_statement(self, info: DatasetInfo, dataset: DatasetSettings):
+        """The COPY statement for a dataset (composed, never pasted): columns quoted, ordered by the key."""
         from psycopg import sql
 
         select = sql.SQL("SELECT {} FROM {} AS q").format(
             sql.SQL(", ").join(sql.Identifier(c) for c in info.columns), self._relation(dataset))
-        if order_by_key(info, dataset) if ordered is None else ordered:
+        if order_by_key(info, dataset):
             select = sql.SQL("{} ORDER BY {}").format(select, sql.SQL(", ").join(sql.Identifier(k) for k in info.key))
         return sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(select)
 
-    def _stored_in_key_order(self, info: DatasetInfo, dataset: DatasetSettings) -> int | None:
-        """The key's column number when the table is worth reading as stored and checking the order on
-        the way (one integer key, rows laid out in its order by PostgreSQL's statistics), else None."""
-        if not order_by_key(info, dataset) or len(info.key) != 1 or info.name in self._server_order:
-            return None
-        position = info.columns.index(info.key[0])
-        if not pa.types.is_integer(info.schema.field(position).type):
-            return None  # text sorts by collation in PostgreSQL, bytewise here: never mix the two
-        found = self.conn.execute(
-            "SELECT correlation FROM pg_stats WHERE schemaname = coalesce(%s::text, current_schema()) AND tablename = %s"
-            " AND attname = %s", (dataset.schema_, dataset.table, info.key[0])).fetchone()
-        return position if found and found[0] is not None and found[0] >= IN_ORDER else None
-
     def read_batches(self, info: DatasetInfo, dataset: DatasetSettings, chunk_rows: int) -> Iterator[pa.RecordBatch]:
-        key = self._stored_in_key_order(info, dataset)
-        if key is None:
-            yield from self._copy(info, dataset, None)
-            return
-        # as stored (a sequential scan, no index walk): the same rows in the same order as ORDER BY key
-        # as long as the key only grows; else the dataset is read again with ORDER BY
-        last = None
-        for batch in self._copy(info, dataset, False):
-            keys = batch.column(key)
-            if keys.null_count or (len(keys) > 1 and not pc.all(pc.less(keys[:-1], keys[1:])).as_py()) \
-                    or (last is not None and len(keys) and keys[0].as_py() <= last):
-                self._server_order.add(info.name)
-                raise ReadAgain(info.name, "the rows are not stored in key order")
-            last = keys[-1].as_py() if len(keys) else last
-            yield batch
-
-    def _copy(self, info: DatasetInfo, dataset: DatasetSettings, ordered: bool | None) -> Iterator[pa.RecordBatch]:
         import psycopg
 
         with self.conn.cursor() as cur:
             try:
-                with cur.copy(self.copy_statement(info, dataset, ordered)) as copy:
+                with cur.copy(self.copy_statement(info, dataset)) as copy:
                     options = (
                         pacsv.ReadOptions(column_names=info.columns, use_threads=True),
                         pacsv.ParseOptions(newlines_in_values=True),

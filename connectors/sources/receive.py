@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stx_migrate.migration.profile import DatasetProfile, StreamProfile
+from stx_migrate.migration.profile import DatasetProfile, StreamProfile, add_orphan_counts
+from stx_migrate.migration.protocol.compile import declared_aggregates
 from stx_migrate.migration.settings.project import Project
 from stx_migrate.migration.snapshot import PROFILE, DatasetManifest, DatasetSpec, Snapshot, write_snapshot
 from stx_migrate.migration.workspace import Workspace
@@ -67,12 +68,14 @@ def receive_snapshot(project: Project, workspace: Workspace | None = None, chunk
     chunk_rows = chunk_rows or settings.chunk_rows
     profiles: list[DatasetProfile] = []
     streaming: dict[str, StreamProfile] | None = {} if profile else None
+    links = declared_aggregates(project.path(project.config.protocol)) if project.config.protocol else ("", [])
 
     def after_dataset(folder: Path, spec: DatasetSpec, manifest: DatasetManifest) -> None:
         log.info("dataset %s: %d rows frozen", spec.name, manifest.rows)
         if streaming is None:
             return
         profiles.append(streaming.pop(spec.name).result())
+        add_orphan_counts(profiles, folder, *links)
         (folder / PROFILE).write_text(json.dumps({p.dataset: p.model_dump() for p in profiles}, indent=2) + "\n", encoding="utf-8")
 
     with open_source(settings, project.folder) as source:

@@ -54,18 +54,38 @@ NOT_IMPORTED_COLUMNS = [*FINDING_COLUMNS, "stage"]
 MERGED = codes_of("dedup")["MERGED"]
 
 
-def not_imported_rows(deliverable_dir: Path, import_dir: Path | None) -> pd.DataFrame:
-    """Every row that is not in production and why (the ``not_imported.csv`` log).
+def _one_line_per_row(frame: pd.DataFrame) -> pd.DataFrame:
+    """A row with several errors appears once: its first error, the other codes named in the message."""
+    if frame.empty:
+        return frame
+    others = frame.groupby("source_ref", sort=False)["code"].agg(lambda codes: ", ".join(dict.fromkeys(codes[1:])))
+    first = frame.drop_duplicates("source_ref", keep="first").copy()
+    more = first["source_ref"].map(others).fillna("")
+    first["message"] = first["message"].where(more == "", first["message"] + " (also: " + more + ")")
+    return first
 
-    ``prepare``: the deliverable's rejected rows (severity error in rejects.csv);
-    ``dedup``: rows merged into a survivor (duplicates.csv; code MERGED, the survivor in
-    the message); ``import``: rows the environment refused (the import's rejects.csv).
-    Rows dropped by a filter (retention, deleted accounts) are counted per rule in the
-    deliverable's summary, not listed: the snapshot keeps them.
+
+def not_imported_rows(deliverable_dir: Path, import_dir: Path | None) -> pd.DataFrame:
+    """Every source row that did not land, once, with its stage, code and message (``not_imported.csv``).
+
+    ``filter``: rows a named filter rule dropped (the deliverable's dropped.csv: retention,
+    deleted accounts…); ``prepare``: rows rejected by the rules (rejects.csv, severity
+    error); ``dedup``: rows merged into a survivor (duplicates.csv; code MERGED, the
+    survivor in the message); ``import``: rows the environment refused (the import's
+    rejects.csv); ``secutix``: rows SecuTix's own importer refused or did not report, once
+    its log is absorbed (codes SECUTIX_*). With the rows imported this makes every source
+    row: rows in = imported + not imported.
     """
     frames = []
+    dropped = Path(deliverable_dir) / "dropped.csv"
+    if dropped.exists():
+        d = pd.read_csv(dropped, dtype="str", keep_default_na=False)
+        if len(d):
+            frames.append(pd.DataFrame({
+                "source_ref": d["source_ref"], "contact_nr": "", "column": "", "code": d["code"], "severity": "dropped",
+                "message": "dropped by the filter rule " + d["code"], "value": "", "stage": "filter"}))
     prepared = read_rejects(deliverable_dir)
-    frames.append(prepared[prepared["severity"] == "error"].assign(stage="prepare"))
+    frames.append(_one_line_per_row(prepared[prepared["severity"] == "error"].assign(stage="prepare")))
     duplicates = Path(deliverable_dir) / "duplicates.csv"
     if duplicates.exists():
         d = pd.read_csv(duplicates, dtype="str", keep_default_na=False)
@@ -76,7 +96,9 @@ def not_imported_rows(deliverable_dir: Path, import_dir: Path | None) -> pd.Data
                 "value": "", "stage": "dedup"}))
     if import_dir is not None:
         refused = read_rejects(import_dir)
-        frames.append(refused[refused["severity"] == "error"].assign(stage="import"))
+        refused = refused[refused["severity"] == "error"]
+        stage = refused["code"].str.startswith("SECUTIX_").map({True: "secutix", False: "import"})
+        frames.append(_one_line_per_row(refused.assign(stage=stage)))
     rows = pd.concat([f[NOT_IMPORTED_COLUMNS] for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
         else pd.DataFrame({c: pd.Series([], dtype="str") for c in NOT_IMPORTED_COLUMNS})
     return rows.astype("str")

@@ -59,7 +59,10 @@ def _read_amounts(text: pa.Array) -> tuple[np.ndarray, np.ndarray, int]:
 def _numbers(column: pa.Array) -> tuple[np.ndarray, np.ndarray, int]:
     if pa.types.is_integer(column.type):
         return pc.cast(column, pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False), np.zeros(len(column), bool), 0
-    return _read_amounts(as_text(column))
+    encoded = pc.dictionary_encode(as_text(column))      # amounts repeat: each distinct text is read once
+    numbers, bad, decimals = _read_amounts(encoded.dictionary)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    return numbers[codes], bad[codes], decimals
 
 
 def _dates(column: pa.Array, measure: Measure) -> tuple[np.ndarray, np.ndarray]:
@@ -165,27 +168,24 @@ def compute_aggregate(child: pa.Table, aggregate: Aggregate, main_keys: pd.Serie
     child_keys = as_text(child.column(aggregate.key).combine_chunks()) if len(child) else pa.array([], pa.string())
     found = pc.index_in(child_keys, value_set=keys.slice(1))     # '' (the first key) never matches a child row
     position = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    position = np.where(position >= 0, position + 1, -1)
-    rows = len(child)
-    kept = np.flatnonzero(position >= 0)
-    group = position[kept]
+    group = np.where(position >= 0, position + 1, n)       # orphans go to one more group, dropped at the end
+    rows, aggregated = len(child), int((position >= 0).sum())
     columns: dict[str, pa.Array] = {}
     problems = []
     for name, measure in aggregate.measures.items():
-        column = None
-        if measure.column is not None:
-            column = child.column(measure.column).combine_chunks().take(pa.array(kept))
-        text, bad, code = _measure(measure, column, group, n)
-        columns[f"{aggregate.name}.{name}"] = text
+        column = None if measure.column is None else child.column(measure.column).combine_chunks()
+        text, bad, code = _measure(measure, column, group, n + 1)
+        columns[f"{aggregate.name}.{name}"] = text.slice(0, n)
+        bad &= group < n
         if bad.any():
             problems.append(pd.DataFrame({
                 "key": pd.array(keys.take(pa.array(group[bad])), dtype="str"), "column": f"{aggregate.name}.{name}",
                 "code": code, "value": pd.array(as_text(column).filter(pa.array(bad)), dtype="str")}))
     bad_values = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(
         {c: pd.Series([], dtype="str") for c in ("key", "column", "code", "value")})
-    orphans = rows - len(kept)
+    orphans = rows - aggregated
     return AggregateResult(keys, columns, bad_values.astype("str"), rows, orphans,
-                           {"rows": rows, "aggregated": len(kept), "orphans": orphans})
+                           {"rows": rows, "aggregated": aggregated, "orphans": orphans})
 
 
 def aggregate_findings(result: AggregateResult, keys: pd.Series) -> pd.DataFrame:

@@ -185,6 +185,15 @@ class _Checker:
             self.needed.setdefault(dataset, set()).add(column)
 
 
+def declared_aggregates(protocol_file: Path) -> tuple[str, list]:
+    """(the main dataset, the protocol's aggregates) as written; none when the file does not load (check and prepare say why)."""
+    try:
+        datasets = validate_model(ProtocolModel, read_yaml(Path(protocol_file)), str(protocol_file)).datasets
+    except (ConfigError, OSError):
+        return "", []
+    return datasets.main, list(datasets.aggregates)
+
+
 def _step_name_and_params(raw: Any) -> tuple[str | None, Any]:
     if isinstance(raw, str):
         return raw, {}

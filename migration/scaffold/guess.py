@@ -48,7 +48,7 @@ def fold_header(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
-def _header_target(name: str) -> str | None:
+def header_target(name: str) -> str | None:
     folded = fold_header(name)
     for target, names in HEADER_NAMES.items():
         if folded in names:
@@ -129,7 +129,7 @@ _STRONG = ("email", "date", "phone")                                    # value 
 
 def _one(column: str, values: list[str]) -> Guess:
     values = [str(v).strip() for v in values if v is not None and str(v).strip() != ""]
-    header = _header_target(column)
+    header = header_target(column)
     kind = _value_kind(values)
     if header:
         name = header.lstrip("@")

@@ -16,13 +16,14 @@ from pydantic import Field, field_validator, model_validator
 
 from .base import SECRET_REFERENCE, StrictModel, check_no_literal_password
 
-
 class EnvironmentSettings(StrictModel):
     kind: Literal["sql", "file-drop", "sftp"]
     url: str | None = None          # kind sql: SQLAlchemy URL, may be ${env:NAME}
     path: str | None = None         # kind file-drop: the folder SecuTix's import service reads
     file: Literal["csv", "xlsx"] = "csv"   # file-drop, sftp: which import file of the deliverable is delivered
     batch_rows: int = Field(default=100_000, gt=0)
+    pseudonymise: bool = False      # dev trial: people replaced by keyed pseudonyms before the file leaves (docs/pseudonyms.md)
+    pseudonym_key: str | None = None   # the project's secret for them: a reference only
     production: bool = False        # destructive services need the production guards and --confirm N ("prod" always does)
     host: str | None = None         # kind sftp: SecuTix's import drop
     port: int = Field(default=22, gt=0, lt=65536)
@@ -36,7 +37,7 @@ class EnvironmentSettings(StrictModel):
 
     @model_validator(mode="after")
     def _references_only(self) -> "EnvironmentSettings":
-        for name in ("key", "key_passphrase", "password"):
+        for name in ("key", "key_passphrase", "password", "pseudonym_key"):
             value = getattr(self, name)
             if value is not None and not SECRET_REFERENCE.match(value):
                 raise ValueError(f"{name}: write a reference, ${{env:NAME}} or ${{secret:BLOCK}}, never the secret itself")
@@ -50,6 +51,8 @@ class EnvironmentSettings(StrictModel):
             raise ValueError("kind sql needs url (e.g. sqlite:///envs/dev.sqlite or ${env:PROD_DB_URL})")
         if self.kind == "file-drop" and not self.path:
             raise ValueError("kind file-drop needs path (the folder SecuTix's import service reads)")
+        if self.pseudonymise and not self.pseudonym_key:
+            raise ValueError("pseudonymise needs pseudonym_key (e.g. ${env:STX_PSEUDONYM_KEY})")
         if self.kind == "sftp":
             missing = [k for k in ("host", "user", "known_hosts") if not getattr(self, k)]
             if not (self.key or self.password):

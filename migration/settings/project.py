@@ -11,6 +11,7 @@ from .base import StrictModel, load_yaml_model
 from .dedup import DedupSettings
 from .environments import EnvironmentSettings
 from .gate import GateSettings
+from .import_log import ImportLogSettings
 from .output import OutputSettings
 from .prepare import ContactNumberPolicy, RetentionSettings
 from .procedure import ExecutionSettings, RefreshSettings, TicketSettings, ValidationSettings
@@ -40,6 +41,7 @@ class ProjectConfig(StrictModel):
     dedup: DedupSettings = DedupSettings()
     output: OutputSettings = OutputSettings()
     execution: ExecutionSettings = ExecutionSettings()
+    import_log: ImportLogSettings = ImportLogSettings()   # SecuTix's import log of a delivered file (docs/import-log.md)
 
     @field_validator("name")
     @classmethod

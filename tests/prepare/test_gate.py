@@ -104,3 +104,18 @@ def test_a_tampered_file_breaks_reconciliation(deliverable):
     report = evaluate_gate(folder, project.config.gate, reference, project.config.contact_numbers, [])
     result = checks(report)
     assert result["files intact"] is False and result["import file rows"] is False and not report.passed
+
+
+def test_the_demo_derives_indicators_from_its_orders(deliverable):
+    folder, project, reference = deliverable
+    report = evaluate_gate(folder, project.config.gate, reference, project.config.contact_numbers, [])
+    found = {d.column: d for d in report.indicators}
+    assert set(found) == {"CRIT03", "CRIT04", "CRIT05"}
+    valid = json.loads((folder / "summary.json").read_text())["valid"]
+    for column, code in (("CRIT03", "FREQUENCY"), ("CRIT04", "RECENCY"), ("CRIT05", "SPENDING")):
+        counts = found[column].counts
+        assert sum(counts.values()) == valid
+        assert len([c for c in counts if c.startswith(code + "=")]) >= 3     # the sales history really spreads out
+    sales = json.loads((folder / "summary.json").read_text())["aggregates"]["sales"]
+    assert sales["orphans"] > 0 and sales["aggregated"] + sales["orphans"] == sales["rows"]
+    assert checks(report)["aggregate sales rows"] and checks(report)["criterion elements exist"]

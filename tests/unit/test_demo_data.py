@@ -36,7 +36,7 @@ def test_materialised_project_loads_and_has_the_three_tables(tmp_path):
     assert project.config.retention.cutoff is not None and set(project.config.environments) == {"dev", "preprod", "prod"}
     with sqlite3.connect(folder / "data" / "legacy.sqlite") as con:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert tables == {"CLIENT", "SOCIETE", "CRITERE"}
+        assert tables == {"CLIENT", "SOCIETE", "CRITERE", "COMMANDE"}
         assert con.execute("SELECT COUNT(*) FROM CLIENT").fetchone()[0] == 200
     assert (folder / "data" / "clients.csv").read_bytes().decode("cp1252").splitlines()[0].startswith("N° client;Civilité;")
     reference = demo_reference()

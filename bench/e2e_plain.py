@@ -1,0 +1,46 @@
+"""The procedure's steps as plain functions in one process: what bench_e2e.py compares the commands with.
+
+    python bench/e2e_plain.py PROJECT_DIR
+
+The same work as the commands (receive, prepare with its gate, imports into dev and
+preprod, the J-1 extraction received and prepared under the same protocol with its diff,
+the production import), without a command line, a flow, a journal or a second process.
+The project's ``data/legacy-j1.sqlite`` is delivered before the J-1 receive, as for the commands.
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path[:0] = [str(Path(__file__).resolve().parent)]
+
+
+def plain_steps(project_dir: Path) -> None:
+    from e2e_project import deliver_j1
+    from prefect.logging import disable_run_logger
+
+    from stx_migrate.connectors.sources.receive import receive_snapshot
+    from stx_migrate.migration.settings.project import load_project
+    from stx_migrate.tasks.imports import import_deliverable
+    from stx_migrate.tasks.prepare import build_deliverable, run_quality_gate
+    from stx_migrate.tasks.procedure import publish_refresh_diff
+
+    pdir = str(project_dir)
+    with disable_run_logger():
+        first = receive_snapshot(load_project(project_dir)).snapshot.id
+        validated = build_deliverable.fn(pdir, first, None)
+        run_quality_gate.fn(pdir, validated, None)
+        import_deliverable(pdir, "dev", validated)
+        import_deliverable(pdir, "preprod", validated)
+        deliver_j1(project_dir)
+        second = receive_snapshot(load_project(project_dir)).snapshot.id
+        refreshed = build_deliverable.fn(pdir, second, "prod")
+        run_quality_gate.fn(pdir, refreshed, "prod")
+        publish_refresh_diff.fn(pdir, validated, refreshed, tempfile.mkdtemp(prefix="stx-bench-diff."))
+        import_deliverable(pdir, "prod", refreshed)
+
+
+if __name__ == "__main__":
+    plain_steps(Path(sys.argv[1]))
+    print("done")
