@@ -33,7 +33,8 @@ def run_import(project_dir: str | Path, env: str, deliverable_id: str | None = N
 def import_dev(project_dir: str, env: str = "dev", deliverable_id: str | None = None) -> str:
     """Trial import of a deliverable (latest when None) into dev (or any environment without its own step).
 
-    Refused until ADI approved the deliverable's protocol (approve-transformations, step 6).
+    The trial into dev is refused until ADI approved the deliverable's protocol
+    (approve-transformations, step 6).
     The import is recorded in the procedure journal with its protocol hash: pre-production
     requires a successful trial of the same protocol.
     """
@@ -45,7 +46,7 @@ def import_dev(project_dir: str, env: str = "dev", deliverable_id: str | None = 
 
     project = start_step(project_dir, FLOW_NAME)
     deliverable = read_deliverable(project, deliverable_id)
-    reasons = transformations_guard(project, deliverable.protocol_hash)
+    reasons = transformations_guard(project, deliverable.protocol_hash) if env == "dev" else []   # the trial (step 6)
     if reasons:
         refuse(project, FLOW_NAME, reasons)
     folder = run_import(project_dir, env, deliverable.deliverable_id)

@@ -109,7 +109,7 @@ def test_full_procedure_on_the_sample(prefect_api, demo_project, workspace_home,
     ticket = [json.loads(line) for line in (procedure / "ticket.jsonl").read_text().splitlines()]
     assert [t["value"] for t in ticket if t["action"] == "status"] == ["final validation", "solved"]
     assert [t["value"] for t in ticket if t["action"] == "owner"] == ["demo-pl"]
-    assert [t["value"] for t in ticket if t["action"] == "attachment"] == ["not_imported.csv", "gate.md"]
+    assert [t["value"] for t in ticket if t["action"] == "attachment"] == ["not_imported.csv", "report.xlsx", "gate.md"]
     names = {r.name for r in flow_runs_named("demo-theatre-")}
     assert {"demo-theatre-migration-procedure", "demo-theatre-receive", "demo-theatre-prepare",
             "demo-theatre-approve-transformations", "demo-theatre-import-dev", "demo-theatre-import-preprod",
