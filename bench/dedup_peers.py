@@ -16,12 +16,15 @@ peers, reports each one at its best threshold in hindsight (the truth picks it).
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 
 import numpy as np
 import pandas as pd
 
-from stx_migrate.migration.dedup.normalise import compact, fold_text, normalise_date
+from stx_migrate.migration.dates import birthdate_key
+from stx_migrate.migration.dedup.normalise import compact, fold_text
 
 PEER_COLUMNS = ["given_name", "surname", "date_of_birth", "street_number", "address_1", "suburb", "postcode", "state"]
 
@@ -36,7 +39,7 @@ def peer_frame(contacts: pd.DataFrame) -> pd.DataFrame:
         "unique_id": people.index.to_numpy(),
         "given_name": none(compact(people["FIRSTNAME"])),
         "surname": none(compact(people["LASTNAME"])),
-        "date_of_birth": none(normalise_date(people["BIRTHDATE"])),
+        "date_of_birth": none(birthdate_key(people["BIRTHDATE"])),
         "street_number": none(number),
         "address_1": none(line1.str.replace(r"^\d+\w?\s", "", regex=True)),
         "suburb": none(fold_text(people["TOWN"])),
@@ -48,7 +51,7 @@ def peer_frame(contacts: pd.DataFrame) -> pd.DataFrame:
 def splink_pairs(frame: pd.DataFrame) -> pd.DataFrame:
     """``left, right, score`` (match probability) of every pair Splink's blocking rules compare."""
     import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink import SettingsCreator, block_on
 
     logging.getLogger("splink").setLevel(logging.ERROR)
     blocking = [block_on("given_name"), block_on("surname"), block_on("date_of_birth"), block_on("postcode")]
@@ -62,6 +65,14 @@ def splink_pairs(frame: pd.DataFrame) -> pd.DataFrame:
             cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
         ],
     )
+    # Splink prints its training chunk by chunk (stdout and stderr)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return _splink_train_predict(frame, settings)
+
+
+def _splink_train_predict(frame: pd.DataFrame, settings) -> pd.DataFrame:
+    from splink import DuckDBAPI, Linker, block_on
+
     db = DuckDBAPI()
     linker = Linker(db.register(frame), settings)
     linker.training.estimate_probability_two_random_records_match(
@@ -70,7 +81,7 @@ def splink_pairs(frame: pd.DataFrame) -> pd.DataFrame:
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=2)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("postcode"))
-    out = linker.inference.predict(threshold_match_probability=0.01).as_pandas_dataframe()
+    out = linker.inference.predict(threshold_match_probability=0.01).as_pandas_dataframe()  # lower scores never win
     return pd.DataFrame({"left": out["unique_id_l"], "right": out["unique_id_r"], "score": out["match_probability"]})
 
 

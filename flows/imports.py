@@ -14,6 +14,7 @@ from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.tasks.imports import import_deliverable_task
 from stx_migrate.tasks.logging import install_redaction
+from stx_migrate.tasks.run_marker import mark_this_run
 
 from .run_names import run_name
 
@@ -26,6 +27,7 @@ def run_import(project_dir: str | Path, env: str, deliverable_id: str | None = N
     Inside a flow it runs as the task ``import-deliverable`` of that flow.
     """
     install_redaction()
+    mark_this_run()
     return Path(import_deliverable_task(str(Path(project_dir).resolve()), env, deliverable_id))
 
 

@@ -18,6 +18,7 @@ from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import Project, load_project
 from stx_migrate.migration.summary import Summary
 from stx_migrate.tasks.logging import install_redaction
+from stx_migrate.tasks.run_marker import mark_this_run
 from stx_migrate.tasks.procedure import record, warn_if_late, workspace_of
 
 
@@ -38,6 +39,7 @@ def tag_this_run(project: Project, step: str) -> None:
 def tag_step(project_dir: str, step: str) -> Project:
     """Redaction on, the run tagged like every other step (stx-migrate, the project, the team); the project."""
     install_redaction()
+    mark_this_run()
     project = load_project(Path(project_dir))
     tag_this_run(project, step)
     return project

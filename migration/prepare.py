@@ -40,6 +40,7 @@ from .format.catalogue import extended_format
 from .text_arrays import text_isin
 from .report.workbook import DROPPED_FILE, REPORT_FILE, ReportInput, write_dropped, write_report
 from .rows import select_rows
+from .column_changes import COLUMN_CHANGES_FILE, measure_column_changes, write_column_changes
 from .spreadsheet_safe import write_people_csv
 from .protocol import CompiledProtocol, ProjectContext, ProtocolResult, apply_protocol, compile_protocol
 from .protocol.project_protocol import compile_project_protocol
@@ -61,8 +62,7 @@ DUPLICATE_COLUMNS = ["source_ref", "contact_nr", "survivor_ref", "survivor_conta
 REVIEW_FILE = "review.xlsx"
 SOURCE_REFS_FILE = "source_refs.csv"   # source_ref of each data row of the import file, in order (SecuTix's log maps back)
 FILES = ("contacts.xlsx", "contacts.csv", "rejects.csv", "duplicates.csv", DROPPED_FILE, SOURCE_REFS_FILE, REVIEW_FILE,
-         REPORT_FILE,
-         "protocol.yaml", "summary.json")
+         REPORT_FILE, "protocol.yaml", "summary.json", COLUMN_CHANGES_FILE)
 
 
 @dataclass
@@ -80,6 +80,7 @@ class PreparedContacts:
     dedup: DedupResult | None = None         # the matching run (None: dedup disabled); its survivors frame is left empty
     review_records: pd.DataFrame | None = None  # the records named by the review pairs (deliverable + existing), for review.xlsx
     aggregates: dict[str, dict[str, int]] = field(default_factory=dict)  # aggregate → child rows, aggregated, orphans
+    column_changes: list[dict] = field(default_factory=list)  # per output column: filled, changed, emptied (counts)
 
     def summary(self) -> Summary:
         errors = self.findings[self.findings["severity"] == "error"]
@@ -220,6 +221,7 @@ def prepare_contacts(
     order = tables[compiled.main].index
     with timed("protocol", len(order)):
         result = _apply_protocol(compiled, tables, ctx, config.execution.chunk_rows, map_chunks)
+    column_changes = measure_column_changes(compiled.columns, tables[compiled.main], result.contacts)
     del tables
     contacts, dropped, parts, aggregates = result.contacts, result.dropped, [result.findings], result.aggregates
     policy = config.contact_numbers
@@ -264,7 +266,7 @@ def prepare_contacts(
     return PreparedContacts(
         rows_in=len(order), valid=survivors, findings=_order_findings(findings, order), rejected=rejected,
         duplicates=duplicates.reset_index(drop=True), dropped=dropped, review_pairs=review,
-        dedup=dedup, review_records=review_records, aggregates=aggregates,
+        dedup=dedup, review_records=review_records, aggregates=aggregates, column_changes=column_changes,
     )
 
 
@@ -337,6 +339,7 @@ def write_deliverable(prepared: PreparedContacts, folder: Path, config: ProjectC
     with timed("write contacts and reports", len(prepared.valid)):
         forked.run_jobs(jobs, processes=None if prepared.rows_in >= forked.PARALLEL_MIN_ROWS else 1)
     (folder / "protocol.yaml").write_text(compiled.text, encoding="utf-8")
+    write_column_changes(prepared.column_changes, folder / COLUMN_CHANGES_FILE)
     summary = write_summary(prepared.summary(), folder / "summary.json")
     manifest = {
         "project": config.name,

@@ -122,5 +122,8 @@ def run_quality_gate(project_dir: str, deliverable_id: str, env: str | None = No
     report = evaluate_gate(folder, project.config.gate, reference, project.config.contact_numbers, numbers)
     publish_gate_report(artifact_key(project.config.name, "prepare-gate"), report.passed, report.reasons,
                         [c.model_dump() for c in report.checks])
-    get_run_logger().info("quality gate %s for deliverable %s", "passed" if report.passed else "REFUSED", deliverable_id)
-    return {"passed": report.passed, "reasons": report.reasons}
+    logger = get_run_logger()
+    for warning in report.warnings:   # column names and counts only
+        logger.warning("quality gate warning: %s", warning)
+    logger.info("quality gate %s for deliverable %s", "passed" if report.passed else "REFUSED", deliverable_id)
+    return {"passed": report.passed, "reasons": report.reasons, "warnings": report.warnings}

@@ -24,6 +24,9 @@ RULE_NAMES = {v: k for k, v in RULE_PRIORITY.items()}
 # Pairs per keyed record a name or address pass may add (exact e-mail / phone / number passes
 # have no budget: their blocks are households, the window alone caps a placeholder value).
 FUZZY_BUDGET = 1.0
+# A block of at most this many records always yields all its pairs, budget or not: one person and
+# up to five copies (FEBRL's largest clusters). Larger blocks count against the budget.
+SMALL_BLOCK = 6
 # Neighbours per record in the alphabetical sorted-neighbourhood passes over the names.
 SORTED_WINDOW = 4
 
@@ -47,10 +50,10 @@ def sorted_neighbour_pairs(key: np.ndarray, kind: np.ndarray, window: int, tiebr
                            budget: float | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """Pairs of records with the same ``kind`` and ``key``, each with its next ``window`` neighbours.
 
-    ``budget`` (pairs per keyed record) stops widening the window in the blocks larger than the
-    window once they gave that many pairs: nearest neighbours (in tie-break order) come first,
+    ``budget`` (pairs per keyed record) stops widening the window in the blocks larger than
+    ``SMALL_BLOCK`` once they gave that many pairs: nearest neighbours (in tie-break order) come first,
     so a data set made of a few huge blocks costs ``budget × n`` comparisons, not ``window × n``.
-    A block no larger than the window always yields all its pairs (that is where duplicates are).
+    A block of at most ``SMALL_BLOCK`` records always yields all its pairs (that is where duplicates are).
     """
     rows = np.flatnonzero((key >= 0) & (kind > 0))
     if len(rows) < 2:
@@ -65,7 +68,7 @@ def sorted_neighbour_pairs(key: np.ndarray, kind: np.ndarray, window: int, tiebr
     sorted_rows, sorted_k = rows[order], k[order]
     block_sizes = np.diff(np.r_[0, np.flatnonzero(sorted_k[1:] != sorted_k[:-1]) + 1, len(sorted_k)])
     capped = int(block_sizes[block_sizes > window + 1].sum())
-    in_big = np.repeat(block_sizes > window + 1, block_sizes)
+    in_big = np.repeat(block_sizes > min(window + 1, SMALL_BLOCK), block_sizes)
     lefts, rights = [], []
     limit = budget * len(rows) if budget is not None else float("inf")
     big_total = 0
@@ -166,7 +169,9 @@ def candidate_pairs(rec: Records, rules: list[str], window: int) -> Pairs:
 def _window_pairs(order: np.ndarray, kind: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray, int]:
     """Each record with its next ``window`` records in ``order`` (no key equality: not a cap, nothing counted)."""
     left, right, _ = sorted_neighbour_pairs(np.where(order >= 0, 0, -1), kind, window, tiebreak=order)
-    return left, right, 0
+    # records with the same names already meet in the name passes: keep the neighbours spelled otherwise
+    other = order[left] != order[right]
+    return left[other], right[other], 0
 
 
 def _unite(passes, n: int, origin: np.ndarray) -> Pairs:

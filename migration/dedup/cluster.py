@@ -36,7 +36,8 @@ _NONE: frozenset[int] = frozenset()
 
 def cluster_without_conflicts(n: int, left: np.ndarray, right: np.ndarray, strength: np.ndarray, forced: np.ndarray,
                               birth_date: np.ndarray, sex: np.ndarray,
-                              apart_left: np.ndarray, apart_right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                              apart_left: np.ndarray, apart_right: np.ndarray,
+                              check_dates: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Clusters that never hold two records known to be different people.
 
     Merging is transitive: a copy without birth date matches both a father and his son of
@@ -53,6 +54,8 @@ def cluster_without_conflicts(n: int, left: np.ndarray, right: np.ndarray, stren
     refused = np.zeros(len(left), dtype=bool)
     if not len(left):
         return label, refused
+    if not check_dates:     # one person per address (a registry): two dates are two typos, not two persons
+        birth_date = np.zeros_like(birth_date)
     bad = _conflicting_labels(label, birth_date, sex, apart_left, apart_right)
     if not len(bad):
         return label, refused

@@ -41,16 +41,17 @@ class Scored:
     score: np.ndarray
     forced: np.ndarray
     model: PersonModel | None
+    bits: np.ndarray        # the weight behind the score (not saturated near 1: orders the strongest edges)
 
 
-def score_pairs(rec: Records, pairs: Pairs) -> Scored:
+def score_pairs(rec: Records, pairs: Pairs, households: bool = True) -> Scored:
     """Score every candidate pair; persons by the model learned on these very pairs.
 
     The comparison levels are computed per pair, so on a big input the second half of the
     pairs is compared by a forked child meanwhile (:mod:`migration.forked`); same result either way.
     """
     left, right = pairs.left, pairs.right
-    score = np.zeros(len(pairs), dtype=np.float64)
+    bits = np.zeros(len(pairs), dtype=np.float64)
     forced = ((rec.contact_nr[left] == rec.contact_nr[right]) & (rec.contact_nr[left] >= 0)) | (
         (rec.structure_key[left] == rec.structure_key[right]) & (rec.structure_key[left] >= 0))
     kind = rec.kind[left]
@@ -58,21 +59,22 @@ def score_pairs(rec: Records, pairs: Pairs) -> Scored:
     ind = np.flatnonzero(kind == INDIVIDUAL)
     if len(ind):
         a, b = left[ind], right[ind]
-        levels, fixed = _levels_in_halves(rec, a, b)
+        levels, fixed = _levels_in_halves(rec, a, b, households)
         model = fit(levels, estimate_u(rec), fixed)
-        score[ind] = probability(person_bits(model, rec, a, b, levels, fixed))
+        bits[ind] = person_bits(model, rec, a, b, levels, fixed)
     st = np.flatnonzero(kind == STRUCTURE)
     if len(st):
-        score[st] = probability(_structure_weight(rec, left[st], right[st]))
-    score[forced] = 1.0
-    return Scored(score, forced, model)
+        bits[st] = _structure_weight(rec, left[st], right[st])
+    bits[forced] = 60.0
+    return Scored(probability(bits), forced, model, bits)
 
 
-def _levels_in_halves(rec: Records, a: np.ndarray, b: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _levels_in_halves(rec: Records, a: np.ndarray, b: np.ndarray, households: bool) -> tuple[dict[str, np.ndarray], np.ndarray]:
     half = len(a) // 2
     if len(rec) < forked.PARALLEL_MIN_ROWS or not half:
-        return person_levels(rec, a, b)
-    parts = forked.run_jobs([partial(person_levels, rec, a[:half], b[:half]), partial(person_levels, rec, a[half:], b[half:])])
+        return person_levels(rec, a, b, households)
+    parts = forked.run_jobs([partial(person_levels, rec, a[:half], b[:half], households),
+                             partial(person_levels, rec, a[half:], b[half:], households)])
     levels = {f: np.concatenate([p[0][f] for p in parts]) for f in FIELDS}
     return levels, np.concatenate([p[1] for p in parts])
 

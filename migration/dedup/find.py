@@ -13,6 +13,7 @@ from .blocking import Pairs, candidate_pairs
 from .cluster import cluster_without_conflicts
 from .compare import rule_names, score_pairs
 from .decisions import IDENTITY_COLUMNS, KEEP_APART, MERGE, ReviewDecisions
+from .evidence import pair_evidence, review_order
 from .records import EXISTING, Records, build_records
 from .result import DUPLICATE_COLUMNS, REVIEW_COLUMNS, DedupResult
 from .survivorship import choose_survivors, filled_flags, merge_fields
@@ -58,7 +59,7 @@ def find_duplicates(
     log.info("dedup: %d records, %d candidate pairs from blocking; %d keyed records over the passes were in blocks "
              "larger than the window (%d), compared with their nearest neighbours only",
              len(rec), len(pairs), pairs.capped, settings.block_window)
-    scored = score_pairs(rec, pairs)
+    scored = score_pairs(rec, pairs, settings.household_rules)
     score, forced = scored.score, scored.forced
     rule = rule_names(pairs)
 
@@ -76,9 +77,10 @@ def find_duplicates(
     edge_score = np.concatenate([score[merge], np.ones(len(extra))])
     edge_forced = np.concatenate([forced[merge] | np.isin(pair_id[merge], decided_merge), np.ones(len(extra), dtype=bool)])
 
+    edge_bits = np.concatenate([scored.bits[merge], np.full(len(extra), 60.0)])
     label, refused = cluster_without_conflicts(
-        len(rec), edges.left, edges.right, edge_score, edge_forced, rec.dob_int, rec.sex,
-        decided_apart // len(rec), decided_apart % len(rec))
+        len(rec), edges.left, edges.right, edge_bits, edge_forced, rec.dob_int, rec.sex,
+        decided_apart // len(rec), decided_apart % len(rec), check_dates=settings.household_rules)
     # An edge refused because it would chain two different people (a father and his son through
     # a copy without birth date): the copy stays with its strongest match; not sent to review
     # (measured: such pairs were wrong 4 times out of 5).
@@ -117,12 +119,21 @@ def find_duplicates(
 
     review_mask = ((score >= settings.review) & ~conflict & ~merge & ~apart & (label[pairs.left] != label[pairs.right]))
     review_mask = _best_pair_per_clusters(review_mask, score, label[pairs.left], label[pairs.right])
+    review_idx = np.flatnonzero(review_mask)
+    # Reviewing order: pairs touching the same clusters together, groups by impact, then probability.
+    cluster_size = np.bincount(label, minlength=len(rec))
+    order, group, impact = review_order(label[pairs.left[review_idx]], label[pairs.right[review_idx]],
+                                        score[review_idx], cluster_size)
+    review_idx, group, impact = review_idx[order], group[order], impact[order]
+    ra, rb = pairs.left[review_idx], pairs.right[review_idx]
     review_pairs = pd.DataFrame({
-        "left_ref": rec.refs[pairs.left[review_mask]], "right_ref": rec.refs[pairs.right[review_mask]],
-        "left_key": rec.stable_key[pairs.left[review_mask]], "right_key": rec.stable_key[pairs.right[review_mask]],
-        "score": np.round(score[review_mask], 4), "rule": rule[review_mask],
-    }, columns=REVIEW_COLUMNS).sort_values(["score", "left_ref"], ascending=[False, True], kind="stable").reset_index(drop=True)
+        "left_ref": rec.refs[ra], "right_ref": rec.refs[rb], "left_key": rec.stable_key[ra], "right_key": rec.stable_key[rb],
+        "score": np.round(score[review_idx], 4), "rule": rule[review_idx],
+    }, columns=REVIEW_COLUMNS)
     review_pairs[["left_ref", "right_ref", "left_key", "right_key", "rule"]] = review_pairs[["left_ref", "right_ref", "left_key", "right_key", "rule"]].astype("str")
+    why = pair_evidence(rec, scored.model, ra, rb)
+    why.insert(0, "records joined", impact)
+    why.insert(0, "group", group)
 
     identities = _identities(rec, label, n_new, survivor_pos, decisions)
     new_decisions = decisions.with_identities(pd.DataFrame({"key": rec.stable_key[:n_new], "identity": identities.to_numpy()}, columns=IDENTITY_COLUMNS).astype("str"))
@@ -131,7 +142,7 @@ def find_duplicates(
         survivors=survivors, duplicates=duplicates, review_pairs=review_pairs, identities=identities,
         decisions=new_decisions, candidate_pairs=len(pairs), records=n_new,
         clusters=int(np.count_nonzero(np.bincount(new_label))), kept_apart=int(apart.sum()), conflicts=int(conflict.sum()),
-        counts_by_rule={str(k): int(v) for k, v in counts.items()},
+        counts_by_rule={str(k): int(v) for k, v in counts.items()}, review_evidence=why, capped=pairs.capped,
     )
 
 

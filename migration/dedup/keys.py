@@ -52,7 +52,7 @@ def text_rank(codes: np.ndarray, texts: pd.Series, reverse: bool = False) -> np.
 
 
 def name_orders(rec: Records) -> list[np.ndarray]:
-    """Sort keys for the sorted-neighbourhood passes: last+first name, first+last name, last name backwards."""
+    """Sort keys for the sorted-neighbourhood passes: last+first name, first+last name, last name backwards + first name."""
     ln, fn = text_rank(rec.ln, rec.ln_text), text_rank(rec.fn, rec.fn_text)
     ln_back = text_rank(rec.ln, rec.ln_text, reverse=True)
     span = len(rec.fn_text) + 2
@@ -83,3 +83,4 @@ def house_number(rec: Records) -> np.ndarray:
     if len(empty):
         codes[codes == empty[0]] = -1
     return np.where(rec.street >= 0, codes[np.maximum(rec.street, 0)], -1)
+

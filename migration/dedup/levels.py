@@ -45,8 +45,13 @@ NICKNAMES = {
 }
 
 
-def person_levels(rec: Records, a: np.ndarray, b: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """``(levels, fixed)``: the level of each field per pair (int8), and the contact rules' penalties (bits)."""
+def person_levels(rec: Records, a: np.ndarray, b: np.ndarray,
+                  households: bool = True) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """``(levels, fixed)``: the level of each field per pair (int8), and the contact rules' penalties (bits).
+
+    ``households``: apply the household rules (other-sex form, household, junior/senior); off for
+    data known to hold one person per address (a registry; FEBRL): there they only cost recall.
+    """
     fa, fb, la, lb = rec.fn[a], rec.fn[b], rec.ln[a], rec.ln[b]
     first, other_form = _name_levels(rec, fa, fb, first=True)
     last, _ = _name_levels(rec, la, lb, first=False)
@@ -66,8 +71,10 @@ def person_levels(rec: Records, a: np.ndarray, b: np.ndarray) -> tuple[dict[str,
     # Junior / senior: the same names (or an initial) with another birth year are two generations.
     years_differ = (birth > 1) & (rec.dob_int[a] // 10_000 != rec.dob_int[b] // 10_000)
     generation = np.isin(first, (1, 4)) & np.isin(last, (1, 2)) & years_differ
-    fixed = (np.where(other_form, W_OTHER_FORM, 0.0) + np.where(sex_conflict, W_SEX_CONFLICT, 0.0)
-             + np.where(household & ~other_form, W_HOUSEHOLD, 0.0) + np.where(generation, W_GENERATION, 0.0))
+    fixed = np.where(sex_conflict, W_SEX_CONFLICT, 0.0)
+    if households:
+        fixed = fixed + (np.where(other_form, W_OTHER_FORM, 0.0) + np.where(household & ~other_form, W_HOUSEHOLD, 0.0)
+                         + np.where(generation, W_GENERATION, 0.0))
     levels = {
         "first_name": first, "last_name": last, "birth_date": birth, "address": _address_levels(rec, a, b),
         "email": _overlap_levels(rec.emails, a, b), "phone": _overlap_levels(rec.phones, a, b),

@@ -35,6 +35,10 @@ class DedupResult:
     kept_apart: int = 0
     conflicts: int = 0      # auto-merge edges refused because they would chain two different people
     counts_by_rule: dict[str, int] = field(default_factory=dict)
+    # per review pair (same rows and order): its group, the records the group would join, and
+    # per field the comparison level with its learned weight ("similar +6.1"): why it is proposed
+    review_evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    capped: int = 0         # keyed records, over the passes, compared with their nearest neighbours only
 
     @property
     def auto_merged(self) -> int:
@@ -58,6 +62,7 @@ class DedupResult:
             "auto_merged": self.auto_merged,
             "to_review": self.to_review,
             "candidate_pairs": self.candidate_pairs,
+            "capped_records": self.capped,
             "kept_apart": self.kept_apart,
             "conflicts": self.conflicts,
         }

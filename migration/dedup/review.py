@@ -36,6 +36,10 @@ def review_table(result: DedupResult, contacts: pd.DataFrame, existing: pd.DataF
         "source_ref 1": pairs["left_ref"].to_numpy(), "source_ref 2": pairs["right_ref"].to_numpy(),
         "key 1": pairs["left_key"].to_numpy(), "key 2": pairs["right_key"].to_numpy(),
     })
+    why = result.review_evidence
+    if len(why) == len(pairs) and len(pairs):   # why the pair is proposed: group, impact, per-field levels
+        for column in why.columns:
+            table[column] = why[column].to_numpy()
     for field in SHOWN_FIELDS:
         values = records[field] if field in records else pd.Series("", index=records.index)
         table[f"{field} 1"] = values.reindex(pairs["left_ref"]).fillna("").to_numpy()
@@ -64,7 +68,7 @@ def write_review_workbook(result: DedupResult, contacts: pd.DataFrame, path: Pat
         # plain Python lists, and each column's kind decided once: looking names and cells up in
         # pandas per cell cost more than writing them (half a million cells at 1M contacts).
         # Row by row, as before: the shared-strings table keeps its order (same bytes).
-        numeric = [name in ("pair", "score") for name in names]
+        numeric = [name in ("pair", "score", "group", "records joined") for name in names]
         formats = [left if name.endswith(" 1") and col >= len(FIXED) else None for col, name in enumerate(names)]
         columns = [table[name].tolist() for name in names]
         write_number, write_string = sheet.write_number, sheet.write_string
@@ -86,6 +90,8 @@ def write_review_workbook(result: DedupResult, contacts: pd.DataFrame, path: Pat
             "Each row is a pair of records that may be the same contact (score between the review and auto-merge thresholds).",
             "Column 'decision': choose 'merge' (same contact) or 'keep apart' (different contacts); leave blank if unsure.",
             "Column 'decided by': your name (optional). Do not change the 'key 1' / 'key 2' columns: they identify the pair.",
+            "Pairs that touch the same contacts share a 'group' (decide them together); groups come by 'records joined', the largest first.",
+            "Columns 'first name' … 'phone': how the two records compare on that field and the weight it carried (bits, + for, − against).",
             "Return the file: the next run applies every decision, and the project keeps it for every later run (J-1, J).",
         ]):
             notes.write_string(i, 0, line)

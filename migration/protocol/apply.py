@@ -20,6 +20,7 @@ from .compile import CompiledColumn, CompiledProtocol
 from .model import Pivot
 from .registry import ProjectContext, StepContext
 from ..rows import select_values
+from ..text_arrays import text_array
 from .unique import constant_column, distinct_values, spread
 
 
@@ -52,10 +53,6 @@ def _take(values: pa.Array, positions: np.ndarray, index: pd.Index) -> pd.Series
     return pd.Series(pd.array(taken, dtype="str"), index=index)
 
 
-def _arrow_text(values: pd.Series) -> pa.Array:
-    return pa.array(values.astype("str"))
-
-
 def _pivot_columns(child: pd.DataFrame, pivot: Pivot, main: pd.DataFrame) -> dict[str, pd.Series]:
     """``pivot.name.KEY`` columns: per main row, its child values for KEY joined (or the first), in child order.
 
@@ -70,7 +67,7 @@ def _pivot_columns(child: pd.DataFrame, pivot: Pivot, main: pd.DataFrame) -> dic
     key_number = _positions(child[pivot.key], list(pivot.keys))   # every child row left has a declared key
     width = len(pivot.keys)
     group = (parent.astype("int64") * width + key_number)[known]
-    values = _arrow_text(child[pivot.value]).filter(pa.array(known))
+    values = text_array(child[pivot.value]).filter(pa.array(known))
     order = np.argsort(group, kind="stable")
     group, values = group[order], values.take(pa.array(order))
     first = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, dtype=bool)
@@ -105,7 +102,7 @@ def build_source_columns(compiled: CompiledProtocol, tables: dict[str, pd.DataFr
         right = right[right[join.key] != ""].drop_duplicates(join.key, keep="first")
         positions = _positions(main[join.main_key], right[join.key])
         for column in right.columns:
-            columns[f"{join.dataset}.{column}"] = _take(_arrow_text(right[column]), positions, main.index)
+            columns[f"{join.dataset}.{column}"] = _take(text_array(right[column]), positions, main.index)
     for pivot in ds.pivots:
         columns.update(_pivot_columns(tables[pivot.dataset], pivot, main))
     for aggregate in ds.aggregates:

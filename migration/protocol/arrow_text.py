@@ -11,13 +11,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..text_arrays import text_array
+
 WHITESPACE = r"[\t\n\v\f\r \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
-
-
-def _arrow(values: pd.Series) -> pa.Array:
-    array = pa.array(values.astype("str"))
-    # an empty column may come back as a ChunkedArray with no chunk: struct results need one Array
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _series(array, index: pd.Index) -> pd.Series:
@@ -26,12 +22,12 @@ def _series(array, index: pd.Index) -> pd.Series:
 
 def re_replace(values: pd.Series, pattern: str, replacement: str) -> pd.Series:
     """Every match of ``pattern`` replaced (``\\1`` refers to a group)."""
-    return _series(pc.replace_substring_regex(_arrow(values), pattern, replacement), values.index)
+    return _series(pc.replace_substring_regex(text_array(values), pattern, replacement), values.index)
 
 
 def re_extract(values: pd.Series, pattern: str, names: list[str]) -> pd.DataFrame:
     """The groups of a full ``pattern`` with named groups ``(?P<name>…)``; missing (NaN) where it does not match."""
-    struct = pc.extract_regex(_arrow(values), pattern)
+    struct = pc.extract_regex(text_array(values), pattern)
     matched = pc.is_valid(struct)   # a struct's fields do not carry its nulls: apply them
     fields = {n: pc.if_else(matched, struct.field(n), pa.scalar(None, struct.type.field(n).type)) for n in names}
     return pd.DataFrame({n: pd.array(f, dtype="str") for n, f in fields.items()}, index=values.index)

@@ -64,6 +64,11 @@ class DedupSettings(StrictModel):
     # Thresholds on the match probability (Fellegi–Sunter weights learned from the data itself).
     auto_merge: float = Field(default=0.95, ge=0, le=1)
     review: float = Field(default=0.80, ge=0, le=1)
+    # Households live at one address: other-sex form of a first name, another first name without
+    # agreeing birth date, the same names with another birth year are two persons, and a cluster
+    # never holds two birth dates more than a typo apart. Off only for data known to hold one
+    # person per address (a registry, the FEBRL benchmarks): there these rules only cost recall.
+    household_rules: bool = True
     match_existing: bool = True
     source_priority: list[str] = Field(default_factory=list)
     survivorship: SurvivorshipSettings = SurvivorshipSettings()
