@@ -86,6 +86,9 @@ def serve(project_dir: Path, home: Path, port: int | None = None, pool: str = "s
                     signal.pause()
             except (KeyboardInterrupt, Stop) as e:
                 say(f"server: stopping ({e or 'Ctrl-C'})")
+            except SystemExit as e:   # local_prefect_server turns SIGTERM / SIGHUP into SystemExit(128 + signal)
+                code = e.code if isinstance(e.code, int) else 0
+                say(f"server: stopping ({signal.Signals(code - 128).name if code > 128 else 'exit'})")
             finally:
                 stop_worker(worker)
                 forget_server(f"{ui}/api")
