@@ -1,12 +1,14 @@
 """Helpers shared by the CLI commands."""
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 import typer
 
 from stx_migrate.migration.settings.project import Project, load_project
+from stx_migrate.migration.workspace import Workspace
 
 from .failures import quiet_console
 
@@ -24,13 +26,27 @@ def finish(folder: Path) -> None:
     typer.echo(str(Path(folder).resolve()))
 
 
+_opened: list[Project] = []   # the project this command works on (what start_flows cleans up after)
+
+
 def open_project(folder: Path) -> Project:
-    return load_project(folder)
+    """Load the project and remove what a killed command of it left: its staging folders (personal data)."""
+    project = load_project(folder)
+    removed = Workspace(project.config.name).remove_stale_staging()
+    if removed:
+        logging.getLogger("stx_migrate.cli").warning(
+            "removed %d staging folder(s) left by a killed command: %s", len(removed), ", ".join(p.name for p in removed))
+    _opened[:] = [project]
+    return project
 
 
 def start_flows() -> None:
     """Before a command's flow runs: on the Prefect server in use, or plainly when there is none
-    (no temporary server per command; see deployments/run_mode.py)."""
+    (no temporary server per command; see deployments/run_mode.py). On a server, the project's
+    runs that a killed command left RUNNING are marked Crashed first."""
     from stx_migrate.deployments.run_mode import choose_run_mode
 
-    choose_run_mode()
+    if choose_run_mode() == "server" and _opened:
+        from stx_migrate.tasks.run_marker import crash_abandoned_runs
+
+        crash_abandoned_runs(_opened[0].config.name)

@@ -61,7 +61,7 @@ def prepare(
         deliverable_id = run_prepare(project, snapshot, env)
     except GateRefused as e:
         deliverable_id = getattr(e, "deliverable_id", "") or workspace.latest(DELIVERABLES)
-        typer.echo("quality gate refused: " + "; ".join(e.reasons), err=True)
+        typer.echo("stx-migrate: quality gate refused: " + "; ".join(e.reasons), err=True)
         finish(workspace.path(DELIVERABLES, deliverable_id))
         raise typer.Exit(code=1)
     except StxError as e:

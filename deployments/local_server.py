@@ -58,6 +58,7 @@ def local_prefect_server(home: Path, port: int | None = None, startup_timeout: f
                PREFECT_UI_API_URL=f"{ui}/api", PREFECT_SERVER_UI_API_URL=f"{ui}/api")
     env.pop("PREFECT_API_URL", None)
     log = open(home / "server.log", "ab")
+    previous = _stop_on_signals()   # SIGTERM / SIGHUP end this process through the finally below
     proc = subprocess.Popen([_prefect_cli(), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -96,3 +97,18 @@ def local_prefect_server(home: Path, port: int | None = None, startup_timeout: f
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         log.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _stop_on_signals() -> dict:
+    """Turn SIGTERM and SIGHUP into SystemExit so that the server is stopped, not left to process 1."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def leave(signum, frame):
+        raise SystemExit(128 + signum)
+
+    return {signum: signal.signal(signum, leave) for signum in (signal.SIGTERM, signal.SIGHUP)}

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel
 
+from .column_changes import change_warnings, read_column_changes
 from .deliverable import Deliverable
 from .indicators import IndicatorDistribution, aggregate_rows, distributions
 from .indicators import markdown as indicator_markdown
@@ -49,6 +50,8 @@ class GateReport(BaseModel):
     passed: bool
     reasons: list[str]
     checks: list[GateCheck]
+    warnings: list[str] = []         # columns the protocol mostly changed or emptied (gate.max_changed_rate)
+    columns: list[dict] = []         # per output column: rows, filled, source, source_filled, changed, emptied
     indicators: list[IndicatorDistribution] = []    # per indicator column: contacts per code
 
     def markdown(self) -> str:
@@ -57,10 +60,20 @@ class GateReport(BaseModel):
                  f"Deliverable `{self.deliverable_id}`, snapshot `{self.snapshot_id}`, protocol `{self.protocol_hash[:12]}`.", ""]
         if self.reasons:
             lines += ["## Why it refuses", ""] + [f"- {r}" for r in self.reasons] + [""]
+        if self.warnings:
+            lines += ["## Warnings", ""] + [f"- {w}" for w in self.warnings] + [""]
         lines += ["## Checks", "", "| check | kind | result | value | limit | detail |", "|---|---|---|---|---|---|"]
         for c in self.checks:
             lines.append(f"| {c.name} | {c.kind} | {'ok' if c.passed else 'FAILED'} | {c.value} | {c.limit} | {c.detail} |")
         lines += [""] + indicator_markdown(self.indicators) if self.indicators else []
+        if self.columns:
+            lines += ["", "## Columns: what the protocol did", "",
+                      "| column | fill rate | source column | source values | changed | emptied |", "|---|---|---|---|---|---|"]
+            for e in self.columns:
+                fill = _pct(_rate(e["filled"], e["rows"])) if e["rows"] else "-"
+                lines.append(f"| {e['column']} | {fill} | {e['source'] or '(several, joined or pivoted)'} | "
+                             f"{'' if e['source_filled'] is None else e['source_filled']} | "
+                             f"{'' if e['changed'] is None else e['changed']} | {'' if e['emptied'] is None else e['emptied']} |")
         return "\n".join(lines) + "\n"
 
 
@@ -161,12 +174,17 @@ def evaluate_gate(
     checks.append(GateCheck(name="review backlog", kind="threshold", passed=backlog <= gate_settings.max_review_backlog,
                             value=str(backlog), limit=str(gate_settings.max_review_backlog), detail="pairs waiting for a decision"))
 
+    # -- what the protocol did to each column (warnings, not refusals) ---------------
+    changes = read_column_changes(d.path)
+    warnings = change_warnings(changes, gate_settings.max_changed_rate)
+
     # -- preconditions (secutix-format §8) -----------------------------------------------------
     checks += _preconditions(contacts, reference, contact_number_policy, existing_contact_numbers)
 
     reasons = [f"{c.name}: {c.value} (limit {c.limit})" + (f" — {c.detail}" if c.detail else "") for c in checks if not c.passed]
     report = GateReport(deliverable_id=d.id, protocol_hash=d.manifest.protocol_hash, snapshot_id=d.manifest.snapshot_id,
-                        passed=not reasons, reasons=reasons, checks=checks, indicators=distributions(contacts, applied))
+                        passed=not reasons, reasons=reasons, checks=checks, warnings=warnings, columns=changes,
+                        indicators=distributions(contacts, applied))
     (d.path / "gate.json").write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
     (d.path / "gate.md").write_text(report.markdown(), encoding="utf-8")
     return report

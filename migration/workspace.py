@@ -15,10 +15,12 @@ the step succeeded, so a failed step never leaves a half-written folder behind a
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import secrets
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +28,7 @@ from pathlib import Path
 HOME_VARIABLE = "STX_MIGRATE_HOME"
 _ID_PATTERN = re.compile(r"^\d{8}T\d{6}\d{3}Z-[0-9a-f]{6}$")
 _STAGING_PREFIX = ".staging-"
+_OWNER_FILE = ".owner"
 
 
 def workspace_home() -> Path:
@@ -102,12 +105,50 @@ class Workspace:
         base.mkdir(parents=True, exist_ok=True)
         staging = base / f"{_STAGING_PREFIX}{run_id}"
         staging.mkdir()
+        owner = _hold(staging / _OWNER_FILE)   # released by the kernel if this process is killed
         try:
             yield staging
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
+            owner.close()
             raise
+        (staging / _OWNER_FILE).unlink(missing_ok=True)
+        owner.close()
         os.replace(staging, base / run_id)
+
+    def remove_stale_staging(self) -> list[Path]:
+        """Remove staging folders whose process died (a SIGKILL skips every cleanup); returns them.
+
+        A staging folder holds personal data; its owner holds a lock on ``.owner`` while it
+        writes, so a folder whose lock can be taken belongs to no living process. One with no
+        ``.owner`` (killed between mkdir and lock) counts as stale after a minute.
+        """
+        removed = []
+        for staging in self.root.glob(f"**/{_STAGING_PREFIX}*") if self.root.is_dir() else []:
+            if staging.is_dir() and _abandoned(staging):
+                shutil.rmtree(staging, ignore_errors=True)
+                removed.append(staging)
+        return removed
+
+
+def _hold(path: Path):
+    handle = open(path, "w")
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def _abandoned(staging: Path) -> bool:
+    owner = staging / _OWNER_FILE
+    if not owner.exists():
+        return time.time() - staging.stat().st_mtime > 60
+    with open(owner) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:   # held: its process is alive and still writing
+            return False
+        return True
 
 
 def final_path(staging: Path) -> Path:

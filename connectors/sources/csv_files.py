@@ -19,7 +19,7 @@ from stx_migrate.migration.errors import InputError
 from stx_migrate.migration.settings.source import DatasetSettings
 
 from .base import DatasetInfo, Source, unique_column_names
-from .text_detect import detect_delimiter, detect_encoding, normalise_encoding, read_sample
+from .text_detect import detect_delimiter, detect_encoding, normalise_encoding, read_sample, refuse_nul
 
 BLOCK_BYTES = 4 << 20
 
@@ -35,6 +35,8 @@ class CsvSource(Source):
         if not sample.strip():
             raise InputError("the file is empty (not even a header row)", file=path, dataset=name)
         encoding = normalise_encoding(dataset.encoding, file=path, dataset=name) if dataset.encoding else detect_encoding(path, sample)
+        if not encoding.startswith("utf-16"):
+            refuse_nul(path, name)
         text = _decode_sample(sample, encoding, path, name)
         from_header = text.split("\n", dataset.header_row - 1)[-1]  # a preamble above the header does not vote
         delimiter = dataset.delimiter or detect_delimiter(from_header, file=path, dataset=name)
@@ -88,6 +90,10 @@ class CsvSource(Source):
                     f"row has {fields} fields, the header has {len(info.columns)} (delimiter {info.delimiter!r}, encoding {info.encoding})",
                     file=path, dataset=info.name, row=row,
                 ) from None
+            if "straddl" in str(e):   # one record longer than a read block: name it instead of pyarrow's words
+                row, column, size = _locate_huge_cell(path, info, dataset.header_row)
+                raise InputError(f"a cell of {size / (1 << 20):.1f} MB: no contact field is this long (a broken quote or "
+                                 "an export error?)", file=path, dataset=info.name, row=row, column=column) from None
             raise InputError(f"cannot be read as {info.encoding} CSV: {_first_line(e)}", file=path, dataset=info.name,
                              hint="declare encoding/delimiter in the dataset") from None
         finally:
@@ -125,6 +131,21 @@ def _locate_bad_row(path: Path, info: DatasetInfo, header_row: int) -> tuple[int
             if number > header_row and len(record) != len(info.columns):
                 return number - header_row, len(record)
     return 0, 0
+
+
+def _locate_huge_cell(path: Path, info: DatasetInfo, header_row: int) -> tuple[int, str, int]:
+    """Slow path, only after a block-size error: (data row from 1, column, characters) of the longest cell."""
+    found = (0, "", 0)
+    with open(path, encoding=info.encoding, newline="") as handle:
+        for number, record in enumerate(csv.reader(handle, delimiter=info.delimiter), start=1):
+            if number > header_row:
+                size, index = max(((len(v), i) for i, v in enumerate(record)), default=(0, 0))
+                if size > found[2]:
+                    column = info.columns[index] if index < len(info.columns) else f"field {index + 1}"
+                    found = (number - header_row, column, size)
+                if size >= BLOCK_BYTES // 4:
+                    break
+    return found
 
 
 def _first_line(error: Exception) -> str:

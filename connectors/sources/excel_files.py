@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from stx_migrate.migration.errors import InputError
 from stx_migrate.migration.settings.source import DatasetSettings
+from stx_migrate.migration.zip_guard import check_zip_inflation
 
 from .base import DatasetInfo, Source, unique_column_names
 
@@ -40,6 +41,7 @@ class ExcelSource(Source):
         path = self.dataset_file(name, dataset)
         if not path.is_file():
             raise InputError("file not found", file=path, dataset=name)
+        check_zip_inflation(path, name)
         try:
             workbook = fastexcel.read_excel(str(path))
         except Exception as e:  # calamine's errors name the problem, not the cells

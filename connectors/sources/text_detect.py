@@ -3,7 +3,9 @@
 Encoding, first rule that holds:
 1. a byte-order mark: UTF-8 (``utf-8-sig``), UTF-16 LE/BE (``utf-16``);
 2. NUL bytes in every other position of the sample: UTF-16 without BOM (``utf-16-le``/``-be``);
-3. the whole file decodes as UTF-8: ``utf-8``;
+3. the whole file decodes as UTF-8: ``utf-8``; a file that is not UTF-8 but holds UTF-8
+   letters (``Ã¼`` read as Windows-1252) mixes two encodings and is refused, naming the
+   line of the first byte that is not UTF-8 (what PostgreSQL does with invalid bytes);
 4. it holds a byte that Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D): ``latin-1``;
 5. otherwise ``cp1252`` (a superset of Latin-1's printable characters: what Excel and
    old box-office exports write on Windows).
@@ -16,11 +18,15 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from pathlib import Path
 
 from stx_migrate.migration.errors import InputError
 
 SAMPLE_BYTES = 1 << 20
+# Python's csv module refuses a field over 128 KiB ("field larger than field limit"), which made a
+# 10 MB cell read as "the header has a single column": the readers here take any field size.
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 CANDIDATE_DELIMITERS = (";", ",", "\t", "|")
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 
@@ -54,23 +60,74 @@ def detect_encoding(path: Path, sample: bytes | None = None) -> str:
             return "utf-16-le"
         if even.count(0) > 0.4 * len(even) and odd.count(0) == 0:
             return "utf-16-be"
-    if _is_utf8(path):
+    bad = _first_non_utf8(path)
+    if bad is None:
         return "utf-8"
+    utf8_letter = _first_utf8_letter(path)
+    if utf8_letter is not None:
+        raise InputError(f"mixes UTF-8 (line {_line_of(path, utf8_letter)}) and another encoding (byte "
+                         f"0x{bad[1]:02x} at line {_line_of(path, bad[0])}, byte offset {bad[0]}): refused rather "
+                         "than mangled", file=path, hint="re-export the file in one encoding, or declare it (encoding:)")
     if _has_cp1252_undefined(path):
         return "latin-1"
     return "cp1252"
 
 
-def _is_utf8(path: Path) -> bool:
+def _first_non_utf8(path: Path) -> tuple[int, int] | None:
+    """(offset, byte) of the first byte that is not UTF-8, or None when the whole file is UTF-8."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    offset = 0
     with open(path, "rb") as handle:
         try:
             while block := handle.read(16 << 20):
+                pending = len(decoder.getstate()[0])   # bytes of a character cut by the previous block
+                offset -= pending
                 decoder.decode(block, final=False)
+                offset += pending + len(block)
             decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
+        except UnicodeDecodeError as e:   # e.start counts from the pending bytes
+            return offset + e.start, e.object[e.start]
+    return None
+
+
+# a UTF-8 two-byte letter (Latin-1 supplement and Latin Extended: é, ü, Œ...) seen as two cp1252 characters
+_UTF8_LETTER = re.compile(rb"[\xc3\xc5][\x80-\xbf]")
+
+
+def _first_utf8_letter(path: Path) -> int | None:
+    offset = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(16 << 20):
+            found = _UTF8_LETTER.search(block)
+            if found:
+                return offset + found.start()
+            offset += len(block)
+    return None
+
+
+def _line_of(path: Path, offset: int) -> int:
+    with open(path, "rb") as handle:
+        return handle.read(offset).count(b"\n") + 1
+
+
+def first_nul(path: Path) -> int | None:
+    """Offset of the first NUL byte of a text file (none in real text; a truncated or binary file), or None."""
+    offset = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(16 << 20):
+            found = block.find(b"\x00")
+            if found != -1:
+                return offset + found
+            offset += len(block)
+    return None
+
+
+def refuse_nul(path: Path, dataset: str | None = None) -> None:
+    """InputError naming the line of the first NUL byte (PostgreSQL refuses 0x00 in text the same way)."""
+    at = first_nul(path)
+    if at is not None:
+        raise InputError(f"holds a NUL byte (0x00) at line {_line_of(path, at)}, byte offset {at}: not a text file "
+                         "(truncated or binary?)", file=path, dataset=dataset)
 
 
 def _has_cp1252_undefined(path: Path) -> bool:

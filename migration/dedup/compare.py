@@ -23,7 +23,7 @@ from rapidfuzz.distance import JaroWinkler
 
 from .. import forked
 from .blocking import RULE_PRIORITY, Pairs
-from .levels import FIELDS, distinct_pairs, person_levels
+from .levels import FIELDS, distinct_pairs, overlap_levels, person_levels, pick
 from .model import TF_FIELDS, PersonModel, estimate_u, fit, tf_bits
 from .records import INDIVIDUAL, STRUCTURE, Records
 
@@ -111,12 +111,7 @@ def probability(bits: np.ndarray) -> np.ndarray:
 
 def _levels(conditions: list[tuple[np.ndarray, float]], default: float, n: int) -> np.ndarray:
     """The weight of the first condition that holds, per pair."""
-    out = np.full(n, default, dtype=np.float64)
-    decided = np.zeros(n, dtype=bool)
-    for cond, weight in conditions:
-        out[cond & ~decided] = weight
-        decided |= cond
-    return out
+    return pick(conditions, default, n, dtype=np.float64)
 
 
 def _structure_weight(rec: Records, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -138,13 +133,8 @@ def _structure_weight(rec: Records, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _overlap_weight(codes: np.ndarray, a: np.ndarray, b: np.ndarray, weights: dict[str, float]) -> np.ndarray:
-    ca, cb = codes[a], codes[b]
-    any_a, any_b = (ca >= 0).any(axis=1), (cb >= 0).any(axis=1)
-    equal = np.zeros(len(a), dtype=bool)
-    for i in range(ca.shape[1]):
-        for j in range(cb.shape[1]):
-            equal |= (ca[:, i] == cb[:, j]) & (ca[:, i] >= 0)
-    return _levels([(equal, weights["equal"]), (~any_a | ~any_b, weights["missing"])], weights["different"], len(a))
+    by_level = np.array([weights["missing"], weights["equal"], weights["different"]])   # levels: missing, shared, different
+    return by_level[overlap_levels(codes, a, b)]
 
 
 def _address_weight(rec: Records, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -77,7 +77,7 @@ def person_levels(rec: Records, a: np.ndarray, b: np.ndarray,
                          + np.where(generation, W_GENERATION, 0.0))
     levels = {
         "first_name": first, "last_name": last, "birth_date": birth, "address": _address_levels(rec, a, b),
-        "email": _overlap_levels(rec.emails, a, b), "phone": _overlap_levels(rec.phones, a, b),
+        "email": overlap_levels(rec.emails, a, b), "phone": overlap_levels(rec.phones, a, b),
     }
     return levels, fixed
 
@@ -90,7 +90,7 @@ def _address_levels(rec: Records, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     town = _text_levels(rec.town, rec.town_text, a, b, JaroWinkler.normalized_similarity, 0.88)
     place_same, place_close = (zip_ == 1) | (town == 1), np.isin(zip_, (1, 2)) | np.isin(town, (1, 2))
     street_close = np.isin(street, (1, 2))
-    level = _levels([
+    level = pick([
         ((street == 1) & place_same, 1),
         ((street_close | (street == 0)) & place_close, 2),     # no street on one side: the place is all there is
         (street_close | ((zip_ == 1) & (town == 1)), 3),
@@ -131,11 +131,11 @@ def _name_levels(rec: Records, xa: np.ndarray, xb: np.ndarray, first: bool) -> t
         canon_x, canon_y = x.map(NICKNAMES).fillna(x), y.map(NICKNAMES).fillna(y)
         nickname = (canon_x == canon_y).to_numpy() | (canon_x == y).to_numpy() | (canon_y == x).to_numpy()
         short = ((prefix == shorter) & ((shorter >= 3) | (shorter == 1))) | nickname | _initials_match(x, y)
-        distinct = _levels([(variant, 5), (jw >= 0.92, 2), ((jw >= 0.88) | (same_sound & (jw >= 0.80)), 3), (short, 4)], 5, len(x))
+        distinct = pick([(variant, 5), (jw >= 0.92, 2), ((jw >= 0.88) | (same_sound & (jw >= 0.80)), 3), (short, 4)], 5, len(x))
         other_form[todo] = variant[inverse]
     else:
         partial = (prefix == shorter) & (shorter >= 4)           # Dupont / Dupont-Martin
-        distinct = _levels([(jw >= 0.92, 2), ((jw >= 0.80) | (same_sound & (jw >= 0.70)), 3), (partial, 4)], 5, len(x))
+        distinct = pick([(jw >= 0.92, 2), ((jw >= 0.80) | (same_sound & (jw >= 0.70)), 3), (partial, 4)], 5, len(x))
     level[todo] = distinct[inverse]
     return level, other_form
 
@@ -178,7 +178,7 @@ def _date_levels(da: np.ndarray, db: np.ndarray) -> np.ndarray:
     n_differ = differ.sum(axis=1)
     neighbours = (n_differ == 2) & np.any(differ[:, :-1] & differ[:, 1:] & swapped_pair, axis=1)
     day_month = (x // 10_000 == y // 10_000) & ((x // 100) % 100 == y % 100) & (x % 100 == (y // 100) % 100)
-    distinct = _levels([((n_differ == 1) | neighbours | day_month, 2), (x // 10_000 == y // 10_000, 3)], 4, len(x))
+    distinct = pick([((n_differ == 1) | neighbours | day_month, 2), (x // 10_000 == y // 10_000, 3)], 4, len(x))
     level[todo] = distinct[np.asarray(inverse)]
     return level
 
@@ -198,7 +198,7 @@ def _text_levels(codes: np.ndarray, texts: pd.Series, a: np.ndarray, b: np.ndarr
     return level
 
 
-def _overlap_levels(codes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def overlap_levels(codes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Shared (any value of one in any column of the other), different, missing."""
     ca, cb = codes[a], codes[b]
     any_a, any_b = (ca >= 0).any(axis=1), (cb >= 0).any(axis=1)
@@ -209,9 +209,9 @@ def _overlap_levels(codes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarr
     return np.where(~any_a | ~any_b, 0, np.where(equal, 1, 2)).astype(np.int8)
 
 
-def _levels(conditions: list[tuple[np.ndarray, int]], default: int, n: int) -> np.ndarray:
-    """The level of the first condition that holds, per pair."""
-    out = np.full(n, default, dtype=np.int8)
+def pick(conditions: list[tuple[np.ndarray, float]], default: float, n: int, dtype=np.int8) -> np.ndarray:
+    """The value (a level, or a weight with ``dtype=float``) of the first condition that holds, per pair."""
+    out = np.full(n, default, dtype=dtype)
     decided = np.zeros(n, dtype=bool)
     for cond, value in conditions:
         out[cond & ~decided] = value

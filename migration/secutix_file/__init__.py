@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from ..errors import InputError
 from ..format import HEADER_ROWS, extended_format
 from ..settings.output import OutputSettings
+from ..zip_guard import check_zip_inflation
 from . import csv_file, xlsx_file
 from .config_rows import with_config_row
 from .layout import check_codes_row, check_frame_columns, column_name, normalise_header_rows, template_header_rows
@@ -74,6 +75,7 @@ def read_secutix_file(path: Path | str, *, encoding: str | None = None, sheet: s
         raise InputError("empty file", file=path, hint="a SecuTix file starts with 4 header rows")
     suffix = path.suffix.lower()
     if head.startswith((xlsx_file.ZIP_MAGIC, xlsx_file.OLE_MAGIC)):
+        check_zip_inflation(path)
         frame, rows, with_role = xlsx_file.read_xlsx(path, sheet)
         frame = without_trailing_empty_rows(frame)
         frame.index = source_refs(path.name, len(frame))

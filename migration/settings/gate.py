@@ -7,6 +7,7 @@ gate:
   min_fill_rate: {LASTNAME: 0.95}        # non-empty share of a column in the import file
   max_duplicate_rate: 0.10               # merged / (valid + merged)
   max_review_backlog: 1000               # dedup pairs waiting for a person's decision
+  max_changed_rate: 0.5                  # warn when the protocol changes or empties more of a column's values
 ```
 """
 from __future__ import annotations
@@ -29,6 +30,7 @@ class GateSettings(StrictModel):
     min_fill_rate: dict[str, float] = Field(default_factory=dict)
     max_duplicate_rate: float = Field(default=0.10, ge=0, le=1)
     max_review_backlog: int = Field(default=1000, ge=0)
+    max_changed_rate: float = Field(default=0.5, ge=0, le=1)   # a warning, not a refusal: some steps change everything
 
     @field_validator("max_reject_rate_per_rule")
     @classmethod

@@ -57,6 +57,9 @@ def test_an_edited_import_file_is_refused_naming_it(prepared, capsys):
     project, deliverable = prepared
     contacts = deliverable / "contacts.csv"
     contacts.write_bytes(contacts.read_bytes().replace(b"Martin", b"Martine", 1) + b"\r\n")
+    # ADI approved the protocol (step 6): what stops the trial import is the edited file
+    assert main(["decide", "--project", str(project), "--step", "transformations", "--approve", "--by", "ADI"]) == 0
+    capsys.readouterr()
     assert main(["import", "--project", str(project), "--env", "dev", "--deliverable", deliverable.name]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err
@@ -142,3 +145,27 @@ def test_destructive_services_on_production_need_the_guards_and_the_count(prepar
     capsys.readouterr()
     assert [e.env for e in _services(project)] == ["preprod", "prod"]
     assert f"delete by Bob: {n} contact(s) named" in _services(project)[-1].detail
+
+
+@pytest.mark.prefect
+@pytest.mark.parametrize("steps,what", [("[{truncate: 1}]", "changed"), ("[{constant: ''}]", "emptied")])
+def test_a_protocol_that_guts_a_column_is_shown_and_warned(tmp_path, workspace_home, prefect_api, capsys, steps, what):
+    from stx_migrate.config.demo_data import materialise_demo_project
+
+    project = materialise_demo_project(tmp_path / "demo", rows=60)
+    protocol = project / "protocol.yaml"
+    protocol.write_text(protocol.read_text(encoding="utf-8").replace(
+        "LASTNAME: {from: NOM, steps: [fold_whitespace]}", f"LASTNAME: {{from: NOM, steps: {steps}}}"), encoding="utf-8")
+    receive_snapshot(load_project(project))
+    main(["prepare", "--project", str(project)])
+    captured = capsys.readouterr()
+    deliverable = Path(captured.out.strip().splitlines()[-1])
+    gate = json.loads((deliverable / "gate.json").read_text())
+    [lastname] = [c for c in gate["columns"] if c["column"] == "LASTNAME"]
+    assert lastname["source"] == "NOM" and lastname["source_filled"] > 0
+    assert lastname[what] == lastname["source_filled"]      # every filled last name
+    assert any(w.startswith(f"LASTNAME: the protocol {what} 100.0% of the") for w in gate["warnings"])
+    assert "quality gate warning: LASTNAME" in captured.err
+    assert "## Columns: what the protocol did" in (deliverable / "gate.md").read_text()
+    [firstname] = [c for c in gate["columns"] if c["column"] == "FIRSTNAME"]
+    assert firstname["changed"] < firstname["source_filled"] / 2 and not any(w.startswith("FIRSTNAME") for w in gate["warnings"])

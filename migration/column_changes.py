@@ -1,0 +1,68 @@
+"""What the protocol did to each column: fill rate, values changed and values emptied against the source.
+
+A protocol can gut a column unnoticed (``{truncate: 1}`` on LASTNAME cut every last name to
+one letter and the gate passed). The gate shows, per output column fed by one column of the
+main dataset, how many filled source values came out different or empty, and warns above
+``gate.max_changed_rate``. Counts only: no value leaves this module.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+COLUMN_CHANGES_FILE = "column_changes.json"
+
+
+def _text(values: pd.Series, index: pd.Index) -> pd.Series:
+    return values.reindex(index).astype("string").fillna("")
+
+
+def measure_column_changes(columns, source: pd.DataFrame, contacts: pd.DataFrame) -> list[dict]:
+    """One entry per output column of ``columns`` (compiled protocol columns) found in ``contacts``.
+
+    ``source`` is the main dataset as read (index source_ref); ``contacts`` the protocol's
+    output, before rules and dedup (same index, filtered rows gone). A column made from
+    several inputs, a joined dataset or a pivot has its fill rate only.
+    """
+    entries = []
+    for column in columns:
+        if column.code not in contacts:
+            continue
+        out = _text(contacts[column.code], contacts.index)
+        entry = {"column": column.code, "rows": len(out), "filled": int((out != "").sum()), "source": None,
+                 "source_filled": None, "changed": None, "emptied": None}
+        name = column.inputs[0] if len(column.inputs) == 1 else None
+        if name in source.columns:
+            before = _text(source[name], contacts.index)
+            had = before != ""
+            entry.update(source=name, source_filled=int(had.sum()), changed=int((had & (out != before)).sum()),
+                         emptied=int((had & (out == "")).sum()))
+        entries.append(entry)
+    return entries
+
+
+def write_column_changes(entries: list[dict], path: Path) -> None:
+    Path(path).write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
+
+
+def read_column_changes(folder: Path) -> list[dict]:
+    """The entries a deliverable carries (none for a deliverable written before this file existed)."""
+    path = Path(folder) / COLUMN_CHANGES_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+def change_warnings(entries: list[dict], max_changed_rate: float) -> list[str]:
+    """One line per column whose filled source values were mostly changed or emptied."""
+    warnings = []
+    for e in entries:
+        if not e.get("source_filled"):
+            continue
+        for what in ("emptied", "changed"):
+            rate = e[what] / e["source_filled"]
+            if rate > max_changed_rate:
+                warnings.append(f"{e['column']}: the protocol {what} {100 * rate:.1f}% of the {e['source_filled']} filled "
+                                f"values of {e['source']} (warning above {100 * max_changed_rate:.0f}%)")
+                break
+    return warnings
