@@ -105,7 +105,10 @@ def procedure(project: Path, rows: int, env: dict, log: Path, on_stage=None, unt
     """The commands of the go-live procedure, one process each; stops at the first failure (or after ``until``)."""
     p = ["--project", str(project)]
     steps = [("receive", ["receive"]), ("check", ["check"]), ("prepare", ["prepare"]),
-             ("import dev", ["import", "--env", "dev"]), ("import preprod", ["import", "--env", "preprod"]),
+             ("approve (ADI)", ["decide", "--step", "transformations", "--approve", "--by", "bench"]),
+             ("import dev", ["import", "--env", "dev"]),
+             ("sign off (VN)", ["decide", "--step", "gate", "--approve", "--by", "bench"]),
+             ("import preprod", ["import", "--env", "preprod"]),
              ("decide", ["decide", "--approve", "--by", "bench", "--comment", "bench_e2e"]),
              ("refresh (J-1)", ["refresh"]), ("production", ["production"])]
     stages = []

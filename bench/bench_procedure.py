@@ -28,6 +28,7 @@ sys.path[:0] = [str(HERE)]
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
+from e2e_plain import plain_steps  # noqa: E402  (the same steps, the same source twice)
 from measure import measure  # noqa: E402
 
 
@@ -39,29 +40,6 @@ def fresh_project(root: Path, rows: int) -> Path:
     project = materialise_demo_project(root / "project", rows=rows)
     seed_demo_environments(project)
     return project
-
-
-def plain_steps(project_dir: Path) -> None:
-    from prefect.logging import disable_run_logger
-
-    from stx_migrate.connectors.sources.receive import receive_snapshot
-    from stx_migrate.migration.settings.project import load_project
-    from stx_migrate.tasks.imports import import_deliverable
-    from stx_migrate.tasks.prepare import build_deliverable, run_quality_gate
-    from stx_migrate.tasks.procedure import publish_refresh_diff
-
-    pdir = str(project_dir)
-    with disable_run_logger():
-        first = receive_snapshot(load_project(project_dir)).snapshot.id
-        validated = build_deliverable.fn(pdir, first, None)
-        run_quality_gate.fn(pdir, validated, None)
-        import_deliverable(pdir, "dev", validated)
-        import_deliverable(pdir, "preprod", validated)
-        second = receive_snapshot(load_project(project_dir)).snapshot.id
-        refreshed = build_deliverable.fn(pdir, second, "prod")
-        run_quality_gate.fn(pdir, refreshed, "prod")
-        publish_refresh_diff.fn(pdir, validated, refreshed, tempfile.mkdtemp(prefix="stx-bench-diff."))
-        import_deliverable(pdir, "prod", refreshed)
 
 
 def main() -> None:

@@ -16,8 +16,8 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parent)]
 
 
-def plain_steps(project_dir: Path) -> None:
-    from e2e_project import deliver_j1
+def plain_steps(project_dir: Path, before_refresh=None) -> None:
+    """Every step in this process; ``before_refresh(project_dir)`` runs before the J-1 receive."""
     from prefect.logging import disable_run_logger
 
     from stx_migrate.connectors.sources.receive import receive_snapshot
@@ -33,7 +33,8 @@ def plain_steps(project_dir: Path) -> None:
         run_quality_gate.fn(pdir, validated, None)
         import_deliverable(pdir, "dev", validated)
         import_deliverable(pdir, "preprod", validated)
-        deliver_j1(project_dir)
+        if before_refresh:
+            before_refresh(project_dir)
         second = receive_snapshot(load_project(project_dir)).snapshot.id
         refreshed = build_deliverable.fn(pdir, second, "prod")
         run_quality_gate.fn(pdir, refreshed, "prod")
@@ -42,5 +43,7 @@ def plain_steps(project_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    plain_steps(Path(sys.argv[1]))
+    from e2e_project import deliver_j1
+
+    plain_steps(Path(sys.argv[1]), before_refresh=deliver_j1)
     print("done")

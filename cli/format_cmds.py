@@ -33,7 +33,7 @@ def validate(
     data = load_reference(reference) if reference else None
     summary = validate_file(file, out, reference=data, institution_country=country, encoding=encoding)
     typer.echo(f"{summary.rows_in} rows: {summary.valid} valid, {summary.rejected} rejected, "
-               f"{summary.warnings} warnings", err=True)
+               f"{summary.warnings} rows with warnings (one line per value in rejects.csv)", err=True)
     finish(out)
 
 

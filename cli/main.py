@@ -15,7 +15,8 @@ import typer
 
 from stx_migrate.migration.errors import StxError
 
-from . import dedup_cmds, export_cmds, format_cmds, import_cmds, import_log_cmds, init_cmds, prepare_cmds, procedure_cmds, receive_cmds
+from . import (customer_cmds, dedup_cmds, env_cmds, export_cmds, format_cmds, import_cmds, import_log_cmds, init_cmds,
+               prepare_cmds, procedure_cmds, receive_cmds)
 from .failures import INCIDENTS, no_telemetry, quiet_console, unexpected
 
 app = typer.Typer(
@@ -41,7 +42,8 @@ def version() -> None:
     typer.echo(__version__)
 
 
-for module in (init_cmds, format_cmds, receive_cmds, prepare_cmds, dedup_cmds, import_cmds, import_log_cmds, export_cmds, procedure_cmds):
+for module in (init_cmds, format_cmds, receive_cmds, prepare_cmds, dedup_cmds, import_cmds, import_log_cmds, export_cmds,
+               procedure_cmds, env_cmds, customer_cmds):
     module.register(app)
 
 

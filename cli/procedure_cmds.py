@@ -18,25 +18,38 @@ from .common import ProjectOption, finish, open_project, setup_logging, start_fl
 
 def decide(
     project: Path = ProjectOption,
-    approve: bool = typer.Option(False, "--approve", help="The customer approves the pre-production import."),
-    reject: bool = typer.Option(False, "--reject", help="The customer rejects it."),
-    by: str = typer.Option(..., "--by", help="The validator's name."),
-    comment: str = typer.Option("", "--comment", help="Why, in the validator's words."),
+    approve: bool = typer.Option(False, "--approve", help="Approve."),
+    reject: bool = typer.Option(False, "--reject", help="Reject."),
+    by: str = typer.Option(..., "--by", help="Who decides (a name, not blank)."),
+    comment: str = typer.Option("", "--comment", help="Why, in the decider's words."),
+    step: str = typer.Option("customer", "--step",
+                             help="customer: the customer's validation of pre-production (default); transformations: "
+                                  "ADI's approval of the planned protocol (step 6); gate: VN's sign-off of the gate (step 9)."),
 ) -> None:
-    """Give the customer's decision: resumes the paused import-preprod run, records it either way."""
+    """Give an approval: resumes the paused run waiting for it, records it either way (with protocol hash and snapshot)."""
     setup_logging()
     if approve == reject:
         raise InputError("give exactly one of --approve or --reject")
     by, comment = by.strip(), comment.strip()
     if not by:
         raise InputError("--by: the validator's name is required and may not be blank")
+    if step not in ("customer", "transformations", "gate"):
+        raise InputError(f"--step {step}: allowed: customer, transformations, gate")
     loaded = open_project(project)
     start_flows()
-    from stx_migrate.flows.procedure import give_decision
+    if step == "customer":
+        from stx_migrate.flows.procedure import give_decision
 
-    decision, run_id = give_decision(str(project), approve, by, comment)
-    where = f"resumed run {run_id}" if run_id else "no paused import-preprod run: recorded only"
-    typer.echo(f"decision {decision.verdict} by {decision.by} on deliverable {decision.deliverable_id} ({where})", err=True)
+        decision, run_id = give_decision(str(project), approve, by.strip(), comment)
+        what = f"on deliverable {decision.deliverable_id}"
+    else:
+        from stx_migrate.flows.approvals import give_approval
+
+        decision, run_id = give_approval(str(project), step, approve, by, comment)
+        what = f"on protocol {decision.protocol_hash[:12]}" + (f", deliverable {decision.deliverable_id}"
+                                                               if decision.deliverable_id else "")
+    where = f"resumed run {run_id}" if run_id else "no run waiting for it: recorded only"
+    typer.echo(f"{step}: {decision.verdict} by {decision.by} {what} ({where})", err=True)
     finish(Workspace(loaded.config.name).procedure_dir)
 
 
@@ -59,7 +72,13 @@ def production(project: Path = ProjectOption,
     start_flows()
     from stx_migrate.flows.procedure import import_production
 
-    finish(Path(import_production(str(project.resolve()), deliverable, again)["run_folder"]))
+    result = import_production(str(project.resolve()), deliverable, again)
+    every = result.get("every_row") or {}
+    if every:   # every source row: imported + not imported = rows in
+        typer.echo(f"production: {every['rows in']} rows in = {every['imported']} imported + {every['not imported']} "
+                   f"not imported ({every['rejected']} rejected, {every['merged']} merged, {every['dropped']} dropped, "
+                   f"{every['refused by the import']} refused by the import); report.xlsx for the customer", err=True)
+    finish(Path(result["run_folder"]))
 
 
 def close(project: Path = ProjectOption,
@@ -100,6 +119,22 @@ def deploy(project: Path = ProjectOption,
     finish(Path(result["prefect_yaml"]).parent)
 
 
+def server(project: Path = ProjectOption,
+           port: int = typer.Option(0, "--port", help="Port of the local Prefect server (default: a free one)."),
+           pool: str = typer.Option("stx-migrate", "--pool", help="The process work pool of the deployments.")) -> None:
+    """A local Prefect server with every step of the project deployed and a worker; Ctrl-C stops both.
+
+    Prints the UI address: start a step there (Deployments › Run) and answer the paused runs (Resume).
+    """
+    setup_logging()
+    loaded = open_project(project)
+    from stx_migrate.deployments.server import serve
+
+    home = Workspace(loaded.config.name).root / "prefect"
+    serve(project.resolve(), home, port or None, pool)
+    finish(home)
+
+
 def demo(
     folder: Path = typer.Option(Path("workspace") / "demo", "--dir",
                                 help="Where to put the demo project, its workspace and its Prefect database "
@@ -120,5 +155,5 @@ def demo(
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the app."""
     for name, command in (("decide", decide), ("refresh", refresh), ("production", production), ("close", close),
-                          ("run", run), ("deploy", deploy), ("demo", demo)):
+                          ("run", run), ("deploy", deploy), ("server", server), ("demo", demo)):
         app.command(name)(command)

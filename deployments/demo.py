@@ -19,19 +19,18 @@ AUTO_DECISION = {"approved": True, "by": "stx-migrate demo (automatic)",
 
 
 def seed_demo_environments(project_dir: Path) -> list[str]:
-    """Set up the demo's SQLite environments like SecuTix would be: the institution, code lists,
-    structure types, criteria (``config/demo/reference.yaml``). Returns the environments seeded."""
-    from stx_migrate.config.demo_data import demo_reference
-    from stx_migrate.connectors.environments import seed_environment
+    """Set up the demo's SQLite environments as a project does (``stx-migrate env setup``): dev and prod
+    from the project's institution and ``reference.yaml``, then preprod copied from prod (step 11).
+    Returns the environments set up, in that order."""
+    from stx_migrate.connectors.env_setup import setup_environment
     from stx_migrate.migration.settings.project import load_project
 
     project = load_project(Path(project_dir))
-    reference, seeded = demo_reference(), []
-    for name, env in project.config.environments.items():
-        if env.kind == "sql":
-            seed_environment(project, name, reference)
-            seeded.append(name)
-    return seeded
+    sql = [name for name, env in project.config.environments.items() if env.kind == "sql"]
+    order = [n for n in sql if n != "preprod"] + (["preprod"] if "preprod" in sql else [])
+    for name in order:
+        setup_environment(project, name, "prod" if name == "preprod" and "prod" in sql else None)
+    return order
 
 
 MARKER = ".stx-migrate-demo"
@@ -72,15 +71,16 @@ def run_demo(folder: Path, keep_server: bool = False, port: int | None = None, t
     os.environ["STX_MIGRATE_HOME"] = str(folder / "workspace")   # the demo never touches a real workspace
     name = load_project(project_dir).config.name
     seeded = seed_demo_environments(project_dir)
-    _say(f"demo: environments {', '.join(seeded)} set up with the demo institution and reference data")
+    _say(f"demo: environments {', '.join(seeded)} set up (stx-migrate env setup: dev and prod from reference.yaml, preprod copied from prod)")
     _say(f"demo: project {project_dir}, workspace {Workspace(name).root}")
     _say("demo: starting a local Prefect server (about 20 s the first time) ...")
     with local_prefect_server(folder / "prefect-home", port) as ui:
         _say(f"demo: Prefect UI at {ui}")
         from stx_migrate.flows.procedure import migration_procedure
 
-        _say("demo: NOTE the customer's decision will be given AUTOMATICALLY (approved, by "
-             f"'{AUTO_DECISION['by']}'); in a real migration the run waits for the validator")
+        _say("demo: NOTE the three approvals — ADI's of the transformations, VN's sign-off of the gate, the customer's "
+             f"validation — will be given AUTOMATICALLY (approved, by '{AUTO_DECISION['by']}'); in a real migration "
+             "each run waits for a person's form")
         state = migration_procedure(str(project_dir), auto_decision=AUTO_DECISION, return_state=True)
         run_id = state.state_details.flow_run_id
         result = state.result(raise_on_failure=False)
@@ -89,19 +89,21 @@ def run_demo(folder: Path, keep_server: bool = False, port: int | None = None, t
         _say(f"  the whole run, its subflows and artifacts: {ui}/runs/flow-run/{run_id}")
         _say(f"  every flow run:                            {ui}/runs")
         _say(f"  artifacts (summary, gate, J-1 diff, ...):  {ui}/artifacts")
-        _say("  the customer's decision was given automatically (artifact "
-             f"'{name}-customer-decision', given through: demo)")
+        _say("  the approvals were given automatically (procedure/approvals.jsonl and decisions.jsonl, artifact "
+             f"'{name}-import-preprod-customer-decision', given through: demo)")
         if state.is_failed():
             _say(f"demo: failed: {result}")
         else:
             production = result.get("production") or {}
-            counts = production.get("import", {})
             deliverables = Workspace(name).kind_dir("deliverables")
             _say(f"demo: deliverables (contacts.xlsx/.csv, rejects.csv, duplicates.csv, review.xlsx, gate.md): "
                  f"{deliverables}/<id>/ (latest: {Workspace(name).latest('deliverables')})")
-            _say(f"demo: production: {counts.get('rows_in', '?')} source rows, {counts.get('imported', '?')} contacts "
-                 f"imported, {production.get('not_imported', '?')} rows not imported (with reasons in "
-                 f"{production.get('run_folder', '?')}/not_imported.csv)")
+            every = production.get("every_row") or {}
+            _say(f"demo: production: {every.get('rows in', '?')} source rows = {every.get('imported', '?')} imported + "
+                 f"{every.get('not imported', '?')} not imported ({every.get('rejected', '?')} rejected, "
+                 f"{every.get('merged', '?')} merged into another contact, {every.get('dropped', '?')} left out by a "
+                 f"rule, {every.get('refused by the import', '?')} refused by the import); the customer's report: "
+                 f"{production.get('run_folder', '?')}/report.xlsx, the rows: not_imported.csv")
             if not keep_server:
                 _say("demo: the server stops now; `stx-migrate demo --keep-server` keeps the UI up to browse these pages")
         if then is not None:

@@ -1,6 +1,6 @@
 """``stx-migrate deploy --project DIR``: the procedure's deployments on a process work pool.
 
-One deployment per procedure flow, named ``<project>-<step>``, with the project folder as
+One deployment per flow (every step can be started from the UI), named ``<project>-<step>``, with the project folder as
 parameter and the team tags. The J-1 refresh and the production import are scheduled
 once each (an RRule with COUNT=1) at 06:00 UTC on J-1 and J from ``project.yaml › j_date``;
 the other steps are started by hand (UI: Deployments › Run, or the CLI). A worker on
@@ -19,12 +19,30 @@ import yaml
 
 from stx_migrate.migration.procedure.milestones import scheduled_run, team_of
 
-STEPS = (  # flow function, step name (its team and schedule: migration/procedure/milestones.py)
-    ("import_preprod", "import-preprod"),
-    ("refresh_j_1", "refresh-j-1"),
-    ("import_production", "import-production"),
-    ("final_validation", "final-validation"),
-    ("migration_procedure", "migration-procedure"),
+STEPS = (  # entry point in flows/, step name (its team and schedule: migration/procedure/milestones.py), description
+    ("receive.py:receive_data", "receive-data",
+     "VN · J-14: read the customer's extraction into a new snapshot (Parquet, manifest, profile)."),
+    ("prepare.py:prepare_data", "prepare-data",
+     "VN: protocol, rules, dedup, retention, quality gate on a snapshot (latest when empty): a deliverable with "
+     "report.xlsx for the customer. Fails when the gate refuses."),
+    ("approvals.py:approve_transformations", "approve-transformations",
+     "ADI · step 6: approve the transformations VN planned (protocol, check, column changes). Pauses for the form "
+     "(approved, by, comment); needed again when the protocol changes."),
+    ("imports.py:import_dev", "import-dev",
+     "ADI: trial import of a deliverable (latest when empty) into dev. Needs ADI's approval of its protocol."),
+    ("procedure.py:import_preprod", "import-preprod",
+     "ADI · J-7: VN's sign-off of the gate (step 9), the import into pre-production (needs a dev trial of the same "
+     "protocol and the prod → preprod copy), then the customer's validation: pauses for the forms."),
+    ("procedure.py:refresh_j_1", "refresh-j-1",
+     "VN · J-1 (scheduled): a new extraction, the validated protocol replayed, the gate and the diff."),
+    ("procedure.py:import_production", "import-production",
+     "ADI · J (scheduled): the production import when the guards hold; not_imported.csv and report.xlsx."),
+    ("procedure.py:final_validation", "final-validation",
+     "Project leader: the final validation; the ticket is set to solved."),
+    ("services.py:contact_service", "contact-service",
+     "ADI: a contact service (create, update, inactivate, anonymize, delete, qualify) on one environment with a file."),
+    ("procedure.py:migration_procedure", "migration-procedure",
+     "Project leader: every step in order, resuming after the last finished one; pauses for each approval."),
 )
 
 
@@ -60,8 +78,8 @@ def render_prefect_yaml(project_dir: Path, name: str, j_date: date, pool: str) -
     template = yaml.safe_load((Path(__file__).parent / "prefect.yaml").read_text(encoding="utf-8"))
     template["pull"] = [{"prefect.deployments.steps.set_working_directory": {"directory": str(flows_dir())}}]
     deployments = []
-    for function, step in STEPS:
-        d = {"name": f"{name}-{step}", "entrypoint": f"procedure.py:{function}",
+    for entrypoint, step, description in STEPS:
+        d = {"name": f"{name}-{step}", "entrypoint": entrypoint, "description": description,
              "work_pool": {"name": pool}, "parameters": {"project_dir": str(project_dir)},
              "tags": ["stx-migrate", name, team_of(step)]}
         when = scheduled_run(step, j_date)
@@ -84,14 +102,14 @@ def deploy_project(project_dir: Path, pool: str = "stx-migrate") -> dict:
     config = load_project(project_dir).config
     ensure_process_pool(pool)
     schedules, ids = {}, {}
-    for function, step in STEPS:
+    for entrypoint, step, description in STEPS:
         kwargs = {}
         when = scheduled_run(step, config.j_date)
         if when is not None:
             kwargs["schedules"] = [RRule(one_off_rrule(when))]
             schedules[f"{step}/{config.name}-{step}"] = when.isoformat()
-        loaded = flow.from_source(source=str(flows_dir()), entrypoint=f"procedure.py:{function}")
-        ids[step] = str(loaded.deploy(name=f"{config.name}-{step}", work_pool_name=pool,
+        loaded = flow.from_source(source=str(flows_dir()), entrypoint=entrypoint)
+        ids[step] = str(loaded.deploy(name=f"{config.name}-{step}", work_pool_name=pool, description=description,
                                       parameters={"project_dir": str(project_dir)},
                                       tags=["stx-migrate", config.name, team_of(step)], build=False, push=False,
                                       print_next_steps=False, **kwargs))

@@ -33,8 +33,29 @@ def run_import(project_dir: str | Path, env: str, deliverable_id: str | None = N
 
 @flow(name=FLOW_NAME, flow_run_name=run_name("import", "env", defaults={"env": "dev"}), log_prints=False)
 def import_dev(project_dir: str, env: str = "dev", deliverable_id: str | None = None) -> str:
-    """Trial import of a deliverable into the dev environment (or any environment without its own step)."""
-    return str(run_import(project_dir, env, deliverable_id))
+    """Trial import of a deliverable (latest when None) into dev (or any environment without its own step).
+
+    The trial into dev is refused until ADI approved the deliverable's protocol
+    (approve-transformations, step 6).
+    The import is recorded in the procedure journal with its protocol hash: pre-production
+    requires a successful trial of the same protocol.
+    """
+    from stx_migrate.migration.procedure import Event
+    from stx_migrate.tasks.procedure import current_run_id, read_deliverable, record, refuse
+
+    from .approvals import transformations_guard
+    from .steps import counts_text, import_summary, start_step
+
+    project = start_step(project_dir, FLOW_NAME)
+    deliverable = read_deliverable(project, deliverable_id)
+    reasons = transformations_guard(project, deliverable.protocol_hash) if env == "dev" else []   # the trial (step 6)
+    if reasons:
+        refuse(project, FLOW_NAME, reasons)
+    folder = run_import(project_dir, env, deliverable.deliverable_id)
+    record(project, Event(kind="import", env=env, deliverable_id=deliverable.deliverable_id,
+                          protocol_hash=deliverable.protocol_hash, snapshot_id=deliverable.snapshot_id,
+                          run_folder=str(folder), flow_run_id=current_run_id(), detail=counts_text(import_summary(folder))))
+    return str(folder)
 
 
 def start_import_dev(project_dir: Path, env: str = "dev", deliverable_id: str | None = None) -> Path:

@@ -9,8 +9,6 @@ from stx_migrate.migration.errors import GateRefused
 from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import load_project
 
-from stx_migrate.tasks.logging import install_redaction
-from stx_migrate.tasks.run_marker import mark_this_run
 from stx_migrate.tasks.prepare import build_deliverable, run_quality_gate
 
 from .run_names import run_name
@@ -18,8 +16,8 @@ from .run_names import run_name
 FLOW_NAME = "prepare-data"
 
 
-@flow(name=FLOW_NAME, flow_run_name=run_name("prepare"), log_prints=False)
-def prepare_data(project_dir: str, snapshot_id: str | None = None, env: str | None = None) -> str:
+@flow(name=FLOW_NAME, flow_run_name=run_name("prepare", "milestone"), log_prints=False)
+def prepare_data(project_dir: str, snapshot_id: str | None = None, env: str | None = None, milestone: str = "") -> str:
     """Write a deliverable from the snapshot (latest when None) and gate it; returns the deliverable id.
 
     ``env``: the target environment. Its catalogue feeds the gate's preconditions (default
@@ -28,8 +26,9 @@ def prepare_data(project_dir: str, snapshot_id: str | None = None, env: str | No
     ``procedure/`` folder. The run ends Failed (GateRefused, with the reasons) when the
     gate refuses; the deliverable stays in the workspace for review.
     """
-    install_redaction()
-    mark_this_run()
+    from .steps import tag_step
+
+    tag_step(project_dir, FLOW_NAME)   # tagged like every step (stx-migrate, project, team), whoever started it
     deliverable_id = build_deliverable(project_dir, snapshot_id, env)
     verdict = run_quality_gate(project_dir, deliverable_id, env)
     if not verdict["passed"]:

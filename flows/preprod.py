@@ -6,44 +6,66 @@ the guards and the journal are in ``migration/procedure``.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from prefect import flow, get_run_logger
-from prefect.flow_runs import pause_flow_run, resume_flow_run
-from prefect.input import RunInput
-from pydantic import Field
+from prefect.flow_runs import resume_flow_run
 
+from stx_migrate.migration.approvals import WHO, latest_approval, preprod_requirements, read_approvals
 from stx_migrate.migration.errors import GuardRefused
 from stx_migrate.migration.procedure import (
     Decision, Event, load_state, preprod_guard, read_deliverable_ref, record_decision,
 )
-from stx_migrate.migration.procedure.decisions import Comment, ValidatorName
 from stx_migrate.migration.settings.project import load_project
-from stx_migrate.tasks.artifacts import artifact_key, publish_markdown
 from stx_migrate.tasks.logging import redact
-from stx_migrate.tasks.plain import is_plain
 from stx_migrate.tasks.procedure import (
     current_run_id, note_ticket, read_deliverable, record, record_customer_decision, refuse, workspace_of,
 )
 
+from .approvals import TITLES, ApprovalForm, find_paused_run, record_answer, wait_for_answer
 from .run_names import run_name
 from .steps import counts_text, import_step, import_summary, start_step
 
-PAUSE_POLL_SECONDS = float(os.environ.get("STX_MIGRATE_PAUSE_POLL_SECONDS", "10"))
 
 
-class CustomerDecision(RunInput):
+class CustomerDecision(ApprovalForm):
     """The form the customer's validator fills in the Prefect UI (Resume) or gives through `stx-migrate decide`."""
 
-    approved: bool
-    by: ValidatorName = Field(description="The validator's name (required)")
-    comment: Comment = ""
+
+def setup_missing(project) -> list[str]:
+    """What pre-production lacks that production holds (both emulated stores), else nothing to compare."""
+    from stx_migrate.connectors.env_setup import compare_environments
+
+    envs = project.config.environments
+    if not all(e in envs and envs[e].kind == "sql" for e in ("preprod", "prod")):
+        return []
+    return compare_environments(project, "preprod", "prod")
+
+
+def gate_sign_off(project, deliverable, auto: dict | None) -> bool:
+    """Step 9: VN signs off the gate of this deliverable before pre-production (reused when given already).
+
+    False: a plain run (no server to pause on) recorded that it waits; `decide --step gate` answers."""
+    ws = workspace_of(project)
+    latest = latest_approval(read_approvals(ws.procedure_dir), "gate", deliverable.protocol_hash, deliverable.deliverable_id)
+    if latest is not None and latest.approved:
+        return True
+    answer, source = wait_for_answer(project, "gate", f"the quality gate of deliverable `{deliverable.deliverable_id}` "
+                                     "passed (see the prepare-data run's gate artifact)", auto,
+                                     deliverable_id=deliverable.deliverable_id, protocol_hash=deliverable.protocol_hash)
+    if answer is None:
+        return False
+    approval = record_answer(project, "gate", answer, source, deliverable.protocol_hash, deliverable.snapshot_id,
+                             deliverable.deliverable_id)
+    if not approval.approved:
+        refuse(project, "import-preprod", [f"{WHO['gate']} refused by {approval.by}"
+                                           + (f": {approval.comment}" if approval.comment else "")])
+    return True
 
 
 # -- import-preprod: import, then the customer's decision ------------------------------------
 
-@flow(name="import-preprod", flow_run_name=run_name("import-preprod", env="preprod"))
+@flow(name="import-preprod", flow_run_name=run_name("import-preprod"))
 def import_preprod(project_dir: str, deliverable_id: str | None = None,
                    auto_decision: dict | None = None) -> dict:
     """Import the deliverable (latest when None) into pre-production, then wait for the customer.
@@ -59,10 +81,13 @@ def import_preprod(project_dir: str, deliverable_id: str | None = None,
     deliverable = read_deliverable(project, deliverable_id)
     procedure_dir = workspace_of(project).procedure_dir
     state = load_state(procedure_dir)
-    reasons = preprod_guard(deliverable, state)
+    done = state.import_event("preprod", deliverable.deliverable_id)
+    reasons = preprod_guard(deliverable, state) or ([] if done else preprod_requirements(
+        state, deliverable, setup_missing(project)))
     if reasons:
         refuse(project, "import-preprod", reasons)
-    done = state.import_event("preprod", deliverable.deliverable_id)
+    if not done and not gate_sign_off(project, deliverable, auto_decision):
+        return {"deliverable_id": deliverable.deliverable_id, "verdict": "waiting", "import_folder": None}
     if done:
         log.info("deliverable %s is already in pre-production: not imported again", deliverable.deliverable_id)
         folder = done.run_folder
@@ -76,33 +101,15 @@ def import_preprod(project_dir: str, deliverable_id: str | None = None,
         note_ticket(project, f"pre-production import of deliverable {deliverable.deliverable_id} done "
                              f"({counts_text(counts)}); waiting for the customer's validation")
     run_id = current_run_id()
-    record(project, Event(kind="decision-requested", deliverable_id=deliverable.deliverable_id,
-                          protocol_hash=deliverable.protocol_hash, flow_run_id=run_id))
-    if auto_decision is not None:
-        log.warning("DEMO: the customer's decision is given automatically (%s by %s), not by a person",
-                    "approved" if auto_decision.get("approved") else "rejected", auto_decision.get("by"))
-        answer = CustomerDecision(**auto_decision)
-        source = "demo"
-    elif is_plain():  # no server to pause on: the request is recorded, `stx-migrate decide` records the answer
-        log.info("deliverable %s waits for the customer's decision: stx-migrate decide --project %s "
-                 "--approve|--reject --by NAME", deliverable.deliverable_id, project.folder)
+    answer, source = wait_for_answer(
+        project, "customer", f"deliverable `{deliverable.deliverable_id}` is in pre-production "
+        f"(import: {counts_text(import_summary(Path(folder))) if folder else 'no summary'}); the validator "
+        f"({project.config.validation.validator or 'the customer'}) checks it there", auto_decision,
+        project.config.validation.timeout_hours,
+        deliverable.deliverable_id, deliverable.protocol_hash)
+    if answer is None:  # a plain run (no server to pause on): `stx-migrate decide` records the answer
         return {"deliverable_id": deliverable.deliverable_id, "verdict": "waiting",
                 "import_folder": str(folder) if folder else None}
-    else:
-        hours = project.config.validation.timeout_hours
-        publish_markdown(artifact_key(project.config.name, "waiting-for-customer"),
-                         f"# Waiting for the customer's validation\n\nDeliverable `{deliverable.deliverable_id}` is in "
-                         f"pre-production. The validator ({project.config.validation.validator or 'the customer'}) "
-                         "resumes this run with **Resume** (approved / rejected, name, comment), or runs\n\n"
-                         f"    stx-migrate decide --project {project.folder} --approve|--reject --by NAME --comment TEXT\n\n"
-                         f"The run waits {hours:g} hours at most.", "customer validation")
-        log.info("waiting for the customer's decision on deliverable %s (run %s)", deliverable.deliverable_id, run_id)
-        # no initial `by`: Prefect's initial data would drop the field's constraints and make it optional
-        expected = f" (expected validator: {project.config.validation.validator})" if project.config.validation.validator else ""
-        answer = pause_flow_run(wait_for_input=CustomerDecision.with_initial_data(
-                                    description="The customer's validation of the pre-production import" + expected),
-                                timeout=int(hours * 3600), poll_interval=PAUSE_POLL_SECONDS)
-        source = "ui"
     decision = record_customer_decision(project, deliverable, answer.approved, answer.by, answer.comment, source, run_id)
     log.info("customer decision on %s: %s", deliverable.deliverable_id, decision.verdict)
     return {**decision.model_dump(mode="json"), "import_folder": str(folder) if folder else None}
@@ -112,22 +119,7 @@ def import_preprod(project_dir: str, deliverable_id: str | None = None,
 
 def find_paused_preprod_run(project_name: str):
     """The paused ``import-preprod`` run of this project (latest), or None; found by tag and state."""
-    if is_plain():  # no server: no run can be paused
-        return None
-    from prefect import get_client
-    from prefect.client.schemas.filters import (
-        FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType, FlowRunFilterTags,
-    )
-    from prefect.client.schemas.objects import StateType
-    from prefect.client.schemas.sorting import FlowRunSort
-
-    with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(
-            flow_filter=FlowFilter(name=FlowFilterName(any_=["import-preprod"])),
-            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])),
-                                          tags=FlowRunFilterTags(all_=[project_name])),
-            sort=FlowRunSort.START_TIME_DESC, limit=1)
-    return runs[0] if runs else None
+    return find_paused_run("import-preprod", project_name)
 
 
 def give_decision(project_dir: str, approved: bool, by: str, comment: str = ""):
@@ -145,6 +137,9 @@ def give_decision(project_dir: str, approved: bool, by: str, comment: str = ""):
     deliverable_id = None
     if paused is not None:
         asked = [e for e in state.events if e.kind == "decision-requested" and e.flow_run_id == str(paused.id)]
+        if asked and asked[-1].detail:
+            raise GuardRefused(f"the paused import-preprod run waits for {TITLES[asked[-1].detail]} first "
+                               f"(stx-migrate decide --step {asked[-1].detail} …)")
         deliverable_id = asked[-1].deliverable_id if asked else paused.parameters.get("deliverable_id")
     if deliverable_id is None:
         imported = state.imported("preprod")
@@ -156,7 +151,7 @@ def give_decision(project_dir: str, approved: bool, by: str, comment: str = ""):
         approved=approved, by=by, comment=comment, deliverable_id=ref.deliverable_id, protocol_hash=ref.protocol_hash,
         snapshot_id=ref.snapshot_id, flow_run_id=str(paused.id) if paused else None, source="cli"))
     if paused is not None:
-        resume_flow_run(paused.id, run_input={"approved": approved, "by": by, "comment": comment})
+        resume_flow_run(paused.id, run_input={"approved": approved, "by": by, "comment": comment}, _sync=True)
     else:  # no run to resume: the ticket hears it from here
         note_ticket(project, f"customer validation: {decision.verdict} by {by} on deliverable {deliverable_id} "
                              f"(protocol {ref.protocol_hash[:12]})" + (f": {redact(comment)}" if comment else ""))

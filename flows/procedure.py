@@ -28,11 +28,12 @@ from stx_migrate.migration.procedure.protocol_ref import project_protocol_hash
 from stx_migrate.tasks.artifacts import artifact_key, publish_markdown
 from stx_migrate.tasks.procedure import current_run_id, read_deliverable, record, workspace_of
 
+from .approvals import approve_transformations
 from .preprod import CustomerDecision, find_paused_preprod_run, give_decision, import_preprod
 from .production import final_validation, import_production
 from .refresh import refresh_j_1
 from .run_names import run_name
-from .steps import counts_text, import_step, import_summary, prepare_step, receive_step, start_step, target_env
+from .steps import import_step, prepare_step, receive_step, start_step, target_env
 
 __all__ = ["CustomerDecision", "find_paused_preprod_run", "give_decision", "import_preprod", "refresh_j_1",
            "import_production", "final_validation", "migration_procedure"]
@@ -90,10 +91,11 @@ def migration_procedure(project_dir: str, auto_decision: dict | None = None, wai
 
     if cycle().last("import", env="dev", deliverable_id=deliverable_id):
         done.append("import-dev")
-    else:
-        folder = import_step(project, "dev", deliverable_id)
-        record(project, Event(kind="import", env="dev", deliverable_id=deliverable_id, run_folder=str(folder),
-                              flow_run_id=current_run_id(), detail=counts_text(import_summary(folder))))
+    else:   # ADI approves the planned transformations first (step 6); import-dev records itself
+        approval = approve_transformations(pdir, auto_decision=auto_decision)
+        if approval.get("verdict") == "waiting":   # a plain run: `decide --step transformations` answers
+            return {"deliverable_id": deliverable_id, "decision": approval, "reused": done}
+        import_step(project, "dev", deliverable_id)
 
     decisions = [d for d in load_state(procedure_dir).decisions if d.deliverable_id == deliverable_id]
     if decisions:
@@ -127,7 +129,7 @@ def migration_procedure(project_dir: str, auto_decision: dict | None = None, wai
     final_validation(pdir)
     if done:
         log.info("resumed: %s were already done and not run again", ", ".join(done))
-    publish_markdown(artifact_key(project.config.name, "procedure"),
+    publish_markdown(artifact_key(project.config.name, "migration-procedure", "overview"),
                      "# Migration procedure\n\n" + "\n".join(
                          f"* {step}: {'reused (already done)' if step in done else 'ran'}" for step in
                          ("receive-data", "prepare-data", "import-dev", "import-preprod", "refresh-j-1",

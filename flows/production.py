@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger
 
 from stx_migrate.migration.procedure import Event, close_guard, load_state, production_guard
 from stx_migrate.migration.procedure.records import write_production_record
-from stx_migrate.tasks.artifacts import artifact_key, publish_file_links, publish_markdown, publish_summary
+from stx_migrate.tasks.artifacts import artifact_key, publish_file_links, publish_markdown, publish_summary, publish_table
 from stx_migrate.tasks.procedure import (
     current_run_id, deliverable_folder, note_ticket, read_deliverable, record, refuse, workspace_of,
 )
@@ -18,7 +18,7 @@ from .run_names import run_name
 from .steps import counts_text, import_step, import_summary, start_step
 
 
-@flow(name="import-production", flow_run_name=run_name("import-production", env="prod"))
+@flow(name="import-production", flow_run_name=run_name("import-production"))
 def import_production(project_dir: str, deliverable_id: str | None = None, again: bool = False) -> dict:
     """J: import the deliverable (latest when None) into production, if and only if the guards hold.
 
@@ -44,22 +44,44 @@ def import_production(project_dir: str, deliverable_id: str | None = None, again
     dfolder = deliverable_folder(project, deliverable.deliverable_id)
     with ws.new_folder("production") as staging:
         not_imported = write_production_record(staging, deliverable, dfolder, import_folder, counts)
+        every_row = write_customer_report(project, deliverable.deliverable_id, dfolder, import_folder, counts, staging)
         name = staging.name.removeprefix(".staging-")
     folder = ws.path("production", name)
     if counts:
-        publish_summary(artifact_key(project.config.name, "production-summary"), counts, "production import")
-    publish_file_links(artifact_key(project.config.name, "production-files"), {
+        publish_summary(artifact_key(project.config.name, "import-production", "summary"), counts, "production import")
+    publish_table(artifact_key(project.config.name, "import-production", "every-row"), [
+        {"rows": label, "count": n} for label, n in every_row.items()], "every source row: imported + not imported = rows in")
+    publish_file_links(artifact_key(project.config.name, "import-production", "files"), {
         "not_imported.csv (rows not in production, with reason codes)": folder / "not_imported.csv",
-        "production.json": folder / "production.json", "import run": import_folder}, "Production import files")
+        "production.json": folder / "production.json", "report.xlsx (for the customer)": folder / "report.xlsx",
+        "import run": import_folder}, "Production import files")
     leader = project.config.project_leader or "project leader"
     note_ticket(project, f"production import of deliverable {deliverable.deliverable_id} done ({counts_text(counts)}); "
                          f"{not_imported} row(s) not imported, see not_imported.csv; over to the project leader for the "
                          "final validation", status="final validation", owner=leader,
-                files=[folder / "not_imported.csv", dfolder / "gate.md"])
-    log.info("production import done: %d row(s) not imported", not_imported)
+                files=[folder / "not_imported.csv", folder / "report.xlsx", dfolder / "gate.md"])
+    log.info("production import done: %s", ", ".join(f"{k} {v}" for k, v in every_row.items()))
     return {"deliverable_id": deliverable.deliverable_id, "run_folder": str(folder), "import_folder": str(import_folder),
-            "import": counts,
-            "not_imported": not_imported}
+            "import": counts, "not_imported": not_imported, "every_row": every_row}
+
+
+def write_customer_report(project, deliverable_id: str, deliverable_dir, import_folder, counts: dict, folder) -> dict:
+    """``report.xlsx`` of the production import, in the project's language; returns the counts of every row."""
+    from datetime import datetime, timezone
+
+    from stx_migrate.migration.report.workbook import (
+        REPORT_FILE, deliverable_report, not_imported_count, with_import, write_report,
+    )
+
+    report = with_import(deliverable_report(deliverable_dir, project.config.language,
+                                            project.config.customer or project.config.name,
+                                            datetime.now(timezone.utc).replace(tzinfo=None)), import_folder, counts)
+    report.deliverable_id = deliverable_id
+    write_report(report, folder / REPORT_FILE)
+    c = report.counts
+    return {"rows in": c["rows_in"], "imported": c["imported"], "not imported": not_imported_count(c),
+            "rejected": c["rejected"], "merged": c["merged"], "dropped": c["dropped"],
+            "refused by the import": c.get("import_refused", 0)}
 
 
 # -- final-validation --------------------------------------------------------------------------

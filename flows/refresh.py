@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger
 from stx_migrate.migration.procedure import Event, load_state, refresh_guard
 from stx_migrate.migration.procedure.protocol_ref import project_protocol_hash
 from stx_migrate.migration.procedure.records import write_refresh_record
-from stx_migrate.tasks.artifacts import artifact_key, publish_file_links
+from stx_migrate.tasks.artifacts import artifact_key, publish_file_links, publish_markdown
 from stx_migrate.tasks.procedure import (
     current_run_id, deliverable_folder, note_ticket, publish_refresh_diff, read_deliverable, record, refuse,
     workspace_of,
@@ -37,9 +37,10 @@ def refresh_j_1(project_dir: str) -> dict:
     if reasons:
         refuse(project, "refresh-j-1", reasons)
     validated = state.validated
-    snapshot_id = receive_step(project)
+    snapshot_id = receive_step(project, "j-1")
     record(project, Event(kind="receive", snapshot_id=snapshot_id, flow_run_id=current_run_id(), detail="j-1"))
-    deliverable_id = prepare_step(project, snapshot_id, target_env(project))
+    warnings = check_extraction(project, validated.snapshot_id, snapshot_id)
+    deliverable_id = prepare_step(project, snapshot_id, target_env(project), "j-1")
     deliverable = read_deliverable(project, deliverable_id)
     record(project, Event(kind="prepare", snapshot_id=snapshot_id, deliverable_id=deliverable_id,
                           protocol_hash=deliverable.protocol_hash, flow_run_id=current_run_id(), detail="j-1"))
@@ -58,8 +59,9 @@ def refresh_j_1(project_dir: str) -> dict:
     folder = ws.path("refreshes", folder_name)
     record(project, Event(kind="refresh", snapshot_id=snapshot_id, deliverable_id=deliverable_id,
                           protocol_hash=deliverable.protocol_hash, run_folder=str(folder), flow_run_id=current_run_id(),
-                          detail=f"new {counts['new']}, changed {counts['changed']}, vanished {counts['vanished']}"))
-    publish_file_links(artifact_key(project.config.name, "refresh-files"), {
+                          detail=f"new {counts['new']}, changed {counts['changed']}, vanished {counts['vanished']}"
+                                 + "".join(f"; WARNING {w}" for w in warnings)))
+    publish_file_links(artifact_key(project.config.name, "refresh-j-1", "files"), {
         "J-1 diff (json)": folder / "diff.json", "J-1 diff (report)": folder / "diff.md",
         "contacts.xlsx": deliverable_folder(project, deliverable_id) / "contacts.xlsx",
         "rejects.csv": deliverable_folder(project, deliverable_id) / "rejects.csv"}, "J-1 refresh files")
@@ -68,4 +70,27 @@ def refresh_j_1(project_dir: str) -> dict:
                          f"{counts['changed']}, vanished {counts['vanished']}, new rejects {counts['new_rejects']}")
     log.info("J-1 refresh done: deliverable %s", deliverable_id)
     return {"snapshot_id": snapshot_id, "deliverable_id": deliverable_id, "validated_deliverable_id": validated.deliverable_id,
-            "protocol_hash": deliverable.protocol_hash, "run_folder": str(folder), "diff": counts}
+            "protocol_hash": deliverable.protocol_hash, "run_folder": str(folder), "diff": counts, "warnings": warnings}
+
+
+def check_extraction(project, validated_snapshot_id: str | None, snapshot_id: str) -> list[str]:
+    """Warn (log, artifact, ticket) when the J-1 extraction equals J-14's or lost too many rows; returns the warnings."""
+    from stx_migrate.migration.refresh_check import extraction_warnings
+    from stx_migrate.migration.snapshot import Snapshot
+
+    ws = workspace_of(project)
+    if validated_snapshot_id is None:
+        return []
+    before, after = (Snapshot(ws.path("snapshots", s)).manifest for s in (validated_snapshot_id, snapshot_id))
+    warnings = extraction_warnings(before, after, project.config.refresh.max_row_drop)
+    rows = [{"dataset": n, "J-14 rows": d.rows, "J-1 rows": after.datasets[n].rows if n in after.datasets else 0}
+            for n, d in before.datasets.items()]
+    publish_markdown(artifact_key(project.config.name, "refresh-j-1", "extraction"),
+                     "# J-1 extraction against J-14's\n\n" + ("\n".join(f"* **WARNING** {w}" for w in warnings)
+                                                              or "Nothing unusual.") + "\n\n| dataset | J-14 rows | J-1 rows |\n"
+                     "|---|---|---|\n" + "\n".join(f"| {r['dataset']} | {r['J-14 rows']} | {r['J-1 rows']} |" for r in rows),
+                     "J-1 extraction check")
+    for w in warnings:
+        get_run_logger().warning("J-1 extraction: %s", w)
+        note_ticket(project, f"J-1 refresh warning: {w}")
+    return warnings

@@ -2,30 +2,32 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from prefect import flow, tags
 
 from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.tasks.imports import contact_service_task
-from stx_migrate.tasks.logging import install_redaction
-from stx_migrate.tasks.run_marker import mark_this_run
 
 from .run_names import run_name
 
 FLOW_NAME = "contact-service"
+Operation = Literal["create", "update", "update-by-email", "inactivate", "anonymize", "delete", "qualify-contacts",
+                    "qualify-structures"]   # a drop-down in the UI's run form
 
 
-@flow(name=FLOW_NAME, flow_run_name=run_name("service", "operation", "env"), log_prints=False)
-def contact_service(project_dir: str, operation: str, env: str, file: str, confirm: int | None = None,
+@flow(name=FLOW_NAME, flow_run_name=run_name("contact-service", "operation", "env"), log_prints=False)
+def contact_service(project_dir: str, operation: Operation, env: str, file: str, confirm: int | None = None,
                     by: str | None = None) -> str:
     """Run one contact service with the rows of ``file``; returns the service run folder.
 
     ``confirm``: on production, delete / anonymize / inactivate need it equal to the number of
     contacts the file names; ``by``: who runs it (recorded in the procedure journal).
     """
-    install_redaction()
-    mark_this_run()
+    from .steps import tag_step
+
+    tag_step(project_dir, FLOW_NAME)
     return contact_service_task(project_dir, operation, env, file, confirm, by)
 
 

@@ -36,31 +36,39 @@ def tag_this_run(project: Project, step: str) -> None:
             client.update_flow_run(run_id, tags=wanted)
 
 
-def start_step(project_dir: str, step: str) -> Project:
+def tag_step(project_dir: str, step: str) -> Project:
+    """Redaction on, the run tagged like every other step (stx-migrate, the project, the team); the project."""
     install_redaction()
     mark_this_run()
     project = load_project(Path(project_dir))
     tag_this_run(project, step)
+    return project
+
+
+def start_step(project_dir: str, step: str) -> Project:
+    """:func:`tag_step`, then the milestone check (a late step warns, in the log and as an artifact)."""
+    project = tag_step(project_dir, step)
     warn_if_late(str(project.folder), step)
     return project
 
 
 # -- the other engineers' steps, called as subflows ------------------------------------------
 
-def receive_step(project: Project) -> str:
+def receive_step(project: Project, milestone: str = "") -> str:
+    """receive-data as a subflow; ``milestone`` ("j-1") marks the refresh's run in its name."""
     from stx_migrate.flows.receive import receive_data
 
     with tags(team_of("receive-data"), project.config.name):
-        return receive_data(str(project.folder))
+        return receive_data(str(project.folder), milestone)
 
 
-def prepare_step(project: Project, snapshot_id: str, env: str | None = None) -> str:
+def prepare_step(project: Project, snapshot_id: str, env: str | None = None, milestone: str = "") -> str:
     """Run prepare-data (the gate included); a refused gate is recorded in the journal, then raised."""
     from stx_migrate.flows.prepare import prepare_data
 
     try:
         with tags(team_of("prepare-data"), project.config.name):
-            result = prepare_data(str(project.folder), snapshot_id, env)
+            result = prepare_data(str(project.folder), snapshot_id, env, milestone)
     except Exception as e:
         refused = getattr(e, "deliverable_id", None)
         if refused:

@@ -38,6 +38,7 @@ from .dedup import DedupResult, ReviewDecisions, find_duplicates, keep_decisions
 from .dedup.result import REVIEW_COLUMNS
 from .format.catalogue import extended_format
 from .text_arrays import text_isin
+from .report.workbook import DROPPED_FILE, REPORT_FILE, ReportInput, write_dropped, write_report
 from .rows import select_rows
 from .column_changes import COLUMN_CHANGES_FILE, measure_column_changes, write_column_changes
 from .spreadsheet_safe import write_people_csv
@@ -59,10 +60,9 @@ log = logging.getLogger("stx_migrate.prepare")
 DELIVERABLES = "deliverables"
 DUPLICATE_COLUMNS = ["source_ref", "contact_nr", "survivor_ref", "survivor_contact_nr", "rule", "score"]
 REVIEW_FILE = "review.xlsx"
-DROPPED_FILE = "dropped.csv"   # source_ref, code: the rows a named filter rule removed (retention, deleted accounts…)
 SOURCE_REFS_FILE = "source_refs.csv"   # source_ref of each data row of the import file, in order (SecuTix's log maps back)
 FILES = ("contacts.xlsx", "contacts.csv", "rejects.csv", "duplicates.csv", DROPPED_FILE, SOURCE_REFS_FILE, REVIEW_FILE,
-         "protocol.yaml", "summary.json", COLUMN_CHANGES_FILE)
+         REPORT_FILE, "protocol.yaml", "summary.json", COLUMN_CHANGES_FILE)
 
 
 @dataclass
@@ -96,7 +96,7 @@ class PreparedContacts:
             reasons[f"DUPLICATE_{str(rule).upper()}"] = int(count)
         return Summary(
             rows_in=self.rows_in, valid=len(self.valid), rejected=len(self.rejected), merged=len(self.duplicates),
-            dropped=len(self.dropped), warnings=int(warnings["source_ref"].nunique()),
+            dropped=len(self.dropped), warnings=int(warnings["source_ref"].nunique()), warning_lines=len(warnings),
             reasons=dict(sorted(reasons.items())), to_review=self.review_pairs, **self.extra_counts,
             **({"aggregates": self.aggregates} if self.aggregates else {}),
         )
@@ -307,11 +307,23 @@ def _write_import_files(prepared: PreparedContacts, folder: Path, config: Projec
 def _write_reports(prepared: PreparedContacts, folder: Path, snapshot: Snapshot) -> None:
     write_findings(prepared.findings, folder / "rejects.csv")
     write_people_csv(prepared.duplicates[DUPLICATE_COLUMNS], folder / "duplicates.csv")
-    dropped = pd.DataFrame({"source_ref": prepared.dropped.index.astype("str"), "code": prepared.dropped.astype("str").to_numpy()})
-    dropped.to_csv(folder / DROPPED_FILE, index=False, encoding="utf-8", lineterminator="\n")
+    write_dropped(prepared.dropped, folder / DROPPED_FILE)   # source_ref, code: the rows a named filter rule removed
     pd.DataFrame({"source_ref": prepared.valid.index.astype("str")}).to_csv(
         folder / SOURCE_REFS_FILE, index=False, encoding="utf-8", lineterminator="\n")
     _write_review(prepared, folder / REVIEW_FILE, _snapshot_time(snapshot))
+
+
+def _write_customer_report(prepared: PreparedContacts, folder: Path, config: ProjectConfig, snapshot: Snapshot,
+                           compiled: CompiledProtocol) -> None:
+    """``report.xlsx`` in the project's language; no deliverable id inside, so a replay writes the same bytes."""
+    s = prepared.summary()
+    dropped = pd.DataFrame({"source_ref": prepared.dropped.index.astype("str"), "code": prepared.dropped.astype("str").to_numpy()})
+    write_report(ReportInput(
+        language=config.language, project=config.customer or config.name, deliverable_id=None,
+        protocol_hash=compiled.hash, snapshot_id=snapshot.id, produced=_snapshot_time(snapshot),
+        counts={"rows_in": s.rows_in, "imported": s.valid, "rejected": s.rejected, "merged": s.merged, "dropped": s.dropped},
+        findings=prepared.findings.assign(stage="prepare"), duplicates=prepared.duplicates, dropped=dropped),
+        folder / REPORT_FILE)
 
 
 def write_deliverable(prepared: PreparedContacts, folder: Path, config: ProjectConfig, snapshot: Snapshot,
@@ -322,7 +334,8 @@ def write_deliverable(prepared: PreparedContacts, folder: Path, config: ProjectC
     # are written by a forked child meanwhile (the writers hold the GIL: review.xlsx is
     # pure-Python XlsxWriter, ~5 s at 1M contacts); same files either way. The import files
     # stay here: a child reading the 94 columns as well took the bench's RSS sum over 4 GB.
-    jobs = [partial(_write_import_files, prepared, folder, config), partial(_write_reports, prepared, folder, snapshot)]
+    jobs = [partial(_write_import_files, prepared, folder, config), partial(_write_reports, prepared, folder, snapshot),
+            partial(_write_customer_report, prepared, folder, config, snapshot, compiled)]
     with timed("write contacts and reports", len(prepared.valid)):
         forked.run_jobs(jobs, processes=None if prepared.rows_in >= forked.PARALLEL_MIN_ROWS else 1)
     (folder / "protocol.yaml").write_text(compiled.text, encoding="utf-8")

@@ -29,12 +29,23 @@ fi
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating the virtualenv .venv with $PYTHON" >&2
   "$PYTHON" -m venv .venv
   .venv/bin/pip install -q --upgrade pip >&2
 fi
 stamp=.venv/.installed-$(cat pyproject.toml setup.py | sha256sum | cut -c1-16)-$want_test
 if [ ! -f "$stamp" ]; then
   extras="."; [ "$want_test" = 1 ] && extras=".[test,bench]"
-  .venv/bin/pip install -q -e "$extras" >&2
+  # the first time this takes a minute or two (Prefect, pandas, pyarrow and the drivers): pip says what it fetches
+  echo "setup: installing stx-migrate and its dependencies into .venv (pip install -e '$extras') ..." >&2
+  started=$SECONDS
+  if ! .venv/bin/pip install --progress-bar off -e "$extras" 2>&1 | tee .venv/pip-install.log \
+       | { grep --line-buffered -E '^(Collecting|Successfully installed|ERROR)' | sed -u 's/^/setup: /' >&2 || true; }; then
+    echo "setup: pip install failed; its whole output is in .venv/pip-install.log" >&2
+    exit 1
+  fi
+  echo "setup: installed in $((SECONDS - started)) s" >&2
   rm -f .venv/.installed-*; touch "$stamp"
+else
+  echo "setup: .venv is up to date" >&2
 fi

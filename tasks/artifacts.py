@@ -59,6 +59,8 @@ def publish_markdown(key: str, markdown: str, description: str | None = None):
     return create_markdown_artifact(key=artifact_key(key), markdown=markdown, description=description)
 
 
+_LABELS = {"warnings": "warnings (rows with at least one; rejects.csv has a line per value)",
+           "warning_lines": "warning lines in rejects.csv"}
 _SUMMARY_FIELDS = ("rows_in", "valid", "rejected", "merged", "dropped", "warnings",
                    "imported", "updated", "unchanged", "not_imported")
 
@@ -71,7 +73,7 @@ def publish_summary(key: str, summary: Mapping[str, Any] | Any, description: str
     integer field); ``reasons`` goes to :func:`publish_rejects_by_code`.
     """
     data = summary.model_dump() if hasattr(summary, "model_dump") else dict(summary)
-    rows = [{"count": name, "value": int(data[name])} for name in _SUMMARY_FIELDS if name in data]
+    rows = [{"count": _LABELS.get(name, name), "value": int(data[name])} for name in _SUMMARY_FIELDS if name in data]
     rows += [{"count": name, "value": int(value)} for name, value in data.items()
              if name not in _SUMMARY_FIELDS and isinstance(value, int) and not isinstance(value, bool)]
     if "rows_in" in data:
@@ -81,7 +83,8 @@ def publish_summary(key: str, summary: Mapping[str, Any] | Any, description: str
     return publish_table(key, rows, description or "counts of this step")
 
 
-def publish_rejects_by_code(key: str, reasons: Mapping[str, int] | Any, description: str | None = None):
+def publish_rejects_by_code(key: str, reasons: Mapping[str, int] | Any, description: str | None = None,
+                            empty: str = "No rejected or warned rows."):
     """Rejected / warned rows per reason code, largest first.
 
     ``reasons`` is ``summary.reasons`` (code → count) or a findings frame (the columns
@@ -96,7 +99,7 @@ def publish_rejects_by_code(key: str, reasons: Mapping[str, int] | Any, descript
     else:
         rows = [{"code": code, "rows": int(n)} for code, n in sorted(dict(reasons).items(), key=lambda kv: -kv[1])]
     if not rows:
-        return publish_markdown(key, "No rejected or warned rows.", description or "rejects by code")
+        return publish_markdown(key, empty, description or "rejects by code")
     return publish_table(key, rows, description or "rejects by code (details in rejects.csv)")
 
 
@@ -107,7 +110,7 @@ def publish_gate_report(key: str, passed: bool, reasons: Iterable[str] = (), che
     ``report_markdown`` (the gate's own readable report), when given, is appended verbatim;
     it must itself hold counts and codes only.
     """
-    lines = [f"# Quality gate: {'PASSED' if passed else 'FAILED'}", ""]
+    lines = [f"# Quality gate: {'✓ PASSED' if passed else '✗ FAILED'}", ""]
     reasons = list(reasons)
     if reasons:
         lines += ["## Reasons", ""] + [f"* {r}" for r in reasons] + [""]
@@ -115,25 +118,35 @@ def publish_gate_report(key: str, passed: bool, reasons: Iterable[str] = (), che
     if checks:
         columns = list(dict.fromkeys(k for c in checks for k in c))
         lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-        lines += ["| " + " | ".join(str(c.get(col, "")) for col in columns) + " |" for c in checks]
+        lines += ["| " + " | ".join(_cell(c.get(col, "")) for col in columns) + " |" for c in checks]
         lines.append("")
     if report_markdown:
         lines += [report_markdown]
     return publish_markdown(key, "\n".join(lines), "quality gate")
 
 
-def publish_file_links(key: str, files: Mapping[str, Path | str], title: str = "Deliverable files"):
-    """Links (``file://`` URIs) to the files of a run folder, as one markdown artifact.
+def _cell(value: Any) -> str:
+    """A table cell as a person reads it: ✓ / ✗ for yes / no, never Python's True / False."""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    return str(value)
 
-    Missing files are listed as missing instead of linked, so the artifact never lies.
+
+def publish_file_links(key: str, files: Mapping[str, Path | str], title: str = "Deliverable files"):
+    """The files of a run folder, as one markdown artifact: where each is in the workspace.
+
+    Paths are given from the workspace folder (``STX_MIGRATE_HOME``), the same on every
+    machine that shares it; a browser cannot open a ``file://`` link from the UI anyway.
+    Missing files are listed as missing, so the artifact never lies.
     """
-    lines = [f"# {title}", ""]
+    from stx_migrate.migration.workspace import workspace_home
+
+    home = workspace_home()
+    lines = [f"# {title}", "", "In the workspace (`STX_MIGRATE_HOME`):", ""]
     for label, path in files.items():
-        p = Path(path)
-        if p.exists():
-            lines.append(f"* [{label}]({p.resolve().as_uri()}) — `{p.resolve()}`")
-        else:
-            lines.append(f"* {label}: missing (`{p}`)")
+        p = Path(path).resolve()
+        shown = p.relative_to(home).as_posix() if p.is_relative_to(home) else p.name
+        lines.append(f"* {label}: `{shown}`" if p.exists() else f"* {label}: missing (`{shown}`)")
     return publish_markdown(key, "\n".join(lines), title)
 
 

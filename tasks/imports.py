@@ -19,6 +19,7 @@ from stx_migrate.connectors.deliveries import deliver_service_request, delivery_
 from stx_migrate.migration.deliverable import open_deliverable
 from stx_migrate.migration.errors import GuardRefused, InputError, StxError, public_error
 from stx_migrate.migration.findings import write_findings
+from stx_migrate.migration.import_outcome import import_refusals
 from stx_migrate.migration.procedure import Event, load_state, read_deliverable_ref, record_event
 from stx_migrate.migration.procedure.guards import DESTRUCTIVE_SERVICES, destructive_service_guard
 from stx_migrate.migration.pseudonyms import pseudonymised_deliverable, pseudonymise_contacts
@@ -51,7 +52,7 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
     deliverable = open_deliverable(folder)
     deliverable.require_intact()
     base = deliverable.summary().model_dump()
-    key = artifact_key(project.config.name, "import", env)
+    key = artifact_key(project.config.name, "import-production" if env == "prod" else f"import-{env}")   # the step's prefix
     pseudonyms = pseudonym_key(project, env)
     with workspace.new_folder(IMPORTS, env) as staging:
         run_id = final_path(staging).name
@@ -71,7 +72,10 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
             progress.finish()
             summary = {**base, **_import_counts(result)}
             write_findings(result.findings, staging / "rejects.csv")
-            publish_rejects_by_code(f"{key}-import-log", result.findings, f"import log of {deliverable.id} into {env}")
+            covers = (f"covers the import only: the deliverable's own {base.get('rejected', 0)} rejected row(s) and "
+                      f"{base.get('warnings', 0)} row(s) with warnings are in its rejects.csv and report.xlsx")
+            publish_rejects_by_code(f"{key}-import-log", result.findings, f"import log of {deliverable.id} into {env} ({covers})",
+                                    empty=f"The import refused no row. This log {covers}.")
         summary.update(environment=env, deliverable_id=deliverable.id, run_id=run_id)
         if pseudonyms is not None:
             summary["pseudonymised"] = True
@@ -80,6 +84,9 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
                         f"import of deliverable {deliverable.id} into {env}")
     log.info("import %s into %s: %s", deliverable.id, env,
              {k: summary.get(k) for k in ("imported", "updated", "unchanged", "not_imported", "handed_over") if k in summary})
+    refusals = import_refusals(summary, project.config.gate.max_reject_rate)
+    if refusals:   # the run folder stays (its import log says why); the step fails
+        raise GuardRefused([f"import of deliverable {deliverable.id} into {env} (run {run_id}): {r}" for r in refusals])
     return workspace.path(IMPORTS, run_id, env)
 
 
@@ -153,7 +160,7 @@ def run_contact_service(project_dir: str, operation: str, env: str, file: str, c
                    **result.counts(), "operation": operation, "environment": env, "service_id": service_id,
                    "run_id": run_id}
         write_summary(summary, staging / "summary.json")
-        key = artifact_key(project.config.name, "service", operation, env)
+        key = artifact_key(project.config.name, "contact-service", operation, env)
         publish_summary(f"{key}-summary", {k: v for k, v in summary.items() if isinstance(v, int)},
                         f"{operation} on {env}")
         publish_rejects_by_code(f"{key}-log", result.findings)

@@ -41,12 +41,21 @@ class RedactPersonalData(logging.Filter):
         except Exception:  # a broken format string: keep the record as it is
             return True
         record.msg, record.args = redact(message), None
+        if _is_refusal(record.exc_info):   # a guard's or a gate's answer, not a crash: its reasons, no traceback
+            record.exc_info, record.exc_text = None, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         record._stx_redacted = True
         return True
+
+
+def _is_refusal(exc_info) -> bool:
+    from stx_migrate.migration.errors import StxError
+
+    error = exc_info[1] if isinstance(exc_info, tuple) else exc_info
+    return isinstance(error, StxError) and error.exit_code == 1
 
 
 class _InRunOnly(logging.Handler):

@@ -4,6 +4,9 @@ Artifacts carry counts, codes and row references only (never names, e-mails, pho
 """
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
+
 from pathlib import Path
 
 from prefect import get_run_logger, task
@@ -19,8 +22,8 @@ from stx_migrate.migration.settings.project import load_project
 from stx_migrate.migration.snapshot import KIND as SNAPSHOTS
 from stx_migrate.migration.workspace import Workspace
 
-from .artifacts import (artifact_key, publish_file_links, publish_gate_report, publish_rejects_by_code, publish_summary,
-                        publish_table)
+from .artifacts import (artifact_key, publish_file_links, publish_gate_report, publish_progress, publish_rejects_by_code,
+                        publish_summary, publish_table)
 from .runner import run_chunks
 
 
@@ -34,6 +37,40 @@ def chunk_map(execution: ExecutionSettings):
     if execution.task_runner != "dask":
         return None
     return lambda stage, chunks, name: run_chunks(stage, chunks, execution, name)
+
+
+PREPARE_STAGES = ("protocol", "rules", "dedup", "write contacts and reports")
+
+
+class _StageProgress(logging.Handler):
+    """Advances a progress artifact each time prepare logs the end of one of its stages."""
+
+    def __init__(self, progress):
+        super().__init__(logging.INFO)
+        self.progress = progress
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("stage ") and message[6:].split(":")[0] in PREPARE_STAGES:
+            self.progress.advance(1)
+
+
+@contextmanager
+def stage_progress(key: str):
+    """A Prefect progress artifact over prepare's stages (protocol, rules, dedup, writing): a million
+    rows take minutes, and the run page shows how far they got."""
+    handler = _StageProgress(publish_progress(key, len(PREPARE_STAGES), "prepare: protocol, rules, dedup, files"))
+    source = logging.getLogger("stx_migrate.prepare")
+    level = source.level
+    source.addHandler(handler)
+    if source.getEffectiveLevel() > logging.INFO:
+        source.setLevel(logging.INFO)
+    try:
+        yield
+        handler.progress.finish()
+    finally:
+        source.removeHandler(handler)
+        source.setLevel(level)
 
 
 @task(name="build-deliverable")
@@ -50,9 +87,10 @@ def build_deliverable(project_dir: str, snapshot_id: str | None = None, env: str
         if existing is not None:
             logger.info("dedup matches against %d contacts of environment %s", len(existing), env)
         dedup: list[DedupResult] = []
-        folder = prepare_deliverable(project, snapshot_dir, reference, numbers, workspace=workspace,
-                                     existing_contacts=existing, on_dedup=dedup.append,
-                                     map_chunks=chunk_map(project.config.execution))
+        with stage_progress(artifact_key(project.config.name, "prepare-progress")):
+            folder = prepare_deliverable(project, snapshot_dir, reference, numbers, workspace=workspace,
+                                         existing_contacts=existing, on_dedup=dedup.append,
+                                         map_chunks=chunk_map(project.config.execution))
         del existing
     except StxError as e:
         raise public_error(e) from None

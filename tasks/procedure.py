@@ -127,8 +127,9 @@ def record_customer_decision(project: Project, deliverable: DeliverableRef, appr
 
 
 def publish_decision(project: Project, decision: Decision) -> None:
-    publish_table(artifact_key(project.config.name, "customer-decision"), [
-        {"field": "decision", "value": decision.verdict.upper()},
+    # the key of the waiting notice (flows/approvals.py: decision_key): the answer supersedes it
+    publish_table(artifact_key(project.config.name, "import-preprod", "customer-decision"), [
+        {"field": "decision", "value": "✓ APPROVED" if decision.approved else "✗ REJECTED"},
         {"field": "by", "value": decision.by},
         {"field": "comment", "value": redact(decision.comment)},   # the artifact is seen by every UI user
         {"field": "at", "value": decision.at.isoformat(timespec="seconds")},
@@ -148,7 +149,7 @@ def publish_refresh_diff(project_dir: str, validated_id: str, new_id: str, out_d
     diff = diff_deliverables(read_contacts(old_dir), read_contacts(new_dir), read_rejects(old_dir), read_rejects(new_dir),
                              validated_id, new_id)
     write_diff(diff, Path(out_dir))
-    publish_markdown(artifact_key(project.config.name, "j-1-diff"), diff.to_markdown(), "J-1 refresh against the validated deliverable")
+    publish_markdown(artifact_key(project.config.name, "refresh-j-1", "diff"), diff.to_markdown(), "J-1 refresh against the validated deliverable")
     get_run_logger().info("J-1 diff: %s", json.dumps(diff.counts))
     return diff.counts
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 RUN_AT = time(6, 0)   # UTC, when a scheduled step starts on its day
 TEAM = {"receive-data": "vn", "prepare-data": "vn", "refresh-j-1": "vn", "import-dev": "adi",
-        "import-preprod": "adi", "import-production": "adi", "contact-service": "adi",
+        "approve-transformations": "adi", "import-preprod": "adi", "import-production": "adi", "contact-service": "adi",
         "final-validation": "pl", "migration-procedure": "pl"}
 SCHEDULED = ("refresh-j-1", "import-production")   # run by a deployment's schedule on their milestone's day
 

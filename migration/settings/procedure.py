@@ -65,6 +65,12 @@ class ValidationSettings(StrictModel):
     validator: str | None = None                          # who is expected to decide (shown in the UI)
 
 
+class RefreshSettings(StrictModel):
+    """The J-1 refresh's checks of the new extraction against J-14's (warnings, not refusals)."""
+
+    max_row_drop: float = Field(default=0.10, ge=0, le=1)   # a dataset losing a larger share of its rows warns
+
+
 class ExecutionSettings(StrictModel):
     task_runner: Literal["sequential", "dask"] = "sequential"
     dask_workers: int = Field(default=2, gt=0)

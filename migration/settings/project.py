@@ -14,7 +14,7 @@ from .gate import GateSettings
 from .import_log import ImportLogSettings
 from .output import OutputSettings
 from .prepare import ContactNumberPolicy, RetentionSettings
-from .procedure import ExecutionSettings, TicketSettings, ValidationSettings
+from .procedure import ExecutionSettings, RefreshSettings, TicketSettings, ValidationSettings
 from .source import SourceSettings
 
 PROJECT_FILE = "project.yaml"
@@ -31,6 +31,7 @@ class ProjectConfig(StrictModel):
     project_leader: str | None = None
     ticket: TicketSettings = TicketSettings()
     validation: ValidationSettings = ValidationSettings()
+    refresh: RefreshSettings = RefreshSettings()
     source: SourceSettings
     protocol: str | None = None         # the protocol file (protocol.yaml when absent; none for a secutix-file: pass-through)
     environments: dict[str, EnvironmentSettings] = Field(default_factory=dict)

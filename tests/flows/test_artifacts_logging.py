@@ -52,7 +52,8 @@ def test_artifacts_and_redacted_logs_reach_the_api(prefect_api, tmp_path):
         logging.getLogger("stx_migrate.migration.probe").warning("phone +33 6 12 34 56 78 in clients:13")
         publish_summary("probe-summary", {"rows_in": 3, "valid": 1, "rejected": 2, "reasons": {"EMAIL_INVALID": 2}})
         publish_rejects_by_code("probe-rejects", findings)
-        publish_gate_report("probe-gate", False, ["reject rate 66.7% > 5.0%"], [{"check": "reject_rate", "value": 0.667}])
+        publish_gate_report("probe-gate", False, ["reject rate 66.7% > 5.0%"], [{"check": "reject_rate", "value": 0.667, "passed": False},
+                                                                          {"check": "fill_rate", "value": 1, "passed": True}])
         publish_file_links("probe-files", {"contacts.csv": tmp_path / "contacts.csv", "gone.xlsx": tmp_path / "gone.xlsx"})
         progress = publish_progress("probe-progress", 4)
         for _ in range(4):
@@ -73,7 +74,11 @@ def test_artifacts_and_redacted_logs_reach_the_api(prefect_api, tmp_path):
     assert set(arts) == {"probe-summary", "probe-rejects", "probe-gate", "probe-files", "probe-progress"}
     assert arts["probe-progress"].data == 100
     assert "FAILED" in arts["probe-gate"].data and "reject rate" in arts["probe-gate"].data
-    assert "missing" in arts["probe-files"].data and "file://" in arts["probe-files"].data
+    assert "| reject_rate | 0.667 | ✗ |" in arts["probe-gate"].data and "| fill_rate | 1 | ✓ |" in arts["probe-gate"].data
+    assert "True" not in arts["probe-gate"].data and "False" not in arts["probe-gate"].data
+    # files: where they are from the workspace folder, not a machine's absolute path
+    assert "* gone.xlsx: missing (`gone.xlsx`)" in arts["probe-files"].data
+    assert "* contacts.csv: `contacts.csv`" in arts["probe-files"].data and str(tmp_path) not in arts["probe-files"].data
     summary = str(arts["probe-summary"].data)
     assert "rows_in" in summary and "yes" in summary
     assert "EMAIL_INVALID" in str(arts["probe-rejects"].data)

@@ -18,7 +18,19 @@ def test_deploy_creates_pool_and_scheduled_deployments(prefect_api, demo_project
         deployments = {d.name: d for d in client.read_deployments(
             deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=["demo-theatre"])))}
         assert set(deployments) == {f"demo-theatre-{s}" for s in (
-            "import-preprod", "refresh-j-1", "import-production", "final-validation", "migration-procedure")}
+            "receive-data", "prepare-data", "approve-transformations", "import-dev", "import-preprod", "refresh-j-1",
+            "import-production", "final-validation", "contact-service", "migration-procedure")}
+        for d in deployments.values():   # every step from the UI: described, tagged by team, typed parameters
+            assert d.description and {"stx-migrate", "demo-theatre"} <= set(d.tags)
+            assert d.parameter_openapi_schema["properties"]["project_dir"]["type"] == "string"
+        assert {d.name.removeprefix("demo-theatre-"): (set(d.tags) & {"vn", "adi", "pl"}).pop() for d in deployments.values()} == {
+            "receive-data": "vn", "prepare-data": "vn", "approve-transformations": "adi", "import-dev": "adi",
+            "import-preprod": "adi", "refresh-j-1": "vn", "import-production": "adi", "final-validation": "pl",
+            "contact-service": "adi", "migration-procedure": "pl"}
+        service = deployments["demo-theatre-contact-service"].parameter_openapi_schema
+        assert set(service["required"]) == {"project_dir", "operation", "env", "file"}
+        operation = service["properties"]["operation"]
+        assert "inactivate" in str(operation) and "anonymize" in str(operation)   # a drop-down, not free text
         refresh = deployments["demo-theatre-refresh-j-1"]
         assert refresh.parameters == {"project_dir": str(demo_project.resolve())}
         assert refresh.work_pool_name == "stx-test-pool" and "vn" in refresh.tags

@@ -37,7 +37,7 @@ def test_production_refused_without_approval(prefect_api, demo_project, workspac
     assert state.is_failed() and "not approved" in state.message
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["import-production"])))
-    assert runs and all(r.name == "demo-theatre-import-production-prod" for r in runs)
+    assert runs and all(r.name == "demo-theatre-import-production" for r in runs)
     assert {"demo-theatre", "adi"} <= set(runs[0].tags)
     with get_client(sync_client=True) as client:   # J is past: the step warned before it was refused
         # newest first: earlier tests leave "On time" artifacts under the same key (the default order is by id)
@@ -89,7 +89,7 @@ def test_decide_from_cli_resumes_the_paused_run(prefect_api, demo_project, works
         keyset = paused.state.state_details.run_input_keyset
         schema = client.read_flow_run_input(paused.id, keyset["schema"])
     assert {"approved", "by", "comment"} <= set(json.loads(schema)["properties"])
-    assert paused.name == "demo-theatre-import-preprod-preprod" and {"demo-theatre", "adi"} <= set(paused.tags)
+    assert paused.name == "demo-theatre-import-preprod" and {"demo-theatre", "adi"} <= set(paused.tags)
     code = main(["decide", "--project", str(demo_project), "--reject", "--by", "Claire Python", "--comment", "totals differ"])
     assert code == 0
     assert last_line(capsys) == str(procedure)

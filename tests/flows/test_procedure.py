@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from stx_migrate.cli.main import main
+from stx_migrate.migration.approvals import read_approvals
 from stx_migrate.migration.procedure import load_state
 from stx_migrate.migration.workspace import Workspace
 
@@ -41,18 +42,35 @@ def flow_runs_named(prefix: str):
         return [r for r in client.read_flow_runs(limit=200) if r.name.startswith(prefix)]
 
 
+def wait_for_the_question(runner, step: str, seconds: float = 120) -> None:
+    """Until a paused run of the procedure waits for ``step``'s answer ("" = the customer's)."""
+    from stx_migrate.flows.approvals import find_paused_run
+
+    flow_name = "approve-transformations" if step == "transformations" else "import-preprod"
+    deadline = time.monotonic() + seconds
+    while True:
+        paused = find_paused_run(flow_name, "demo-theatre")
+        asked = [e for e in load_state(Workspace("demo-theatre").procedure_dir).events
+                 if paused is not None and e.kind == "decision-requested" and e.flow_run_id == str(paused.id)]
+        if asked and asked[-1].detail == step:
+            return
+        assert time.monotonic() < deadline and runner.is_alive(), f"the procedure never waited for {step or 'the customer'}"
+        time.sleep(0.5)
+
+
 @pytest.mark.slow
 def test_full_procedure_on_the_sample(prefect_api, demo_project, workspace_home, capsys):
     """run → pause for the customer → decide from the CLI → J-1 refresh with a diff → production → closed."""
     outcome = {}
     runner = threading.Thread(target=lambda: outcome.update(code=main(["run", "--project", str(demo_project)])))
     runner.start()
-    from stx_migrate.flows.procedure import find_paused_preprod_run
-
-    deadline = time.monotonic() + 120
-    while find_paused_preprod_run("demo-theatre") is None:
-        assert time.monotonic() < deadline and runner.is_alive(), "the procedure never paused for the customer"
-        time.sleep(0.5)
+    # ADI approves the planned transformations (step 6), VN signs off the gate (step 9), the customer validates
+    wait_for_the_question(runner, "transformations")
+    assert main(["decide", "--project", str(demo_project), "--step", "transformations", "--approve", "--by", "Ada ADI"]) == 0
+    wait_for_the_question(runner, "gate")
+    assert main(["decide", "--project", str(demo_project), "--step", "gate", "--approve", "--by", "Victor VN",
+                 "--comment", "gate read"]) == 0
+    wait_for_the_question(runner, "")
     change_the_source(demo_project)
     assert main(["decide", "--project", str(demo_project), "--approve", "--by", "Claire Rochat"]) == 0
     runner.join(180)
@@ -66,6 +84,10 @@ def test_full_procedure_on_the_sample(prefect_api, demo_project, workspace_home,
                      ("refresh", None), ("import", "prod"), ("closed", None)]:
         assert expected in kinds
     decision = state.decisions[-1]
+    approvals = read_approvals(procedure)
+    assert [(a.step, a.by, a.source, a.protocol_hash) for a in approvals] == [
+        ("transformations", "Ada ADI", "cli", decision.protocol_hash), ("gate", "Victor VN", "cli", decision.protocol_hash)]
+    assert approvals[1].deliverable_id == decision.deliverable_id and approvals[0].snapshot_id == decision.snapshot_id
     refresh = state.latest("refresh")
     assert decision.approved and refresh.protocol_hash == decision.protocol_hash
     assert refresh.deliverable_id != decision.deliverable_id          # a new extraction, the same protocol
@@ -87,15 +109,19 @@ def test_full_procedure_on_the_sample(prefect_api, demo_project, workspace_home,
     ticket = [json.loads(line) for line in (procedure / "ticket.jsonl").read_text().splitlines()]
     assert [t["value"] for t in ticket if t["action"] == "status"] == ["final validation", "solved"]
     assert [t["value"] for t in ticket if t["action"] == "owner"] == ["demo-pl"]
-    assert [t["value"] for t in ticket if t["action"] == "attachment"] == ["not_imported.csv", "gate.md"]
+    assert [t["value"] for t in ticket if t["action"] == "attachment"] == ["not_imported.csv", "report.xlsx", "gate.md"]
     names = {r.name for r in flow_runs_named("demo-theatre-")}
-    assert {"demo-theatre-migration-procedure", "demo-theatre-import-preprod-preprod", "demo-theatre-refresh-j-1",
-            "demo-theatre-import-production-prod", "demo-theatre-final-validation"} <= names
+    assert {"demo-theatre-migration-procedure", "demo-theatre-receive", "demo-theatre-prepare",
+            "demo-theatre-approve-transformations", "demo-theatre-import-dev", "demo-theatre-import-preprod",
+            "demo-theatre-refresh-j-1", "demo-theatre-receive-j-1", "demo-theatre-prepare-j-1",
+            "demo-theatre-import-production", "demo-theatre-final-validation"} <= names
+    for run in flow_runs_named("demo-theatre-"):     # the same tags on every flow
+        assert {"stx-migrate", "demo-theatre"} <= set(run.tags) and set(run.tags) & {"vn", "adi", "pl"}, (run.name, run.tags)
     from prefect import get_client
 
     with get_client(sync_client=True) as client:
         keys = {a.key for a in client.read_artifacts() if a.key}
-    assert {"demo-theatre-j-1-diff", "demo-theatre-customer-decision", "demo-theatre-production-files",
+    assert {"demo-theatre-refresh-j-1-diff", "demo-theatre-import-preprod-customer-decision", "demo-theatre-import-production-files",
             "demo-theatre-refresh-j-1-milestone"} <= keys
 
 
@@ -103,7 +129,8 @@ def test_full_procedure_on_the_sample(prefect_api, demo_project, workspace_home,
 def test_rejected_validation_blocks_production(prefect_api, demo_project, workspace_home, capsys):
     from stx_migrate.flows.procedure import migration_procedure
 
-    state = migration_procedure(str(demo_project), auto_decision=REJECT, return_state=True)
+    state = migration_procedure(str(demo_project), return_state=True,
+                                auto_decision={"transformations": APPROVE, "gate": APPROVE, "customer": REJECT})
     assert state.is_failed() and "rejected" in state.message
     assert main(["production", "--project", str(demo_project)]) == 1
     assert "rejected" in capsys.readouterr().err
@@ -114,6 +141,13 @@ def test_rejected_validation_blocks_production(prefect_api, demo_project, worksp
     # the protocol is fixed: the re-run prepares the same snapshot again and asks the customer anew
     protocol = demo_project / "protocol.yaml"
     protocol.write_text(protocol.read_text().replace("{default: fr}", "{default: de}"))
+    # a new trial starts from fresh dev and preprod environments: the rejected trial's contacts hold the same
+    # numbers, and an INSERT of a taken number is refused (an import that loads nothing fails)
+    from stx_migrate.deployments.demo import seed_demo_environments
+
+    for env in ("dev", "preprod"):
+        (demo_project / "envs" / f"{env}.sqlite").unlink()
+    seed_demo_environments(demo_project)
     result = migration_procedure(str(demo_project), auto_decision=APPROVE)
     assert result["reused"] == ["receive-data"] and result["decision"]["approved"]
     assert len(Workspace("demo-theatre").ids("deliverables")) == 3    # rejected, fixed, J-1

@@ -60,8 +60,8 @@ def test_every_command_runs_plainly_in_its_own_process(tmp_path):
                            "--no-fixed-cost", "--json", str(report)], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     stages = json.loads(report.read_text())["stages"]
-    assert [s["name"] for s in stages] == ["receive", "check", "prepare", "import dev", "import preprod", "decide",
-                                           "refresh (J-1)", "production"]
+    assert [s["name"] for s in stages] == ["receive", "check", "prepare", "approve (ADI)", "import dev", "sign off (VN)",
+                                           "import preprod", "decide", "refresh (J-1)", "production"]
     assert all(s["rc"] == 0 and s["wall"] > 0 and s["peak_mb"] > 0 for s in stages)
     production = Path(stages[-1]["last_line"])
     assert (production / "not_imported.csv").is_file() and (production / "production.json").is_file()

@@ -57,6 +57,9 @@ def test_an_edited_import_file_is_refused_naming_it(prepared, capsys):
     project, deliverable = prepared
     contacts = deliverable / "contacts.csv"
     contacts.write_bytes(contacts.read_bytes().replace(b"Martin", b"Martine", 1) + b"\r\n")
+    # ADI approved the protocol (step 6): what stops the trial import is the edited file
+    assert main(["decide", "--project", str(project), "--step", "transformations", "--approve", "--by", "ADI"]) == 0
+    capsys.readouterr()
     assert main(["import", "--project", str(project), "--env", "dev", "--deliverable", deliverable.name]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err

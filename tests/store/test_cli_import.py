@@ -20,6 +20,7 @@ institution: DEMO
 organization: DEMO
 j_date: 2027-03-01
 source: {kind: csv, datasets: {clients: {file: clients.csv}}}
+gate: {max_reject_rate: 0.5}     # these imports refuse 2 of 5 rows on purpose
 environments:
   dev: {kind: sql, url: "sqlite:///envs/dev.sqlite", batch_rows: 2}
   drop: {kind: file-drop, path: dropbox}
@@ -35,6 +36,10 @@ def project(tmp_path, workspace_home):
     from stx_migrate.migration.settings.project import load_project
 
     seed_environment(load_project(folder), "dev", REFERENCE)
+    from stx_migrate.migration.approvals import Approval, record_approval   # ADI approved the protocol (step 6)
+
+    record_approval(workspace_home / "lac" / "procedure", Approval(step="transformations", approved=True, by="adi",
+                                                                   protocol_hash="h"))
     return folder
 
 
@@ -82,6 +87,32 @@ def test_import_dev_writes_summary_and_log_and_is_idempotent(project, workspace_
     assert (again["imported"], again["unchanged"], again["not_imported"]) == (0, 3, 2)
     assert store.count("contact") == 4
     store.dispose()
+
+
+def test_an_import_refusing_more_than_the_gate_allows_fails_with_exit_1(project, workspace_home, prefect_api, capsys):
+    (project / "project.yaml").write_text(PROJECT.replace("max_reject_rate: 0.5", "max_reject_rate: 0.05"))
+    make_deliverable(workspace_home, ROWS)
+    assert main(["import", "--project", str(project), "--env", "dev"]) == 1
+    err = capsys.readouterr().err
+    assert "refused 2 of 5 row(s) (40.0%), more than the gate's max_reject_rate 5.0%" in err
+    assert "IMPORT_CONTACT_NOT_FOUND 1" in err
+    runs = list((workspace_home / "lac" / "imports" / "dev").iterdir())   # the import log stays for the reader
+    assert len(runs) == 1 and (runs[0] / "rejects.csv").exists()
+
+
+def test_an_import_that_loads_nothing_fails_then_env_setup_makes_it_load(project, workspace_home, prefect_api, capsys):
+    """A project written from the README: its environment does not know the institution until `env setup`."""
+    (project / "project.yaml").write_text(PROJECT + '  bare: {kind: sql, url: "sqlite:///envs/bare.sqlite"}\n')
+    (project / "reference.yaml").write_text("titles: [MR, MRS, UNDEFINED]\nlanguages: [fr, de]\n")
+    make_deliverable(workspace_home, ROWS[:1])
+    assert main(["import", "--project", str(project), "--env", "bare"]) == 1
+    assert "the import loaded nothing: 0 of 1 row(s) (mostly IMPORT_UNKNOWN_INSTITUTION 1)" in capsys.readouterr().err
+    assert main(["env", "setup", "--project", str(project), "--env", "bare"]) == 0
+    out = capsys.readouterr()
+    assert last_line_of(out.out) == project / "envs"
+    assert "bare: set up from reference.yaml; holds 1 institutions, 1 organizations, 3 titles, 2 languages" in out.err
+    assert main(["import", "--project", str(project), "--env", "bare"]) == 0
+    assert json.loads((last_line(capsys) / "summary.json").read_text())["imported"] == 1
 
 
 def test_import_into_a_file_drop_environment(project, workspace_home, prefect_api, capsys):

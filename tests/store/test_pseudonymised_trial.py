@@ -44,12 +44,18 @@ def trial(tmp_path, workspace_home, monkeypatch, prefect_api):
     folder = materialise_demo_project(tmp_path / "demo", rows=400)
     text = (folder / "project.yaml").read_text(encoding="utf-8")
     start, end = text.index("environments:"), text.index("contact_numbers:")
+    text = text.replace("max_reject_rate: 0.05", "max_reject_rate: 0.2")   # the UPDATE trial refuses 6 of 60 rows on purpose
     (folder / "project.yaml").write_text(text[:start] + ENVIRONMENTS + text[end:], encoding="utf-8")
     project = load_project(folder)
     for env in ("dev", "plain"):
         seed_environment(project, env, demo_reference())
     snapshot = receive_snapshot(project).snapshot
     first = prepare_deliverable(project, snapshot.path, demo_reference(), [])
+    from stx_migrate.migration.approvals import Approval, record_approval
+    from stx_migrate.migration.procedure import read_deliverable_ref
+
+    record_approval(workspace_home / project.config.name / "procedure", Approval(   # ADI approved the protocol (step 6)
+        step="transformations", approved=True, by="ADI (test)", protocol_hash=read_deliverable_ref(first).protocol_hash))
     return folder, first
 
 
