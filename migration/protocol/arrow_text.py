@@ -28,6 +28,8 @@ def re_replace(values: pd.Series, pattern: str, replacement: str) -> pd.Series:
 def re_extract(values: pd.Series, pattern: str, names: list[str]) -> pd.DataFrame:
     """The groups of a full ``pattern`` with named groups ``(?P<name>…)``; missing (NaN) where it does not match."""
     struct = pc.extract_regex(text_array(values), pattern)
+    if isinstance(struct, pa.ChunkedArray):   # an empty column comes back with no chunk: .field needs one Array
+        struct = struct.combine_chunks()
     matched = pc.is_valid(struct)   # a struct's fields do not carry its nulls: apply them
     fields = {n: pc.if_else(matched, struct.field(n), pa.scalar(None, struct.type.field(n).type)) for n in names}
     return pd.DataFrame({n: pd.array(f, dtype="str") for n, f in fields.items()}, index=values.index)
