@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from typer.exceptions import Abort, TyperException
 
 from stx_migrate.migration.errors import StxError
 
@@ -56,9 +57,21 @@ def main(argv: list[str] | None = None) -> int:
     quiet_console()
     INCIDENTS.start()
     try:
-        app(args=argv, prog_name="stx-migrate")  # standalone: usage errors exit 2 by themselves
-    except SystemExit as e:  # click ends even a successful command with SystemExit(0)
+        # Not standalone: usage errors come here instead of being printed as a boxed usage text.
+        result = app(args=argv, prog_name="stx-migrate", standalone_mode=False)
+    except SystemExit as e:  # a command may still end with SystemExit
         return e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_BAD_INPUT)
+    except TyperException as e:   # a usage error, a bad parameter value: one line, exit 2
+        if type(e).__name__ == "NoArgsIsHelpError":   # the bare command: its help, as click does
+            typer.echo(e.format_message(), err=True)
+            return EXIT_BAD_INPUT
+        context = getattr(e, "ctx", None)
+        where = f"stx-migrate {context.info_name}" if context is not None and context.parent is not None else "stx-migrate"
+        typer.echo(f"stx-migrate: {e.format_message()} (see '{where} --help')", err=True)
+        return EXIT_BAD_INPUT
+    except Abort:
+        typer.echo("stx-migrate: interrupted", err=True)
+        return 130
     except StxError as e:
         typer.echo(f"stx-migrate: {e}", err=True)
         return e.exit_code
@@ -71,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # noqa: BLE001 - the one place where anything unexpected is turned into exit 3
         typer.echo(f"stx-migrate: {unexpected(e)}", err=True)
         return EXIT_UNEXPECTED
-    return EXIT_DONE
+    return result if isinstance(result, int) else EXIT_DONE   # typer.Exit(code) comes back as its code
 
 
 if __name__ == "__main__":

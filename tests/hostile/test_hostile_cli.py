@@ -97,3 +97,10 @@ def test_zero_rows_give_a_deliverable_with_no_contacts_that_the_gate_refuses(sma
     folder = Path(captured.out.strip().splitlines()[-1])
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["valid"] == 0 and json.loads((folder / "gate.json").read_text())["passed"] is False
+
+
+@pytest.mark.parametrize("argv", [["import", "--bogus"], ["no-such-command"], ["import", "--project", "/no/such/folder", "--env", "dev"]])
+def test_a_mistyped_command_line_is_one_line_and_exit_2(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("stx-migrate: ") and "--help" in err[0]
