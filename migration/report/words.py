@@ -180,8 +180,6 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
     "RETENTION": ("aucun achat depuis la date limite convenue : non migré",
                   "kein Kauf seit dem vereinbarten Stichtag: nicht migriert",
                   "no purchase since the agreed cut-off date: not migrated"),
-    "DELETED_ACCOUNT": ("compte supprimé dans l'ancien système : non migré",
-                        "im alten System gelöschtes Konto: nicht migriert", "account deleted in the old system: not migrated"),
     "IMPORT_UNKNOWN_OPERATION": ("l'opération n'est pas connue de l'import", "die Operation ist dem Import unbekannt",
                                  "the operation is unknown to the import"),
     "IMPORT_NOT_A_STRUCTURE": ("refusé par SecuTix : le contact de rattachement n'est pas une structure",
@@ -196,6 +194,11 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
                        "value too long for its column: shortened"),
     "IMPORT_NO_CONFIG_CODE": ("aucune ligne CONFIG ne définit ce code", "keine CONFIG-Zeile definiert diesen Code",
                               "no CONFIG row sets this code"),
+}
+# Protocol filters are named by each project; these are the names the bundled protocols use.
+FILTER_SENTENCES: dict[str, tuple[str, str, str]] = {
+    "DELETED_ACCOUNT": ("compte supprimé dans l'ancien système : non migré",
+                        "im alten System gelöschtes Konto: nicht migriert", "account deleted in the old system: not migrated"),
 }
 FILTER_FALLBACK = ("écartée par la règle {code} du protocole", "durch die Regel {code} des Protokolls ausgeschlossen",
                    "left out by the protocol's rule {code}")
@@ -233,8 +236,8 @@ def reason_text(code: str, language: str) -> str:
 
 
 def _plain(code: str, i: int) -> str:
-    if code in SENTENCES:
-        return SENTENCES[code][i]
+    if code in SENTENCES or code in FILTER_SENTENCES:
+        return {**FILTER_SENTENCES, **SENTENCES}[code][i]
     rest, prefix = (code[len("IMPORT_"):], IMPORT_PREFIX[i]) if code.startswith("IMPORT_") else (code, "")
     if rest.startswith("UNKNOWN_"):
         return prefix + PATTERNS[[p for p, _ in PATTERNS].index("_UNKNOWN")][1][i].format(s=_subject(rest[8:], i))

@@ -60,14 +60,22 @@ def test_prepare_prints_the_deliverable_and_passes_the_gate(demo_project, demo_s
     assert json.loads((folder / "summary.json").read_text())["rows_in"] == 600
 
 
-def _runs_and_artifacts():
+def _prepare_runs():
     from prefect import get_client
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["prepare-data"])))
-        artifacts = [a for a in client.read_artifacts() if a.key]
-    return runs, artifacts
+        return client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["prepare-data"])))
+
+
+def _artifacts_of(run_id):
+    """The run's own keyed artifacts, asked by run: a plain listing stops at the API's page size."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
+    return [a for a in found if a.key]
 
 
 @pytest.mark.prefect
@@ -85,11 +93,10 @@ def test_a_refused_gate_exits_1_prints_the_folder_fails_the_run_and_publishes_co
     assert gate["passed"] is False and any(r.startswith("fill rate EMAIL1") for r in gate["reasons"])
     assert "quality gate refused: fill rate EMAIL1" in captured.err
     assert (folder / "contacts.csv").exists()     # kept for review, never changed by the gate
-    runs, artifacts = _runs_and_artifacts()
-    run = next(r for r in runs if r.parameters.get("project_dir") == str(demo_project.resolve()))
+    run = next(r for r in _prepare_runs() if r.parameters.get("project_dir") == str(demo_project.resolve()))
     assert run.state.is_failed() and "fill rate EMAIL1" in (run.state.message or "")
     assert run.name == "demo-theatre-prepare" and set(run.tags) >= {"vn", "demo-theatre"}
-    mine = [a for a in artifacts if a.flow_run_id == run.id]
+    mine = _artifacts_of(run.id)
     assert {a.key for a in mine} >= {"demo-theatre-prepare-summary", "demo-theatre-prepare-rejects", "demo-theatre-prepare-gate"}
     text = json.dumps([a.data for a in mine], ensure_ascii=False)
     contacts = read_secutix_file(folder / "contacts.csv").frame
