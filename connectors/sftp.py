@@ -22,7 +22,7 @@ from pathlib import Path
 
 from stx_migrate.migration.errors import ConfigError, SourceUnavailable
 from stx_migrate.migration.settings.project import Project
-from stx_migrate.migration.delivery import DeliveredFile, delivery_names, file_sha256
+from stx_migrate.migration.delivery import DeliveredFile, file_sha256
 from .secrets import redact, resolve
 
 log = logging.getLogger("stx_migrate.sftp")

@@ -10,11 +10,9 @@ a filter rule do not count as rejects); the duplicate rate is ``merged / (valid 
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel

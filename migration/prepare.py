@@ -42,7 +42,7 @@ from .report.workbook import DROPPED_FILE, REPORT_FILE, ReportInput, write_dropp
 from .rows import select_rows
 from .column_changes import COLUMN_CHANGES_FILE, measure_column_changes, write_column_changes
 from .spreadsheet_safe import write_people_csv
-from .protocol import CompiledProtocol, ProjectContext, ProtocolResult, apply_protocol, compile_protocol
+from .protocol import CompiledProtocol, ProjectContext, ProtocolResult, apply_protocol
 from .protocol.project_protocol import compile_project_protocol
 from .protocol.numbers import allocate_numbers, keep_source_numbers
 from .protocol.tables import load_tables
