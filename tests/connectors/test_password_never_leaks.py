@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from stx_migrate.cli.main import main
+from api_reads import all_artifacts
 
 pytestmark = [pytest.mark.prefect, pytest.mark.postgres]
 CANARY = "Canary-Pw-5f3e-91"
@@ -56,7 +57,7 @@ def _everything_prefect_stored() -> str:
         logs = [log.message for log in client.read_logs()]
         assert any("snapshot" in m for m in logs), "no run log reached the API: the search below would prove nothing"
         texts += logs
-        texts += [f"{a.key} {a.description} {a.data}" for a in client.read_artifacts()]
+        texts += [f"{a.key} {a.description} {a.data}" for a in all_artifacts(client)]
         for run in client.read_flow_runs():
             texts.append(f"{run.name} {run.parameters} {run.state.message if run.state else ''} {run.tags}")
         for run in client.read_task_runs():

@@ -13,6 +13,7 @@ from stx_migrate.cli.main import main
 from stx_migrate.migration.approvals import read_approvals
 from stx_migrate.migration.procedure import load_state
 from stx_migrate.migration.workspace import Workspace
+from api_reads import all_artifacts
 
 APPROVE = {"approved": True, "by": "Claire (test)", "comment": "ok"}
 REJECT = {"approved": False, "by": "Claire (test)", "comment": "titles wrong"}
@@ -120,7 +121,7 @@ def test_full_procedure_on_the_sample(prefect_api, demo_project, workspace_home,
     from prefect import get_client
 
     with get_client(sync_client=True) as client:
-        keys = {a.key for a in client.read_artifacts() if a.key}
+        keys = {a.key for a in all_artifacts(client) if a.key}
     assert {"demo-theatre-refresh-j-1-diff", "demo-theatre-import-preprod-customer-decision", "demo-theatre-import-production-files",
             "demo-theatre-refresh-j-1-milestone"} <= keys
 

@@ -23,6 +23,7 @@ from stx_migrate.migration.prepare import FILES, REVIEW_FILE, prepare_deliverabl
 from stx_migrate.migration.reference import load_reference
 from stx_migrate.migration.settings import load_project
 from stx_migrate.migration.workspace import Workspace
+from api_reads import all_artifacts
 
 PAIR_A = ("nr:100007", "nr:199501")     # de la Tour / de la Tourr
 PAIR_B = ("nr:100005", "nr:199502")     # Bérard / Bérart
@@ -261,7 +262,7 @@ def test_prepare_data_with_env_publishes_the_dedup_artifact_and_gates_the_real_b
     duplicates = Deliverable(folder).duplicates()
     assert duplicates.loc[duplicates["survivor_ref"] == "dev:500001", "contact_nr"].tolist() == [number]
     with get_client(sync_client=True) as client:
-        artifacts = [a for a in client.read_artifacts() if a.key == "demo-theatre-prepare-duplicates"]
+        artifacts = [a for a in all_artifacts(client) if a.key == "demo-theatre-prepare-duplicates"]
     assert artifacts
     data = json.dumps([a.data for a in artifacts], ensure_ascii=False)
     assert "dev:500001" in data and "clients:199501" in data
