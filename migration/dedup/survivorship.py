@@ -140,7 +140,7 @@ def merge_fields(contacts: pd.DataFrame, cluster: np.ndarray, survivor: np.ndarr
     out_position = np.flatnonzero(survivor)
     for col, source in picked_rows.items():
         slots = np.flatnonzero(source >= 0)
-        column = _arrow(contacts[col])
+        column = large_text(contacts[col])
         new = column.take(pa.array(position[source[slots]]))
         old = column.take(pa.array(position[slots]))
         changed = pc.fill_null(pc.not_equal(pc.fill_null(new, ""), pc.fill_null(old, "")), False).to_numpy(zero_copy_only=False)

@@ -1,5 +1,7 @@
 """The words of the customer's documents in French, German and English.
 
+The documents' fixed words (headings, labels) are in ``words.yaml`` beside this module.
+
 Reasons are given in plain words: a few codes have a sentence of their own, the others
 are built from what the code says (``<COLUMN>_TOO_LONG``, ``IMPORT_UNKNOWN_<KIND>``…) and
 the column's name in the reader's language, so a new code in rules.yaml still reads as
@@ -7,64 +9,41 @@ words, never as a bare code.
 """
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
+
+from pydantic import model_validator
+
+from ..settings.base import StrictModel, read_yaml, validate_model
+
 LANGUAGES = ("fr", "de", "en")
 
-WORDS: dict[str, dict[str, str]] = {
-    "fr": {
-        "report": "Rapport de migration des contacts", "project": "Projet", "deliverable": "Livrable",
-        "snapshot": "Extraction", "protocol": "Protocole", "produced": "Produit le", "stage": "Étape",
-        "counts": "Comptes", "rows_in": "Lignes reçues", "imported": "Importées", "rejected": "Rejetées (à corriger)",
-        "merged": "Fusionnées (doublons)", "dropped": "Écartées par une règle", "not_imported": "Non importées",
-        "import_refused": "Refusées à l'import", "check": "Contrôle", "reconciles": "importées + non importées = lignes reçues",
-        "yes": "oui", "no": "non", "reasons": "Raisons", "reason": "Raison", "code": "Code", "rows": "Lignes",
-        "severity": "Effet", "error": "ligne non importée", "warning": "valeur corrigée, ligne importée",
-        "to_fix": "Lignes à corriger", "row": "Ligne (référence)", "contact_nr": "N° de contact", "column": "Colonne",
-        "value": "Valeur", "duplicates": "Doublons fusionnés", "merged_into": "Fusionnée dans", "rule": "Règle",
-        "score": "Score", "dropped_rows": "Lignes écartées", "count": "Nombre",
-        "guide": "Guide du format d'import des contacts SecuTix", "columns": "Colonnes", "meaning": "Signification",
-        "type": "Type", "length": "Longueur max.", "mandatory": "Obligatoire", "code_list": "Liste de codes",
-        "example": "Exemple", "rules": "Règles de ligne", "message": "Message du validateur", "config": "Lignes CONFIG",
-        "template": "Modèle à remplir", "section": "Section", "name_rule": "un nom : prénom, nom ou raison sociale",
-        "update_only": "oui pour UPDATE", "set_up": "codes définis dans votre institution SecuTix",
-        "files": "Fichiers", "stage_prepare": "préparation", "stage_import": "import", "stage_dedup": "dédoublonnage",
-    },
-    "de": {
-        "report": "Bericht zur Kontaktmigration", "project": "Projekt", "deliverable": "Lieferung",
-        "snapshot": "Extraktion", "protocol": "Protokoll", "produced": "Erstellt am", "stage": "Schritt",
-        "counts": "Zahlen", "rows_in": "Erhaltene Zeilen", "imported": "Importiert", "rejected": "Abgelehnt (zu korrigieren)",
-        "merged": "Zusammengeführt (Dubletten)", "dropped": "Durch eine Regel ausgeschlossen", "not_imported": "Nicht importiert",
-        "import_refused": "Beim Import abgelehnt", "check": "Kontrolle", "reconciles": "importiert + nicht importiert = erhaltene Zeilen",
-        "yes": "ja", "no": "nein", "reasons": "Gründe", "reason": "Grund", "code": "Code", "rows": "Zeilen",
-        "severity": "Wirkung", "error": "Zeile nicht importiert", "warning": "Wert korrigiert, Zeile importiert",
-        "to_fix": "Zu korrigierende Zeilen", "row": "Zeile (Referenz)", "contact_nr": "Kontaktnummer", "column": "Spalte",
-        "value": "Wert", "duplicates": "Zusammengeführte Dubletten", "merged_into": "Zusammengeführt mit", "rule": "Regel",
-        "score": "Punktzahl", "dropped_rows": "Ausgeschlossene Zeilen", "count": "Anzahl",
-        "guide": "Leitfaden zum SecuTix-Kontaktimportformat", "columns": "Spalten", "meaning": "Bedeutung",
-        "type": "Typ", "length": "Max. Länge", "mandatory": "Pflichtfeld", "code_list": "Codeliste",
-        "example": "Beispiel", "rules": "Zeilenregeln", "message": "Meldung des Validators", "config": "CONFIG-Zeilen",
-        "template": "Auszufüllende Vorlage", "section": "Abschnitt", "name_rule": "ein Name: Vorname, Name oder Firmenname",
-        "update_only": "ja bei UPDATE", "set_up": "in Ihrer SecuTix-Institution definierte Codes",
-        "files": "Dateien", "stage_prepare": "Aufbereitung", "stage_import": "Import", "stage_dedup": "Dublettenbereinigung",
-    },
-    "en": {
-        "report": "Contact migration report", "project": "Project", "deliverable": "Deliverable",
-        "snapshot": "Extraction", "protocol": "Protocol", "produced": "Produced on", "stage": "Stage",
-        "counts": "Counts", "rows_in": "Rows received", "imported": "Imported", "rejected": "Rejected (to fix)",
-        "merged": "Merged (duplicates)", "dropped": "Left out by a rule", "not_imported": "Not imported",
-        "import_refused": "Refused by the import", "check": "Check", "reconciles": "imported + not imported = rows received",
-        "yes": "yes", "no": "no", "reasons": "Reasons", "reason": "Reason", "code": "Code", "rows": "Rows",
-        "severity": "Effect", "error": "row not imported", "warning": "value corrected, row imported",
-        "to_fix": "Rows to fix", "row": "Row (reference)", "contact_nr": "Contact number", "column": "Column",
-        "value": "Value", "duplicates": "Duplicates merged", "merged_into": "Merged into", "rule": "Rule",
-        "score": "Score", "dropped_rows": "Rows left out", "count": "Count",
-        "guide": "SecuTix contact import format guide", "columns": "Columns", "meaning": "Meaning",
-        "type": "Type", "length": "Max. length", "mandatory": "Mandatory", "code_list": "Code list",
-        "example": "Example", "rules": "Row rules", "message": "Validator's message", "config": "CONFIG rows",
-        "template": "Template to fill in", "section": "Section", "name_rule": "a name: first name, last name or official name",
-        "update_only": "yes for UPDATE", "set_up": "codes set up in your SecuTix institution",
-        "files": "Files", "stage_prepare": "preparation", "stage_import": "import", "stage_dedup": "deduplication",
-    },
-}
+WORDS_FILE = "words.yaml"
+
+
+class _Words(StrictModel):
+    """words.yaml: each document word in every language, under the same keys."""
+
+    fr: dict[str, str]
+    de: dict[str, str]
+    en: dict[str, str]
+
+    @model_validator(mode="after")
+    def _same_keys(self) -> _Words:
+        keys = set(self.fr)
+        for language in ("de", "en"):
+            if set(getattr(self, language)) != keys:
+                raise ValueError(f"{language} does not name the same words as fr: "
+                                 f"{sorted(keys ^ set(getattr(self, language)))}")
+        return self
+
+
+def _load_words() -> dict[str, dict[str, str]]:
+    path = Path(str(resources.files(__package__).joinpath(WORDS_FILE)))
+    return validate_model(_Words, read_yaml(path), str(path)).model_dump()
+
+
+WORDS: dict[str, dict[str, str]] = _load_words()
 
 # the subjects reasons talk about: a column code or a kind named in a code
 SUBJECTS: dict[str, tuple[str, str, str]] = {   # fr, de, en
