@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 import re
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -37,12 +39,16 @@ def test_languages_differ_and_share_their_keys():
 
 def test_a_words_file_missing_a_word_in_one_language_is_refused():
     from stx_migrate.migration.errors import ConfigError
-    from stx_migrate.migration.report.words import _Words
-    from stx_migrate.migration.settings.base import validate_model
+    from stx_migrate.migration.report.words import WORDS_FILE, _Words
+    from stx_migrate.migration.settings.base import read_yaml, validate_model
 
-    data = {language: dict(WORDS[language]) for language in LANGUAGES}
-    del data["de"]["merged"]
+    data = read_yaml(Path(str(resources.files("stx_migrate.migration.report").joinpath(WORDS_FILE))))
+    del data["words"]["de"]["merged"]
     with pytest.raises(ConfigError, match=r"words\.yaml.*de does not name the same words as fr: \['merged'\]"):
+        validate_model(_Words, data, "words.yaml")
+    data["words"]["de"]["merged"] = "x"
+    data["subjects"]["TOWN"] = ["la localité", "der Ort"]   # a triple short of English
+    with pytest.raises(ConfigError, match=r"words\.yaml › subjects › TOWN"):
         validate_model(_Words, data, "words.yaml")
 
 
