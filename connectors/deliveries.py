@@ -48,7 +48,13 @@ def delivery_summary(project: Project, env: str, environment, deliverable_folder
     return {"imported": 0, "updated": 0, "unchanged": 0, "not_imported": 0, "handed_over": rows,
             "dropped_file": located, "sha256": import_file.sha256, "delivered_now": sent,
             "delivered_at": delivery.delivered_at, "delivery_run_id": delivery.run_id,
-            "secutix_status": AWAITING_LOG}
+            "secutix_status": AWAITING_LOG, **_parts(delivery)}
+
+
+def _parts(delivery) -> dict:
+    """Past one sheet the xlsx import file is several parts: every part's name in the drop, in order."""
+    parts = [f.name for f in delivery.files if not f.name.endswith("-manifest.json")]
+    return {"dropped_files": parts} if len(parts) > 1 else {}
 
 
 def deliver_service_request(project: Project, env: str, environment, operation: str, rows, service_id: str,

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import ConfigError
+from .import_files import import_file_names
 
 LEDGER = "deliveries.jsonl"
 AWAITING_LOG = "delivered, awaiting SecuTix's log"
@@ -55,11 +56,17 @@ def file_sha256(path: Path) -> str:
 
 def delivery_names(deliverable_folder: Path, deliverable_id: str, ext: str,
                    require_manifest: bool = True) -> list[tuple[Path, str]]:
-    """(local file, name in the drop) in sending order: the import file, then the manifest (last = complete)."""
-    files = [(deliverable_folder / f"contacts.{ext}", f"{deliverable_id}-contacts.{ext}"),
-             (deliverable_folder / "manifest.json", f"{deliverable_id}-manifest.json")]
-    if not require_manifest and not files[1][0].is_file():
-        files = files[:1]
+    """(local file, name in the drop) in sending order: the import file(s), then the manifest (last = complete).
+
+    Past one sheet the xlsx import file is several numbered parts (migration/import_files.py),
+    sent in order, all before the manifest.
+    """
+    manifest = deliverable_folder / "manifest.json"
+    parts = import_file_names(json.loads(manifest.read_text(encoding="utf-8")).get("files", {}), ext) \
+        if manifest.is_file() else []
+    files = [(deliverable_folder / name, f"{deliverable_id}-{name}") for name in parts or [f"contacts.{ext}"]]
+    if require_manifest or manifest.is_file():
+        files.append((manifest, f"{deliverable_id}-manifest.json"))
     for local, _ in files:
         if not local.is_file():
             raise ConfigError(f"deliverable {deliverable_id} has no {local.name} to deliver")
