@@ -133,3 +133,33 @@ def _conflicting_labels(label, birth_date, sex, apart_left, apart_right) -> np.n
         same = label[apart_left] == label[apart_right]
         bad.update(label[apart_left][same].tolist())
     return np.array(sorted(bad), dtype=np.int64)
+
+
+DOUBT_BITS = 4.0    # a dateless copy goes with one generation only when that side is this much stronger
+
+
+def doubtful_pairs(left: np.ndarray, right: np.ndarray, bits: np.ndarray, candidate: np.ndarray,
+                   birth_date: np.ndarray) -> np.ndarray:
+    """Merge pairs to hand to a person: a record without birth date that matches records a
+    generation apart (a father and his son of one name and address) about as strongly on both
+    sides — its pairs with dated records, when no side is :data:`DOUBT_BITS` stronger.
+
+    ``candidate``: the pairs that would merge; ``bits``: their weight; returns a mask over the pairs.
+    """
+    out = np.zeros(len(left), dtype=bool)
+    idx = np.flatnonzero(candidate & ((birth_date[left] == 0) != (birth_date[right] == 0)))
+    if not len(idx):
+        return out
+    no_date = birth_date[left[idx]] == 0
+    frame = pd.DataFrame({"record": np.where(no_date, left[idx], right[idx]),
+                          "year": birth_date[np.where(no_date, right[idx], left[idx])] // 10_000,
+                          "bits": bits[idx], "pair": idx})
+    span = frame.groupby("record")["year"].agg(["min", "max"])
+    torn = span.index[(span["max"] - span["min"]) >= GENERATION_YEARS[0]]
+    for _, group in frame[frame["record"].isin(torn)].groupby("record"):     # a few records: a loop is fine
+        best = group.loc[group["bits"].idxmax()]
+        other = group[(group["year"] - best["year"]).abs() >= GENERATION_YEARS[0]]
+        if best["bits"] - other["bits"].max() < DOUBT_BITS:
+            out[group["pair"].to_numpy()] = True
+    return out
+

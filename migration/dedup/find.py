@@ -10,7 +10,7 @@ from ..errors import InputError
 from ..text_arrays import text_index_unique
 from ..settings.dedup import DedupSettings
 from .blocking import Pairs, candidate_pairs
-from .cluster import cluster_without_conflicts
+from .cluster import cluster_without_conflicts, doubtful_pairs
 from .compare import rule_names, score_pairs
 from .decisions import IDENTITY_COLUMNS, KEEP_APART, MERGE, ReviewDecisions
 from .evidence import pair_evidence, review_order
@@ -69,6 +69,8 @@ def find_duplicates(
     pair_id = pairs.left * len(rec) + pairs.right
     apart = np.isin(pair_id, decided_apart)
     merge = ((forced | (score >= settings.auto_merge)) & ~apart) | np.isin(pair_id, decided_merge)
+    if "generation" in scored.rules:    # a copy without birth date as like a parent as a child: to review
+        merge &= ~doubtful_pairs(pairs.left, pairs.right, scored.bits, merge & ~forced & ~np.isin(pair_id, decided_merge), rec.dob_int)
     rule = np.where(np.isin(pair_id, decided_merge) & ~(forced | (score >= settings.auto_merge)), REVIEW_RULE, rule)
     extra = np.setdiff1d(decided_merge, pair_id[merge])  # merge decisions blocking did not propose
     edges = Pairs(np.concatenate([pairs.left[merge], extra // len(rec)]),
