@@ -154,12 +154,11 @@ def doubtful_pairs(left: np.ndarray, right: np.ndarray, bits: np.ndarray, candid
     frame = pd.DataFrame({"record": np.where(no_date, left[idx], right[idx]),
                           "year": birth_date[np.where(no_date, right[idx], left[idx])] // 10_000,
                           "bits": bits[idx], "pair": idx})
-    span = frame.groupby("record")["year"].agg(["min", "max"])
-    torn = span.index[(span["max"] - span["min"]) >= GENERATION_YEARS[0]]
-    for _, group in frame[frame["record"].isin(torn)].groupby("record"):     # a few records: a loop is fine
-        best = group.loc[group["bits"].idxmax()]
-        other = group[(group["year"] - best["year"]).abs() >= GENERATION_YEARS[0]]
-        if best["bits"] - other["bits"].max() < DOUBT_BITS:
-            out[group["pair"].to_numpy()] = True
+    frame = frame.sort_values(["record", "bits"], ascending=[True, False], kind="stable")
+    best = frame.groupby("record", sort=False)[["year", "bits"]].transform("first")
+    other = (frame["year"] - best["year"]).abs() >= GENERATION_YEARS[0]     # the other generation's pairs
+    rival = frame["bits"].where(other).groupby(frame["record"], sort=False).transform("max")
+    doubtful = (best["bits"] - rival < DOUBT_BITS).groupby(frame["record"], sort=False).transform("any")
+    out[frame["pair"].to_numpy()[doubtful.to_numpy()]] = True
     return out
 
