@@ -10,7 +10,7 @@ from ..errors import InputError
 from ..text_arrays import text_index_unique
 from ..settings.dedup import DedupSettings
 from .blocking import Pairs, candidate_pairs
-from .cluster import cluster_without_conflicts
+from .cluster import cluster_without_conflicts, doubtful_pairs
 from .compare import rule_names, score_pairs
 from .decisions import IDENTITY_COLUMNS, KEEP_APART, MERGE, ReviewDecisions
 from .evidence import pair_evidence, review_order
@@ -60,6 +60,7 @@ def find_duplicates(
              "larger than the window (%d), compared with their nearest neighbours only",
              len(rec), len(pairs), pairs.capped, settings.block_window)
     scored = score_pairs(rec, pairs, settings.household_rules)
+    log.info("dedup: contact rules applied to persons: %s", ", ".join(sorted(scored.rules)) or "none")
     score, forced = scored.score, scored.forced
     rule = rule_names(pairs)
 
@@ -68,6 +69,8 @@ def find_duplicates(
     pair_id = pairs.left * len(rec) + pairs.right
     apart = np.isin(pair_id, decided_apart)
     merge = ((forced | (score >= settings.auto_merge)) & ~apart) | np.isin(pair_id, decided_merge)
+    if "generation" in scored.rules:    # a copy without birth date as like a parent as a child: to review
+        merge &= ~doubtful_pairs(pairs.left, pairs.right, scored.bits, merge & ~forced & ~np.isin(pair_id, decided_merge), rec.dob_int)
     rule = np.where(np.isin(pair_id, decided_merge) & ~(forced | (score >= settings.auto_merge)), REVIEW_RULE, rule)
     extra = np.setdiff1d(decided_merge, pair_id[merge])  # merge decisions blocking did not propose
     edges = Pairs(np.concatenate([pairs.left[merge], extra // len(rec)]),
@@ -80,7 +83,7 @@ def find_duplicates(
     edge_bits = np.concatenate([scored.bits[merge], np.full(len(extra), 60.0)])
     label, refused = cluster_without_conflicts(
         len(rec), edges.left, edges.right, edge_bits, edge_forced, rec.dob_int, rec.sex,
-        decided_apart // len(rec), decided_apart % len(rec), check_dates=settings.household_rules)
+        decided_apart // len(rec), decided_apart % len(rec), check_dates="generation" in scored.rules)
     # An edge refused because it would chain two different people (a father and his son through
     # a copy without birth date): the copy stays with its strongest match; not sent to review
     # (measured: such pairs were wrong 4 times out of 5).
@@ -142,7 +145,7 @@ def find_duplicates(
         survivors=survivors, duplicates=duplicates, review_pairs=review_pairs, identities=identities,
         decisions=new_decisions, candidate_pairs=len(pairs), records=n_new,
         clusters=int(np.count_nonzero(np.bincount(new_label))), kept_apart=int(apart.sum()), conflicts=int(conflict.sum()),
-        counts_by_rule={str(k): int(v) for k, v in counts.items()}, review_evidence=why, capped=pairs.capped,
+        counts_by_rule={str(k): int(v) for k, v in counts.items()}, review_evidence=why, capped=pairs.capped, rules=scored.rules,
     )
 
 
