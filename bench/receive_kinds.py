@@ -59,17 +59,20 @@ def sqlite_kind() -> Kind:
 
         materialise_demo_project(folder, rows=rows)
         state["path"] = folder / "data" / "legacy.sqlite"
+        # the tables the project declares (the demo's clients, companies, criteria, orders)
+        declared = yaml.safe_load((folder / "project.yaml").read_text(encoding="utf-8"))["source"]["datasets"]
+        state["tables"] = [ds["table"] for ds in declared.values()]
         import sqlite3
 
         with sqlite3.connect(state["path"]) as c:
-            return {t: c.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("CLIENT", "SOCIETE", "CRITERE")}
+            return {t: c.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in state["tables"]}
 
     def adbc() -> int:
         import adbc_driver_sqlite.dbapi as adbc_sqlite
 
         with adbc_sqlite.connect(f"{state['path'].resolve().as_uri()}?mode=ro") as conn, conn.cursor() as cur:
             total = 0
-            for table in ("CLIENT", "SOCIETE", "CRITERE"):
+            for table in state["tables"]:
                 cur.execute(f"SELECT * FROM {table}")
                 total += cur.fetch_arrow_table().num_rows
             return total
@@ -78,10 +81,10 @@ def sqlite_kind() -> Kind:
         import connectorx as cx
 
         url = f"sqlite://{state['path'].resolve()}"
-        return sum(cx.read_sql(url, f"SELECT * FROM {t}", return_type="arrow").num_rows for t in ("CLIENT", "SOCIETE", "CRITERE"))
+        return sum(cx.read_sql(url, f"SELECT * FROM {t}", return_type="arrow").num_rows for t in state["tables"])
 
     return Kind("sqlite", make, {"ADBC → Arrow": adbc, "ConnectorX → Arrow": connectorx},
-                note="the demo project: clients + companies + criteria")
+                note="the demo project: clients, companies, criteria, orders")
 
 
 # -- CSV: the demo's clients.csv (Windows-1252, ';', CRLF) ---------------------------------------------

@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -49,57 +49,21 @@ from .protocol.tables import load_tables
 from .reference import ReferenceData
 from .rules import check_contacts_in_chunks
 from .rules.chunked import MapChunks
+from .import_files import write_xlsx_files, xlsx_names
 from .secutix_file import write_secutix_file
 from .settings.project import Project, ProjectConfig
 from .snapshot import Snapshot
+from .prepared import DUPLICATE_COLUMNS, PreparedContacts, no_duplicates
 from .summary import Summary, write_summary
 from .workspace import Workspace, final_path
 
 log = logging.getLogger("stx_migrate.prepare")
 
 DELIVERABLES = "deliverables"
-DUPLICATE_COLUMNS = ["source_ref", "contact_nr", "survivor_ref", "survivor_contact_nr", "rule", "score"]
 REVIEW_FILE = "review.xlsx"
 SOURCE_REFS_FILE = "source_refs.csv"   # source_ref of each data row of the import file, in order (SecuTix's log maps back)
 FILES = ("contacts.xlsx", "contacts.csv", "rejects.csv", "duplicates.csv", DROPPED_FILE, SOURCE_REFS_FILE, REVIEW_FILE,
-         REPORT_FILE, "protocol.yaml", "summary.json", COLUMN_CHANGES_FILE)
-
-
-@dataclass
-class PreparedContacts:
-    """The outcome of the pipeline, before anything is written."""
-
-    rows_in: int
-    valid: pd.DataFrame              # the import file's rows (SecuTix frame, index source_ref)
-    findings: pd.DataFrame           # the log file (rejects.csv), errors and warnings
-    rejected: pd.Index               # source_refs of rejected rows
-    duplicates: pd.DataFrame         # DUPLICATE_COLUMNS
-    dropped: pd.Series               # source_ref → filter reason code
-    review_pairs: int = 0
-    extra_counts: dict[str, int] = field(default_factory=dict)
-    dedup: DedupResult | None = None         # the matching run (None: dedup disabled); its survivors frame is left empty
-    review_records: pd.DataFrame | None = None  # the records named by the review pairs (deliverable + existing), for review.xlsx
-    aggregates: dict[str, dict[str, int]] = field(default_factory=dict)  # aggregate → child rows, aggregated, orphans
-    column_changes: list[dict] = field(default_factory=list)  # per output column: filled, changed, emptied (counts)
-
-    def summary(self) -> Summary:
-        errors = self.findings[self.findings["severity"] == "error"]
-        warnings = self.findings[self.findings["severity"] == "warning"]
-        reasons: dict[str, int] = {}
-        for code, count in errors.drop_duplicates(["source_ref", "code"])["code"].value_counts().items():
-            reasons[str(code)] = int(count)
-        for code, count in warnings["code"].value_counts().items():
-            reasons[str(code)] = reasons.get(str(code), 0) + int(count)
-        for code, count in self.dropped.value_counts().items():
-            reasons[str(code)] = reasons.get(str(code), 0) + int(count)
-        for rule, count in self.duplicates["rule"].value_counts().items():
-            reasons[f"DUPLICATE_{str(rule).upper()}"] = int(count)
-        return Summary(
-            rows_in=self.rows_in, valid=len(self.valid), rejected=len(self.rejected), merged=len(self.duplicates),
-            dropped=len(self.dropped), warnings=int(warnings["source_ref"].nunique()), warning_lines=len(warnings),
-            reasons=dict(sorted(reasons.items())), to_review=self.review_pairs, **self.extra_counts,
-            **({"aggregates": self.aggregates} if self.aggregates else {}),
-        )
+         REPORT_FILE, "protocol.yaml", "summary.json", COLUMN_CHANGES_FILE)   # contacts.xlsx: numbered parts past one sheet
 
 
 def project_context(config: ProjectConfig) -> ProjectContext:
@@ -246,7 +210,7 @@ def prepare_contacts(
         survivors, duplicates, review = dedup.survivors, dedup.duplicates[DUPLICATE_COLUMNS], dedup.to_review
         dedup = replace(dedup, survivors=survivors.iloc[0:0])      # one copy of the kept rows is enough
     else:
-        survivors, duplicates, review = valid, _no_duplicates(), 0
+        survivors, duplicates, review = valid, no_duplicates(), 0
     del valid
     if policy.policy == "allocate":
         numbers, exhausted = allocate_numbers(survivors.index, policy.reserved_range, existing_contact_numbers)
@@ -270,10 +234,6 @@ def prepare_contacts(
     )
 
 
-def _no_duplicates() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series([], dtype="str") for c in DUPLICATE_COLUMNS})
-
-
 # -- the deliverable -----------------------------------------------------------------------
 
 def _sha256(path: Path) -> str:
@@ -292,7 +252,7 @@ def _write_review(prepared: PreparedContacts, path: Path, created: datetime) -> 
     """``review.xlsx``: the pairs between the two thresholds, both records side by side (an empty sheet when none)."""
     result = prepared.dedup
     if result is None:   # dedup disabled: the file is still written, with no pair, so the file list never varies
-        result = DedupResult(survivors=prepared.valid.iloc[0:0], duplicates=_no_duplicates(),
+        result = DedupResult(survivors=prepared.valid.iloc[0:0], duplicates=no_duplicates(),
                              review_pairs=pd.DataFrame({c: pd.Series([], dtype="str") for c in REVIEW_COLUMNS}),
                              identities=pd.Series([], dtype="str"), decisions=ReviewDecisions())
     records = prepared.review_records if prepared.review_records is not None else prepared.valid.iloc[0:0]
@@ -300,8 +260,13 @@ def _write_review(prepared: PreparedContacts, path: Path, created: datetime) -> 
 
 
 def _write_import_files(prepared: PreparedContacts, folder: Path, config: ProjectConfig) -> None:
-    write_secutix_file(prepared.valid, folder / "contacts.xlsx", settings=config.output)
+    write_xlsx_files(prepared.valid, folder, config.output)   # contacts.xlsx, or contacts-001.xlsx… past one sheet
     write_secutix_file(prepared.valid, folder / "contacts.csv", settings=config.output)
+
+
+def deliverable_files(contacts: int) -> list[str]:
+    """The files of a deliverable of ``contacts`` rows (manifest order), manifest.json aside."""
+    return [part for name in FILES for part in (xlsx_names(contacts) if name == "contacts.xlsx" else [name])]
 
 
 def _write_reports(prepared: PreparedContacts, folder: Path, snapshot: Snapshot) -> None:
@@ -352,7 +317,7 @@ def write_deliverable(prepared: PreparedContacts, folder: Path, config: ProjectC
         "contact_numbers": config.contact_numbers.model_dump(mode="json"),
         "retention_cutoff": config.retention.cutoff.isoformat() if config.retention.cutoff else None,
         "counts": {k: getattr(summary, k) for k in ("rows_in", "valid", "rejected", "merged", "dropped", "warnings")},
-        "files": {name: _sha256(folder / name) for name in FILES},
+        "files": {name: _sha256(folder / name) for name in deliverable_files(len(prepared.valid))},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return summary

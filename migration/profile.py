@@ -70,12 +70,22 @@ class DatasetProfile(BaseModel):
 
 def count_orphans(child: Path, key: str, main: Path, main_key: str) -> int:
     """Child rows whose ``key`` (compared as text; empty counts as no key) is not among the main table's ``main_key``."""
-    keys = as_text(pq.read_table(child, columns=[key]).column(0))
+    keys = pq.read_table(child, columns=[key]).column(0)
     if not len(keys):
         return 0
-    known = pc.unique(as_text(pq.read_table(main, columns=[main_key]).column(0)))
-    known = pc.filter(known, pc.not_equal(known, ""))
+    known = pq.read_table(main, columns=[main_key]).column(0)
+    if _whole_numbers(keys.type) and _whole_numbers(known.type):
+        # two integer keys: equal as numbers exactly when equal as text, without making 3M strings
+        keys, known = pc.cast(keys, pa.int64()), pc.drop_null(pc.cast(known, pa.int64()))  # is_in hashes the set once
+    else:
+        keys, known = as_text(keys), pc.unique(as_text(known))
+        known = pc.filter(known, pc.not_equal(known, ""))
+    # a missing child key (null or "") is found in neither set: an orphan
     return len(keys) - int(pc.sum(pc.is_in(keys, value_set=known)).as_py() or 0)
+
+
+def _whole_numbers(kind: pa.DataType) -> bool:
+    return pa.types.is_integer(kind) and not pa.types.is_uint64(kind)  # each fits int64
 
 
 def _shape_table() -> np.ndarray:

@@ -18,9 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
 import stat
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from pydantic import BaseModel, ConfigDict
 
 from . import __version__
 from .errors import GuardRefused
+from .read_ahead import prefetch, read_datasets
 from .workspace import Workspace, final_path
 
 MANIFEST = "manifest.json"
@@ -100,18 +99,19 @@ class DatasetSpec:
     on_chunk: Callable[[pa.Table], None] | None = None  # sees every chunk in the writing thread (the profile)
 
 
-def write_dataset(folder: Path, spec: DatasetSpec) -> DatasetManifest:
+def write_dataset(folder: Path, spec: DatasetSpec, chunks: Iterable[pa.Table] | None = None) -> DatasetManifest:
     """Write ``spec``'s chunks to ``folder/<name>.parquet`` chunk by chunk; memory stays at one row group.
 
-    Chunks must all have ``spec.schema`` (a chunk that does not is a bug of the
-    reader: ValueError).
+    ``chunks`` are ``spec.chunks`` already being read ahead (by default they are read
+    ahead here). Chunks must all have ``spec.schema`` (a chunk that does not is a bug of
+    the reader: ValueError).
     """
     path = folder / f"{spec.name}.parquet"
     rows = 0
     pending: list[pa.Table] = []
     pending_rows = 0
     with pq.ParquetWriter(path, spec.schema, compression=COMPRESSION, write_statistics=False) as writer:
-        for chunk in prefetch(spec.chunks):
+        for chunk in prefetch(spec.chunks) if chunks is None else chunks:
             if not chunk.schema.equals(spec.schema):
                 raise ValueError(f"dataset {spec.name}: a chunk's schema differs from the announced one")
             if spec.on_chunk is not None:
@@ -139,58 +139,6 @@ def write_dataset(folder: Path, spec: DatasetSpec) -> DatasetManifest:
         delimiter=spec.delimiter,
         renamed_columns=spec.renamed_columns,
     )
-
-
-def prefetch(chunks: Iterable[pa.Table], depth: int = 2) -> Iterator[pa.Table]:
-    """``chunks`` produced in a background thread, at most ``depth`` ahead of the consumer.
-
-    Reading the next chunk (database, CSV parsing) overlaps with encoding the current
-    one into Parquet; both release the GIL, so two cores are used. Memory stays at
-    ``depth + 1`` chunks. An error in the producer is raised in the consumer; a
-    consumer that stops early stops the producer.
-    """
-    items: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def produce() -> None:
-        try:
-            for chunk in chunks:
-                while not stop.is_set():
-                    try:
-                        items.put(("chunk", chunk), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    break
-        except BaseException as error:  # handed over to the consumer, raised there
-            items.put(("error", error))
-            return
-        finally:
-            close = getattr(chunks, "close", None)
-            if stop.is_set() and close is not None:
-                close()
-        items.put(("chunk", done))
-
-    worker = threading.Thread(target=produce, name="snapshot-prefetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            kind, item = items.get()
-            if kind == "error":
-                raise item
-            if item is done:
-                return
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                items.get_nowait()
-            except queue.Empty:
-                pass
-            worker.join(timeout=0.1)
 
 
 def file_sha256(path: Path) -> str:
@@ -226,14 +174,10 @@ def write_snapshot(
     with workspace.new_folder(KIND) as staging:
         snapshot_id = final_path(staging).name
         datasets: dict[str, DatasetManifest] = {}
-        for spec in specs:
-            try:
-                datasets[spec.name] = write_dataset(staging, spec)
-            except ReadAgain:
-                if spec.again is None:
-                    raise
-                spec = spec.again()
-                datasets[spec.name] = write_dataset(staging, spec)
+        waiting = iter(specs)
+        while (spec := _write_read_ahead(staging, waiting, datasets, after_dataset)) is not None:
+            spec = spec.again()  # its reader stopped inside it: read it again, then the rest
+            datasets[spec.name] = write_dataset(staging, spec)
             if after_dataset:
                 after_dataset(staging, spec, datasets[spec.name])
         manifest = SnapshotManifest(
@@ -249,6 +193,29 @@ def write_snapshot(
         for item in staging.iterdir():
             os.chmod(item, stat.S_IRUSR | stat.S_IRGRP)  # frozen: a snapshot never changes
     return open_snapshot(workspace, snapshot_id)
+
+
+def _write_read_ahead(folder: Path, specs: Iterator[DatasetSpec], datasets: dict[str, DatasetManifest],
+                      after_dataset: Callable | None) -> DatasetSpec | None:
+    """Write each dataset of ``specs`` while one thread reads ahead across them.
+
+    Returns None when all are written, or the spec whose reader asked to be read again
+    (ReadAgain); the reader has then stopped, and the specs not begun are left in ``specs``.
+    """
+    reading = read_datasets(specs)
+    try:
+        for spec, chunks in reading:
+            try:
+                datasets[spec.name] = write_dataset(folder, spec, chunks)
+            except ReadAgain:
+                if spec.again is None:
+                    raise
+                return spec
+            if after_dataset:
+                after_dataset(folder, spec, datasets[spec.name])
+        return None
+    finally:
+        reading.close()
 
 
 class Snapshot:

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from ..rows import select_rows
 from ..settings.dedup import FIELD_GROUPS, DedupSettings
+from ..text_arrays import large_text
 
 # Columns that say what to do with the row, not who the contact is: always the survivor's own.
 _OWN_COLUMNS = ("INSTITUTION", "ORGANIZATION", "OPERATION", "CONTACT_NR")
@@ -139,7 +140,7 @@ def merge_fields(contacts: pd.DataFrame, cluster: np.ndarray, survivor: np.ndarr
     out_position = np.flatnonzero(survivor)
     for col, source in picked_rows.items():
         slots = np.flatnonzero(source >= 0)
-        column = _arrow(contacts[col])
+        column = large_text(contacts[col])
         new = column.take(pa.array(position[source[slots]]))
         old = column.take(pa.array(position[slots]))
         changed = pc.fill_null(pc.not_equal(pc.fill_null(new, ""), pc.fill_null(old, "")), False).to_numpy(zero_copy_only=False)
@@ -150,18 +151,10 @@ def merge_fields(contacts: pd.DataFrame, cluster: np.ndarray, survivor: np.ndarr
         mask[rows] = True
         # replace_with_mask takes the replacements in row order
         replacement = pc.fill_null(new.filter(pa.array(changed)), "").take(pa.array(np.argsort(rows, kind="stable")))
-        current = _arrow(out[col]).combine_chunks()
-        patched = pc.replace_with_mask(current, pa.array(mask), replacement.combine_chunks().cast(current.type))
+        current = large_text(out[col])
+        patched = pc.replace_with_mask(current, pa.array(mask), replacement.cast(current.type))
         out[col] = pd.Series(pd.array(patched, dtype="str"), index=out.index)
     return out
-
-
-def _arrow(values: pd.Series) -> pa.ChunkedArray:
-    """The column as an Arrow string array (pandas' ``str`` columns already are one)."""
-    array = values.array
-    if hasattr(array, "_pa_array"):
-        return pa.chunked_array(array._pa_array)
-    return pa.chunked_array([pa.array(values.astype(object).where(values.notna(), None).to_numpy(), type=pa.large_string())])
 
 
 def _field_groups(columns: list[str], settings: DedupSettings) -> list[tuple[list[str], str]]:

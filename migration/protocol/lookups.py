@@ -43,16 +43,23 @@ def _translators(domain: str) -> list:
     return found
 
 
-@lru_cache(maxsize=1)
-def country_table() -> dict[str, str]:
+def _names_table(entries, domain: str, name_attributes: tuple[str, ...]) -> dict[str, str]:
+    """Each entry's names, in every language of :data:`NAME_LANGUAGES`, folded → its alpha-2 code."""
     table: dict[str, str] = {}
-    translators = _translators("iso3166-1")
-    for country in pycountry.countries:
-        code = country.alpha_2
-        names = [getattr(country, attr, None) for attr in ("name", "official_name", "common_name")]
-        for name in filter(None, names):
+    translators = _translators(domain)
+    for entry in entries:
+        code = getattr(entry, "alpha_2", None)
+        if not code:
+            continue
+        for name in filter(None, (getattr(entry, attribute, None) for attribute in name_attributes)):
             for tr in translators:
                 table.setdefault(fold_key(tr.gettext(name)), code)
+    return table
+
+
+@lru_cache(maxsize=1)
+def country_table() -> dict[str, str]:
+    table = _names_table(pycountry.countries, "iso3166-1", ("name", "official_name", "common_name"))
     for country in pycountry.countries:  # codes last so that names win on a clash ('ch' is Switzerland either way)
         table.setdefault(fold_key(country.alpha_3), country.alpha_2)
         table[fold_key(country.alpha_2)] = country.alpha_2
@@ -61,20 +68,11 @@ def country_table() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def language_table() -> dict[str, str]:
-    table: dict[str, str] = {}
-    translators = _translators("iso639-3")
-    for language in pycountry.languages:
-        code = getattr(language, "alpha_2", None)
-        if not code:
-            continue
-        for tr in translators:
-            table.setdefault(fold_key(tr.gettext(language.name)), code)
-        table.setdefault(fold_key(language.alpha_3), code)
-        bib = getattr(language, "bibliographic", None)
-        if bib:
-            table.setdefault(fold_key(bib), code)
-    for language in pycountry.languages:
-        code = getattr(language, "alpha_2", None)
-        if code:
-            table[code] = code
+    table = _names_table(pycountry.languages, "iso639-3", ("name",))
+    with_code = [language for language in pycountry.languages if getattr(language, "alpha_2", None)]
+    for language in with_code:   # the 3-letter codes after every name, as for countries
+        for code in filter(None, (language.alpha_3, getattr(language, "bibliographic", None))):
+            table.setdefault(fold_key(code), language.alpha_2)
+    for language in with_code:
+        table[language.alpha_2] = language.alpha_2
     return table

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 import re
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -32,6 +34,22 @@ def test_languages_differ_and_share_their_keys():
     assert reason_text("IMPORT_UNKNOWN_INSTITUTION", "en") == "Refused by SecuTix: the institution is not set up in your SecuTix"
     assert column_label("CRIT07", "de") == "das Kriterium 07" and column_label("ZIPCODE", "fr") == "le code postal"
     assert reason_text("EMAIL_FORMAT", "it") == reason_text("EMAIL_FORMAT", "en")   # unknown language: English
+    assert WORDS["en"]["yes"] == "yes" and WORDS["de"]["no"] == "nein"   # quoted keys: not read as booleans
+
+
+def test_a_words_file_missing_a_word_in_one_language_is_refused():
+    from stx_migrate.migration.errors import ConfigError
+    from stx_migrate.migration.report.words import WORDS_FILE, _Words
+    from stx_migrate.migration.settings.base import read_yaml, validate_model
+
+    data = read_yaml(Path(str(resources.files("stx_migrate.migration.report").joinpath(WORDS_FILE))))
+    del data["words"]["de"]["merged"]
+    with pytest.raises(ConfigError, match=r"words\.yaml.*de does not name the same words as fr: \['merged'\]"):
+        validate_model(_Words, data, "words.yaml")
+    data["words"]["de"]["merged"] = "x"
+    data["subjects"]["TOWN"] = ["la localité", "der Ort"]   # a triple short of English
+    with pytest.raises(ConfigError, match=r"words\.yaml › subjects › TOWN"):
+        validate_model(_Words, data, "words.yaml")
 
 
 def test_a_refusal_is_logged_with_its_reasons_and_no_traceback():

@@ -55,3 +55,18 @@ def test_a_big_dataset_counts_rows_and_empties_exactly_and_the_rest_on_a_bounded
     small = _fed(table.slice(0, 1_500), 100, sample_rows=1_000)
     assert small.sampled_rows is None and small.columns[0].distinct_exact
     assert profile_table_rows(profile)[0]["distinct"] == f"≥ {code.distinct}"
+
+
+def test_orphans_counted_alike_whether_the_keys_are_numbers_or_text(tmp_path):
+    from stx_migrate.migration.profile import count_orphans
+
+    def orphans(child_keys, main_keys) -> int:
+        pq.write_table(pa.table({"k": child_keys}), tmp_path / "child.parquet")
+        pq.write_table(pa.table({"id": main_keys}), tmp_path / "main.parquet")
+        return count_orphans(tmp_path / "child.parquet", "k", tmp_path / "main.parquet", "id")
+
+    # integer on both sides: 7 and the missing key are orphans (a null main key matches nothing)
+    assert orphans(pa.array([1, 2, 7, None, 2], pa.int64()), pa.array([1, 2, 3, None], pa.int32())) == 2
+    # text against integer: compared as text, "01" is not 1, "" is no key
+    assert orphans(pa.array(["1", "01", "", None, "3"]), pa.array([1, 2, 3], pa.int64())) == 3
+    assert orphans(pa.array([5, 6], pa.int16()), pa.array(["5", ""])) == 1

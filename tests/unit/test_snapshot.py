@@ -109,3 +109,34 @@ def test_an_empty_dataset_keeps_its_columns(workspace, tmp_path):
     assert list(s.read_dataset("clients").columns) == ["id", "name"]
     profile = profile_parquet("clients", s.parquet_path("clients"))
     assert profile.rows == 0 and [c.empty_rate for c in profile.columns] == [0.0, 0.0]
+
+
+def test_a_dataset_read_again_midway_is_written_once_and_the_next_ones_follow(workspace):
+    """One thread reads across datasets; a ReadAgain in the middle of one stops it there: that
+    dataset is written again from its exact reader, then the datasets not yet begun, each read once."""
+    started: list[str] = []
+
+    def fast_then_again():
+        started.append("clients fast")
+        yield _table(0, 3)
+        yield _table(3, 6)
+        raise snap.ReadAgain("clients", "a later value leaves the type")
+
+    def exact() -> DatasetSpec:
+        started.append("clients exact")
+        return DatasetSpec("clients", SCHEMA, _chunks(10, 4))
+
+    def later(name, total):
+        def chunks():
+            started.append(name)
+            yield from _chunks(total, 4)
+        return DatasetSpec(name, SCHEMA, chunks())
+
+    seen_after: list[str] = []
+    specs = [DatasetSpec("clients", SCHEMA, fast_then_again(), again=exact), later("orders", 9), later("criteria", 5)]
+    s = write_snapshot(workspace, "p", {}, iter(specs), after_dataset=lambda folder, spec, ds: seen_after.append(spec.name))
+    assert started == ["clients fast", "clients exact", "orders", "criteria"]
+    assert seen_after == ["clients", "orders", "criteria"]
+    assert {name: ds.rows for name, ds in s.manifest.datasets.items()} == {"clients": 10, "orders": 9, "criteria": 5}
+    assert s.read_arrow("clients").equals(_table(0, 10)) and s.read_arrow("orders").equals(_table(0, 9))
+
