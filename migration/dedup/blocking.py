@@ -201,15 +201,20 @@ def _unite(passes: list[tuple[int, np.ndarray]], n: int) -> Pairs:
     kept, rules = [], []
     while passes:
         prio, keys = passes.pop(0)          # dropped as soon as united
-        keys = pd.unique(keys)              # first occurrences, in order
-        if len(taken):
-            at = np.minimum(np.searchsorted(taken, keys), len(taken) - 1)
-            keys = keys[taken[at] != keys]
-        kept.append(keys)
-        rules.append(np.full(len(keys), prio, dtype=np.int8))
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        # new: the first of its equals within the pass (stable order = earliest) and not taken before
+        new = np.r_[True, ordered[1:] != ordered[:-1]] if len(ordered) else np.empty(0, bool)
+        if len(taken) and len(ordered):     # sorted needles: searchsorted walks the taken keys in order
+            at = np.minimum(np.searchsorted(taken, ordered), len(taken) - 1)
+            new &= taken[at] != ordered
+        keep = np.zeros(len(keys), dtype=bool)
+        keep[order[new]] = True
+        kept.append(keys[keep])
+        rules.append(np.full(int(new.sum()), prio, dtype=np.int8))
         # two sorted runs: the stable sort (timsort) merges them in linear time
-        taken = np.sort(np.concatenate([taken, np.sort(keys)]), kind="stable")
-        del keys
+        taken = np.sort(np.concatenate([taken, ordered[new]]), kind="stable")
+        del keys, order, ordered, new, keep
     del taken
     pair_id = np.concatenate(kept) if kept else np.empty(0, np.int64)
     del kept
