@@ -53,8 +53,11 @@ def score_pairs(rec: Records, pairs: Pairs, households: bool = True) -> Scored:
     """
     left, right = pairs.left, pairs.right
     bits = np.zeros(len(pairs), dtype=np.float64)
-    forced = ((rec.contact_nr[left] == rec.contact_nr[right]) & (rec.contact_nr[left] >= 0)) | (
-        (rec.structure_key[left] == rec.structure_key[right]) & (rec.structure_key[left] >= 0))
+    forced = np.zeros(len(pairs), dtype=bool)
+    for start in range(0, len(pairs), CHUNK_PAIRS):   # gathers of one chunk at a time
+        a, b = left[start:start + CHUNK_PAIRS], right[start:start + CHUNK_PAIRS]
+        forced[start:start + CHUNK_PAIRS] = ((rec.contact_nr[a] == rec.contact_nr[b]) & (rec.contact_nr[a] >= 0)) | (
+            (rec.structure_key[a] == rec.structure_key[b]) & (rec.structure_key[a] >= 0))
     kind = rec.kind[left]
     model = None
     ind = np.flatnonzero(kind == INDIVIDUAL)

@@ -101,9 +101,9 @@ def find_duplicates(
     n_new = len(contacts)
     new_label = label[:n_new]
 
-    review_mask = ((score >= settings.review) & ~conflict & ~merge & ~apart & (label[pairs.left] != label[pairs.right]))
-    review_mask = _best_pair_per_clusters(review_mask, score, label[pairs.left], label[pairs.right])
-    review_idx = np.flatnonzero(review_mask)
+    review_idx = np.flatnonzero((score >= settings.review) & ~conflict & ~merge & ~apart)
+    review_idx = review_idx[label[pairs.left[review_idx]] != label[pairs.right[review_idx]]]
+    review_idx = _best_pair_per_clusters(review_idx, score, label[pairs.left[review_idx]], label[pairs.right[review_idx]])
     # Reviewing order: pairs touching the same clusters together, groups by impact, then probability.
     cluster_size = np.bincount(label, minlength=len(rec))
     order, group, impact = review_order(label[pairs.left[review_idx]], label[pairs.right[review_idx]],
@@ -112,7 +112,7 @@ def find_duplicates(
     ra, rb = pairs.left[review_idx], pairs.right[review_idx]
     review_score, review_rule = score[review_idx], RULE_TEXT[rule[review_idx]]
     candidates, capped, kept_apart, conflicts = len(pairs), pairs.capped, int(apart.sum()), int(conflict.sum())
-    del pairs, score, rule, merge, apart, conflict, review_mask   # the candidate pairs are done with: free them before survivorship
+    del pairs, score, rule, merge, apart, conflict   # the candidate pairs are done with: free them before survivorship
 
     # Survivor: an existing contact of the cluster when there is one, else survivorship's choice.
     has_existing = np.zeros(len(rec), dtype=bool)
@@ -167,18 +167,16 @@ def _check_unique_refs(frame: pd.DataFrame, what: str) -> None:
                          row=ref, column="source_ref")
 
 
-def _best_pair_per_clusters(mask: np.ndarray, score: np.ndarray, la: np.ndarray, lb: np.ndarray) -> np.ndarray:
-    """One review pair per two clusters (the best-scoring one): a reviewer decides once."""
-    idx = np.flatnonzero(mask)
+def _best_pair_per_clusters(idx: np.ndarray, score: np.ndarray, la: np.ndarray, lb: np.ndarray) -> np.ndarray:
+    """Of the pairs ``idx`` (increasing; ``la``/``lb`` their clusters), one per two clusters, the
+    best-scoring one, in increasing order: a reviewer decides once."""
     if len(idx) < 2:
-        return mask
-    low, high = np.minimum(la[idx], lb[idx]), np.maximum(la[idx], lb[idx])
+        return idx
+    low, high = np.minimum(la, lb), np.maximum(la, lb)
     order = np.lexsort((idx, -score[idx], high, low))
     first = np.ones(len(idx), dtype=bool)
     first[1:] = (low[order][1:] != low[order][:-1]) | (high[order][1:] != high[order][:-1])
-    out = np.zeros_like(mask)
-    out[idx[order][first]] = True
-    return out
+    return np.sort(idx[order][first])
 
 
 def _nothing_merged(contacts: pd.DataFrame, decisions: ReviewDecisions) -> DedupResult:
