@@ -6,7 +6,7 @@ penalties (a first name's other-sex form, titles of both sexes). Structures: few
 by SecuTix's own notions (same name, administrative number, relay), so their weights stay
 fixed bits: name exact +6, similar +3, different −8; administrative number equal +8, different
 −10; e-mail +4/−0.5; phone +3/−0.5; address +3 / same postcode +0.5 / different −1.5; different
-relays −10 (two relays of one company are two contacts).
+relays −20 (two relays of one company are two SecuTix contacts: a rule, not evidence).
 
 SecuTix's own rules are not scored: the same contact number, or the same 10 structure fields
 (secutix-format §7), is a merge (probability 1).
@@ -23,14 +23,15 @@ from rapidfuzz.distance import JaroWinkler
 
 from .. import forked
 from .blocking import Pairs
-from .levels import FIELDS, distinct_pairs, overlap_levels, person_levels, pick
+from .households import applied_rules
+from .levels import FIELDS, distinct_pairs, overlap_levels, person_levels, pick, rule_bits
 from .model import TF_FIELDS, PersonModel, estimate_u, fit, tf_bits
 from .records import INDIVIDUAL, STRUCTURE, Records
 
 W_PRIOR_STRUCTURE = -6.0
 W_ORG = {"exact": 6.0, "similar": 3.0, "different": -8.0}
 W_ADMIN = {"equal": 8.0, "different": -10.0, "missing": 0.0}
-W_RELAY_DIFFERENT = -10.0  # two relays of one company are two contacts, not a duplicate
+W_RELAY_DIFFERENT = -20.0  # two relays of one company are two SecuTix contacts, never a duplicate (a rule, like two sexes)
 W_ADDRESS = {"same": 3.0, "same_zip": 0.5, "different": -1.5, "missing": 0.0}
 
 
@@ -42,6 +43,7 @@ class Scored:
     forced: np.ndarray
     model: PersonModel | None
     bits: np.ndarray        # the weight behind the score (not saturated near 1: orders the strongest edges)
+    rules: frozenset[str] = frozenset()   # the contact rules applied (households.applied_rules)
 
 
 def score_pairs(rec: Records, pairs: Pairs, households: bool = True) -> Scored:
@@ -61,8 +63,12 @@ def score_pairs(rec: Records, pairs: Pairs, households: bool = True) -> Scored:
     kind = rec.kind[left]
     model = None
     ind = np.flatnonzero(kind == INDIVIDUAL)
+    applied: set[str] = set()
     if len(ind):
-        levels, fixed = _levels_in_chunks(rec, left, right, ind, households)
+        levels, rules = _levels_in_chunks(rec, left, right, ind)
+        applied = applied_rules(rec, levels, rules, households)
+        fixed = _compact(rule_bits(rules, applied))
+        del rules
         model = fit(levels, estimate_u(rec), fixed)
         for start in range(0, len(ind), CHUNK_PAIRS):
             part = slice(start, start + CHUNK_PAIRS)
@@ -73,7 +79,7 @@ def score_pairs(rec: Records, pairs: Pairs, households: bool = True) -> Scored:
     if len(st):
         bits[st] = _structure_weight(rec, left[st], right[st])
     bits[forced] = 60.0
-    return Scored(probability(bits), forced, model, bits)
+    return Scored(probability(bits), forced, model, bits, frozenset(applied))
 
 
 # Pairs compared at once: the level computation's temporaries (a few dozen arrays per pair) stay
@@ -81,17 +87,17 @@ def score_pairs(rec: Records, pairs: Pairs, households: bool = True) -> Scored:
 CHUNK_PAIRS = 1_000_000
 
 
-def _levels_in_chunks(rec: Records, left: np.ndarray, right: np.ndarray, ind: np.ndarray,
-                      households: bool) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Levels (int8) and the contact rules' bits of the pairs ``ind``."""
+def _levels_in_chunks(rec: Records, left: np.ndarray, right: np.ndarray,
+                      ind: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Levels (int8) and where each contact rule holds (bool) for the pairs ``ind``."""
     starts = list(range(0, len(ind), CHUNK_PAIRS))
 
-    def chunks(mine: list[int]) -> list[tuple[dict[str, np.ndarray], np.ndarray]]:
+    def chunks(mine: list[int]) -> list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
         out = []
         for start in mine:
             rows = ind[start:start + CHUNK_PAIRS]
-            levels, fixed = person_levels(rec, left[rows], right[rows], households)
-            out.append(({f: levels[f].astype(np.int8, copy=False) for f in FIELDS}, _compact(fixed)))
+            levels, rules = person_levels(rec, left[rows], right[rows])
+            out.append(({f: levels[f].astype(np.int8, copy=False) for f in FIELDS}, rules))
         return out
 
     if len(rec) < forked.PARALLEL_MIN_ROWS or len(starts) < 2:
@@ -101,9 +107,7 @@ def _levels_in_chunks(rec: Records, left: np.ndarray, right: np.ndarray, ind: np
         parts = [None] * len(starts)
         parts[0::2], parts[1::2] = even, odd
         del even, odd
-    levels = {f: np.concatenate([p[0][f] for p in parts]) for f in FIELDS}
-    fixed = np.concatenate([p[1] for p in parts])
-    return levels, fixed
+    return tuple({k: np.concatenate([p[i][k] for p in parts]) for k in parts[0][i]} for i in (0, 1))
 
 
 def _compact(fixed: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from ..errors import InputError
 from ..text_arrays import text_index_unique
 from ..settings.dedup import DedupSettings
 from .blocking import RULE_PRIORITY, Pairs, candidate_pairs
-from .cluster import cluster_without_conflicts
+from .cluster import cluster_without_conflicts, doubtful_pairs
 from .compare import score_pairs
 from .decisions import IDENTITY_COLUMNS, KEEP_APART, MERGE, ReviewDecisions
 from .evidence import pair_evidence, review_order
@@ -63,7 +63,8 @@ def find_duplicates(
              "larger than the window (%d), compared with their nearest neighbours only",
              len(rec), len(pairs), pairs.capped, settings.block_window)
     scored = score_pairs(rec, pairs, settings.household_rules)
-    score, forced, bits, model = scored.score, scored.forced, scored.bits, scored.model
+    log.info("dedup: contact rules applied to persons: %s", ", ".join(sorted(scored.rules)) or "none")
+    score, forced, bits, model, rules_applied = scored.score, scored.forced, scored.bits, scored.model, scored.rules
     del scored
     # the rule as a small code per pair (names only for the pairs shown): 1 byte, not an object pointer
     rule = pairs.rule.copy()
@@ -74,6 +75,8 @@ def find_duplicates(
     apart = np.isin(pair_id, decided_apart)
     decided = np.isin(pair_id, decided_merge)
     merge = ((forced | (score >= settings.auto_merge)) & ~apart) | decided
+    if "generation" in rules_applied:    # a copy without birth date as like a parent as a child: to review
+        merge &= ~doubtful_pairs(pairs.left, pairs.right, bits, merge & ~forced & ~decided, rec.dob_int)
     rule[decided & ~(forced | (score >= settings.auto_merge))] = REVIEW_CODE
     extra = np.setdiff1d(decided_merge, pair_id[merge])  # merge decisions blocking did not propose
     del pair_id
@@ -88,7 +91,7 @@ def find_duplicates(
     del bits, forced, decided
     label, refused = cluster_without_conflicts(
         len(rec), edges.left, edges.right, edge_bits, edge_forced, rec.dob_int, rec.sex,
-        decided_apart // len(rec), decided_apart % len(rec), check_dates=settings.household_rules)
+        decided_apart // len(rec), decided_apart % len(rec), check_dates="generation" in rules_applied)
     # An edge refused because it would chain two different people (a father and his son through
     # a copy without birth date): the copy stays with its strongest match; not sent to review
     # (measured: such pairs were wrong 4 times out of 5). Extra edges are no candidate pair.
@@ -155,7 +158,7 @@ def find_duplicates(
         survivors=survivors, duplicates=duplicates, review_pairs=review_pairs, identities=identities,
         decisions=new_decisions, candidate_pairs=candidates, records=n_new,
         clusters=int(np.count_nonzero(np.bincount(new_label))), kept_apart=kept_apart, conflicts=conflicts,
-        counts_by_rule={str(k): int(v) for k, v in counts.items()}, review_evidence=why, capped=capped,
+        counts_by_rule={str(k): int(v) for k, v in counts.items()}, review_evidence=why, capped=capped, rules=rules_applied,
     )
 
 
