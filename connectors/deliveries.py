@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from stx_migrate.migration.delivery import AWAITING_LOG, Delivery, find_delivery, record_delivery
+from stx_migrate.migration.delivery import AWAITING_LOG, Delivery, find_delivery, ledger_locked, record_delivery
 from stx_migrate.migration.settings.project import Project
 from stx_migrate.migration.workspace import Workspace
 
@@ -14,17 +14,19 @@ log = logging.getLogger("stx_migrate.delivery")
 def deliver_once(project: Project, env: str, environment, files: list[tuple[Path, str]], delivery_id: str,
                  run_id: str, what: str = "import") -> tuple[Delivery, bool]:
     """(the delivery, whether it was made now). A delivery already in the ledger is not made again:
-    its record is returned and nothing is sent, whatever the drop holds today."""
+    its record is returned and nothing is sent, whatever the drop holds today. Lookup, sending
+    and record run under the ledger's lock, so two runs at once deliver once."""
     procedure_dir = Workspace(project.config.name).procedure_dir
-    done = find_delivery(procedure_dir, env, delivery_id, what)
-    if done is not None:
-        log.warning("%s %s was delivered to %s on %s (run %s): nothing sent again", what, delivery_id, env,
-                    done.delivered_at, done.run_id)
-        return done, False
-    files_sent = environment.deliver(files)
-    delivery = Delivery(env=env, deliverable_id=delivery_id, run_id=run_id, kind=environment.kind,
-                        target=environment.target(), files=files_sent, what=what)
-    return record_delivery(procedure_dir, delivery), True
+    with ledger_locked(procedure_dir):
+        done = find_delivery(procedure_dir, env, delivery_id, what)
+        if done is not None:
+            log.warning("%s %s was delivered to %s on %s (run %s): nothing sent again", what, delivery_id, env,
+                        done.delivered_at, done.run_id)
+            return done, False
+        files_sent = environment.deliver(files)
+        delivery = Delivery(env=env, deliverable_id=delivery_id, run_id=run_id, kind=environment.kind,
+                            target=environment.target(), files=files_sent, what=what)
+        return record_delivery(procedure_dir, delivery), True
 
 
 def delivery_summary(project: Project, env: str, environment, deliverable_folder: Path, deliverable_id: str,
@@ -48,7 +50,13 @@ def delivery_summary(project: Project, env: str, environment, deliverable_folder
     return {"imported": 0, "updated": 0, "unchanged": 0, "not_imported": 0, "handed_over": rows,
             "dropped_file": located, "sha256": import_file.sha256, "delivered_now": sent,
             "delivered_at": delivery.delivered_at, "delivery_run_id": delivery.run_id,
-            "secutix_status": AWAITING_LOG}
+            "secutix_status": AWAITING_LOG, **_parts(delivery)}
+
+
+def _parts(delivery) -> dict:
+    """Past one sheet the xlsx import file is several parts: every part's name in the drop, in order."""
+    parts = [f.name for f in delivery.files if not f.name.endswith("-manifest.json")]
+    return {"dropped_files": parts} if len(parts) > 1 else {}
 
 
 def deliver_service_request(project: Project, env: str, environment, operation: str, rows, service_id: str,

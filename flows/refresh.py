@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
+from stx_migrate.migration.import_files import import_file_names
 from stx_migrate.migration.procedure import Event, load_state, refresh_guard
 from stx_migrate.migration.procedure.protocol_ref import project_protocol_hash
 from stx_migrate.migration.procedure.records import write_refresh_record
@@ -61,10 +62,12 @@ def refresh_j_1(project_dir: str) -> dict:
                           protocol_hash=deliverable.protocol_hash, run_folder=str(folder), flow_run_id=current_run_id(),
                           detail=f"new {counts['new']}, changed {counts['changed']}, vanished {counts['vanished']}"
                                  + "".join(f"; WARNING {w}" for w in warnings)))
+    files = deliverable_folder(project, deliverable_id)
+    xlsx = import_file_names(sorted(p.name for p in files.iterdir()), "xlsx")   # numbered parts past one sheet
     publish_file_links(artifact_key(project.config.name, "refresh-j-1", "files"), {
         "J-1 diff (json)": folder / "diff.json", "J-1 diff (report)": folder / "diff.md",
-        "contacts.xlsx": deliverable_folder(project, deliverable_id) / "contacts.xlsx",
-        "rejects.csv": deliverable_folder(project, deliverable_id) / "rejects.csv"}, "J-1 refresh files")
+        **{name: files / name for name in xlsx},
+        "rejects.csv": files / "rejects.csv"}, "J-1 refresh files")
     note_ticket(project, f"J-1 refresh: deliverable {deliverable_id} from snapshot {snapshot_id} with the validated "
                          f"protocol {deliverable.protocol_hash[:12]}; diff: new {counts['new']}, changed "
                          f"{counts['changed']}, vanished {counts['vanished']}, new rejects {counts['new_rejects']}")

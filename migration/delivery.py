@@ -5,20 +5,29 @@ A delivery is a deliverable's import file and manifest handed to an environment 
 one JSON line per delivery, appended only once every file is in place) is the record of
 what reached the customer's SecuTix: a re-run finds its line and sends nothing, even when
 SecuTix's importer has already taken the files away. It holds names, sizes and hashes,
-never a value of a contact.
+never a value of a contact. Looking a delivery up, sending it and writing its line happen
+under one lock (:func:`ledger_locked`): two runs at once cannot both find no line and both send.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
+import logging
 import os
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import ConfigError
+from .import_files import import_file_names
 
 LEDGER = "deliveries.jsonl"
+LEDGER_LOCK = "deliveries.lock"   # flock'ed while a delivery is looked up, sent and recorded
+
+log = logging.getLogger("stx_migrate.delivery")
 AWAITING_LOG = "delivered, awaiting SecuTix's log"
 
 
@@ -55,15 +64,43 @@ def file_sha256(path: Path) -> str:
 
 def delivery_names(deliverable_folder: Path, deliverable_id: str, ext: str,
                    require_manifest: bool = True) -> list[tuple[Path, str]]:
-    """(local file, name in the drop) in sending order: the import file, then the manifest (last = complete)."""
-    files = [(deliverable_folder / f"contacts.{ext}", f"{deliverable_id}-contacts.{ext}"),
-             (deliverable_folder / "manifest.json", f"{deliverable_id}-manifest.json")]
-    if not require_manifest and not files[1][0].is_file():
-        files = files[:1]
+    """(local file, name in the drop) in sending order: the import file(s), then the manifest (last = complete).
+
+    Past one sheet the xlsx import file is several numbered parts (migration/import_files.py),
+    sent in order, all before the manifest.
+    """
+    manifest = deliverable_folder / "manifest.json"
+    parts = import_file_names(json.loads(manifest.read_text(encoding="utf-8")).get("files", {}), ext) \
+        if manifest.is_file() else []
+    files = [(deliverable_folder / name, f"{deliverable_id}-{name}") for name in parts or [f"contacts.{ext}"]]
+    if require_manifest or manifest.is_file():
+        files.append((manifest, f"{deliverable_id}-manifest.json"))
     for local, _ in files:
         if not local.is_file():
             raise ConfigError(f"deliverable {deliverable_id} has no {local.name} to deliver")
     return files
+
+
+@contextlib.contextmanager
+def ledger_locked(procedure_dir: Path) -> Iterator[None]:
+    """Hold the project's delivery lock: one delivery at a time, from lookup to its ledger line.
+
+    A second run waits (a delivery ends or fails within its connection timeouts), then finds
+    the first one's line and sends nothing. The lock is the kernel's (``flock``): a process
+    that dies lets it go, so a killed delivery never blocks the next one.
+    """
+    procedure_dir = Path(procedure_dir)
+    procedure_dir.mkdir(parents=True, exist_ok=True)
+    with open(procedure_dir / LEDGER_LOCK, "a", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("another delivery of this project is under way: waiting for it to end")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def read_ledger(procedure_dir: Path) -> list[Delivery]:

@@ -49,6 +49,7 @@ from .protocol.tables import load_tables
 from .reference import ReferenceData
 from .rules import check_contacts_in_chunks
 from .rules.chunked import MapChunks
+from .import_files import write_xlsx_files, xlsx_names
 from .secutix_file import write_secutix_file
 from .settings.project import Project, ProjectConfig
 from .snapshot import Snapshot
@@ -62,7 +63,7 @@ DELIVERABLES = "deliverables"
 REVIEW_FILE = "review.xlsx"
 SOURCE_REFS_FILE = "source_refs.csv"   # source_ref of each data row of the import file, in order (SecuTix's log maps back)
 FILES = ("contacts.xlsx", "contacts.csv", "rejects.csv", "duplicates.csv", DROPPED_FILE, SOURCE_REFS_FILE, REVIEW_FILE,
-         REPORT_FILE, "protocol.yaml", "summary.json", COLUMN_CHANGES_FILE)
+         REPORT_FILE, "protocol.yaml", "summary.json", COLUMN_CHANGES_FILE)   # contacts.xlsx: numbered parts past one sheet
 
 
 def project_context(config: ProjectConfig) -> ProjectContext:
@@ -259,8 +260,13 @@ def _write_review(prepared: PreparedContacts, path: Path, created: datetime) -> 
 
 
 def _write_import_files(prepared: PreparedContacts, folder: Path, config: ProjectConfig) -> None:
-    write_secutix_file(prepared.valid, folder / "contacts.xlsx", settings=config.output)
+    write_xlsx_files(prepared.valid, folder, config.output)   # contacts.xlsx, or contacts-001.xlsx… past one sheet
     write_secutix_file(prepared.valid, folder / "contacts.csv", settings=config.output)
+
+
+def deliverable_files(contacts: int) -> list[str]:
+    """The files of a deliverable of ``contacts`` rows (manifest order), manifest.json aside."""
+    return [part for name in FILES for part in (xlsx_names(contacts) if name == "contacts.xlsx" else [name])]
 
 
 def _write_reports(prepared: PreparedContacts, folder: Path, snapshot: Snapshot) -> None:
@@ -311,7 +317,7 @@ def write_deliverable(prepared: PreparedContacts, folder: Path, config: ProjectC
         "contact_numbers": config.contact_numbers.model_dump(mode="json"),
         "retention_cutoff": config.retention.cutoff.isoformat() if config.retention.cutoff else None,
         "counts": {k: getattr(summary, k) for k in ("rows_in", "valid", "rejected", "merged", "dropped", "warnings")},
-        "files": {name: _sha256(folder / name) for name in FILES},
+        "files": {name: _sha256(folder / name) for name in deliverable_files(len(prepared.valid))},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return summary

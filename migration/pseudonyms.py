@@ -28,7 +28,7 @@ import pandas as pd
 import phonenumbers
 
 from .protocol.unique import distinct_values, spread
-from .secutix_file import write_secutix_file
+from .import_files import write_import_file
 
 CLEAR = "="
 NAME_COLUMNS = ("FIRSTNAME", "LASTNAME", "OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2")
@@ -180,16 +180,15 @@ def pseudonymise_contacts(contacts: pd.DataFrame, key: bytes) -> pd.DataFrame:
 def pseudonymised_deliverable(deliverable, key: bytes, folder: Path, ext: str, output=None) -> Path:
     """A copy of the deliverable's files a delivery sends, its people replaced, in ``folder`` (inside the workspace).
 
-    ``contacts.<ext>`` is written from the pseudonymised contacts; ``summary.json`` (counts only)
-    is copied; ``manifest.json`` is copied with the new import file's sha256, so that the
+    ``contacts.<ext>`` (or its numbered xlsx parts past one sheet) is written from the pseudonymised contacts; ``summary.json`` (counts only)
+    is copied; ``manifest.json`` is copied with the new import files' sha256, so that the
     delivered manifest describes the delivered file. Returns ``folder``.
     """
     folder = Path(folder)
     folder.mkdir(parents=True)
-    name = f"contacts.{ext}"
-    write_secutix_file(pseudonymise_contacts(deliverable.contacts(), key), folder / name, settings=output)
+    names = write_import_file(pseudonymise_contacts(deliverable.contacts(), key), folder, ext, output)
     shutil.copyfile(deliverable.path / "summary.json", folder / "summary.json")
     manifest = json.loads((deliverable.path / "manifest.json").read_text(encoding="utf-8"))
-    manifest["files"] = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()}
+    manifest["files"] = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in names}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return folder

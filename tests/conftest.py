@@ -1,6 +1,7 @@
 """Session fixtures shared by every test folder: real database servers on loopback."""
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 
@@ -52,3 +53,15 @@ def prefect_api():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture()
+def info_logs_to_the_api():
+    """INFO lines of runs reach the API (the session keeps Prefect at WARNING): for tests searching what a run logs."""
+    loggers = [logging.getLogger(n) for n in ("prefect", "prefect.flow_runs", "prefect.task_runs", "stx_migrate")]
+    before = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.INFO)
+    yield
+    for lg, level in zip(loggers, before):
+        lg.setLevel(level)

@@ -7,13 +7,12 @@ a run leaves text in is then searched for it.
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pytest
 
 from stx_migrate.cli.main import main
-from api_reads import all_artifacts
+from api_reads import everything_prefect_stored
 
 pytestmark = [pytest.mark.prefect, pytest.mark.postgres]
 CANARY = "Canary-Pw-5f3e-91"
@@ -32,37 +31,6 @@ def canary_role(pg_server):
         c.execute("INSERT INTO canary_people VALUES (1, 'zoe@example.org'), (2, NULL)")
         c.execute("GRANT SELECT ON canary_people TO canary")
     return pg_server
-
-
-@pytest.fixture()
-def info_logs_to_the_api():
-    # the test session keeps Prefect at WARNING; this test must see what a real run logs
-    loggers = [logging.getLogger(n) for n in ("prefect", "prefect.flow_runs", "prefect.task_runs", "stx_migrate")]
-    before = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.INFO)
-    yield
-    for lg, level in zip(loggers, before):
-        lg.setLevel(level)
-
-
-def _everything_prefect_stored() -> str:
-    from prefect import get_client
-
-    from prefect.logging.handlers import APILogWorker
-
-    APILogWorker.drain_all(timeout=10)  # run logs travel to the API in batches
-    texts = []
-    with get_client(sync_client=True) as client:
-        logs = [log.message for log in client.read_logs()]
-        assert any("snapshot" in m for m in logs), "no run log reached the API: the search below would prove nothing"
-        texts += logs
-        texts += [f"{a.key} {a.description} {a.data}" for a in all_artifacts(client)]
-        for run in client.read_flow_runs():
-            texts.append(f"{run.name} {run.parameters} {run.state.message if run.state else ''} {run.tags}")
-        for run in client.read_task_runs():
-            texts.append(f"{run.name} {run.state.message if run.state else ''}")
-    return "\n".join(texts)
 
 
 def _files_text(folder: Path) -> bytes:
@@ -92,7 +60,7 @@ def test_password_from_a_secret_block_appears_nowhere(canary_role, project_facto
 
     assert CANARY.encode() not in _files_text(workspace_home)
     assert b"zoe@example.org" not in (snapshot / "manifest.json").read_bytes() + (snapshot / "profile.json").read_bytes()
-    stored = _everything_prefect_stored()
+    stored = everything_prefect_stored(must_hold="snapshot")
     for text in (out, err, bad_out, bad_err, stored):
         assert CANARY not in text
     assert "zoe@example.org" not in stored  # the profile artifact carries shapes, not values

@@ -24,3 +24,15 @@ def sftp_only_server():
         yield server
     finally:
         stop()
+
+
+@pytest.fixture(scope="session")
+def sftp_password_server():
+    """An sshd where the user logs in with a password made up for this session (its own /etc/shadow view)."""
+    import secrets
+
+    server, stop = start_sftp(password=f"Pw-{secrets.token_urlsafe(18)}")
+    try:
+        yield server
+    finally:
+        stop()

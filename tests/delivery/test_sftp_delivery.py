@@ -100,3 +100,34 @@ def test_credentials_never_reach_a_message_a_log_or_a_file(tmp_path, workspace_h
     for text in texts:
         assert password not in text and key_body not in text
     assert "authentication refused" in captured.err
+
+
+def test_a_password_login_delivers_and_the_password_reaches_no_log(tmp_path, workspace_home, prefect_api,
+                                                                    sftp_password_server, info_logs_to_the_api,
+                                                                    monkeypatch, capsys, caplog):
+    """The password given as an ${env:…} reference logs in (sshd says which method it accepted) and
+    appears in no message, log line (here and in the Prefect API), artifact, run record or file."""
+    from api_reads import everything_prefect_stored
+
+    caplog.set_level(logging.DEBUG)
+    server = sftp_password_server
+    _clear(server)
+    monkeypatch.setenv("STX_TEST_SFTP_PASSWORD", server.password)
+    by_password = {**{k: v for k, v in sftp_environment(server).items() if k != "key"},
+                   "password": "${env:STX_TEST_SFTP_PASSWORD}"}
+    project = make_project(tmp_path / "p", {"stx": by_password})
+    deliverable = make_deliverable(project)
+    assert main(["import", "--project", str(project), "--env", "stx"]) == 0
+    captured = capsys.readouterr()
+    arrived = server.drop / f"{deliverable.name}-contacts.csv"
+    assert arrived.read_bytes() == (deliverable / "contacts.csv").read_bytes()
+    (delivery,) = read_ledger(Workspace("loop").procedure_dir)
+    assert delivery.kind == "sftp" and delivery.target == f"{server.user}@{server.host}:{server.port}/{server.drop}"
+    assert f"Accepted password for {server.user}" in server.log_text()
+    assert "Accepted publickey" not in server.log_text()
+    texts = [captured.out, captured.err, caplog.text, everything_prefect_stored(must_hold="sftp stx: delivered")]
+    texts += [p.read_text(errors="replace") for p in workspace_home.rglob("*") if p.is_file() and p.suffix != ".parquet"]
+    texts += [p.read_text(errors="replace") for p in project.rglob("*") if p.suffix in (".yaml", ".json", ".md", ".csv")]
+    assert len(texts) > 10
+    for text in texts:
+        assert server.password not in text
