@@ -140,3 +140,15 @@ def test_a_dataset_read_again_midway_is_written_once_and_the_next_ones_follow(wo
     assert {name: ds.rows for name, ds in s.manifest.datasets.items()} == {"clients": 10, "orders": 9, "criteria": 5}
     assert s.read_arrow("clients").equals(_table(0, 10)) and s.read_arrow("orders").equals(_table(0, 9))
 
+
+
+def test_what_describes_a_dataset_is_handed_on_whole():
+    """A field added to the source's DatasetInfo reaches the spec and the manifest (description())."""
+    import dataclasses
+
+    from stx_migrate.connectors.sources.base import DatasetInfo
+    from stx_migrate.migration.snapshot import DESCRIPTION_FIELDS, DatasetManifest
+
+    info_fields = {f.name for f in dataclasses.fields(DatasetInfo)} - {"name", "schema"}
+    assert info_fields == set(DESCRIPTION_FIELDS)
+    assert set(DESCRIPTION_FIELDS) <= {f.name for f in dataclasses.fields(DatasetSpec)} & set(DatasetManifest.model_fields)
