@@ -214,10 +214,14 @@ def _trap(rng, people: pd.DataFrame, kind: str, n: int) -> pd.DataFrame:
         other["EMAIL1"] = np.where(shared, base["EMAIL1"], _emails(rng, other["FIRSTNAME"], other["LASTNAME"], np.arange(n) + 5_000_000))
         other["TELEPHONE"] = base["TELEPHONE"]
     elif kind == "parent_child":
-        # the parent's copy: same names and address, born 25–35 years earlier (birth dates both known)
-        years = pd.to_numeric(base["BIRTHDATE"].str.slice(6), errors="coerce").fillna(1985).astype(int).clip(1960, 2005)
+        # the other generation: same names and address, born 25–35 years apart (birth dates both known);
+        # the parent of a person born from 1960, else the child (a parent born before 1935 would
+        # fall outside the people's years: clipping the year once gave a parent the child's own date)
         base_dob = np.where(base["BIRTHDATE"] == "", _dates(rng, n, 1960, 2005), base["BIRTHDATE"])
-        other["BIRTHDATE"] = [f"{d[:6]}{y - int(g)}" for d, y, g in zip(base_dob, years, rng.integers(25, 36, n))]
+        years = pd.Series(base_dob).str.slice(6).astype(int).to_numpy()
+        gap = rng.integers(25, 36, n)
+        other_year = np.where(years >= 1960, years - gap, years + gap)
+        other["BIRTHDATE"] = [f"{d[:6]}{y}" for d, y in zip(base_dob, other_year)]
         base["BIRTHDATE"] = base_dob
         other["EMAIL1"] = np.where(rng.random(n) < 0.5, _emails(rng, other["FIRSTNAME"], other["LASTNAME"], np.arange(n) + 6_000_000), "")
         other["CELLPHONE"] = np.where(rng.random(n) < 0.4, _phones(rng, base["COUNTRY"].to_numpy(), True), "")

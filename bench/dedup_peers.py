@@ -9,7 +9,9 @@ bench gives our matcher (no ``soc_sec_id``, no e-mail or phone):
   λ from deterministic rules, u by random sampling, m by EM blocked on birth date then postcode.
 * recordlinkage 0.16, its FEBRL deduplication example: the same four blocks united, six
   comparisons (Jaro–Winkler ≥ 0.85 on both names, exact birth date, suburb and state,
-  Levenshtein ≥ 0.85 on the street), a pair is a match when the sum reaches a threshold.
+  Levenshtein ≥ 0.85 on the street), a pair is a match when the sum reaches a threshold. It
+  pins ``pandas<3``, so it runs in its own virtualenv, ``bench/.venv-peers``, built on first
+  use (or by ``make bench-peers``) and called as a subprocess (bench/dedup_rl_worker.py).
 
 Both give scored pairs; the bench clusters them (transitive closure) and, to be fair to the
 peers, reports each one at its best threshold in hindsight (the truth picks it).
@@ -19,6 +21,10 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,6 +32,9 @@ import pandas as pd
 from stx_migrate.migration.dates import birthdate_key
 from stx_migrate.migration.dedup.normalise import compact, fold_text
 
+HERE = Path(__file__).resolve().parent
+PEERS_VENV = HERE / ".venv-peers"       # recordlinkage's own environment (git-ignored)
+RECORDLINKAGE = "0.16"
 PEER_COLUMNS = ["given_name", "surname", "date_of_birth", "street_number", "address_1", "suburb", "postcode", "state"]
 
 
@@ -86,23 +95,37 @@ def _splink_train_predict(frame: pd.DataFrame, settings) -> pd.DataFrame:
 
 
 def recordlinkage_pairs(frame: pd.DataFrame) -> pd.DataFrame:
-    """``left, right, score`` (sum of the six comparisons, 0–6) of the pairs of the four blocks."""
-    import recordlinkage
+    """``left, right, score`` (sum of the six comparisons, 0–6) of the pairs of the four blocks,
+    computed by recordlinkage in its own environment (bench/dedup_rl_worker.py)."""
+    python = peers_python()
+    with tempfile.TemporaryDirectory() as tmp:
+        given, pairs = Path(tmp) / "frame.csv", Path(tmp) / "pairs.csv"
+        frame.to_csv(given, index=False)
+        done = subprocess.run([str(python), str(HERE / "dedup_rl_worker.py"), str(given), str(pairs)],
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"recordlinkage failed: {done.stderr.strip().splitlines()[-1:]}")
+        return pd.read_csv(pairs, dtype={"left": str, "right": str})
 
-    data = frame.set_index("unique_id")
-    index = None
-    for column in ("given_name", "surname", "date_of_birth", "postcode"):
-        found = recordlinkage.Index()
-        found.block(column)
-        pairs = found.index(data)
-        index = pairs if index is None else index.union(pairs)
-    compare = recordlinkage.Compare()
-    compare.string("given_name", "given_name", method="jarowinkler", threshold=0.85)
-    compare.string("surname", "surname", method="jarowinkler", threshold=0.85)
-    compare.exact("date_of_birth", "date_of_birth")
-    compare.exact("suburb", "suburb")
-    compare.exact("state", "state")
-    compare.string("address_1", "address_1", threshold=0.85)
-    features = compare.compute(index, data)
-    left, right = features.index.get_level_values(0), features.index.get_level_values(1)
-    return pd.DataFrame({"left": np.asarray(left), "right": np.asarray(right), "score": features.sum(axis=1).to_numpy()})
+
+def peers_python(build: bool = True) -> Path:
+    """The side environment's python with recordlinkage 0.16 and its pandas < 3 (built on first use).
+
+    Never part of the project's dependencies: recordlinkage 0.16 pins ``pandas<3``.
+    """
+    python = PEERS_VENV / "bin" / "python"
+    ready = PEERS_VENV / f".installed-{RECORDLINKAGE}"
+    if ready.exists():
+        return python
+    if not build:
+        raise ImportError("recordlinkage", name="recordlinkage")
+    print(f"  building {PEERS_VENV.relative_to(HERE.parent)} (recordlinkage {RECORDLINKAGE}, pandas<3): once", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(PEERS_VENV)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--progress-bar", "off",
+                    f"recordlinkage=={RECORDLINKAGE}", "pandas<3"], check=True)
+    ready.touch()
+    return python
+
+
+if __name__ == "__main__":      # make bench-peers: build the side environment now
+    print(peers_python())

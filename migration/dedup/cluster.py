@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .households import GENERATION_YEARS, generation_apart
+
 
 def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Label per record: the smallest record position of its component (singletons label themselves).
@@ -42,9 +44,9 @@ def cluster_without_conflicts(n: int, left: np.ndarray, right: np.ndarray, stren
 
     Merging is transitive: a copy without birth date matches both a father and his son of
     the same name, and would chain them together. A component is *conflicting* when it holds
-    two birth dates (``yyyymmdd`` integers, 0 = unknown) that are not one typo apart (one
-    digit, two neighbouring digits, day and month swapped), both sexes, or a pair a reviewer
-    kept apart. Only those components are rebuilt, edge by edge from the strongest
+    two birth dates (``yyyymmdd`` integers, 0 = unknown) a generation apart
+    (:data:`.households.GENERATION_YEARS`; closer dates that differ are one person's typo or wrong
+    entry), both sexes, or a pair a reviewer kept apart. Only those components are rebuilt, edge by edge from the strongest
     (SecuTix-rule edges first, never refused), refusing an edge that would join two
     conflicting groups.
 
@@ -104,19 +106,8 @@ def cluster_without_conflicts(n: int, left: np.ndarray, right: np.ndarray, stren
 
 
 def _dates_agree(one: set[int], other: set[int]) -> bool:
-    """Every date of one group is the same as, or one typo away from, every date of the other."""
-    return all(a == b or one_typo_apart(a, b) for a in one for b in other)
-
-
-def one_typo_apart(a: int, b: int) -> bool:
-    """Two ``yyyymmdd`` dates one typo apart: one digit, two neighbouring digits, or day and month swapped."""
-    x, y = f"{a:08d}", f"{b:08d}"
-    differ = [i for i in range(8) if x[i] != y[i]]
-    if len(differ) == 1:
-        return True
-    if len(differ) == 2 and differ[1] == differ[0] + 1 and x[differ[0]] == y[differ[1]] and x[differ[1]] == y[differ[0]]:
-        return True
-    return x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6]
+    """No date of one group is a generation away from a date of the other."""
+    return not any(generation_apart(np.int64(a), np.int64(b)) for a in one for b in other)
 
 
 def _conflicting_labels(label, birth_date, sex, apart_left, apart_right) -> np.ndarray:
@@ -126,12 +117,14 @@ def _conflicting_labels(label, birth_date, sex, apart_left, apart_right) -> np.n
         return np.empty(0, np.int64)
     lab = label[multi]
     bad = set()
-    dates = birth_date[multi].astype(np.int64)
-    with_date = dates > 0
-    if with_date.any():
-        distinct = pd.unique(lab[with_date].astype(np.int64) * 100_000_000 + dates[with_date])
-        counts = np.bincount(distinct // 100_000_000, minlength=len(label))
-        bad.update(np.flatnonzero(counts > 1).tolist())
+    years = birth_date[multi].astype(np.int64) // 10_000
+    with_date = years > 0
+    if with_date.any():     # the years of a component span a generation somewhere: look closer
+        first = np.full(len(label), np.iinfo(np.int64).max)
+        last = np.zeros(len(label), dtype=np.int64)
+        np.minimum.at(first, lab[with_date], years[with_date])
+        np.maximum.at(last, lab[with_date], years[with_date])
+        bad.update(np.flatnonzero(last - np.minimum(first, last) >= GENERATION_YEARS[0]).tolist())
     s = sex[multi]
     male = np.bincount(lab[s == 1], minlength=len(label)) > 0
     female = np.bincount(lab[s == 2], minlength=len(label)) > 0
@@ -140,3 +133,32 @@ def _conflicting_labels(label, birth_date, sex, apart_left, apart_right) -> np.n
         same = label[apart_left] == label[apart_right]
         bad.update(label[apart_left][same].tolist())
     return np.array(sorted(bad), dtype=np.int64)
+
+
+DOUBT_BITS = 4.0    # a dateless copy goes with one generation only when that side is this much stronger
+
+
+def doubtful_pairs(left: np.ndarray, right: np.ndarray, bits: np.ndarray, candidate: np.ndarray,
+                   birth_date: np.ndarray) -> np.ndarray:
+    """Merge pairs to hand to a person: a record without birth date that matches records a
+    generation apart (a father and his son of one name and address) about as strongly on both
+    sides — its pairs with dated records, when no side is :data:`DOUBT_BITS` stronger.
+
+    ``candidate``: the pairs that would merge; ``bits``: their weight; returns a mask over the pairs.
+    """
+    out = np.zeros(len(left), dtype=bool)
+    idx = np.flatnonzero(candidate & ((birth_date[left] == 0) != (birth_date[right] == 0)))
+    if not len(idx):
+        return out
+    no_date = birth_date[left[idx]] == 0
+    frame = pd.DataFrame({"record": np.where(no_date, left[idx], right[idx]),
+                          "year": birth_date[np.where(no_date, right[idx], left[idx])] // 10_000,
+                          "bits": bits[idx], "pair": idx})
+    frame = frame.sort_values(["record", "bits"], ascending=[True, False], kind="stable")
+    best = frame.groupby("record", sort=False)[["year", "bits"]].transform("first")
+    other = (frame["year"] - best["year"]).abs() >= GENERATION_YEARS[0]     # the other generation's pairs
+    rival = frame["bits"].where(other).groupby(frame["record"], sort=False).transform("max")
+    doubtful = (best["bits"] - rival < DOUBT_BITS).groupby(frame["record"], sort=False).transform("any")
+    out[frame["pair"].to_numpy()[doubtful.to_numpy()]] = True
+    return out
+

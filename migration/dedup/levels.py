@@ -16,6 +16,7 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler, Levenshtein, Prefix
 
+from .households import generation_apart
 from .records import COUPLE, Records
 
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -27,10 +28,13 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "phone": ("missing", "shared", "different"),
 }
 FIELDS = tuple(LEVELS)
-W_OTHER_FORM = -10.0      # Jean / Jeanne, Daniel / Danielle: two persons (spouses), never a typo
-W_SEX_CONFLICT = -20.0    # MR against MRS / MISS: two persons of one household
-W_HOUSEHOLD = -12.0       # another first name and no agreeing birth date: a spouse, sibling or child
-W_GENERATION = -12.0      # the same names, another birth year: parent and child (junior / senior)
+# The contact rules (bits): two persons whatever the learned weights say.
+RULES = {
+    "sex_conflict": -20.0,  # MR against MRS / MISS: two persons of one household
+    "other_form": -10.0,    # Jean / Jeanne, Daniel / Danielle: two persons (spouses), never a typo
+    "household": -12.0,     # another first name and no agreeing birth date: a spouse, sibling or child
+    "generation": -12.0,    # the same names, birth years a generation apart: parent and child
+}
 
 # A first name and its female (or male) form are different people, not a typo.
 _GENDER_SUFFIXES = ("E", "NE", "LE", "TE", "TTE", "ETTE", "A", "INE", "IA", "S")
@@ -45,12 +49,9 @@ NICKNAMES = {
 }
 
 
-def person_levels(rec: Records, a: np.ndarray, b: np.ndarray,
-                  households: bool = True) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """``(levels, fixed)``: the level of each field per pair (int8), and the contact rules' penalties (bits).
-
-    ``households``: apply the household rules (other-sex form, household, junior/senior); off for
-    data known to hold one person per address (a registry; FEBRL): there they only cost recall.
+def person_levels(rec: Records, a: np.ndarray, b: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """``(levels, rules)``: the level of each field per pair (int8), and where each contact rule
+    holds (boolean per pair: :data:`RULES`); :func:`rule_bits` prices the rules.
     """
     fa, fb, la, lb = rec.fn[a], rec.fn[b], rec.ln[a], rec.ln[b]
     first, other_form = _name_levels(rec, fa, fb, first=True)
@@ -64,22 +65,26 @@ def person_levels(rec: Records, a: np.ndarray, b: np.ndarray,
     other_form = np.where(swapped, cross_form, other_form)
 
     sa, sb = rec.sex[a], rec.sex[b]
-    sex_conflict = (sa > 0) & (sb > 0) & (sa != sb) & (sa != COUPLE) & (sb != COUPLE)
     birth = _date_levels(rec.dob_int[a], rec.dob_int[b])
-    # Shared address, e-mail and phone with another first name is a household, unless the birth date agrees.
-    household = (first == 5) & ~np.isin(birth, (1, 2))
-    # Junior / senior: the same names (or an initial) with another birth year are two generations.
-    years_differ = (birth > 1) & (rec.dob_int[a] // 10_000 != rec.dob_int[b] // 10_000)
-    generation = np.isin(first, (1, 4)) & np.isin(last, (1, 2)) & years_differ
-    fixed = np.where(sex_conflict, W_SEX_CONFLICT, 0.0)
-    if households:
-        fixed = fixed + (np.where(other_form, W_OTHER_FORM, 0.0) + np.where(household & ~other_form, W_HOUSEHOLD, 0.0)
-                         + np.where(generation, W_GENERATION, 0.0))
+    rules = {
+        "sex_conflict": (sa > 0) & (sb > 0) & (sa != sb) & (sa != COUPLE) & (sb != COUPLE),
+        "other_form": other_form,
+        # Shared address, e-mail and phone with another first name is a household, unless the birth date agrees.
+        "household": (first == 5) & ~np.isin(birth, (1, 2)) & ~other_form,
+        # Junior / senior: the same names (or an initial) with birth years a generation apart — not
+        # merely another date (a typo, or a wrong entry, of one person).
+        "generation": np.isin(first, (1, 4)) & np.isin(last, (1, 2)) & generation_apart(rec.dob_int[a], rec.dob_int[b]),
+    }
     levels = {
         "first_name": first, "last_name": last, "birth_date": birth, "address": _address_levels(rec, a, b),
         "email": overlap_levels(rec.emails, a, b), "phone": overlap_levels(rec.phones, a, b),
     }
-    return levels, fixed
+    return levels, rules
+
+
+def rule_bits(rules: dict[str, np.ndarray], applied: set[str]) -> np.ndarray:
+    """The contact rules' fixed bits per pair, for the rules in ``applied``."""
+    return sum((np.where(rules[r], RULES[r], 0.0) for r in applied), np.zeros(len(rules["household"])))
 
 
 def _address_levels(rec: Records, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -128,6 +133,7 @@ def _name_levels(rec: Records, xa: np.ndarray, xb: np.ndarray, first: bool) -> t
         variant = np.zeros(len(x), dtype=bool)
         for suffix in _GENDER_SUFFIXES:
             variant |= ((x + suffix) == y).to_numpy() | ((y + suffix) == x).to_numpy()
+        variant &= shorter >= 4     # Jean / Jeanne, Louis / Louise; "Sar" / "Sara" is a letter lost
         canon_x, canon_y = x.map(NICKNAMES).fillna(x), y.map(NICKNAMES).fillna(y)
         nickname = (canon_x == canon_y).to_numpy() | (canon_x == y).to_numpy() | (canon_y == x).to_numpy()
         short = ((prefix == shorter) & ((shorter >= 3) | (shorter == 1))) | nickname | _initials_match(x, y)
@@ -162,6 +168,7 @@ def _phonetic_of(rec: Records, wanted: np.ndarray) -> np.ndarray:
 def _date_levels(da: np.ndarray, db: np.ndarray) -> np.ndarray:
     """Exact; one digit changed, two neighbouring digits or day and month swapped; same year; different.
 
+    A "typo" that moves the year a generation away (1985 → 1955) is not one: it is "different".
     Computed once per distinct pair of dates (yyyymmdd integers, 0 = unknown).
     """
     level = np.zeros(len(da), dtype=np.int8)
@@ -178,7 +185,8 @@ def _date_levels(da: np.ndarray, db: np.ndarray) -> np.ndarray:
     n_differ = differ.sum(axis=1)
     neighbours = (n_differ == 2) & np.any(differ[:, :-1] & differ[:, 1:] & swapped_pair, axis=1)
     day_month = (x // 10_000 == y // 10_000) & ((x // 100) % 100 == y % 100) & (x % 100 == (y // 100) % 100)
-    distinct = pick([((n_differ == 1) | neighbours | day_month, 2), (x // 10_000 == y // 10_000, 3)], 4, len(x))
+    typo = ((n_differ == 1) | neighbours | day_month) & ~generation_apart(x, y)
+    distinct = pick([(typo, 2), (x // 10_000 == y // 10_000, 3)], 4, len(x))
     level[todo] = distinct[np.asarray(inverse)]
     return level
 

@@ -39,6 +39,7 @@ class DedupResult:
     # per field the comparison level with its learned weight ("similar +6.1"): why it is proposed
     review_evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
     capped: int = 0         # keyed records, over the passes, compared with their nearest neighbours only
+    rules: frozenset[str] = frozenset()   # the contact rules applied to persons (dedup/households.py)
 
     @property
     def auto_merged(self) -> int:

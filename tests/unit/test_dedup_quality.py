@@ -84,4 +84,4 @@ def test_settings_refuse_unknown_keys_and_bad_thresholds():
     with pytest.raises(ConfigError, match="rules"):
         validate_model(DedupSettings, {"rules": ["soundex"]}, "p")
     ok = validate_model(DedupSettings, {"survivorship": {"fields": {"address": "most_recent", "EMAIL1": "source_priority"}}}, "p")
-    assert ok.survivorship.fields["address"] == "most_recent" and np.isclose(ok.auto_merge, 0.95)
+    assert ok.survivorship.fields["address"] == "most_recent" and np.isclose(ok.auto_merge, 0.7)

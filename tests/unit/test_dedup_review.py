@@ -12,7 +12,9 @@ from stx_migrate.migration.dedup.review import read_review_file, write_review_wo
 from stx_migrate.migration.errors import InputError
 from stx_migrate.migration.settings.dedup import DedupSettings
 
-SETTINGS = DedupSettings()
+# The loop, not the thresholds: a band in which the moved copy below (0.90) is to be reviewed
+# (the defaults, 0.7 / 0.2, merge it: it shares the e-mail).
+SETTINGS = DedupSettings(auto_merge=0.95, review=0.8)
 
 
 def _review_case() -> pd.DataFrame:
