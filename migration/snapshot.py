@@ -85,6 +85,16 @@ class ReadAgain(Exception):
         self.dataset = dataset
 
 
+# What describes a dataset beside its rows: the source's DatasetInfo, the DatasetSpec and the
+# manifest's DatasetManifest all carry these, handed on by :func:`description`.
+DESCRIPTION_FIELDS = ("origin", "key", "source_types", "encoding", "delimiter", "renamed_columns")
+
+
+def description(dataset) -> dict:
+    """The :data:`DESCRIPTION_FIELDS` of a DatasetInfo or DatasetSpec, to hand on to the next one."""
+    return {name: getattr(dataset, name) for name in DESCRIPTION_FIELDS}
+
+
 @dataclass
 class DatasetSpec:
     """One dataset to freeze: its schema, its chunks (an iterable of Arrow tables) and what describes it."""
@@ -124,12 +134,7 @@ def write_dataset(folder: Path, spec: DatasetSpec, chunks: Iterable[pa.Table] | 
         sha256=file_sha256(path),
         file=path.name,
         types={f.name: str(f.type) for f in spec.schema},
-        source_types=spec.source_types,
-        origin=spec.origin,
-        key=spec.key,
-        encoding=spec.encoding,
-        delimiter=spec.delimiter,
-        renamed_columns=spec.renamed_columns,
+        **description(spec),
     )
 
 

@@ -72,14 +72,13 @@ class SqliteSource(Source):
         for statement in self._statements.values():
             statement.close()
         self._statements.clear()
-        if self.arrow_conn is not None:
-            try:
-                self.arrow_conn.close()
-            finally:
-                self.arrow_conn = None
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        arrow_conn, conn, self.arrow_conn, self.conn = self.arrow_conn, self.conn, None, None
+        try:
+            if arrow_conn is not None:
+                arrow_conn.close()
+        finally:   # the sqlite3 connection is closed even when the ADBC one fails to close
+            if conn is not None:
+                conn.close()
 
     def _relation(self, dataset: DatasetSettings) -> str:
         if dataset.table:

@@ -142,6 +142,18 @@ def test_a_dataset_read_again_midway_is_written_once_and_the_next_ones_follow(wo
 
 
 
+def test_what_describes_a_dataset_is_handed_on_whole():
+    """A field added to the source's DatasetInfo reaches the spec and the manifest (description())."""
+    import dataclasses
+
+    from stx_migrate.connectors.sources.base import DatasetInfo
+    from stx_migrate.migration.snapshot import DESCRIPTION_FIELDS, DatasetManifest
+
+    info_fields = {f.name for f in dataclasses.fields(DatasetInfo)} - {"name", "schema"}
+    assert info_fields == set(DESCRIPTION_FIELDS)
+    assert set(DESCRIPTION_FIELDS) <= {f.name for f in dataclasses.fields(DatasetSpec)} & set(DatasetManifest.model_fields)
+
+
 def test_a_dictionary_only_for_columns_repeating_their_values_whatever_the_chunks(workspace, monkeypatch):
     """Few distinct values in the first row group → a dictionary; many → plain values. Decided on
     the first row group, which is the same rows whatever the chunk size: the hash does not move."""
