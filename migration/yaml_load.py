@@ -12,7 +12,7 @@ import yaml
 from .errors import ConfigError
 
 
-class StrictYamlLoader(yaml.SafeLoader):
+class _Strict:
     """PyYAML's safe loader, minus its two silent surprises.
 
     A key given twice in one mapping is an error (PyYAML keeps the last one: a protocol
@@ -44,11 +44,28 @@ class StrictYamlLoader(yaml.SafeLoader):
             return self.construct_scalar(node)
 
 
-StrictYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictYamlLoader.construct_yaml_timestamp)
+class StrictYamlLoader(_Strict, yaml.SafeLoader):
+    """The pure-Python parser: its error messages are the ones :func:`parse_yaml` gives."""
+
+
+# libyaml's parser, the same constructors: ~10x faster on the bundled catalogues (every command's start-up)
+_FastLoader = type("_FastLoader", (_Strict, yaml.CSafeLoader), {}) if getattr(yaml, "__with_libyaml__", False) else None
+
+for _loader in filter(None, (StrictYamlLoader, _FastLoader)):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _loader.construct_yaml_timestamp)
 
 
 def parse_yaml(text: str, source: object) -> Any:
-    """YAML text → Python data with :class:`StrictYamlLoader`; ConfigError names ``source``, line and column."""
+    """YAML text → Python data with :class:`StrictYamlLoader`; ConfigError names ``source``, line and column.
+
+    Parsed by libyaml when present; a text it refuses is parsed again by the Python parser,
+    so that the message is always the same.
+    """
+    if _FastLoader is not None:
+        try:
+            return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader subclass
+        except (yaml.YAMLError, RecursionError):
+            pass
     try:
         return yaml.load(text, Loader=StrictYamlLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:

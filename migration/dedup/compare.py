@@ -22,7 +22,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
 from .. import forked
-from .blocking import RULE_PRIORITY, Pairs
+from .blocking import Pairs
 from .households import applied_rules
 from .levels import FIELDS, distinct_pairs, overlap_levels, person_levels, pick, rule_bits
 from .model import TF_FIELDS, PersonModel, estimate_u, fit, tf_bits
@@ -49,24 +49,32 @@ class Scored:
 def score_pairs(rec: Records, pairs: Pairs, households: bool = True) -> Scored:
     """Score every candidate pair; persons by the model learned on these very pairs.
 
-    The comparison levels are computed per pair, so on a big input the second half of the
-    pairs is compared by a forked child meanwhile (:mod:`migration.forked`); same result either way.
+    The comparison levels are computed chunk by chunk (:data:`CHUNK_PAIRS`), every other chunk
+    by a forked child on a big input (:mod:`migration.forked`): the temporaries of one chunk,
+    not of every pair, are alive at once. Same result either way.
     """
     left, right = pairs.left, pairs.right
     bits = np.zeros(len(pairs), dtype=np.float64)
-    forced = ((rec.contact_nr[left] == rec.contact_nr[right]) & (rec.contact_nr[left] >= 0)) | (
-        (rec.structure_key[left] == rec.structure_key[right]) & (rec.structure_key[left] >= 0))
+    forced = np.zeros(len(pairs), dtype=bool)
+    for start in range(0, len(pairs), CHUNK_PAIRS):   # gathers of one chunk at a time
+        a, b = left[start:start + CHUNK_PAIRS], right[start:start + CHUNK_PAIRS]
+        forced[start:start + CHUNK_PAIRS] = ((rec.contact_nr[a] == rec.contact_nr[b]) & (rec.contact_nr[a] >= 0)) | (
+            (rec.structure_key[a] == rec.structure_key[b]) & (rec.structure_key[a] >= 0))
     kind = rec.kind[left]
     model = None
     ind = np.flatnonzero(kind == INDIVIDUAL)
     applied: set[str] = set()
     if len(ind):
-        a, b = left[ind], right[ind]
-        levels, rules = _levels_in_halves(rec, a, b)
+        levels, rules = _levels_in_chunks(rec, left, right, ind)
         applied = applied_rules(rec, levels, rules, households)
-        fixed = rule_bits(rules, applied)
+        fixed = _compact(rule_bits(rules, applied))
+        del rules
         model = fit(levels, estimate_u(rec), fixed)
-        bits[ind] = person_bits(model, rec, a, b, levels, fixed)
+        for start in range(0, len(ind), CHUNK_PAIRS):
+            part = slice(start, start + CHUNK_PAIRS)
+            rows = ind[part]
+            bits[rows] = person_bits(model, rec, left[rows], right[rows], {f: levels[f][part] for f in FIELDS}, fixed[part])
+        del levels, fixed
     st = np.flatnonzero(kind == STRUCTURE)
     if len(st):
         bits[st] = _structure_weight(rec, left[st], right[st])
@@ -74,12 +82,38 @@ def score_pairs(rec: Records, pairs: Pairs, households: bool = True) -> Scored:
     return Scored(probability(bits), forced, model, bits, frozenset(applied))
 
 
-def _levels_in_halves(rec: Records, a: np.ndarray, b: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    half = len(a) // 2
-    if len(rec) < forked.PARALLEL_MIN_ROWS or not half:
-        return person_levels(rec, a, b)
-    parts = forked.run_jobs([partial(person_levels, rec, a[:half], b[:half]), partial(person_levels, rec, a[half:], b[half:])])
+# Pairs compared at once: the level computation's temporaries (a few dozen arrays per pair) stay
+# at a few hundred MB whatever the input; larger chunks gain nothing measurable.
+CHUNK_PAIRS = 1_000_000
+
+
+def _levels_in_chunks(rec: Records, left: np.ndarray, right: np.ndarray,
+                      ind: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Levels (int8) and where each contact rule holds (bool) for the pairs ``ind``."""
+    starts = list(range(0, len(ind), CHUNK_PAIRS))
+
+    def chunks(mine: list[int]) -> list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
+        out = []
+        for start in mine:
+            rows = ind[start:start + CHUNK_PAIRS]
+            levels, rules = person_levels(rec, left[rows], right[rows])
+            out.append(({f: levels[f].astype(np.int8, copy=False) for f in FIELDS}, rules))
+        return out
+
+    if len(rec) < forked.PARALLEL_MIN_ROWS or len(starts) < 2:
+        parts = chunks(starts)
+    else:   # every other chunk in the child: both sides get the same mix of pairs
+        even, odd = forked.run_jobs([partial(chunks, starts[0::2]), partial(chunks, starts[1::2])])
+        parts = [None] * len(starts)
+        parts[0::2], parts[1::2] = even, odd
+        del even, odd
     return tuple({k: np.concatenate([p[i][k] for p in parts]) for k in parts[0][i]} for i in (0, 1))
+
+
+def _compact(fixed: np.ndarray) -> np.ndarray:
+    """The rules' bits as float32 when that is exact (whole bits are): half the memory, the same sums."""
+    small = fixed.astype(np.float32)
+    return small if np.array_equal(small, fixed) else fixed
 
 
 def person_bits(model: PersonModel, rec: Records, a: np.ndarray, b: np.ndarray, levels: dict[str, np.ndarray],
@@ -100,12 +134,6 @@ def field_bits(model: PersonModel, rec: Records, a: np.ndarray, b: np.ndarray,
             bits = bits + np.where(levels[field] == 1, tf_bits(rec, field, codes), 0.0)
         out[field] = bits
     return out
-
-
-def rule_names(pairs: Pairs) -> np.ndarray:
-    """The name of the strongest rule that found each pair."""
-    names = np.array([name for name, _ in sorted(RULE_PRIORITY.items(), key=lambda kv: kv[1])], dtype=object)
-    return names[pairs.rule]
 
 
 def probability(bits: np.ndarray) -> np.ndarray:

@@ -9,9 +9,9 @@ import pandas as pd
 from ..errors import InputError
 from ..text_arrays import text_index_unique
 from ..settings.dedup import DedupSettings
-from .blocking import Pairs, candidate_pairs
+from .blocking import RULE_PRIORITY, Pairs, candidate_pairs
 from .cluster import cluster_without_conflicts, doubtful_pairs
-from .compare import rule_names, score_pairs
+from .compare import score_pairs
 from .decisions import IDENTITY_COLUMNS, KEEP_APART, MERGE, ReviewDecisions
 from .evidence import pair_evidence, review_order
 from .records import EXISTING, Records, build_records
@@ -21,6 +21,9 @@ from .survivorship import choose_survivors, filled_flags, merge_fields
 log = logging.getLogger(__name__)
 REVIEW_RULE = "review"
 CONFLICT_RULE = "conflict"
+# A pair's rule as a code: the blocking rules' priorities, then a reviewer's merge, then a refused edge.
+RULE_TEXT = np.array(sorted(RULE_PRIORITY, key=RULE_PRIORITY.get) + [REVIEW_RULE, CONFLICT_RULE], dtype=object)
+REVIEW_CODE, CONFLICT_CODE = len(RULE_PRIORITY), len(RULE_PRIORITY) + 1
 
 
 def find_duplicates(
@@ -61,39 +64,58 @@ def find_duplicates(
              len(rec), len(pairs), pairs.capped, settings.block_window)
     scored = score_pairs(rec, pairs, settings.household_rules)
     log.info("dedup: contact rules applied to persons: %s", ", ".join(sorted(scored.rules)) or "none")
-    score, forced = scored.score, scored.forced
-    rule = rule_names(pairs)
+    score, forced, bits, model, rules_applied = scored.score, scored.forced, scored.bits, scored.model, scored.rules
+    del scored
+    # the rule as a small code per pair (names only for the pairs shown): 1 byte, not an object pointer
+    rule = pairs.rule.copy()
 
     # Reviewers' decisions, matched on stable keys.
     decided_merge, decided_apart = _decided_pairs(rec, decisions)
     pair_id = pairs.left * len(rec) + pairs.right
     apart = np.isin(pair_id, decided_apart)
-    merge = ((forced | (score >= settings.auto_merge)) & ~apart) | np.isin(pair_id, decided_merge)
-    if "generation" in scored.rules:    # a copy without birth date as like a parent as a child: to review
-        merge &= ~doubtful_pairs(pairs.left, pairs.right, scored.bits, merge & ~forced & ~np.isin(pair_id, decided_merge), rec.dob_int)
-    rule = np.where(np.isin(pair_id, decided_merge) & ~(forced | (score >= settings.auto_merge)), REVIEW_RULE, rule)
+    decided = np.isin(pair_id, decided_merge)
+    merge = ((forced | (score >= settings.auto_merge)) & ~apart) | decided
+    if "generation" in rules_applied:    # a copy without birth date as like a parent as a child: to review
+        merge &= ~doubtful_pairs(pairs.left, pairs.right, bits, merge & ~forced & ~decided, rec.dob_int)
+    rule[decided & ~(forced | (score >= settings.auto_merge))] = REVIEW_CODE
     extra = np.setdiff1d(decided_merge, pair_id[merge])  # merge decisions blocking did not propose
-    edges = Pairs(np.concatenate([pairs.left[merge], extra // len(rec)]),
-                  np.concatenate([pairs.right[merge], extra % len(rec)]),
-                  np.zeros(int(merge.sum()) + len(extra), dtype=np.int8))
-    edge_rule = np.concatenate([rule[merge], np.full(len(extra), REVIEW_RULE, dtype=object)])
-    edge_score = np.concatenate([score[merge], np.ones(len(extra))])
-    edge_forced = np.concatenate([forced[merge] | np.isin(pair_id[merge], decided_merge), np.ones(len(extra), dtype=bool)])
-
-    edge_bits = np.concatenate([scored.bits[merge], np.full(len(extra), 60.0)])
+    del pair_id
+    merge_idx = np.flatnonzero(merge)
+    edges = Pairs(np.concatenate([pairs.left[merge_idx], extra // len(rec)]),
+                  np.concatenate([pairs.right[merge_idx], extra % len(rec)]),
+                  np.zeros(len(merge_idx) + len(extra), dtype=np.int8))
+    edge_rule = RULE_TEXT[np.concatenate([rule[merge_idx], np.full(len(extra), REVIEW_CODE, dtype=np.int8)])]
+    edge_score = np.concatenate([score[merge_idx], np.ones(len(extra))])
+    edge_forced = np.concatenate([forced[merge_idx] | decided[merge_idx], np.ones(len(extra), dtype=bool)])
+    edge_bits = np.concatenate([bits[merge_idx], np.full(len(extra), 60.0)])
+    del bits, forced, decided
     label, refused = cluster_without_conflicts(
         len(rec), edges.left, edges.right, edge_bits, edge_forced, rec.dob_int, rec.sex,
-        decided_apart // len(rec), decided_apart % len(rec), check_dates="generation" in scored.rules)
+        decided_apart // len(rec), decided_apart % len(rec), check_dates="generation" in rules_applied)
     # An edge refused because it would chain two different people (a father and his son through
     # a copy without birth date): the copy stays with its strongest match; not sent to review
-    # (measured: such pairs were wrong 4 times out of 5).
-    conflict = np.isin(pair_id, edges.left[refused] * len(rec) + edges.right[refused])
+    # (measured: such pairs were wrong 4 times out of 5). Extra edges are no candidate pair.
+    conflict = np.zeros(len(pairs), dtype=bool)
+    conflict[merge_idx[refused[:len(merge_idx)]]] = True
     merge &= ~conflict
-    rule = np.where(conflict, CONFLICT_RULE, rule)
+    rule[conflict] = CONFLICT_CODE
     edges = Pairs(edges.left[~refused], edges.right[~refused], edges.rule[~refused])
     edge_rule, edge_score = edge_rule[~refused], edge_score[~refused]
     n_new = len(contacts)
     new_label = label[:n_new]
+
+    review_idx = np.flatnonzero((score >= settings.review) & ~conflict & ~merge & ~apart)
+    review_idx = review_idx[label[pairs.left[review_idx]] != label[pairs.right[review_idx]]]
+    review_idx = _best_pair_per_clusters(review_idx, score, label[pairs.left[review_idx]], label[pairs.right[review_idx]])
+    # Reviewing order: pairs touching the same clusters together, groups by impact, then probability.
+    cluster_size = np.bincount(label, minlength=len(rec))
+    order, group, impact = review_order(label[pairs.left[review_idx]], label[pairs.right[review_idx]],
+                                        score[review_idx], cluster_size)
+    review_idx, group, impact = review_idx[order], group[order], impact[order]
+    ra, rb = pairs.left[review_idx], pairs.right[review_idx]
+    review_score, review_rule = score[review_idx], RULE_TEXT[rule[review_idx]]
+    candidates, capped, kept_apart, conflicts = len(pairs), pairs.capped, int(apart.sum()), int(conflict.sum())
+    del pairs, score, rule, merge, apart, conflict   # the candidate pairs are done with: free them before survivorship
 
     # Survivor: an existing contact of the cluster when there is one, else survivorship's choice.
     has_existing = np.zeros(len(rec), dtype=bool)
@@ -120,21 +142,12 @@ def find_duplicates(
     own_label = np.where(into_existing, n_new + np.arange(n_new), new_label)
     survivors = merge_fields(contacts, own_label, survivor, settings, recency, filled)
 
-    review_mask = ((score >= settings.review) & ~conflict & ~merge & ~apart & (label[pairs.left] != label[pairs.right]))
-    review_mask = _best_pair_per_clusters(review_mask, score, label[pairs.left], label[pairs.right])
-    review_idx = np.flatnonzero(review_mask)
-    # Reviewing order: pairs touching the same clusters together, groups by impact, then probability.
-    cluster_size = np.bincount(label, minlength=len(rec))
-    order, group, impact = review_order(label[pairs.left[review_idx]], label[pairs.right[review_idx]],
-                                        score[review_idx], cluster_size)
-    review_idx, group, impact = review_idx[order], group[order], impact[order]
-    ra, rb = pairs.left[review_idx], pairs.right[review_idx]
     review_pairs = pd.DataFrame({
         "left_ref": rec.refs[ra], "right_ref": rec.refs[rb], "left_key": rec.stable_key[ra], "right_key": rec.stable_key[rb],
-        "score": np.round(score[review_idx], 4), "rule": rule[review_idx],
+        "score": np.round(review_score, 4), "rule": review_rule,
     }, columns=REVIEW_COLUMNS)
     review_pairs[["left_ref", "right_ref", "left_key", "right_key", "rule"]] = review_pairs[["left_ref", "right_ref", "left_key", "right_key", "rule"]].astype("str")
-    why = pair_evidence(rec, scored.model, ra, rb)
+    why = pair_evidence(rec, model, ra, rb)
     why.insert(0, "records joined", impact)
     why.insert(0, "group", group)
 
@@ -143,9 +156,9 @@ def find_duplicates(
     counts = duplicates["rule"].value_counts().to_dict() if len(duplicates) else {}
     return DedupResult(
         survivors=survivors, duplicates=duplicates, review_pairs=review_pairs, identities=identities,
-        decisions=new_decisions, candidate_pairs=len(pairs), records=n_new,
-        clusters=int(np.count_nonzero(np.bincount(new_label))), kept_apart=int(apart.sum()), conflicts=int(conflict.sum()),
-        counts_by_rule={str(k): int(v) for k, v in counts.items()}, review_evidence=why, capped=pairs.capped, rules=scored.rules,
+        decisions=new_decisions, candidate_pairs=candidates, records=n_new,
+        clusters=int(np.count_nonzero(np.bincount(new_label))), kept_apart=kept_apart, conflicts=conflicts,
+        counts_by_rule={str(k): int(v) for k, v in counts.items()}, review_evidence=why, capped=capped, rules=rules_applied,
     )
 
 
@@ -157,18 +170,16 @@ def _check_unique_refs(frame: pd.DataFrame, what: str) -> None:
                          row=ref, column="source_ref")
 
 
-def _best_pair_per_clusters(mask: np.ndarray, score: np.ndarray, la: np.ndarray, lb: np.ndarray) -> np.ndarray:
-    """One review pair per two clusters (the best-scoring one): a reviewer decides once."""
-    idx = np.flatnonzero(mask)
+def _best_pair_per_clusters(idx: np.ndarray, score: np.ndarray, la: np.ndarray, lb: np.ndarray) -> np.ndarray:
+    """Of the pairs ``idx`` (increasing; ``la``/``lb`` their clusters), one per two clusters, the
+    best-scoring one, in increasing order: a reviewer decides once."""
     if len(idx) < 2:
-        return mask
-    low, high = np.minimum(la[idx], lb[idx]), np.maximum(la[idx], lb[idx])
+        return idx
+    low, high = np.minimum(la, lb), np.maximum(la, lb)
     order = np.lexsort((idx, -score[idx], high, low))
     first = np.ones(len(idx), dtype=bool)
     first[1:] = (low[order][1:] != low[order][:-1]) | (high[order][1:] != high[order][:-1])
-    out = np.zeros_like(mask)
-    out[idx[order][first]] = True
-    return out
+    return np.sort(idx[order][first])
 
 
 def _nothing_merged(contacts: pd.DataFrame, decisions: ReviewDecisions) -> DedupResult:
