@@ -14,7 +14,6 @@ before (which has its own way back to the exact reader). Memory stays at a few r
 """
 from __future__ import annotations
 
-import math
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -24,9 +23,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from . import sqlite_adbc
+from .key_ranges import split_key_range
 
-RANGE_ROWS = 131_072      # rows per range (about): two ADBC batches
-MIN_ROWS = 4 * RANGE_ROWS  # smaller tables are read with one statement
 READERS = 2
 
 
@@ -34,10 +32,7 @@ def key_ranges(conn, relation: str, key: str) -> list[tuple[int, int]] | None:
     """Consecutive, inclusive ranges of the integer ``key`` covering every row, or None when the table
     is too small to gain from them (``relation`` and ``key`` are quoted identifiers)."""
     low, high, rows = conn.execute(f"SELECT min({key}), max({key}), count(*) FROM {relation}").fetchone()
-    if rows < MIN_ROWS or not isinstance(low, int) or not isinstance(high, int):
-        return None
-    step = math.ceil((high - low + 1) / math.ceil(rows / RANGE_ROWS))
-    return [(start, min(high, start + step - 1)) for start in range(low, high + 1, step)]
+    return split_key_range(low, high, rows)
 
 
 def read_ranges(path: Path, select: Callable[[int, int], str], ranges: list[tuple[int, int]], schema: pa.Schema,

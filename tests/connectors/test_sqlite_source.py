@@ -132,10 +132,10 @@ def test_bytes_that_are_not_utf8_in_a_text_column_are_refused_by_row(tmp_path, s
 
 @pytest.fixture()
 def small_ranges(monkeypatch):
-    from stx_migrate.connectors.sources import sqlite_ranges
+    from stx_migrate.connectors.sources import key_ranges
 
-    monkeypatch.setattr(sqlite_ranges, "RANGE_ROWS", 5)
-    monkeypatch.setattr(sqlite_ranges, "MIN_ROWS", 20)
+    monkeypatch.setattr(key_ranges, "RANGE_ROWS", 5)
+    monkeypatch.setattr(key_ranges, "MIN_ROWS", 20)
 
 
 def _spy_ranges(monkeypatch) -> list:
