@@ -75,7 +75,12 @@ class MysqlSource(SqlAlchemySource):
         if sa.inspect(self.conn).get_pk_constraint(dataset.table, schema=dataset.schema_)["constrained_columns"] != [key]:
             return None  # a range of another column would sort the whole table each time
         column = sa.table(dataset.table, sa.column(key), schema=dataset.schema_).c[key]
-        low, high, rows = self.conn.execute(sa.select(sa.func.min(column), sa.func.max(column), sa.func.count())).one()
+        low, high = self.conn.execute(sa.select(sa.func.min(column), sa.func.max(column))).one()
+        # the server's row estimate, free (count(*) scans the table: 0.3-0.4 s per million rows)
+        tables = sa.table("TABLES", sa.column("TABLE_ROWS"), sa.column("TABLE_SCHEMA"), sa.column("TABLE_NAME"),
+                          schema="information_schema")
+        rows = self.conn.execute(sa.select(tables.c.TABLE_ROWS).where(
+            tables.c.TABLE_SCHEMA == (dataset.schema_ or sa.func.database()), tables.c.TABLE_NAME == dataset.table)).scalar()
         return split_key_range(low, high, rows)
 
     def _arrow_select(self, info: DatasetInfo, dataset: DatasetSettings, bounds: tuple[int, int] | None = None) -> sa.Select:

@@ -93,8 +93,15 @@ def test_a_big_table_is_read_by_key_ranges_giving_what_one_statement_gives(serve
     (whole reads let go of it). Tiny ranges here: the same rows, types and order as mysql-connector."""
     from stx_migrate.connectors.sources import key_ranges, mysql_arrow
 
+    import mysql.connector
+
     monkeypatch.setattr(key_ranges, "RANGE_ROWS", 1)
     monkeypatch.setattr(key_ranges, "MIN_ROWS", 2)
+    c = mysql.connector.connect(**server.connect_kwargs())
+    cursor = c.cursor()
+    cursor.execute("ANALYZE TABLE typed")  # the row estimate the ranges consult, up to date
+    cursor.fetchall()
+    c.close()
     ranges_read = []
     original = mysql_arrow.read_ranges
     monkeypatch.setattr(mysql_arrow, "read_ranges", lambda url, select, ranges, *a: ranges_read.append(list(ranges))

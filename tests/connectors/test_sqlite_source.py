@@ -198,3 +198,16 @@ def test_source_order_or_a_key_that_is_not_the_integer_primary_key_reads_one_sta
         snapshot = receive_snapshot(Project(tmp_path, config), Workspace("p", home=tmp_path / "ws"), chunk_rows=3).snapshot
         assert snapshot.dataset("d").rows == 40
     assert seen == []
+
+
+def test_key_ranges_cover_the_span_and_stay_bounded_whatever_the_keys():
+    from stx_migrate.connectors.sources.key_ranges import MAX_RANGES, MIN_ROWS, RANGE_ROWS, split_key_range
+
+    dense = split_key_range(1, 1_000_000)
+    assert dense[0][0] == 1 and dense[-1][1] == 1_000_000 and len(dense) == 8
+    assert all(b - a + 1 <= RANGE_ROWS for a, b in dense)
+    sparse = split_key_range(1, 10**12)  # keys with huge gaps: never more than MAX_RANGES statements
+    assert len(sparse) == MAX_RANGES and sparse[-1][1] == 10**12
+    assert all(prev[1] + 1 == nxt[0] for prev, nxt in zip(sparse, sparse[1:]))
+    assert split_key_range(1, 10**12, rows=1000) is None        # wide keys, but the estimate says a small table
+    assert split_key_range(1, MIN_ROWS - 1) is None and split_key_range("a", "z") is None
