@@ -56,8 +56,12 @@ def person_levels(rec: Records, a: np.ndarray, b: np.ndarray) -> tuple[dict[str,
     fa, fb, la, lb = rec.fn[a], rec.fn[b], rec.ln[a], rec.ln[b]
     first, other_form = _name_levels(rec, fa, fb, first=True)
     last, _ = _name_levels(rec, la, lb, first=False)
-    cross_first, cross_form = _name_levels(rec, fa, lb, first=True)
-    cross_last, _ = _name_levels(rec, la, fb, first=False)
+    # (only where the crosswise reading could be better: not for two exact names, nor first = last name)
+    cross_first, cross_last = np.zeros(len(a), dtype=np.int8), np.zeros(len(a), dtype=np.int8)
+    cross_form = np.zeros(len(a), dtype=bool)
+    maybe = np.flatnonzero(~((first == 1) & (last == 1)) & (fa != la))
+    cross_first[maybe], cross_form[maybe] = _name_levels(rec, fa[maybe], lb[maybe], first=True)
+    cross_last[maybe] = _name_levels(rec, la[maybe], fb[maybe], first=False)[0]
     # typed the other way round: keep the crosswise reading when it is better for both names
     swapped = (np.isin(cross_first, (1, 2, 3)) & np.isin(cross_last, (1, 2, 3))
                & (cross_first + cross_last < _rank(first) + _rank(last)) & (fa != la))
