@@ -32,6 +32,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -115,23 +117,59 @@ def bench_kind(kind: receive_kinds.Kind, rows: int, repeat: int, home: Path) -> 
     expected = kind.make(home / kind.name, rows)
     total = sum(expected.values())
     print(f"   data: {', '.join(f'{k} {v:,}' for k, v in expected.items())} rows (made in {time.perf_counter() - started:.0f} s)")
-    baselines = {label: time_baseline(read, total, max(repeat, 2)) for label, read in kind.baselines.items()}
+    # interleaved (baselines, command, command in source order, baselines…): a change of load hits all alike
+    unordered_project = _source_order_copy(kind, home)
+    base_runs: dict[str, list[Timing]] = {label: [] for label in kind.baselines}
+    command_runs: list[Timing] = []
+    unordered_runs: list[Timing] = []
+    loads = []
+    for _ in range(max(repeat, 2)):
+        for label, read in kind.baselines.items():
+            base_runs[label].append(time_baseline(read, total, 1))
+        command_runs.append(run_command(home / kind.name, env, expected))
+        if unordered_project:
+            unordered_runs.append(run_command(unordered_project, env, expected))
+        loads.append(os.getloadavg()[0])
+    baselines = {label: best(runs) for label, runs in base_runs.items()}
     for label, t in baselines.items():
         print(f"   baseline {label:<34} {t.wall:7.2f} s  CPU {t.cpu:6.2f} s", flush=True)
-    command = best([run_command(home / kind.name, env, expected) for _ in range(repeat)])
+    command = best(command_runs)
+    unordered = best(unordered_runs) if unordered_runs else None
     label, fastest = min(baselines.items(), key=lambda item: item[1].wall)
     less_fixed, work_cpu = max(command.wall - fixed.wall, 1e-3), max(command.cpu - fixed.cpu, 1e-3)
     result = {"kind": kind.name, "rows": total, "baseline": label, "baseline_s": fastest.wall, "command_s": command.wall,
               "fixed_s": fixed.wall, "work_s": command.work, "ratio": fastest.wall / command.work,
               "less_fixed": fastest.wall / less_fixed, "whole": fastest.wall / command.wall,
-              "cpu_ratio": fastest.cpu / work_cpu, "rss_mb": command.rss_mb}
+              "cpu_ratio": fastest.cpu / work_cpu, "rss_mb": command.rss_mb, "cpu_s": command.cpu,
+              "load": sum(loads) / len(loads),
+              "order_cost": command.work / unordered.work - 1 if unordered else None}
     print(f"   stx-migrate receive                         {command.wall:7.2f} s  CPU {command.cpu:6.2f} s  "
           f"peak RSS {command.rss_mb:,.0f} MB")
     print(f"   its work (manifest read_seconds)            {command.work:7.2f} s   "
           f"(command − fixed cost: {less_fixed:.2f} s, CPU {work_cpu:.2f} s)")
     print(f"   → {result['ratio']:.2f}× the speed of '{label}' (goal ≥ {GOAL:.2f}×); command − fixed cost "
           f"{result['less_fixed']:.2f}×, CPU {result['cpu_ratio']:.2f}×, whole command {result['whole']:.2f}×", flush=True)
+    if unordered:
+        print(f"   the same, read in source order (ordered: false): work {unordered.work:.2f} s, CPU {unordered.cpu:.2f} s "
+              f"→ key order costs {100 * result['order_cost']:+.0f} % of the work", flush=True)
+    print(f"   load average during the runs {result['load']:.1f}", flush=True)
     return result
+
+
+def _source_order_copy(kind: receive_kinds.Kind, home: Path) -> Path | None:
+    """A copy of the kind's project whose tables are read in source order (``ordered: false``): the
+    command on it says what the key order (the stable hash) costs. None for kinds without tables."""
+    folder = home / kind.name
+    config = yaml.safe_load((folder / "project.yaml").read_text(encoding="utf-8"))
+    datasets = config["source"]["datasets"]
+    if config["source"]["kind"] not in ("sqlite", "postgresql", "mysql") or not all("table" in d for d in datasets.values()):
+        return None
+    copy = home / f"{kind.name}-source-order"
+    shutil.copytree(folder, copy, copy_function=os.link, ignore=shutil.ignore_patterns("project.yaml"), dirs_exist_ok=True)
+    for dataset in datasets.values():
+        dataset["ordered"] = False
+    (copy / "project.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return copy
 
 
 def kinds(names: list[str], servers: list) -> list[receive_kinds.Kind]:
@@ -173,14 +211,16 @@ def main() -> None:
             stop()
         shutil.rmtree(home, ignore_errors=True)
     print(f"\n{'kind':<11} {'rows':>10} {'fastest plain read':<30} {'base s':>7} {'work s':>7} {'ratio':>6}   "
-          f"{'cmd s':>7} {'fixed s':>7} {'cmd−fix':>7} {'cpu':>6} {'whole':>6} {'RSS MB':>7}")
+          f"{'cmd s':>7} {'CPU s':>6} {'fixed s':>7} {'cmd−fix':>7} {'cpu':>6} {'whole':>6} {'RSS MB':>7} {'order':>6} {'load':>5}")
     for r in results:
         flag = "" if r["ratio"] >= GOAL else "  < goal"
+        order = "" if r["order_cost"] is None else f"{100 * r['order_cost']:+.0f}%"
         print(f"{r['kind']:<11} {r['rows']:>10,} {r['baseline']:<30} {r['baseline_s']:7.2f} {r['work_s']:7.2f} "
-              f"{r['ratio']:5.2f}×   {r['command_s']:7.2f} {r['fixed_s']:7.2f} {r['less_fixed']:6.2f}× "
-              f"{r['cpu_ratio']:5.2f}× {r['whole']:5.2f}× {r['rss_mb']:7,.0f}{flag}")
+              f"{r['ratio']:5.2f}×   {r['command_s']:7.2f} {r['cpu_s']:6.2f} {r['fixed_s']:7.2f} {r['less_fixed']:6.2f}× "
+              f"{r['cpu_ratio']:5.2f}× {r['whole']:5.2f}× {r['rss_mb']:7,.0f} {order:>6} {r['load']:5.1f}{flag}")
     print("ratio = fastest plain read / the command's work (goal ≥ 0.80×); cmd−fix = the same with the command's "
-          "wall time less its fixed cost; cpu = on CPU seconds; whole = with the fixed cost")
+          "wall time less its fixed cost; cpu = on CPU seconds; whole = with the fixed cost; order = what reading in key "
+          "order (the default: a stable hash) costs over source order; load = load average during the kind's runs")
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 

@@ -10,9 +10,6 @@ from stx_migrate.migration.errors import ConfigError, StxError
 
 from .common import ProjectOption, finish, open_project, setup_logging, start_flows
 
-SERVICE_OPERATIONS = ("create", "update", "update-by-email", "inactivate", "anonymize", "delete", "qualify-contacts",
-                      "qualify-structures")
-
 
 def import_(
     project: Path = ProjectOption,
@@ -72,6 +69,8 @@ def service(
 ) -> None:
     """Run a contact service (flow contact-service) on one environment with the rows of FILE."""
     setup_logging()
+    from stx_migrate.migration.service_input import SERVICE_OPERATIONS
+
     if operation not in SERVICE_OPERATIONS:
         raise ConfigError(f"service: unknown operation {operation!r} (allowed: {', '.join(SERVICE_OPERATIONS)})")
     loaded = open_project(project)

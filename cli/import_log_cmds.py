@@ -35,11 +35,26 @@ def import_log(
     summary = read_summary(import_dir / "summary.json").model_dump()
     deliverable_dir = workspace.path("deliverables", summary["deliverable_id"])
     result = absorb_import_log(import_dir, deliverable_dir, file, loaded.config.import_log)
-    refresh_production_record(workspace.kind_dir("production"), import_dir)
-    typer.echo(f"SecuTix's log of deliverable {summary['deliverable_id']} on {env}: {result.imported} imported "
-               f"({result.warnings} with a warning), {result.refused} refused, {result.not_in_log} not in the log; "
-               f"{result.not_imported} of {result.rows_in} source rows not imported (not_imported.csv)", err=True)
+    production = refresh_production_record(workspace.kind_dir("production"), import_dir)
+    said = (f"SecuTix's log of deliverable {summary['deliverable_id']} on {env}: {result.imported} imported "
+            f"({result.warnings} with a warning), {result.refused} refused, {result.not_in_log} not in the log; "
+            f"{result.not_imported} of {result.rows_in} source rows not imported (not_imported.csv)")
+    typer.echo(said, err=True)
+    _tell_the_ticket(loaded, said, production, deliverable_dir)
     finish(import_dir)
+
+
+def _tell_the_ticket(project, said: str, production: Path | None, deliverable_dir: Path) -> None:
+    """A note with SecuTix's counts; for the production import (step 16) the complete not_imported.csv
+    (SecuTix's refusals included) and gate.md attached. An unreachable ticket is a warning: the log is absorbed."""
+    from stx_migrate.migration.errors import StxError
+    from stx_migrate.tasks.procedure import note_ticket
+
+    files = [production / "not_imported.csv", deliverable_dir / "gate.md"] if production is not None else None
+    try:
+        note_ticket(project, said + ("; the complete list attached" if files else ""), files=files)
+    except StxError as e:
+        typer.echo(f"warning: the ticket could not be told: {e}", err=True)
 
 
 def register(app: typer.Typer) -> None:

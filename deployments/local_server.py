@@ -1,6 +1,6 @@
 """A local Prefect server for the demo and the UI screenshot: started on loopback, stopped afterwards.
 
-Notes §3/§9: the server needs ``PREFECT_UI_API_URL`` pointing at its own port (or the UI
+The server needs ``PREFECT_UI_API_URL`` pointing at its own port (or the UI
 calls port 4200), and analytics off (a fresh database otherwise risks a lock error).
 """
 from __future__ import annotations

@@ -38,10 +38,11 @@ def import_dev(project_dir: str, env: str = "dev", deliverable_id: str | None = 
     The trial into dev is refused until ADI approved the deliverable's protocol
     (approve-transformations, step 6).
     The import is recorded in the procedure journal with its protocol hash: pre-production
-    requires a successful trial of the same protocol.
+    requires a successful trial of the same protocol. The ticket hears of it (an unreachable
+    ticket only warns).
     """
     from stx_migrate.migration.procedure import Event
-    from stx_migrate.tasks.procedure import current_run_id, read_deliverable, record, refuse
+    from stx_migrate.tasks.procedure import current_run_id, note_milestone, read_deliverable, record, refuse
 
     from .approvals import transformations_guard
     from .steps import counts_text, import_summary, start_step
@@ -52,9 +53,12 @@ def import_dev(project_dir: str, env: str = "dev", deliverable_id: str | None = 
     if reasons:
         refuse(project, FLOW_NAME, reasons)
     folder = run_import(project_dir, env, deliverable.deliverable_id)
+    counts = counts_text(import_summary(folder))
     record(project, Event(kind="import", env=env, deliverable_id=deliverable.deliverable_id,
                           protocol_hash=deliverable.protocol_hash, snapshot_id=deliverable.snapshot_id,
-                          run_folder=str(folder), flow_run_id=current_run_id(), detail=counts_text(import_summary(folder))))
+                          run_folder=str(folder), flow_run_id=current_run_id(), detail=counts))
+    note_milestone(project, f"{'trial ' if env == 'dev' else ''}import of deliverable {deliverable.deliverable_id} "
+                            f"into {env} done ({counts})")
     return str(folder)
 
 

@@ -10,6 +10,7 @@ from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import load_project
 
 from stx_migrate.tasks.prepare import build_deliverable, run_quality_gate
+from stx_migrate.tasks.procedure import deliverable_folder, note_milestone
 
 from .run_names import run_name
 
@@ -24,16 +25,29 @@ def prepare_data(project_dir: str, snapshot_id: str | None = None, env: str | No
     ``dev``); when given, dedup also matches against its existing contacts (a ``sql`` store
     that exists). Dedup reuses the decisions and identities kept in the project's
     ``procedure/`` folder. The run ends Failed (GateRefused, with the reasons) when the
-    gate refuses; the deliverable stays in the workspace for review.
+    gate refuses; the deliverable stays in the workspace for review. The ticket hears of
+    the deliverable and the gate's verdict either way (an unreachable ticket only warns).
     """
     from .steps import tag_step
 
-    tag_step(project_dir, FLOW_NAME)   # tagged like every step (stx-migrate, project, team), whoever started it
+    project = tag_step(project_dir, FLOW_NAME)   # tagged like every step (stx-migrate, project, team), whoever started it
     deliverable_id = build_deliverable(project_dir, snapshot_id, env)
     verdict = run_quality_gate(project_dir, deliverable_id, env)
+    note_milestone(project, _gate_note(project, deliverable_id, verdict, milestone))
     if not verdict["passed"]:
         raise GateRefused(verdict["reasons"], deliverable_id)
     return deliverable_id
+
+
+def _gate_note(project, deliverable_id: str, verdict: dict, milestone: str) -> str:
+    """The ticket's note: the deliverable's counts and the gate's verdict (counts and codes only)."""
+    from .steps import import_summary
+
+    counts = import_summary(deliverable_folder(project, deliverable_id))
+    gate = "passed" if verdict["passed"] else "REFUSED: " + "; ".join(verdict["reasons"])
+    return (f"deliverable {deliverable_id} prepared{' (J-1 refresh)' if milestone == 'j-1' else ''}: "
+            + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("rows_in", "valid", "rejected", "merged", "dropped"))
+            + f"; quality gate {gate}")
 
 
 def run_prepare(project_dir: Path, snapshot_id: str | None = None, env: str | None = None) -> str:

@@ -107,6 +107,20 @@ def _read_text_csv(path: Path, columns: list[str] | None) -> pd.DataFrame:
     return frame
 
 
+class _ManifestFiles(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    files: dict[str, str] = {}
+
+
+def read_manifest_files(folder: Path) -> dict[str, str]:
+    """File name → sha256, as the folder's manifest lists them (empty when there is no manifest)."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return {}
+    return _ManifestFiles.model_validate_json(path.read_text(encoding="utf-8")).files
+
+
 def read_manifest_identity(folder: Path) -> ManifestIdentity:
     """The snapshot and protocol hash a deliverable folder's manifest names.
 

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import ConfigError
+from .deliverable import MANIFEST, read_manifest_files
 from .import_files import import_file_names
 
 LEDGER = "deliveries.jsonl"
@@ -69,9 +70,8 @@ def delivery_names(deliverable_folder: Path, deliverable_id: str, ext: str,
     Past one sheet the xlsx import file is several numbered parts (migration/import_files.py),
     sent in order, all before the manifest.
     """
-    manifest = deliverable_folder / "manifest.json"
-    parts = import_file_names(json.loads(manifest.read_text(encoding="utf-8")).get("files", {}), ext) \
-        if manifest.is_file() else []
+    manifest = deliverable_folder / MANIFEST
+    parts = import_file_names(read_manifest_files(deliverable_folder), ext)
     files = [(deliverable_folder / name, f"{deliverable_id}-{name}") for name in parts or [f"contacts.{ext}"]]
     if require_manifest or manifest.is_file():
         files.append((manifest, f"{deliverable_id}-manifest.json"))

@@ -1,7 +1,7 @@
 """What a SecuTix environment must hold before contacts are imported into it, and how two compare.
 
 SecuTix imports a contact only into an institution and organization that exist, with
-codes (titles, languages, structure types, criteria…) that are set up (spec §8). The
+codes (titles, languages, structure types, criteria…) that are set up (docs/secutix-format.md §8). The
 procedure's step 11 copies production's set-up into pre-production before the
 pre-production import: :func:`missing_from` says what the copy left out.
 """

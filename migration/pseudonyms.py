@@ -27,15 +27,15 @@ from pathlib import Path
 import pandas as pd
 import phonenumbers
 
+from .format.catalogue import CLEAR, extended_format
 from .protocol.unique import distinct_values, spread
 from .import_files import write_import_file
 
-CLEAR = "="
 NAME_COLUMNS = ("FIRSTNAME", "LASTNAME", "OFFICIAL_NAME", "ADDRESS_NAME1", "ADDRESS_NAME2")
 TEXT_COLUMNS = ("LETTER_SALUTATION", "ADDR_SALUTATION", "REMARK")
-STREET_COLUMNS = ("LINE1", "LINE2", "LINE3")
-EMAIL_COLUMNS = ("EMAIL1", "EMAIL2", "EMAIL3")
-PHONE_COLUMNS = ("TELEPHONE", "FAX", "CELLPHONE")
+STREET_COLUMNS = extended_format().group("street_lines")
+EMAIL_COLUMNS = extended_format().group("emails")
+PHONE_COLUMNS = extended_format().group("phones")
 BIRTHDATE_COLUMNS = ("BIRTHDATE",)
 EMAIL_DOMAIN = "example.com"       # RFC 2606: reserved, never delivers to anyone
 

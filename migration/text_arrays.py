@@ -44,6 +44,17 @@ def is_given(s: pd.Series) -> pd.Series:
     return (s != "") & (s != CLEAR)
 
 
+def text_column(values: pd.Series) -> pa.ChunkedArray:
+    """A column as Arrow large_string, ``""`` for a missing value (no copy for pandas' Arrow-backed ``str``)."""
+    if not hasattr(values.array, "__arrow_array__"):
+        values = values.astype("str")
+    array = values.array.__arrow_array__()
+    array = array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+    if array.type != pa.large_string():
+        array = array.cast(pa.large_string())
+    return array.fill_null("") if array.null_count else array
+
+
 def large_text(values) -> pa.Array:
     """A ``str`` Series or Index as one Arrow large_string array (no copy for pandas' Arrow-backed ``str``)."""
     array = values.array if isinstance(values, (pd.Series, pd.Index)) else values

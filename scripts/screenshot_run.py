@@ -5,7 +5,7 @@
 
 Takes the run page of one step of the procedure (default: the J-1 refresh, whose timeline
 shows its subflows and artifacts) and, beside it, the page of its latest markdown artifact.
-Notes §9: the server must know its own UI API URL (deployments/local_server.py sets it);
+The server must know its own UI API URL (deployments/local_server.py sets it);
 dbus errors from Chromium on stderr are harmless.
 """
 from __future__ import annotations

@@ -7,7 +7,6 @@ only when the step succeeded. Artifacts carry counts and codes only.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import logging
 from pathlib import Path
 
@@ -17,17 +16,17 @@ from prefect import task
 from stx_migrate.connectors.environments import DELIVERY_KINDS, open_environment, pseudonym_key
 from stx_migrate.connectors.deliveries import deliver_service_request, delivery_summary
 from stx_migrate.migration.deliverable import open_deliverable
-from stx_migrate.migration.errors import GuardRefused, InputError, StxError, public_error
+from stx_migrate.migration.errors import GuardRefused, StxError, public_error
 from stx_migrate.migration.findings import write_findings
 from stx_migrate.migration.import_outcome import import_refusals
 from stx_migrate.migration.procedure import Event, load_state, read_deliverable_ref, record_event
 from stx_migrate.migration.procedure.guards import DESTRUCTIVE_SERVICES, destructive_service_guard
 from stx_migrate.migration.pseudonyms import pseudonymised_deliverable, pseudonymise_contacts
-from stx_migrate.migration.service_input import NUMBER_ONLY_OPERATIONS, read_service_input
+from stx_migrate.migration.service_input import read_service_request
 from stx_migrate.migration.settings.environments import is_production
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.migration.store.importer import ImportResult
-from stx_migrate.migration.store.services import OPERATIONS, run_service
+from stx_migrate.migration.store.services import run_service
 from stx_migrate.migration.summary import write_summary
 from stx_migrate.migration.workspace import Workspace, final_path
 
@@ -113,18 +112,12 @@ def run_contact_service(project_dir: str, operation: str, env: str, file: str, c
     ``confirm`` = the number of contacts the file names. Every run is recorded in the procedure
     journal with who (``by``, default the system user) and when.
     """
-    if operation not in OPERATIONS:
-        raise InputError(f"unknown service (allowed: {', '.join(OPERATIONS)})", value=operation)
+    request = read_service_request(operation, Path(file))
+    rows, service_id, contacts = request.rows, request.service_id, request.contacts
     project = load_project(Path(project_dir))
     workspace = Workspace(project.config.name)
     environment = open_environment(project, env)
-    path = Path(file)
-    rows = read_service_input(path)
-    if operation not in NUMBER_ONLY_OPERATIONS and (rows.drop(columns=["CONTACT_NR", "OPERATION"]) == "").all().all():
-        raise InputError(f"{operation} needs SecuTix-format rows, not only contact numbers", file=path)
-    service_id = f"service-{operation}-{hashlib.sha256(path.read_bytes()).hexdigest()[:20]}"
     who = (by or "").strip() or getpass.getuser()
-    contacts = int(rows["CONTACT_NR"].replace("", pd.NA).nunique())
     if operation in DESTRUCTIVE_SERVICES and is_production(env, environment.settings):
         latest = workspace.latest(DELIVERABLES)
         ref = read_deliverable_ref(workspace.path(DELIVERABLES, latest)) if latest else None

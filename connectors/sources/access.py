@@ -1,7 +1,7 @@
 """kind ``access``: Microsoft Access files (.mdb JET3/JET4, .accdb ACE12) read with mdbtools' ``mdb-export``.
 
-notes/databases.md §7 found ``mdb-export`` the most reliable and fastest reader on every
-format (the MDBTools ODBC driver cannot ORDER BY, bind parameters or list columns).
+``mdb-export`` was found the most reliable and fastest reader on JET3, JET4 and ACE12 files
+(the MDBTools ODBC driver cannot ORDER BY, bind parameters or list columns).
 Its CSV output is streamed straight into pyarrow's CSV reader. The table name is an
 argument of the process (no shell, no SQL), so a hostile name cannot inject anything.
 Types come from ``mdb-schema``: Text/Memo → text, Byte/Integer/Long Integer → int64,

@@ -9,7 +9,7 @@ number written as calamine renders it. The column types are inferred from every 
 not a sample, so the schema does not depend on the chunk size.
 
 A sheet is loaded whole (calamine has no streaming mode; Excel caps a sheet at
-1,048,576 rows, ≈ 4–5 GB peak for a million rows per notes/performance.md §5) and
+1,048,576 rows; ≈ 4–5 GB peak was measured for a million rows) and
 then handed over in chunks.
 """
 from __future__ import annotations

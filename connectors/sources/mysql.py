@@ -17,6 +17,7 @@ from stx_migrate.migration.snapshot import ReadAgain
 
 from . import mysql_arrow
 from .base import DatasetInfo, order_by_key
+from .key_ranges import split_key_range
 from .sqlalchemy_source import SqlAlchemySource
 
 # mysql.connector.FieldType codes of a query's columns
@@ -44,6 +45,16 @@ class MysqlSource(SqlAlchemySource):
     def read_batches(self, info: DatasetInfo, dataset: DatasetSettings, chunk_rows: int) -> Iterator[pa.Table]:
         reader = None
         if self.arrow_url and info.name not in self._exact and mysql_arrow.carries(info.schema):
+            ranges = self._key_ranges(info, dataset)
+            if ranges:
+                try:
+                    yield from mysql_arrow.read_ranges(
+                        self.arrow_url, lambda low, high: self.compile(self._arrow_select(info, dataset, (low, high))),
+                        ranges, info.schema, info.name)
+                except ReadAgain:
+                    self._exact.add(info.name)  # the next read goes through mysql-connector, which names the bad value
+                    raise
+                return
             reader = mysql_arrow.open_stream(self.arrow_url, self.compile(self._arrow_select(info, dataset)),
                                              info.schema, chunk_rows)
         if reader is None:
@@ -55,10 +66,29 @@ class MysqlSource(SqlAlchemySource):
             self._exact.add(info.name)  # the next read goes through mysql-connector, which names the bad value
             raise
 
-    def _arrow_select(self, info: DatasetInfo, dataset: DatasetSettings) -> sa.Select:
+    def _key_ranges(self, info: DatasetInfo, dataset: DatasetSettings) -> list[tuple[int, int]] | None:
+        """Ranges of the integer primary key to read a big table by, when it is read in that key's order."""
+        if not (dataset.table and order_by_key(info, dataset) and len(info.key) == 1
+                and pa.types.is_int64(info.schema.field(info.key[0]).type)):
+            return None
+        key = info.key[0]
+        if sa.inspect(self.conn).get_pk_constraint(dataset.table, schema=dataset.schema_)["constrained_columns"] != [key]:
+            return None  # a range of another column would sort the whole table each time
+        column = sa.table(dataset.table, sa.column(key), schema=dataset.schema_).c[key]
+        low, high = self.conn.execute(sa.select(sa.func.min(column), sa.func.max(column))).one()
+        # the server's row estimate, free (count(*) scans the table: 0.3-0.4 s per million rows)
+        tables = sa.table("TABLES", sa.column("TABLE_ROWS"), sa.column("TABLE_SCHEMA"), sa.column("TABLE_NAME"),
+                          schema="information_schema")
+        rows = self.conn.execute(sa.select(tables.c.TABLE_ROWS).where(
+            tables.c.TABLE_SCHEMA == (dataset.schema_ or sa.func.database()), tables.c.TABLE_NAME == dataset.table)).scalar()
+        return split_key_range(low, high, rows)
+
+    def _arrow_select(self, info: DatasetInfo, dataset: DatasetSettings, bounds: tuple[int, int] | None = None) -> sa.Select:
         if dataset.table:
             table = sa.table(dataset.table, *[sa.column(c) for c in info.columns], schema=dataset.schema_)
             stmt = sa.select(*mysql_arrow.columns(info.schema, lambda c: table.c[c]))
+            if bounds:
+                stmt = stmt.where(table.c[info.key[0]].between(*bounds))
             if order_by_key(info, dataset):
                 stmt = stmt.order_by(*[table.c[k] for k in info.key])
             return stmt

@@ -14,7 +14,7 @@ again by mysql-connector, which says what is wrong with it.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 import sqlalchemy as sa
@@ -90,3 +90,30 @@ def read_stream(reader: pa.RecordBatchReader, schema: pa.Schema, dataset: str) -
                 raise ReadAgain(dataset, "a value does not fit its column's type as ConnectorX gives it") from None
     finally:
         reader.close()
+
+
+def read_ranges(url: str, select: Callable[[int, int], str], ranges: list[tuple[int, int]], schema: pa.Schema,
+                dataset: str) -> Iterator[pa.RecordBatch]:
+    """Each key range of ``select(low, high)`` read whole by ConnectorX, in range order.
+
+    ConnectorX's stream holds the GIL while it fetches (nothing else of the process runs: not the
+    snapshot writer either); a whole read lets go of it. So a big table is read a range at a time,
+    the writer encoding one range while the next one arrives. ReadAgain when a range cannot be
+    given in ``schema``.
+    """
+    import connectorx
+
+    for low, high in ranges:
+        try:
+            table = connectorx.read_sql(url, select(low, high), return_type="arrow")
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException:  # unreachable, or a value it cannot convert (a Rust panic is a BaseException)
+            raise ReadAgain(dataset, "ConnectorX could not read a range") from None
+        if table.schema.names != schema.names or not all(_fits(g.type, w.type) for g, w in zip(table.schema, schema)):
+            raise ReadAgain(dataset, "ConnectorX gives a column in another type")
+        try:
+            batches = table.cast(schema).to_batches()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise ReadAgain(dataset, "a value does not fit its column's type as ConnectorX gives it") from None
+        yield from batches

@@ -1,4 +1,4 @@
-"""kind ``postgresql``: the fast path of notes/performance.md §2, ``COPY (SELECT …) TO STDOUT``
+"""kind ``postgresql``: the fast path, ``COPY (SELECT …) TO STDOUT``
 streamed into pyarrow's CSV reader with the column types PostgreSQL announces.
 
 All datasets are read in one REPEATABLE READ, read-only transaction: they are one

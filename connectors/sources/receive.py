@@ -14,7 +14,7 @@ from pathlib import Path
 from stx_migrate.migration.profile import DatasetProfile, StreamProfile, add_orphan_counts
 from stx_migrate.migration.protocol.compile import declared_aggregates
 from stx_migrate.migration.settings.project import Project
-from stx_migrate.migration.snapshot import PROFILE, DatasetManifest, DatasetSpec, Snapshot, write_snapshot
+from stx_migrate.migration.snapshot import PROFILE, DatasetManifest, DatasetSpec, Snapshot, description, write_snapshot
 from stx_migrate.migration.workspace import Workspace
 
 from . import open_source
@@ -39,13 +39,8 @@ def _spec(source: Source, name: str, chunk_rows: int, profiles: dict[str, Stream
         schema=info.schema,
         chunks=source.read(name, chunk_rows),
         on_chunk=profiles[name].add if profiles is not None else None,  # beside the Parquet writer, off the reading thread
-        origin=info.origin,
-        key=info.key,
-        source_types=info.source_types,
-        encoding=info.encoding,
-        delimiter=info.delimiter,
-        renamed_columns=info.renamed_columns,
         again=lambda: _spec(source, name, chunk_rows, profiles),
+        **description(info),
     )
 
 

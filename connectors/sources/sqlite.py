@@ -26,7 +26,7 @@ from stx_migrate.migration.errors import InputError
 from stx_migrate.migration.settings.source import DatasetSettings
 from stx_migrate.migration.snapshot import ReadAgain
 
-from . import sqlite_adbc
+from . import sqlite_adbc, sqlite_ranges
 from .base import DatasetInfo, Source, order_by_key
 from .rows import rows_to_table
 
@@ -47,6 +47,8 @@ class SqliteSource(Source):
         self.arrow_conn = None                                   # ADBC, the fast reader
         self._statements: dict[str, sqlite_adbc.ArrowStatement] = {}  # described, first batch read
         self._exact: set[str] = set()                            # datasets read the exact way
+        self._single: set[str] = set()                           # datasets read with one statement (not by key ranges)
+        self._integer_keys: dict[str, str] = {}                  # dataset -> its INTEGER PRIMARY KEY column
 
     @property
     def database_path(self) -> Path:
@@ -70,14 +72,13 @@ class SqliteSource(Source):
         for statement in self._statements.values():
             statement.close()
         self._statements.clear()
-        if self.arrow_conn is not None:
-            try:
-                self.arrow_conn.close()
-            finally:
-                self.arrow_conn = None
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        arrow_conn, conn, self.arrow_conn, self.conn = self.arrow_conn, self.conn, None, None
+        try:
+            if arrow_conn is not None:
+                arrow_conn.close()
+        finally:   # the sqlite3 connection is closed even when the ADBC one fails to close
+            if conn is not None:
+                conn.close()
 
     def _relation(self, dataset: DatasetSettings) -> str:
         if dataset.table:
@@ -105,6 +106,9 @@ class SqliteSource(Source):
             if key is None:
                 pk = sorted((p, col) for col, _, p in info if p)
                 key = [col for _, col in pk] or None
+            primary = [col for col, typ, p in info if p]
+            if len(primary) == 1 and declared[primary[0]].upper() == "INTEGER":  # the rowid, or a clustered integer key
+                self._integer_keys[name] = primary[0]
             origin = f"table {dataset.table}"
         else:
             origin = "query"
@@ -159,9 +163,11 @@ class SqliteSource(Source):
         return {col: {cls for j, cls in enumerate(_CLASSES) if counts[len(_CLASSES) * i + j]}
                 for i, col in enumerate(columns)}
 
-    def _select(self, info: DatasetInfo, dataset: DatasetSettings, columns: list[str]) -> str:
+    def _select(self, info: DatasetInfo, dataset: DatasetSettings, columns: list[str],
+                bounds: tuple[int, int] | None = None) -> str:
         order = f" ORDER BY {', '.join(quote(k) for k in info.key)}" if order_by_key(info, dataset) else ""
-        return f"SELECT {', '.join(quote(c) for c in columns)} FROM {self._relation(dataset)}{order}"
+        where = f" WHERE {quote(info.key[0])} BETWEEN {int(bounds[0])} AND {int(bounds[1])}" if bounds else ""
+        return f"SELECT {', '.join(quote(c) for c in columns)} FROM {self._relation(dataset)}{where}{order}"
 
     def _forget_statement(self, name: str) -> None:
         statement = self._statements.pop(name, None)
@@ -173,6 +179,17 @@ class SqliteSource(Source):
         if info.name in self._exact:
             yield from self._read_rows(info, sql, chunk_rows)
             return
+        ranges = self._key_ranges(info, dataset)
+        if ranges:
+            self._forget_statement(info.name)  # the types are settled; each range is its own statement
+            try:
+                yield from sqlite_ranges.read_ranges(self.database_path, lambda low, high: self._select(info, dataset, info.columns, (low, high)),
+                                                     ranges, info.schema, info.name)
+            except ReadAgain:
+                self._single.add(info.name)  # read again with one statement (described again for it)
+                self._described[info.name] = self.describe_dataset(info.name, dataset)
+                raise
+            return
         statement = self._statements.pop(info.name, None) or sqlite_adbc.ArrowStatement(self.arrow_conn, sql)
         try:
             yield from sqlite_adbc.read_arrow(statement, info.schema, info.name)
@@ -180,6 +197,13 @@ class SqliteSource(Source):
             self._exact.add(info.name)  # described again, the exact way, for the next read
             self._described[info.name] = self.describe_dataset(info.name, dataset)
             raise
+
+    def _key_ranges(self, info: DatasetInfo, dataset: DatasetSettings) -> list[tuple[int, int]] | None:
+        """Key ranges to read a big table on two cores, when it is read in the order of its integer primary key."""
+        key = self._integer_keys.get(info.name)
+        if info.name in self._single or key is None or not order_by_key(info, dataset) or info.key != [key]:
+            return None
+        return sqlite_ranges.key_ranges(self.conn, self._relation(dataset), quote(key))
 
     def _read_rows(self, info: DatasetInfo, sql: str, chunk_rows: int) -> Iterator[pa.Table]:
         cursor = self.conn.execute(sql)

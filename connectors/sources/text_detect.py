@@ -18,8 +18,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 from pathlib import Path
+
+import numpy as np
 
 from stx_migrate.migration.errors import InputError
 
@@ -91,17 +92,27 @@ def _first_non_utf8(path: Path) -> tuple[int, int] | None:
 
 
 # a UTF-8 two-byte letter (Latin-1 supplement and Latin Extended: é, ü, Œ...) seen as two cp1252 characters
-_UTF8_LETTER = re.compile(rb"[\xc3\xc5][\x80-\xbf]")
+_UTF8_LEADS = (0xC3, 0xC5)
 
 
 def _first_utf8_letter(path: Path) -> int | None:
-    offset = 0
+    """Offset of the first lead byte 0xC3/0xC5 followed by a continuation byte (0x80-0xBF), or None.
+
+    A block without either lead byte (the usual case in a Windows-1252 file) is passed over by a
+    byte search; only a block holding one is looked at pair by pair (numpy, no regular expression).
+    """
+    offset, carried = 0, b""
     with open(path, "rb") as handle:
         while block := handle.read(16 << 20):
-            found = _UTF8_LETTER.search(block)
-            if found:
-                return offset + found.start()
+            data = carried + block  # a pair may straddle two blocks
+            if any(bytes([lead]) in data for lead in _UTF8_LEADS):
+                codes = np.frombuffer(data, dtype=np.uint8)
+                pairs = np.isin(codes[:-1], _UTF8_LEADS) & ((codes[1:] & 0xC0) == 0x80)
+                found = np.flatnonzero(pairs)
+                if len(found):
+                    return offset - len(carried) + int(found[0])
             offset += len(block)
+            carried = block[-1:]
     return None
 
 

@@ -37,21 +37,20 @@ _FLOOR = 1e-6
 # u: how candidate pairs of different persons compare (measured on the bundled generator's data).
 PRIOR_PAIRS = 200.0
 PRIOR_SHARE = 0.02
-PRIOR_M = {
-    "first_name": [0.0, 0.85, 0.05, 0.03, 0.04, 0.03],
-    "last_name": [0.0, 0.85, 0.06, 0.03, 0.02, 0.04],
-    "birth_date": [0.0, 0.92, 0.04, 0.01, 0.03],
-    "address": [0.0, 0.80, 0.06, 0.02, 0.04, 0.08],
-    "email": [0.0, 0.90, 0.10],
-    "phone": [0.0, 0.95, 0.05],
-}
-PRIOR_U = {
-    "first_name": [0.0, 0.27, 0.006, 0.007, 0.003, 0.714],
-    "last_name": [0.0, 0.14, 0.03, 0.24, 0.005, 0.585],
-    "birth_date": [0.0, 0.034, 0.032, 0.022, 0.912],
-    "address": [0.0, 0.011, 0.014, 0.043, 0.327, 0.605],
-    "email": [0.0, 0.0025, 0.9975],
-    "phone": [0.0, 0.0045, 0.9955],
+# field: (m, u), one share per comparison level
+PRIORS: dict[str, tuple[list[float], list[float]]] = {
+    "first_name": ([0.0, 0.85, 0.05, 0.03, 0.04, 0.03],
+                   [0.0, 0.27, 0.006, 0.007, 0.003, 0.714]),
+    "last_name": ([0.0, 0.85, 0.06, 0.03, 0.02, 0.04],
+                  [0.0, 0.14, 0.03, 0.24, 0.005, 0.585]),
+    "birth_date": ([0.0, 0.92, 0.04, 0.01, 0.03],
+                   [0.0, 0.034, 0.032, 0.022, 0.912]),
+    "address": ([0.0, 0.8, 0.06, 0.02, 0.04, 0.08],
+                [0.0, 0.011, 0.014, 0.043, 0.327, 0.605]),
+    "email": ([0.0, 0.9, 0.1],
+              [0.0, 0.0025, 0.9975]),
+    "phone": ([0.0, 0.95, 0.05],
+              [0.0, 0.0045, 0.9955]),
 }
 
 
@@ -129,7 +128,7 @@ def fit(levels: dict[str, np.ndarray], u: dict[str, np.ndarray], fixed: np.ndarr
         rest = rest // size
     grid = dict(zip(FIELDS, reversed(columns)))
     offset = np.asarray(penalties, dtype=float)[rest] * np.log(2)
-    m = {f: np.asarray(PRIOR_M[f]) for f in FIELDS}
+    m = {f: np.asarray(PRIORS[f][0]) for f in FIELDS}
     share, iterations = 0.1, 0
     log_u = sum(np.log(np.maximum(u[f][grid[f]], _FLOOR)) * (grid[f] > 0) for f in FIELDS)
     for iterations in range(1, EM_ITERATIONS + 1):
@@ -138,8 +137,8 @@ def fit(levels: dict[str, np.ndarray], u: dict[str, np.ndarray], fixed: np.ndarr
         p = 1 / (1 + np.exp(-np.clip(odds, -700, 700)))
         weight = p * count
         new_share = float((weight.sum() + PRIOR_PAIRS * PRIOR_SHARE) / (count.sum() + PRIOR_PAIRS))
-        new_m = {f: _level_shares(grid[f], weight, np.asarray(PRIOR_M[f])) for f in FIELDS}
-        u = {f: _level_shares(grid[f], (1 - p) * count, np.asarray(PRIOR_U[f])) for f in FIELDS}
+        new_m = {f: _level_shares(grid[f], weight, np.asarray(PRIORS[f][0])) for f in FIELDS}
+        u = {f: _level_shares(grid[f], (1 - p) * count, np.asarray(PRIORS[f][1])) for f in FIELDS}
         log_u = sum(np.log(np.maximum(u[f][grid[f]], _FLOOR)) * (grid[f] > 0) for f in FIELDS)
         change = max(abs(new_share - share), *(np.abs(new_m[f] - m[f]).max() for f in FIELDS))
         m, share = new_m, min(max(new_share, 1e-9), 1 - 1e-9)

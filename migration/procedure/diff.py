@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..text_arrays import text_column
+
 # a column's "type" as SecuTix sees its text: the kind every non-empty value matches
 _KINDS = (
     ("integer", r"-?\d+"),
@@ -29,16 +31,6 @@ FILL_RATE_TOLERANCE = 0.05   # a 5-point move in a column's fill rate is worth a
 
 
 SAMPLE = 1024   # a kind the first filled values already deny is not checked on the whole column
-
-
-def _text(values: pd.Series) -> pa.ChunkedArray:
-    """A column as Arrow large_string, ``""`` for a missing value."""
-    if not hasattr(values.array, "__arrow_array__"):
-        values = values.astype("str")
-    array = values.array.__arrow_array__()
-    array = array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
-    array = array.cast(pa.large_string()) if array.type != pa.large_string() else array
-    return array.fill_null("") if array.null_count else array
 
 
 def _all_match(values: pa.ChunkedArray, pattern: str) -> bool:
@@ -61,11 +53,11 @@ def _kind_of_text(values: pa.ChunkedArray) -> str:
 
 def column_kind(values: pd.Series) -> str:
     """``empty``, ``integer``, ``decimal``, ``date``, ``boolean`` or ``text``: what every filled cell is."""
-    return _kind_of_text(_text(values))
+    return _kind_of_text(text_column(values))
 
 
 def fill_rate(values: pd.Series) -> float:
-    return _fill_rate_of_text(_text(values))
+    return _fill_rate_of_text(text_column(values))
 
 
 def _fill_rate_of_text(values: pa.ChunkedArray) -> float:
@@ -157,8 +149,8 @@ def diff_deliverables(old: pd.DataFrame, new: pd.DataFrame, old_rejects: pd.Data
         result.changed = _changed_cells(old, new, common_rows, common_cols)
     for column in list(dict.fromkeys([*old.columns, *new.columns])):
         in_old, in_new = column in old.columns, column in new.columns
-        a = _text(old[column]) if in_old else None
-        b = _text(new[column]) if in_new else None
+        a = text_column(old[column]) if in_old else None
+        b = text_column(new[column]) if in_new else None
         ok, nk = (_kind_of_text(a) if in_old else "missing"), (_kind_of_text(b) if in_new else "missing")
         of, nf = (_fill_rate_of_text(a) if in_old else 0.0), (_fill_rate_of_text(b) if in_new else 0.0)
         if ok != nk or abs(nf - of) >= FILL_RATE_TOLERANCE:
@@ -177,7 +169,7 @@ def _changed_cells(old: pd.DataFrame, new: pd.DataFrame, common_rows: pd.Index, 
     in_old, in_new = pa.array(old.index.get_indexer(common_rows)), pa.array(new.index.get_indexer(common_rows))
     differs = np.zeros((len(common_cols), len(common_rows)), dtype=bool)
     for j, column in enumerate(common_cols):
-        a, b = _text(old[column]).take(in_old), _text(new[column]).take(in_new)
+        a, b = text_column(old[column]).take(in_old), text_column(new[column]).take(in_new)
         differs[j] = pc.not_equal(a, b).to_numpy(zero_copy_only=False)
     cols, rows = np.nonzero(differs)
     if not len(rows):

@@ -8,6 +8,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from ..settings.base import StrictModel
+from .ops_dates import parse_dates
 from .registry import StepContext, operation
 from .unique import by_unique
 
@@ -39,10 +40,7 @@ def _as_numbers(text: pd.Series, params: BucketParams) -> np.ndarray:
     """Comparable float per value, NaN where unreadable: numbers as they are, dates as days since 1970."""
     if not params.dates:
         return pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
-    days = pd.Series(pd.NaT, index=text.index, dtype="datetime64[s]")
-    for fmt in _DATE_FORMATS:
-        todo = days.isna()
-        days[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    days = parse_dates(text, list(_DATE_FORMATS), century_pivot=0)   # the protocol's one date reader
     found = days.to_numpy(dtype="datetime64[s]").astype("datetime64[D]").astype("int64").astype("float64")
     found[days.isna().to_numpy()] = np.nan
     return found

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
+from ..deliverable import MANIFEST, read_manifest_identity
 from .words import column_label, reason_text, word
 
 REPORT_FILE = "report.xlsx"
@@ -63,11 +64,12 @@ def deliverable_report(folder: Path, language: str, project: str, produced: date
 
     folder = Path(folder)
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8")) if (folder / "manifest.json").exists() else {}
+    identity = read_manifest_identity(folder) if (folder / MANIFEST).exists() else None
     counts = {k: int(summary.get(k, 0)) for k in ("rows_in", "rejected", "merged", "dropped")}
     counts["imported"] = int(summary.get("valid", 0))
-    return ReportInput(language=language, project=project, deliverable_id=manifest.get("deliverable_id", folder.name),
-                       protocol_hash=str(manifest.get("protocol_hash", "")), snapshot_id=manifest.get("snapshot_id"),
+    return ReportInput(language=language, project=project, deliverable_id=folder.name,
+                       protocol_hash=identity.protocol_hash if identity else "",
+                       snapshot_id=identity.snapshot_id if identity else None,
                        produced=produced, counts=counts, findings=read_folder_findings(folder, "prepare"),
                        duplicates=_read(folder / "duplicates.csv", ["source_ref", "contact_nr", "survivor_ref",
                                                                     "survivor_contact_nr", "rule", "score"]),

@@ -27,7 +27,8 @@ import pyarrow.compute as pc
 
 from ..errors import InputError
 from ..format import HEADER_ROWS
-from .xlsx_sheet import SHEET_END, TEXT, chunk_bounds, python_rows_xml, rows_xml, sheet_start
+from ..text_arrays import text_column
+from .xlsx_sheet import SHEET_END, chunk_bounds, python_rows_xml, rows_xml, sheet_start
 from .xlsx_zip import ZipWriter, deflate_chunk
 
 EXCEL_CELL_LIMIT = 32_767          # characters in one cell (Excel's limit)
@@ -109,17 +110,7 @@ def write_xlsx(frame: pd.DataFrame, header_rows: list[list[str]], path: Path, *,
 
 def text_columns(frame: pd.DataFrame) -> list[pa.ChunkedArray]:
     """The frame's columns as Arrow large_string, ``""`` for a missing value (no copy for Arrow-backed str)."""
-    columns = []
-    for code in frame.columns:
-        series = frame[code]
-        if not hasattr(series.array, "__arrow_array__"):
-            series = series.astype("str")
-        values = series.array.__arrow_array__()
-        values = pa.chunked_array(values) if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
-        if values.type != TEXT:
-            values = values.cast(TEXT)
-        columns.append(values.fill_null("") if values.null_count else values)
-    return columns
+    return [text_column(frame[code]) for code in frame.columns]
 
 
 def _sheet_pieces(head: bytes, columns: list[pa.ChunkedArray], count: int, chunk_rows: int, workers: int | None):

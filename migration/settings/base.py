@@ -1,6 +1,6 @@
 """Strict pydantic models and a YAML loader that reports every problem at once.
 
-Errors read ``file › path › field: problem (allowed: …)`` (STYLE.md), so a project
+Errors read ``file › path › field: problem (allowed: …)``, so a project
 leader can fix a whole file in one go.
 """
 from __future__ import annotations

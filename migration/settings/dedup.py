@@ -4,7 +4,7 @@
 dedup:
   rules: [contact_nr, structure, email, phone, name_postcode, fuzzy]
   auto_merge: 0.7         # match probability (learned model, docs/dedup.md) from which a pair merges without asking
-  review: 0.2             # between review and auto_merge: review.xlsx
+  review: 0.3             # between review and auto_merge: review.xlsx
   match_existing: true    # also match against the target environment's contacts
   source_priority: [clients, web_accounts]     # datasets, most trusted first
   survivorship:
@@ -64,7 +64,7 @@ class DedupSettings(StrictModel):
     # Thresholds on the match probability (Fellegi–Sunter weights learned from the data itself).
     # Chosen on the tuning sets (FEBRL 1 and 3, bench/dedup_labelled.py), checked on FEBRL 2 and 4.
     auto_merge: float = Field(default=0.7, ge=0, le=1)
-    review: float = Field(default=0.2, ge=0, le=1)
+    review: float = Field(default=0.3, ge=0, le=1)
     # Households live at one address: other-sex form of a first name, another first name without
     # agreeing birth date, the same names a generation apart are two persons, and a cluster never
     # holds two birth dates a generation apart. The last two apply where the data hold households

@@ -33,12 +33,11 @@ from ..format import extended_format
 from . import bulk
 from .codes import message_of, severity_of
 from .importer import DEFAULT_BATCH_ROWS, ImportResult, _journaled, _lock, _ts, import_contacts, row_keys
+from ..service_input import SERVICE_OPERATIONS
 from ..text_arrays import text_isin
 from .columns import AUTH_COLUMNS, MEAN_COLUMNS, auth_col, mean_col
 from .store import ContactStore
 
-OPERATIONS = ("create", "update", "update-by-email", "inactivate", "anonymize", "delete", "qualify-contacts",
-              "qualify-structures")
 CRIT_COLUMNS = list(extended_format().group("criteria"))
 BASIC_UPDATE_COLUMNS = ["FIRSTNAME", "LASTNAME", *CRIT_COLUMNS, *AUTH_COLUMNS]
 KEY_COLUMNS = ["INSTITUTION", "ORGANIZATION", "OPERATION", "CONTACT_NR"]
@@ -62,14 +61,14 @@ ANONYMIZATION = {
 
 def run_service(operation: str, store: ContactStore, rows: pd.DataFrame, *, run_id: str, service_id: str,
                 batch_rows: int = DEFAULT_BATCH_ROWS) -> ImportResult:
-    """Dispatch ``operation`` (one of :data:`OPERATIONS`) on ``rows``."""
+    """Dispatch ``operation`` (one of :data:`~stx_migrate.migration.service_input.SERVICE_OPERATIONS`) on ``rows``."""
     services: dict[str, Callable[..., ImportResult]] = {
         "create": create, "update": update, "update-by-email": update_by_email, "inactivate": inactivate,
         "anonymize": anonymize, "delete": delete, "qualify-contacts": qualify_contacts,
         "qualify-structures": qualify_structures,
     }
     if operation not in services:
-        raise ValueError(f"unknown service {operation!r} (allowed: {', '.join(OPERATIONS)})")
+        raise ValueError(f"unknown service {operation!r} (allowed: {', '.join(SERVICE_OPERATIONS)})")
     return services[operation](store, rows, run_id=run_id, service_id=service_id, batch_rows=batch_rows)
 
 

@@ -1,4 +1,4 @@
-"""Every xlsx stx-migrate writes (deliverable, template, export, service request), read by LibreOffice (another office suite), gives back exactly its cells.
+"""Every xlsx stx-migrate writes (deliverable, its parts past one sheet, template, export, service request), read by LibreOffice (another office suite), gives back exactly its cells.
 
 One soffice call converts all the files of the test (about 5 s). The files: an import file
 full of values a spreadsheet likes to retype (leading zeros, '=', TRUE, dates, long numbers,
@@ -12,6 +12,7 @@ import pytest
 import xlsxwriter
 
 from libreoffice import available, convert_to_rows, padded
+from stx_migrate.migration import import_files
 from stx_migrate.migration.export_file import contacts_for_update
 from stx_migrate.migration.format import extended_format
 from stx_migrate.migration.service_request import build_service_request
@@ -54,9 +55,13 @@ def _customer_template(path) -> list[list[str]]:
     return rows
 
 
-def test_libreoffice_reads_back_exactly_the_cells_we_wrote(tmp_path):
+def test_libreoffice_reads_back_exactly_the_cells_we_wrote(tmp_path, monkeypatch):
     frame = _frame(TRICKY)
     plain = write_secutix_file(frame, tmp_path / "contacts.xlsx")
+    monkeypatch.setattr(import_files, "XLSX_MAX_CONTACTS", 2)     # past one sheet: numbered parts, rows 1-4 in each
+    (tmp_path / "parts").mkdir()
+    parts = [tmp_path / "parts" / name for name in import_files.write_xlsx_files(frame, tmp_path / "parts")]
+    assert [p.name for p in parts] == ["contacts-001.xlsx", "contacts-002.xlsx"]
     template_rows = _customer_template(tmp_path / "customer-template.xlsx")
     over_template = write_secutix_file(frame, tmp_path / "contacts-on-template.xlsx",
                                        settings=OutputSettings(template=str(tmp_path / "customer-template.xlsx")))
@@ -65,11 +70,13 @@ def test_libreoffice_reads_back_exactly_the_cells_we_wrote(tmp_path):
     exported = write_secutix_file(exported_rows, tmp_path / "export.xlsx")
     request = build_service_request("update", exported_rows, institution="INST", organization="ORG")
     requested = request.write(tmp_path, "service-request", "xlsx")
-    read = convert_to_rows([plain, over_template, empty, tmp_path / "customer-template.xlsx", exported, requested])
+    read = convert_to_rows([plain, over_template, empty, tmp_path / "customer-template.xlsx", exported, requested, *parts])
     width = len(CODES)
     data = [list(r) for r in frame.itertuples(index=False)]
     built_in = [list(r) for r in template_header_rows(CODES)][:3]
     assert padded(read[plain], width) == padded(built_in + [CODES] + data, width)
+    assert padded(read[parts[0]], width) == padded(built_in + [CODES] + data[:2], width)
+    assert padded(read[parts[1]], width) == padded(built_in + [CODES] + data[2:], width)
     assert padded(read[over_template], width) == padded(template_rows + data, width)
     # rows 1-3 as LibreOffice reads the customer's own file and ours: the same text, byte for byte
     ours = [",".join(r).encode("utf-8") for r in padded(read[over_template], width)[:3]]

@@ -86,3 +86,35 @@ def test_a_value_connectorx_cannot_carry_sends_the_dataset_to_mysql_connector(se
     snapshot = receive_snapshot(Project(tmp_path, config), Workspace("p", home=tmp_path / "ws"), chunk_rows=2).snapshot
     born = snapshot.read_arrow("z").column("born").to_pylist()
     assert snapshot.dataset("z").rows == 6 and born[:5] == [born[0]] * 5 and born[5] is None
+
+
+def test_a_big_table_is_read_by_key_ranges_giving_what_one_statement_gives(server, tmp_path, monkeypatch):
+    """ConnectorX's stream holds the GIL while it fetches: a big table is read a key range at a time
+    (whole reads let go of it). Tiny ranges here: the same rows, types and order as mysql-connector."""
+    from stx_migrate.connectors.sources import key_ranges, mysql_arrow
+
+    import mysql.connector
+
+    monkeypatch.setattr(key_ranges, "RANGE_ROWS", 1)
+    monkeypatch.setattr(key_ranges, "MIN_ROWS", 2)
+    c = mysql.connector.connect(**server.connect_kwargs())
+    cursor = c.cursor()
+    cursor.execute("ANALYZE TABLE typed")  # the row estimate the ranges consult, up to date
+    cursor.fetchall()
+    c.close()
+    ranges_read = []
+    original = mysql_arrow.read_ranges
+    monkeypatch.setattr(mysql_arrow, "read_ranges", lambda url, select, ranges, *a: ranges_read.append(list(ranges))
+                        or original(url, select, ranges, *a))
+    with _source(server, tmp_path, {"t": {"table": "typed"}}) as source:
+        fast, exact = _both_ways(source, "t", 2)
+    assert ranges_read == [[(1, 1), (2, 2), (3, 3)]]
+    assert fast.equals(exact) and fast.column("id").to_pylist() == [1, 2, 3]
+
+
+def test_a_range_connectorx_cannot_carry_sends_the_dataset_to_mysql_connector(server, tmp_path, monkeypatch):
+    from stx_migrate.connectors.sources import key_ranges
+
+    monkeypatch.setattr(key_ranges, "RANGE_ROWS", 2)
+    monkeypatch.setattr(key_ranges, "MIN_ROWS", 2)
+    test_a_value_connectorx_cannot_carry_sends_the_dataset_to_mysql_connector(server, tmp_path / "ranges")

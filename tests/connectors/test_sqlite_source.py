@@ -8,6 +8,7 @@ import pytest
 
 from stx_migrate.connectors.sources import open_source
 from stx_migrate.migration.errors import InputError
+from stx_migrate.migration.snapshot import ReadAgain
 from stx_migrate.migration.settings.source import SourceSettings
 
 HOSTILE = 'x"; DROP TABLE victim; --'
@@ -127,3 +128,86 @@ def test_bytes_that_are_not_utf8_in_a_text_column_are_refused_by_row(tmp_path, s
            [(i, f"n{i}") for i in range(1, 9)] + [(9, b"\xff\xfe")])
     with pytest.raises(InputError, match=r"row 9.*column name"):
         _receive(tmp_path, "t")
+
+
+@pytest.fixture()
+def small_ranges(monkeypatch):
+    from stx_migrate.connectors.sources import key_ranges
+
+    monkeypatch.setattr(key_ranges, "RANGE_ROWS", 5)
+    monkeypatch.setattr(key_ranges, "MIN_ROWS", 20)
+
+
+def _spy_ranges(monkeypatch) -> list:
+    """The key ranges each ranged read was given (empty: the table was read with one statement)."""
+    from stx_migrate.connectors.sources import sqlite_ranges
+
+    seen: list = []
+    real = sqlite_ranges.read_ranges
+
+    def spy(path, select, ranges, schema, dataset):
+        seen.append(list(ranges))
+        try:
+            yield from real(path, select, ranges, schema, dataset)
+        except ReadAgain:
+            seen.append("read again")
+            raise
+
+    monkeypatch.setattr(sqlite_ranges, "read_ranges", spy)
+    return seen
+
+
+def test_a_big_table_is_read_by_key_ranges_giving_the_rows_of_one_statement(tmp_path, monkeypatch, small_ranges):
+    """Keys with gaps, inserted out of order: the ranges cover every row, in key order, each row once."""
+    keys = [k for k in range(3, 400, 7)]
+    _table(tmp_path / "legacy.sqlite", "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, n INTEGER)",
+           [(k, f"n{k}", k % 5) for k in reversed(keys)])
+    seen = _spy_ranges(monkeypatch)
+    types, rows = _receive(tmp_path, "t")
+    assert len(seen) == 1 and len(seen[0]) >= 10, "read by key ranges, once"
+    assert seen[0][0][0] == 3 and seen[0][-1][1] == keys[-1]
+    assert all(prev[1] + 1 == nxt[0] for prev, nxt in zip(seen[0], seen[0][1:])), "consecutive ranges"
+    assert types == {"id": "int64", "name": "string", "n": "int64"}
+    assert rows == [{"id": k, "name": f"n{k}", "n": k % 5} for k in keys]
+
+
+def test_a_range_the_driver_types_otherwise_sends_the_table_back_to_one_statement(tmp_path, monkeypatch, small_ranges,
+                                                                                 small_batches):
+    """A column empty where a range starts and text further in it: that range's statement fails;
+    the table is read again with one statement (whose first rows settled the column as text)."""
+    rows_in = [(i, "x" if i <= 3 else ("late" if i in (50, 58) else None)) for i in range(1, 61)]
+    _table(tmp_path / "legacy.sqlite", "CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT)", rows_in)
+    seen = _spy_ranges(monkeypatch)
+    types, rows = _receive(tmp_path, "t")
+    assert len(seen) == 2 and seen[1] == "read again", "tried by ranges once, then read with one statement"
+    assert types == {"id": "int64", "note": "string"}
+    assert [(r["id"], r["note"]) for r in rows] == rows_in
+
+
+def test_source_order_or_a_key_that_is_not_the_integer_primary_key_reads_one_statement(tmp_path, monkeypatch, small_ranges):
+    _table(tmp_path / "legacy.sqlite", "CREATE TABLE t (id INTEGER PRIMARY KEY, code INTEGER)", [(i, 100 - i) for i in range(1, 41)])
+    seen = _spy_ranges(monkeypatch)
+    from stx_migrate.connectors.sources.receive import receive_snapshot
+    from stx_migrate.migration.settings.project import Project, ProjectConfig
+    from stx_migrate.migration.workspace import Workspace
+
+    for dataset in ({"table": "t", "ordered": False}, {"table": "t", "key": "code"}):
+        config = ProjectConfig.model_validate({
+            "name": "p", "institution": "I", "organization": "O", "j_date": "2027-03-01",
+            "source": {"kind": "sqlite", "path": "legacy.sqlite", "datasets": {"d": dataset}}})
+        snapshot = receive_snapshot(Project(tmp_path, config), Workspace("p", home=tmp_path / "ws"), chunk_rows=3).snapshot
+        assert snapshot.dataset("d").rows == 40
+    assert seen == []
+
+
+def test_key_ranges_cover_the_span_and_stay_bounded_whatever_the_keys():
+    from stx_migrate.connectors.sources.key_ranges import MAX_RANGES, MIN_ROWS, RANGE_ROWS, split_key_range
+
+    dense = split_key_range(1, 1_000_000)
+    assert dense[0][0] == 1 and dense[-1][1] == 1_000_000 and len(dense) == 8
+    assert all(b - a + 1 <= RANGE_ROWS for a, b in dense)
+    sparse = split_key_range(1, 10**12)  # keys with huge gaps: never more than MAX_RANGES statements
+    assert len(sparse) == MAX_RANGES and sparse[-1][1] == 10**12
+    assert all(prev[1] + 1 == nxt[0] for prev, nxt in zip(sparse, sparse[1:]))
+    assert split_key_range(1, 10**12, rows=1000) is None        # wide keys, but the estimate says a small table
+    assert split_key_range(1, MIN_ROWS - 1) is None and split_key_range("a", "z") is None

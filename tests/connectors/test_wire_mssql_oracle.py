@@ -1,4 +1,4 @@
-"""SQL Server and Oracle up to the wire (no server can run here, notes/databases.md §6).
+"""SQL Server and Oracle up to the wire (no server can run here: docs/sources.md, "Against a real SQL Server or Oracle").
 
 What is checked: the SQL the real SQLAlchemy dialects compile (quoting of a hostile
 name, the zero-row probe of a query, ordering by the key), the connection URL built

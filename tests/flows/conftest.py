@@ -19,3 +19,15 @@ def demo_project(tmp_path, workspace_home) -> Path:
     project = materialise_demo_project(tmp_path / "project", rows=300)
     seed_demo_environments(project)
     return project
+
+
+@pytest.fixture()
+def helpdesk(monkeypatch):
+    """A local Kayako Classic that verifies every signature (tests/kayako_classic_server.py); its URL."""
+    from kayako_classic_server import API_KEY, SECRET_KEY, start_kayako_classic
+
+    monkeypatch.setenv("STX_TEST_KAYAKO_API", API_KEY)
+    monkeypatch.setenv("STX_TEST_KAYAKO_SECRET", SECRET_KEY)
+    url, stop = start_kayako_classic()
+    yield url
+    stop()

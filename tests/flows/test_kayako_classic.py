@@ -4,23 +4,15 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from pathlib import Path
 
 import pytest
-from kayako_classic_server import API_KEY, SECRET_KEY, KayakoClassic, start_kayako_classic
+from kayako_classic_server import API_KEY, SECRET_KEY, KayakoClassic, with_kayako_classic
 
 from stx_migrate.connectors.kayako_classic import sign
 from stx_migrate.connectors.ticket import JournalTicket, open_ticket
 from stx_migrate.migration.errors import SourceUnavailable
 from stx_migrate.migration.settings.procedure import TicketSettings
-
-
-@pytest.fixture()
-def helpdesk(monkeypatch):
-    monkeypatch.setenv("STX_TEST_KAYAKO_API", API_KEY)
-    monkeypatch.setenv("STX_TEST_KAYAKO_SECRET", SECRET_KEY)
-    url, stop = start_kayako_classic()
-    yield url
-    stop()
 
 
 def settings(url, **more):
@@ -100,11 +92,44 @@ def test_settings_want_references_and_a_department_to_open_a_ticket():
 def test_receive_opens_the_data_import_ticket_at_j_14(prefect_api, demo_project, helpdesk):
     from stx_migrate.flows.receive import receive_data
 
-    project_file = demo_project / "project.yaml"
-    project_file.write_text(project_file.read_text() + (
-        f"ticket:\n  kind: kayako-classic\n  base_url: {helpdesk}\n  api_key: ${{env:STX_TEST_KAYAKO_API}}\n"
-        "  secret_key: ${env:STX_TEST_KAYAKO_SECRET}\n  department: Data import\n  staff: VN Team\n"))
+    with_kayako_classic(demo_project, helpdesk)
     snapshot_id = receive_data(str(demo_project))
     sent = [(r["method"], r["e"], r["fields"].get("contents", "")) for r in KayakoClassic.received if r["method"] == "POST"]
     assert [s[:2] for s in sent] == [("POST", "/Tickets/Ticket"), ("POST", "/Tickets/TicketNote")]
     assert sent[1][2] == f"data received (J-14 milestone): snapshot {snapshot_id}"
+
+
+def _notes() -> list[str]:
+    return [r["fields"]["contents"] for r in KayakoClassic.received if (r["method"], r["e"]) == ("POST", "/Tickets/TicketNote")]
+
+
+@pytest.mark.prefect
+def test_the_ticket_hears_of_each_deliverable_its_gate_and_each_import(prefect_api, demo_project, helpdesk):
+    """prepare-data notes the deliverable's counts and the gate's verdict, passed or refused; an import its counts."""
+    from stx_migrate.flows.imports import import_dev
+    from stx_migrate.flows.prepare import prepare_data
+    from stx_migrate.flows.receive import receive_data
+    from stx_migrate.migration.summary import read_summary
+    from stx_migrate.migration.workspace import Workspace
+
+    project_file = demo_project / "project.yaml"
+    with_kayako_classic(demo_project, helpdesk)
+    receive_data(str(demo_project))
+    passed = prepare_data(str(demo_project))
+    counts = read_summary(Workspace("demo-theatre").path("deliverables", passed) / "summary.json")
+    assert counts.valid > 0 and counts.merged > 0
+    assert _notes()[-1] == (f"deliverable {passed} prepared: rows_in {counts.rows_in}, valid {counts.valid}, rejected "
+                            f"{counts.rejected}, merged {counts.merged}, dropped {counts.dropped}; quality gate passed")
+    folder = import_dev(str(demo_project), "preprod", passed)
+    imported = read_summary(Path(folder) / "summary.json")
+    assert _notes()[-1] == (f"import of deliverable {passed} into preprod done (rows_in {imported.rows_in}, imported "
+                            f"{imported.imported}, updated 0, unchanged 0, not_imported {imported.not_imported})")
+    project_file.write_text(project_file.read_text().replace("COUNTRY: 0.90}", "COUNTRY: 0.90, FAX: 1.0}"))
+    state = prepare_data(str(demo_project), return_state=True)
+    assert state.is_failed()
+    refused = Workspace("demo-theatre").latest("deliverables")
+    assert refused != passed
+    assert _notes()[-1].startswith(f"deliverable {refused} prepared: rows_in {counts.rows_in}, ")
+    assert "; quality gate REFUSED: fill rate FAX" in _notes()[-1]
+    assert [r["e"] for r in KayakoClassic.received].count("/Tickets/Ticket") == 1   # one ticket, opened at J-14
+    assert len(_notes()) == 4     # received, prepared, imported, prepared (refused)

@@ -14,6 +14,7 @@ from stx_migrate.migration.approvals import read_approvals
 from stx_migrate.migration.procedure import load_state
 from stx_migrate.migration.workspace import Workspace
 from api_reads import all_artifacts
+from kayako_classic_server import KayakoClassic, with_kayako_classic
 
 APPROVE = {"approved": True, "by": "Claire (test)", "comment": "ok"}
 REJECT = {"approved": False, "by": "Claire (test)", "comment": "titles wrong"}
@@ -60,8 +61,11 @@ def wait_for_the_question(runner, step: str, seconds: float = 120) -> None:
 
 
 @pytest.mark.slow
-def test_full_procedure_on_the_sample(prefect_api, demo_project, workspace_home, capsys):
-    """run → pause for the customer → decide from the CLI → J-1 refresh with a diff → production → closed."""
+def test_full_procedure_on_the_sample(prefect_api, demo_project, workspace_home, helpdesk, capsys):
+    """run → pause for the customer → decide from the CLI → J-1 refresh with a diff → production → closed.
+
+    The ticket is a Kayako Classic (a local server that checks every signature): it hears of every milestone."""
+    with_kayako_classic(demo_project, helpdesk, leader="Léa Martin")
     outcome = {}
     runner = threading.Thread(target=lambda: outcome.update(code=main(["run", "--project", str(demo_project)])))
     runner.start()
@@ -111,6 +115,32 @@ def test_full_procedure_on_the_sample(prefect_api, demo_project, workspace_home,
     assert [t["value"] for t in ticket if t["action"] == "status"] == ["final validation", "solved"]
     assert [t["value"] for t in ticket if t["action"] == "owner"] == ["demo-pl"]
     assert [t["value"] for t in ticket if t["action"] == "attachment"] == ["not_imported.csv", "report.xlsx", "gate.md"]
+    # the Kayako Classic ticket heard of every milestone, in order (step 4 opened it; step 16 attached the files)
+    validated, refreshed = decision.deliverable_id, refresh.deliverable_id
+    sent = [(r["method"], r["e"], r["fields"]) for r in KayakoClassic.received if r["method"] != "GET"]
+    said = [(method, e, fields.get("contents", "")) for method, e, fields in sent if e != "/Tickets/TicketAttachment"]
+    expected = [("POST", "/Tickets/Ticket", "Data import ticket"), ("POST", "/Tickets/TicketNote", "data received (J-14 milestone)"),
+                ("POST", "/Tickets/TicketNote", f"deliverable {validated} prepared: rows_in 300, "),
+                ("POST", "/Tickets/TicketNote", "ADI approval of the planned transformations: approved by Ada ADI"),
+                ("POST", "/Tickets/TicketNote", f"trial import of deliverable {validated} into dev done (rows_in 300, "),
+                ("POST", "/Tickets/TicketNote", "VN sign-off of the quality gate: approved by Victor VN"),
+                ("POST", "/Tickets/TicketNote", f"pre-production import of deliverable {validated} done (rows_in 300, "),
+                ("POST", "/Tickets/TicketNote", f"customer validation: approved by Claire Rochat on deliverable {validated}"),
+                ("POST", "/Tickets/TicketNote", "data received (J-1 refresh)"),
+                ("POST", "/Tickets/TicketNote", f"deliverable {refreshed} prepared (J-1 refresh): rows_in 300, "),
+                ("POST", "/Tickets/TicketNote", f"J-1 refresh: deliverable {refreshed}"),
+                ("POST", "/Tickets/TicketPost", f"production import of deliverable {refreshed} done"),
+                ("PUT", "/Tickets/Ticket/901", ""), ("PUT", "/Tickets/Ticket/901", ""),
+                ("POST", "/Tickets/TicketNote", "final validation by demo-pl: migration closed"),
+                ("PUT", "/Tickets/Ticket/901", "")]
+    assert len(said) == len(expected)
+    for (method, e, text), (want_method, want_e, start) in zip(said, expected):
+        assert (method, e) == (want_method, want_e) and text.startswith(start), (method, e, text, start)
+    assert all(text.endswith("quality gate passed") for _, _, text in said if " prepared" in text)
+    attached = [fields["filename"] for _, e, fields in sent if e == "/Tickets/TicketAttachment"]
+    assert attached == ["not_imported.csv", "report.xlsx", "gate.md"]
+    assert [fields for _, e, fields in sent if e == "/Tickets/Ticket/901"] == [
+        {"ticketstatusid": "5"}, {"ownerstaffid": "17"}, {"ticketstatusid": "3"}]
     names = {r.name for r in flow_runs_named("demo-theatre-")}
     assert {"demo-theatre-migration-procedure", "demo-theatre-receive", "demo-theatre-prepare",
             "demo-theatre-approve-transformations", "demo-theatre-import-dev", "demo-theatre-import-preprod",

@@ -41,6 +41,15 @@ def test_mixed_utf8_and_cp1252_is_refused_naming_both_lines(tmp_path, workspace_
         not any((workspace_home / "hostile-src" / "snapshots").iterdir())
 
 
+def test_a_utf8_letter_cut_by_the_scans_block_boundary_is_still_found(tmp_path, workspace_home):
+    """The encoding scan reads 16 MiB blocks: a UTF-8 'é' whose two bytes straddle two blocks still counts."""
+    folder = project(tmp_path / "p", {"file": "clients.csv"})
+    head = "ID;NOM\n1;Müller\n".encode("cp1252")
+    filler = b"2;" + b"x" * ((16 << 20) - 1 - len(head) - 3) + b"\n"   # line 4 starts one byte before 16 MiB
+    (folder / "clients.csv").write_bytes(head + filler + "é;3\n".encode())
+    refused(folder, "clients.csv", "mixes UTF-8 (line 4)", "byte 0xfc at line 2")
+
+
 def test_a_clean_cp1252_file_is_still_read(tmp_path, workspace_home):
     folder = project(tmp_path / "p", {"file": "clients.csv"})
     (folder / "clients.csv").write_bytes("ID;NOM\n1;Müller\n2;École\n".encode("cp1252"))

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from stx_migrate.migration.dedup.blocking import sorted_neighbour_pairs
+from stx_migrate.migration.dedup.blocking import _distinct_keys, _unite, sorted_neighbour_pairs
 
 
 def test_a_block_larger_than_the_window_is_capped_and_counted():
@@ -20,3 +21,23 @@ def test_a_block_larger_than_the_window_is_capped_and_counted():
 def test_no_key_no_pairs_and_nothing_capped():
     left, right, capped = sorted_neighbour_pairs(np.full(5, -1), np.ones(5, dtype=np.int8), window=12)
     assert len(left) == len(right) == 0 and capped == 0
+
+
+def test_passes_are_united_at_each_pair_first_occurrence_with_the_strongest_rule():
+    """Pass by pass against the keys taken: the same pairs, order and rules as one concatenation
+    deduplicated at first occurrence (passes come in rule-priority order)."""
+    rng = np.random.default_rng(3)
+    n = 50
+    passes = []
+    for prio in (0, 2, 2, 5, 5, 5):
+        left, right = rng.integers(0, n, 300), rng.integers(0, n, 300)
+        keep = left != right
+        low, high = np.minimum(left, right)[keep], np.maximum(left, right)[keep]
+        passes.append((prio, low * n + high))      # with repeats inside a pass and across passes
+    keys = np.concatenate([k for _, k in passes])
+    first = ~pd.Series(keys).duplicated().to_numpy()
+    expected_rule = np.concatenate([np.full(len(k), p, dtype=np.int8) for p, k in passes])[first]
+    united = _unite([(p, _distinct_keys(k)) for p, k in passes], n)
+    np.testing.assert_array_equal(united.left * n + united.right, keys[first])
+    np.testing.assert_array_equal(united.rule, expected_rule)
+    assert len(united) < len(keys)          # repeats were there to drop

@@ -11,6 +11,7 @@ import pytest
 from dedup_cases import labelled_module
 from stx_migrate.migration import forked
 from stx_migrate.migration.dedup import find_duplicates
+from stx_migrate.migration.dedup import compare
 from stx_migrate.migration.dedup.blocking import candidate_pairs
 from stx_migrate.migration.dedup.compare import score_pairs
 from stx_migrate.migration.dedup.records import build_records
@@ -38,11 +39,14 @@ def test_forked_records_pairs_and_scores_are_the_in_process_ones(contacts, monke
     pairs = candidate_pairs(rec, list(settings.rules), settings.block_window)
     one = score_pairs(rec, pairs)
     monkeypatch.setattr(forked, "PARALLEL_MIN_ROWS", 0)
+    # many chunks of pairs, every other one compared in the child (the in-process run above had one)
+    monkeypatch.setattr(compare, "CHUNK_PAIRS", 997)
     rec2 = build_records(contacts, None, "FR")
     for name in rec.__dataclass_fields__:
         _same(getattr(rec, name), getattr(rec2, name))
     pairs2 = candidate_pairs(rec2, list(settings.rules), settings.block_window)
     assert len(pairs) > 500
+    assert len(pairs) > 4 * compare.CHUNK_PAIRS        # several chunks, on both sides
     for name in ("left", "right", "rule"):
         _same(getattr(pairs, name), getattr(pairs2, name))
     two = score_pairs(rec2, pairs2)
@@ -55,6 +59,7 @@ def test_forked_dedup_result_is_the_in_process_one(contacts, monkeypatch):
     monkeypatch.setattr(forked, "PARALLEL_MIN_ROWS", 10**9)
     one = find_duplicates(contacts, DedupSettings())
     monkeypatch.setattr(forked, "PARALLEL_MIN_ROWS", 0)
+    monkeypatch.setattr(compare, "CHUNK_PAIRS", 997)
     two = find_duplicates(contacts, DedupSettings())
     assert len(one.duplicates) > 0
     pd.testing.assert_frame_equal(one.survivors, two.survivors, check_exact=True)

@@ -13,7 +13,7 @@ from stx_migrate.migration.errors import InputError
 from stx_migrate.migration.settings.dedup import DedupSettings
 
 # The loop, not the thresholds: a band in which the moved copy below (0.90) is to be reviewed
-# (the defaults, 0.7 / 0.2, merge it: it shares the e-mail).
+# (the defaults, 0.7 / 0.3, merge it: it shares the e-mail).
 SETTINGS = DedupSettings(auto_merge=0.95, review=0.8)
 
 

@@ -140,3 +140,37 @@ def test_a_dataset_read_again_midway_is_written_once_and_the_next_ones_follow(wo
     assert {name: ds.rows for name, ds in s.manifest.datasets.items()} == {"clients": 10, "orders": 9, "criteria": 5}
     assert s.read_arrow("clients").equals(_table(0, 10)) and s.read_arrow("orders").equals(_table(0, 9))
 
+
+
+def test_what_describes_a_dataset_is_handed_on_whole():
+    """A field added to the source's DatasetInfo reaches the spec and the manifest (description())."""
+    import dataclasses
+
+    from stx_migrate.connectors.sources.base import DatasetInfo
+    from stx_migrate.migration.snapshot import DESCRIPTION_FIELDS, DatasetManifest
+
+    info_fields = {f.name for f in dataclasses.fields(DatasetInfo)} - {"name", "schema"}
+    assert info_fields == set(DESCRIPTION_FIELDS)
+    assert set(DESCRIPTION_FIELDS) <= {f.name for f in dataclasses.fields(DatasetSpec)} & set(DatasetManifest.model_fields)
+
+
+def test_a_dictionary_only_for_columns_repeating_their_values_whatever_the_chunks(workspace, monkeypatch):
+    """Few distinct values in the first row group → a dictionary; many → plain values. Decided on
+    the first row group, which is the same rows whatever the chunk size: the hash does not move."""
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(snap, "ROW_GROUP_ROWS", 64)
+    rows = 300
+    table = pa.table({"id": list(range(rows)), "country": [["CH", "FR", "DE"][i % 3] for i in range(rows)],
+                      "email": [f"p{i}@example.org" for i in range(rows)]})
+
+    def chunks(size):
+        return [table.slice(start, size) for start in range(0, rows, size)]
+
+    written = [write_snapshot(workspace, "p", {}, [DatasetSpec("clients", table.schema, chunks(size))]) for size in (1, 13, 300)]
+    assert len({s.manifest.datasets["clients"].sha256 for s in written}) == 1
+    meta = pq.ParquetFile(written[0].parquet_path("clients")).metadata
+    encodings = {meta.schema.column(i).name: meta.row_group(0).column(i).encodings for i in range(3)}
+    assert "RLE_DICTIONARY" in encodings["country"]
+    assert "RLE_DICTIONARY" not in encodings["email"] and "RLE_DICTIONARY" not in encodings["id"]
+    assert written[0].read_arrow("clients").equals(table)

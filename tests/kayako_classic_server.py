@@ -80,3 +80,13 @@ def start_kayako_classic():
         server.server_close()
 
     return f"http://127.0.0.1:{server.server_port}/api/index.php", stop
+
+
+def with_kayako_classic(project_dir, url: str, leader: str | None = None) -> None:
+    """The project's ticket: Kayako Classic at ``url``, no ticket id (the J-14 receive opens it);
+    ``leader``: the staff member the ticket goes to at step 16."""
+    project_file = project_dir / "project.yaml"
+    project_file.write_text(project_file.read_text(encoding="utf-8") + (
+        f"ticket:\n  kind: kayako-classic\n  base_url: {url}\n  api_key: ${{env:STX_TEST_KAYAKO_API}}\n"
+        "  secret_key: ${env:STX_TEST_KAYAKO_SECRET}\n  department: Data import\n  staff: VN Team\n"
+        + (f"  leader_agent_id: {leader}\n" if leader else "")), encoding="utf-8")

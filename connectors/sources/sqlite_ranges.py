@@ -1,0 +1,68 @@
+"""A big SQLite table read on two cores: consecutive key ranges, each read by its own ADBC connection.
+
+SQLite and the ADBC driver read one statement on one core, and that is the slowest part of a
+receive from SQLite. A table whose key is its integer primary key (the rowid, or the clustered
+key of a WITHOUT ROWID table) is cut into ranges of that key, each read with ``ORDER BY`` the key
+by one of two threads (ADBC hands over Arrow batches without holding the GIL), and the ranges
+are given back one after the other: the same rows in the same order as one statement, so the
+same snapshot and the same hash.
+
+Each range is its own statement, which the driver types from its own first batch: a range
+that starts with a column empty and holds text further on makes the driver refuse it. Any
+such surprise raises ReadAgain, and the source then reads the table with one statement as
+before (which has its own way back to the exact reader). Memory stays at a few ranges.
+"""
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pyarrow as pa
+
+from . import sqlite_adbc
+from .key_ranges import split_key_range
+
+READERS = 2
+
+
+def key_ranges(conn, relation: str, key: str) -> list[tuple[int, int]] | None:
+    """Consecutive, inclusive ranges of the integer ``key`` covering every row, or None when the table
+    is too small to gain from them (``relation`` and ``key`` are quoted identifiers)."""
+    low, high = conn.execute(f"SELECT min({key}), max({key}) FROM {relation}").fetchone()  # two b-tree lookups
+    return split_key_range(low, high)
+
+
+def read_ranges(path: Path, select: Callable[[int, int], str], ranges: list[tuple[int, int]], schema: pa.Schema,
+                dataset: str) -> Iterator[pa.RecordBatch]:
+    """The batches of ``select(low, high)`` for each range, in range order, read by READERS threads.
+
+    At most READERS + 1 ranges are held: the one being given back and the ones being read.
+    A surprise in any range (ReadAgain) is raised here once the readers have stopped.
+    """
+    local, connections, lock = threading.local(), [], threading.Lock()
+
+    def read(bounds: tuple[int, int]) -> list[pa.RecordBatch]:
+        if not hasattr(local, "conn"):
+            local.conn = sqlite_adbc.connect(path)
+            with lock:
+                connections.append(local.conn)
+        statement = sqlite_adbc.ArrowStatement(local.conn, select(*bounds))
+        return list(sqlite_adbc.read_arrow(statement, schema, dataset))
+
+    pool = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="sqlite-range")
+    waiting = deque(ranges)
+    reading: deque = deque()
+    try:
+        while waiting or reading:
+            while waiting and len(reading) < READERS + 1:
+                reading.append(pool.submit(read, waiting.popleft()))
+            yield from reading.popleft().result()
+    finally:
+        for future in reading:
+            future.cancel()
+        pool.shutdown(wait=True)
+        for conn in connections:
+            conn.close()
