@@ -4,7 +4,8 @@
 
 The same work as the commands (receive, prepare with its gate, imports into dev and
 preprod, the J-1 extraction received and prepared under the same protocol with its diff,
-the production import), without a command line, a flow, a journal or a second process.
+the production import and the files production writes after it: not_imported.csv and the
+customer's report.xlsx), without a command line, a flow, a journal or a second process.
 The project's ``data/legacy-j1.sqlite`` is delivered before the J-1 receive, as for the commands.
 """
 from __future__ import annotations
@@ -39,7 +40,24 @@ def plain_steps(project_dir: Path, before_refresh=None) -> None:
         refreshed = build_deliverable.fn(pdir, second, "prod")
         run_quality_gate.fn(pdir, refreshed, "prod")
         publish_refresh_diff.fn(pdir, validated, refreshed, tempfile.mkdtemp(prefix="stx-bench-diff."))
-        import_deliverable(pdir, "prod", refreshed)
+        production = import_deliverable(pdir, "prod", refreshed)
+        write_production_files(project_dir, refreshed, production)
+
+
+def write_production_files(project_dir: Path, deliverable_id: str, import_folder: Path) -> None:
+    """What the production command writes after its import: not_imported.csv, production.json, report.xlsx."""
+    from stx_migrate.flows.production import write_customer_report
+    from stx_migrate.flows.steps import import_summary
+    from stx_migrate.migration.procedure import read_deliverable_ref
+    from stx_migrate.migration.procedure.records import write_production_record
+    from stx_migrate.migration.settings.project import load_project
+    from stx_migrate.migration.workspace import Workspace
+
+    project = load_project(project_dir)
+    folder = Workspace(project.config.name).path("deliverables", deliverable_id)
+    counts, out = import_summary(Path(import_folder)), Path(tempfile.mkdtemp(prefix="stx-bench-production."))
+    write_production_record(out, read_deliverable_ref(folder), folder, Path(import_folder), counts)
+    write_customer_report(project, deliverable_id, folder, Path(import_folder), counts, out)
 
 
 if __name__ == "__main__":

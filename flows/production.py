@@ -5,11 +5,8 @@ Wiring only: the guards and the ``production.json`` / ``not_imported.csv`` recor
 """
 from __future__ import annotations
 
-from functools import partial
-
 from prefect import flow, get_run_logger
 
-from stx_migrate.migration.forked import PARALLEL_MIN_ROWS, run_jobs
 from stx_migrate.migration.procedure import Event, close_guard, load_state, production_guard
 from stx_migrate.migration.procedure.records import write_production_record
 from stx_migrate.tasks.artifacts import artifact_key, publish_file_links, publish_markdown, publish_summary, publish_table
@@ -46,12 +43,8 @@ def import_production(project_dir: str, deliverable_id: str | None = None, again
     ws = workspace_of(project)
     dfolder = deliverable_folder(project, deliverable.deliverable_id)
     with ws.new_folder("production") as staging:
-        # independent files, each reading the deliverable's logs: the report (XlsxWriter, pure Python, the
-        # longer one at a million rows) in a forked child meanwhile on a big deliverable; same files either way
-        not_imported, every_row = run_jobs([
-            partial(write_production_record, staging, deliverable, dfolder, import_folder, counts),
-            partial(write_customer_report, project, deliverable.deliverable_id, dfolder, import_folder, counts, staging)],
-            processes=None if int(counts.get("rows_in", 0) or 0) >= PARALLEL_MIN_ROWS else 1)
+        not_imported = write_production_record(staging, deliverable, dfolder, import_folder, counts)
+        every_row = write_customer_report(project, deliverable.deliverable_id, dfolder, import_folder, counts, staging)
         name = staging.name.removeprefix(".staging-")
     folder = ws.path("production", name)
     if counts:
