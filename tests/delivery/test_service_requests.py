@@ -93,4 +93,4 @@ def test_a_request_goes_over_sftp_too(project, tmp_path, capsys, sftp_server, mo
     summary = json.loads((_last_line(capsys) / "summary.json").read_text())
     assert sorted(p.name for p in sftp_server.drop.iterdir()) == [f"{summary['service_id']}-manifest.json",
                                                                   summary["request_file"]]
-    assert len(pd.read_excel(sftp_server.drop / summary["request_file"], header=None)) == 4 + 2
+    assert len(pd.read_excel(sftp_server.drop / summary["request_file"], header=None, engine="calamine")) == 4 + 2
