@@ -31,7 +31,10 @@ READERS = 2
 def key_ranges(conn, relation: str, key: str) -> list[tuple[int, int]] | None:
     """Consecutive, inclusive ranges of the integer ``key`` covering every row, or None when the table
     is too small to gain from them (``relation`` and ``key`` are quoted identifiers)."""
-    low, high = conn.execute(f"SELECT min({key}), max({key}) FROM {relation}").fetchone()  # two b-tree lookups
+    # two statements: SQLite answers min() or max() alone from the b-tree, but both in one
+    # statement scan the whole table (0.6 s per million rows, before the first row is read)
+    low = conn.execute(f"SELECT min({key}) FROM {relation}").fetchone()[0]
+    high = conn.execute(f"SELECT max({key}) FROM {relation}").fetchone()[0]
     return split_key_range(low, high)
 
 

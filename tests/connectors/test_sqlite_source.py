@@ -211,3 +211,19 @@ def test_key_ranges_cover_the_span_and_stay_bounded_whatever_the_keys():
     assert all(prev[1] + 1 == nxt[0] for prev, nxt in zip(sparse, sparse[1:]))
     assert split_key_range(1, 10**12, rows=1000) is None        # wide keys, but the estimate says a small table
     assert split_key_range(1, MIN_ROWS - 1) is None and split_key_range("a", "z") is None
+
+
+def test_key_ranges_find_the_key_span_without_scanning_the_table(tmp_path):
+    """min() and max() in one statement make SQLite scan the whole table before the first row is read."""
+    from stx_migrate.connectors.sources.sqlite_ranges import key_ranges
+
+    conn = sqlite3.connect(tmp_path / "big.sqlite")
+    conn.execute('CREATE TABLE "T" (id INTEGER PRIMARY KEY, name TEXT)')
+    conn.executemany('INSERT INTO "T" VALUES (?, ?)', ((i, "x") for i in range(1, 600_001)))
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    ranges = key_ranges(conn, '"T"', '"id"')
+    conn.set_trace_callback(None)
+    assert ranges[0][0] == 1 and ranges[-1][1] == 600_000
+    plans = [step[-1] for sql in statements for step in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+    assert plans and all(plan.startswith("SEARCH") for plan in plans), plans
