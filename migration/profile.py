@@ -179,15 +179,20 @@ class StreamProfile:
     def add(self, chunk: pa.Table) -> None:
         for i, column in enumerate(chunk.columns):
             self.empty[i] += column.null_count + _empty_strings(column)
+        for batch in chunk.to_batches():
+            self._sample(batch)
+
+    def _sample(self, batch: pa.RecordBatch) -> None:
+        # batch by batch: a take on a table of several batches first joins them (a copy of every row)
         first = (-self.rows) % self.step    # the sample's stride runs on across chunks
-        self.rows += chunk.num_rows
-        if first >= chunk.num_rows:
+        self.rows += batch.num_rows
+        if first >= batch.num_rows:
             return
-        picked = chunk if self.step == 1 else chunk.take(np.arange(first, chunk.num_rows, self.step))
-        self.sample.append(picked)
+        picked = batch if self.step == 1 else batch.take(np.arange(first, batch.num_rows, self.step))
+        self.sample.append(pa.Table.from_batches([picked]))
         self.sampled += picked.num_rows
         if self.sampled >= 2 * self.sample_rows:  # keep every other sampled row: memory stays bounded
-            joined = pa.concat_tables(self.sample)
+            joined = pa.concat_tables(self.sample).combine_chunks()
             # the sample holds exactly the rows at multiples of step: every other one = multiples of 2×step
             halved = joined.take(np.arange(0, joined.num_rows, 2))
             self.sample, self.sampled, self.step = [halved], halved.num_rows, self.step * 2
@@ -210,9 +215,25 @@ class StreamProfile:
 
 
 def _empty_strings(column: pa.ChunkedArray) -> int:
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+    """Values of zero length that are not null, read off the offsets (no comparison of any text)."""
+    if pa.types.is_string(column.type) or pa.types.is_binary(column.type):
+        width = np.int32
+    elif pa.types.is_large_string(column.type) or pa.types.is_large_binary(column.type):
+        width = np.int64
+    else:
         return 0
-    return pc.sum(pc.equal(column, "")).as_py() or 0
+    empty = 0
+    for chunk in column.chunks:
+        if not len(chunk):
+            continue
+        validity, offsets = chunk.buffers()[:2]
+        ends = np.frombuffer(offsets, dtype=width)[chunk.offset: chunk.offset + len(chunk) + 1]
+        zero = ends[1:] == ends[:-1]
+        if chunk.null_count:
+            bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+            zero &= bits[chunk.offset: chunk.offset + len(chunk)].astype(bool)
+        empty += int(np.count_nonzero(zero))
+    return empty
 
 
 def profile_parquet(dataset: str, path: Path, encoding: str | None = None) -> DatasetProfile:

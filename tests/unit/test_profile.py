@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -55,6 +56,28 @@ def test_a_big_dataset_counts_rows_and_empties_exactly_and_the_rest_on_a_bounded
     small = _fed(table.slice(0, 1_500), 100, sample_rows=1_000)
     assert small.sampled_rows is None and small.columns[0].distinct_exact
     assert profile_table_rows(profile)[0]["distinct"] == f"≥ {code.distinct}"
+    # chunks made of several batches (as readers hand them over) give the same profile again
+    batches = table.to_batches(max_chunksize=97)
+    from stx_migrate.migration.profile import StreamProfile
+
+    pieces = StreamProfile("d", table.schema, sample_rows=1_000)
+    for start in range(0, len(batches), 5):
+        pieces.add(pa.Table.from_batches(batches[start:start + 5]))
+    assert pieces.result() == profile
+
+
+def test_empty_text_is_counted_from_the_offsets_apart_from_nulls():
+    from stx_migrate.migration.profile import _empty_strings
+
+    # a null slot may still span bytes: it is a null, never an empty text, whatever its length
+    offsets = pa.py_buffer(np.array([0, 0, 3, 3, 5, 5], dtype=np.int32).tobytes())
+    validity = pa.py_buffer(np.packbits([1, 0, 1, 1, 1, 0, 0, 0], bitorder="little").tobytes())
+    values = pa.StringArray.from_buffers(5, offsets, pa.py_buffer(b"abcde"), validity, null_count=1)
+    assert values.to_pylist() == ["", None, "", "de", ""]
+    for kind in (pa.string(), pa.large_string()):
+        column = pa.chunked_array([values.cast(kind), values.cast(kind).slice(2), pa.array([], kind)])
+        assert _empty_strings(column) == 3 + 2
+    assert _empty_strings(pa.chunked_array([pa.array([1, None])])) == 0
 
 
 def test_orphans_counted_alike_whether_the_keys_are_numbers_or_text(tmp_path):
