@@ -4,13 +4,14 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from stx_migrate.migration.settings.project import Project, load_project
-from stx_migrate.migration.workspace import Workspace
-
 from .failures import quiet_console
+
+if TYPE_CHECKING:
+    from stx_migrate.migration.settings.project import Project
 
 ProjectOption = typer.Option(..., "--project", help="The project folder (holds project.yaml).", exists=True, file_okay=False)
 
@@ -31,6 +32,9 @@ _opened: list[Project] = []   # the project this command works on (what start_fl
 
 def open_project(folder: Path) -> Project:
     """Load the project and remove what a killed command of it left: its staging folders (personal data)."""
+    from stx_migrate.migration.settings.project import load_project
+    from stx_migrate.migration.workspace import Workspace
+
     project = load_project(folder)
     removed = Workspace(project.config.name).remove_stale_staging()
     if removed:
@@ -46,7 +50,12 @@ def start_flows() -> None:
     runs that a killed command left RUNNING are marked Crashed first."""
     from stx_migrate.deployments.run_mode import choose_run_mode
 
-    if choose_run_mode() == "server" and _opened:
+    mode = choose_run_mode()
+    if mode == "server" and _opened:
         from stx_migrate.tasks.run_marker import crash_abandoned_runs
 
         crash_abandoned_runs(_opened[0].config.name)
+    elif mode == "plain" and "prefect" not in sys.modules:
+        from .failures import plain_run_console
+
+        plain_run_console()

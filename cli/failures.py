@@ -20,6 +20,8 @@ from stx_migrate.migration.workspace import workspace_home
 from stx_migrate.tasks.logging import redact
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Prefect's console look (its logging.yml), which a command's run logs have whether Prefect runs them or not
+RUN_LOG_FORMAT, RUN_LOG_DATES = "%(asctime)s.%(msecs)03d | %(levelname)-7s | %(name)s - %(message)s", "%H:%M:%S"
 
 
 class IncidentLog:
@@ -95,6 +97,20 @@ def quiet_console(verbose: bool = False) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for chatty in ("httpx", "httpcore", "urllib3", "alembic"):   # one line per call drowns the progress
         logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
+def plain_run_console() -> None:
+    """A plain run without Prefect: the console as Prefect's logging set-up leaves it (its line format,
+    other libraries at WARNING, ``stx_migrate`` at INFO), so a command's terminal reads the same."""
+    quiet_console()
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if isinstance(handler, _Stderr):
+            handler.setFormatter(_ConsoleFormatter(RUN_LOG_FORMAT, RUN_LOG_DATES))
+    root.setLevel(logging.WARNING)
+    ours = logging.getLogger("stx_migrate")
+    if ours.level == logging.NOTSET:
+        ours.setLevel(logging.INFO)
 
 
 def no_telemetry() -> None:

@@ -69,10 +69,12 @@ def choose_run_mode() -> str:
     if forced == "plain":
         run_plainly()
         return "plain"
-    from prefect.settings import PREFECT_API_URL
+    # Prefect already imported: its settings may have been changed in-process (a test harness); ask it
+    if forced == "prefect" or "prefect" in sys.modules or _prefect_may_name_an_api():
+        from prefect.settings import PREFECT_API_URL
 
-    if PREFECT_API_URL.value() or forced == "prefect":
-        return "server"
+        if PREFECT_API_URL.value() or forced == "prefect":
+            return "server"
     found = recorded_server()
     if found:
         os.environ["PREFECT_API_URL"] = found
@@ -84,11 +86,59 @@ def choose_run_mode() -> str:
     return "plain"
 
 
+def _prefect_may_name_an_api() -> bool:
+    """Whether Prefect's settings could name an API: the environment, a settings file in the working
+    folder, or the active profile. Only then is Prefect imported to read them (about 1.5 s): a user
+    without any of these runs plainly without paying for it. When in doubt, True."""
+    if any(key.upper().startswith("PREFECT_API") for key in os.environ):
+        return True
+    here = Path.cwd()
+    if (here / "prefect.toml").exists() or _mentions(here / ".env", "PREFECT_") or \
+            _mentions(here / "pyproject.toml", "tool.prefect"):
+        return True
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
+    profiles = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml")
+    try:
+        active = _active_profile(profiles) if profiles.exists() else None
+        if active is None:   # no profiles file, or its active profile is not in it: Prefect's default profile
+            import importlib.util
+
+            spec = importlib.util.find_spec("prefect")   # finds the package without importing it
+            active = _active_profile(Path(spec.submodule_search_locations[0]) / "settings" / "profiles.toml")
+    except Exception:  # noqa: BLE001 - unreadable, odd: let Prefect decide
+        return True
+    return active is None or any("API_URL" in str(key).upper() for key in active)
+
+
+def _mentions(path: Path, text: str) -> bool:
+    try:
+        return text.lower() in path.read_text(encoding="utf-8", errors="replace").lower()
+    except OSError:
+        return False
+
+
+def _active_profile(path: Path) -> dict | None:
+    """The settings of the active profile of a Prefect profiles file (as Prefect picks it), or None."""
+    import tomllib
+
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    name = os.environ.get("PREFECT_PROFILE") or data.get("active")
+    profile = data.get("profiles", {}).get(name) if name else None
+    return profile if isinstance(profile, dict) else None
+
+
 def run_plainly() -> None:
-    """From now on in this process, calling a flow or a task calls its function (no API, no server)."""
+    """From now on in this process, calling a flow or a task calls its function (no API, no server).
+
+    Flow and task modules imported after this never import Prefect (``tasks/orchestrator.py``);
+    those imported before are Prefect's, whose calls are turned into plain calls here.
+    """
     from stx_migrate.tasks.plain import is_plain, set_plain
 
     if is_plain():
+        return
+    if "prefect" not in sys.modules:
+        set_plain()
         return
     import prefect
     import prefect.logging

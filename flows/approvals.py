@@ -14,9 +14,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from prefect import flow, get_run_logger
-from prefect.flow_runs import pause_flow_run
-from prefect.input import RunInput
 from pydantic import Field
 
 from stx_migrate.migration.approvals import WHO, Approval, latest_approval, read_approvals, record_approval
@@ -28,6 +25,7 @@ from stx_migrate.migration.prepare import project_context
 from stx_migrate.migration.settings.project import Project
 from stx_migrate.migration.snapshot import Snapshot
 from stx_migrate.tasks.artifacts import artifact_key, publish_markdown, publish_table
+from stx_migrate.tasks.orchestrator import flow, get_run_logger, run_input_base
 from stx_migrate.tasks.plain import is_plain
 from stx_migrate.tasks.procedure import current_run_id, note_ticket, record, refuse, workspace_of
 
@@ -41,7 +39,7 @@ TITLES = {"transformations": "ADI approval of the planned transformations",
           "customer": "the customer's decision"}
 
 
-class ApprovalForm(RunInput):
+class ApprovalForm(run_input_base()):
     """The form of every approval: approved or not, by whom (required, not blank), why."""
 
     approved: bool
@@ -87,6 +85,8 @@ def wait_for_answer(project: Project, step: str, subject: str, auto: dict | None
                      f"--approve|--reject --by NAME --comment TEXT\n\nThe run waits {hours:g} hours at most.",
                      f"waiting for {title}")
     log.info("waiting for %s (run %s)", title, current_run_id())
+    from prefect.flow_runs import pause_flow_run
+
     # no initial value for `by`: a default would make the UI label it "(Optional)"; the validator is named above
     answer = pause_flow_run(wait_for_input=ApprovalForm.with_initial_data(description=f"{title}: {subject}"),
                             timeout=int(hours * 3600), poll_interval=PAUSE_POLL_SECONDS)
@@ -202,8 +202,6 @@ def give_approval(project_dir: str, step: str, approved: bool, by: str, comment:
     Without a waiting run the answer is about the project's current protocol and latest
     snapshot (transformations) or the latest deliverable (gate). Returns ``(approval, resumed run id or None)``.
     """
-    from prefect.flow_runs import resume_flow_run
-
     from stx_migrate.migration.procedure import load_state, read_deliverable_ref
     from stx_migrate.migration.procedure.protocol_ref import project_protocol_hash
     from stx_migrate.migration.settings.project import load_project
@@ -230,6 +228,8 @@ def give_approval(project_dir: str, step: str, approved: bool, by: str, comment:
         step=step, approved=approved, by=by, comment=comment, protocol_hash=protocol_hash, snapshot_id=snapshot_id,
         deliverable_id=deliverable_id, flow_run_id=str(paused.id) if paused else None, source="cli"))
     if paused is not None:
+        from prefect.flow_runs import resume_flow_run
+
         resume_flow_run(paused.id, run_input={"approved": approved, "by": approval.by, "comment": comment},
                         _sync=True)   # sync even when the caller runs an event loop (a browser driver, a notebook)
     else:

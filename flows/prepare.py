@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow, tags
+from stx_migrate.tasks.orchestrator import flow, tags
 
 from stx_migrate.migration.errors import GateRefused
 from stx_migrate.migration.procedure.milestones import team_of

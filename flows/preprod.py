@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow, get_run_logger
-from prefect.flow_runs import resume_flow_run
+from stx_migrate.tasks.orchestrator import flow, get_run_logger
 
 from stx_migrate.migration.approvals import WHO, latest_approval, preprod_requirements, read_approvals
 from stx_migrate.migration.errors import GuardRefused
@@ -151,6 +150,8 @@ def give_decision(project_dir: str, approved: bool, by: str, comment: str = ""):
         approved=approved, by=by, comment=comment, deliverable_id=ref.deliverable_id, protocol_hash=ref.protocol_hash,
         snapshot_id=ref.snapshot_id, flow_run_id=str(paused.id) if paused else None, source="cli"))
     if paused is not None:
+        from prefect.flow_runs import resume_flow_run
+
         resume_flow_run(paused.id, run_input={"approved": approved, "by": by, "comment": comment}, _sync=True)
     else:  # no run to resume: the ticket hears it from here
         note_ticket(project, f"customer validation: {decision.verdict} by {by} on deliverable {deliverable_id} "

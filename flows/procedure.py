@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
-from prefect import flow, get_run_logger
+from stx_migrate.tasks.orchestrator import flow, get_run_logger
 
 from stx_migrate.migration.errors import GuardRefused
 from stx_migrate.migration.procedure import Event, load_state

@@ -5,7 +5,7 @@ Wiring only: the guards and the ``production.json`` / ``not_imported.csv`` recor
 """
 from __future__ import annotations
 
-from prefect import flow, get_run_logger
+from stx_migrate.tasks.orchestrator import flow, get_run_logger
 
 from stx_migrate.migration.procedure import Event, close_guard, load_state, production_guard
 from stx_migrate.migration.procedure.records import write_production_record

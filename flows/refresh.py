@@ -4,7 +4,7 @@ Wiring only: the guards, the diff and the ``refresh.json`` record are in ``migra
 """
 from __future__ import annotations
 
-from prefect import flow, get_run_logger
+from stx_migrate.tasks.orchestrator import flow, get_run_logger
 
 from stx_migrate.migration.import_files import import_file_names
 from stx_migrate.migration.procedure import Event, load_state, refresh_guard

@@ -4,8 +4,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from prefect.runtime import flow_run
-
 from stx_migrate.migration.settings.project import load_project
 
 
@@ -21,7 +19,9 @@ def run_name(step: str, *parameters: str, env: str | None = None, defaults: dict
     """A ``flow_run_name`` callable: the project, the step, the named flow parameters, then ``env``."""
     defaults = defaults or {}
 
-    def name() -> str:
+    def name() -> str:   # called by Prefect only (a server run)
+        from prefect.runtime import flow_run
+
         given = flow_run.parameters
         values = [str(given.get(p) or defaults.get(p, "")) for p in parameters]
         return "-".join(part for part in (project_name(given.get("project_dir")), step, *values, env) if part)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from prefect import flow, tags
+from stx_migrate.tasks.orchestrator import flow, tags
 
 from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import load_project

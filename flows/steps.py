@@ -9,26 +9,24 @@ import os
 from pathlib import Path
 from typing import Any
 
-from prefect import tags
-from prefect.runtime import flow_run
-
 from stx_migrate.migration.delivery import AWAITING_LOG
 from stx_migrate.migration.procedure import Event
 from stx_migrate.migration.procedure.milestones import team_of
 from stx_migrate.migration.settings.project import Project, load_project
 from stx_migrate.migration.summary import Summary
 from stx_migrate.tasks.logging import install_redaction
+from stx_migrate.tasks.orchestrator import flow_run_id, tags
 from stx_migrate.tasks.run_marker import mark_this_run
 from stx_migrate.tasks.procedure import record, warn_if_late, workspace_of
 
 
 def tag_this_run(project: Project, step: str) -> None:
     """Tag the current run with the project and the team, whoever started it (CLI, UI, deployment)."""
-    from prefect import get_client
-
-    run_id = flow_run.id
+    run_id = flow_run_id()
     if not run_id:
         return
+    from prefect import get_client
+
     with get_client(sync_client=True) as client:
         current = client.read_flow_run(run_id).tags or []
         wanted = list(dict.fromkeys([*current, "stx-migrate", project.config.name, team_of(step)]))

@@ -36,6 +36,10 @@ def artifact_key(*parts: object) -> str:
 
 def in_prefect_run() -> bool:
     """True inside a flow or task run (artifacts are attached to it)."""
+    from .orchestrator import prefect_loaded
+
+    if not prefect_loaded():   # a plain run: Prefect not even imported
+        return False
     from prefect.context import FlowRunContext, TaskRunContext
 
     return FlowRunContext.get() is not None or TaskRunContext.get() is not None

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 import pandas as pd
-from prefect import task
+from .orchestrator import task
 
 from stx_migrate.connectors.environments import DELIVERY_KINDS, open_environment, pseudonym_key
 from stx_migrate.connectors.deliveries import deliver_service_request, delivery_summary

@@ -93,6 +93,13 @@ def install_redaction() -> None:
     ours = logging.getLogger(EXTRA_LOGGER)
     if ours.level == logging.NOTSET:
         ours.setLevel(logging.INFO)
+    from .orchestrator import prefect_loaded
+    from .plain import is_plain
+
+    if is_plain() and not prefect_loaded():   # a plain run: no Prefect logger or handler to cover
+        for handler in logging.getLogger().handlers:
+            _add_once(handler)
+        return
     # what PREFECT_LOGGING_EXTRA_LOGGERS would have done, had it been set before `import prefect`
     import prefect  # noqa: F401  (sets up Prefect's logging config)
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from pathlib import Path
 
-from prefect import get_run_logger, task
+from .orchestrator import get_run_logger, task
 
 from stx_migrate.connectors.target import existing_contacts, target_catalogue
 from stx_migrate.migration.dedup import DedupResult, duplicates_artifact_rows

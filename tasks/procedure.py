@@ -10,8 +10,7 @@ import json
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from prefect import get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from .orchestrator import NO_CACHE, flow_run_id, get_run_logger, task
 
 from stx_migrate.connectors.ticket import open_ticket
 from stx_migrate.migration.errors import GuardRefused, StxError
@@ -103,9 +102,7 @@ def record(project: Project, event: Event) -> Event:
 
 
 def current_run_id() -> str | None:
-    from prefect.runtime import flow_run
-
-    return str(flow_run.id) if flow_run.id else None
+    return flow_run_id()
 
 
 def record_customer_decision(project: Project, deliverable: DeliverableRef, approved: bool, by: str, comment: str,

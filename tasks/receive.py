@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import get_run_logger, task
+from .orchestrator import get_run_logger, task
 
 from stx_migrate.connectors.sources.receive import receive_snapshot
 from stx_migrate.migration.errors import StxError, public_error

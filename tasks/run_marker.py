@@ -27,6 +27,10 @@ def _markers(project_name: str) -> Path:
 
 def mark_this_run() -> None:
     """Inside a flow run of a project (a ``project_dir`` parameter): hold its marker until the process ends."""
+    from .orchestrator import prefect_loaded
+
+    if not prefect_loaded():   # a plain run: no flow run
+        return
     from prefect.context import FlowRunContext
 
     context = FlowRunContext.get()

@@ -17,12 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from stx_migrate.migration.settings.procedure import ExecutionSettings
 
+from .orchestrator import NO_CACHE, task
 from .plain import is_plain
 
 T = TypeVar("T")
@@ -38,6 +36,8 @@ def task_runner_for(execution: ExecutionSettings):
             return DaskTaskRunner(address=execution.dask_address)
         return DaskTaskRunner(cluster_kwargs={"n_workers": execution.dask_workers, "threads_per_worker": 1,
                                               "processes": True, "dashboard_address": None})
+    from prefect.task_runners import ThreadPoolTaskRunner
+
     return ThreadPoolTaskRunner(max_workers=execution.dask_workers)
 
 
