@@ -12,16 +12,6 @@ from pathlib import Path
 
 import typer
 
-from stx_migrate.migration.dedup import find_duplicates
-from stx_migrate.migration.dedup.decisions import ReviewDecisions
-from stx_migrate.migration.dedup.project import find_duplicates_in_project
-from stx_migrate.migration.dedup.result import DUPLICATE_COLUMNS
-from stx_migrate.migration.dedup.review import read_review_file, write_review_workbook
-from stx_migrate.migration.errors import ConfigError
-from stx_migrate.migration.settings.dedup import DedupSettings
-from stx_migrate.migration.summary import write_summary
-from stx_migrate.migration.workspace import Workspace, staged_output
-
 from .common import finish, open_project, setup_logging
 
 log = logging.getLogger("stx_migrate.dedup")
@@ -39,7 +29,17 @@ def dedup(
 ) -> None:
     """Find duplicate contacts in a SecuTix-format file (and against an environment's contacts)."""
     setup_logging()
+    # here, not at the top: every other command would pay for the dedup engine and pandas at start-up
+    from stx_migrate.migration.dedup import find_duplicates
+    from stx_migrate.migration.dedup.decisions import ReviewDecisions
+    from stx_migrate.migration.dedup.project import find_duplicates_in_project
+    from stx_migrate.migration.dedup.result import DUPLICATE_COLUMNS
+    from stx_migrate.migration.dedup.review import read_review_file, write_review_workbook
+    from stx_migrate.migration.errors import ConfigError
     from stx_migrate.migration.secutix_file import read_secutix_file
+    from stx_migrate.migration.settings.dedup import DedupSettings
+    from stx_migrate.migration.summary import write_summary
+    from stx_migrate.migration.workspace import Workspace, staged_output
 
     if env and not project:
         raise ConfigError("--env needs --project (the environment is defined in the project file)")

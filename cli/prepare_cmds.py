@@ -6,13 +6,6 @@ from typing import Optional
 
 import typer
 
-from stx_migrate.migration.errors import ConfigError, GateRefused, StxError
-from stx_migrate.migration.prepare import DELIVERABLES, project_context
-from stx_migrate.migration.protocol.project_protocol import compile_project_protocol, protocol_file_of
-from stx_migrate.migration.snapshot import KIND as SNAPSHOTS
-from stx_migrate.migration.snapshot import Snapshot
-from stx_migrate.migration.workspace import Workspace
-
 from .common import ProjectOption, finish, open_project, setup_logging, start_flows
 
 
@@ -20,6 +13,12 @@ def check(project: Path = ProjectOption) -> None:
     """Compile project.yaml and the protocol against the latest snapshot's columns (before any
     snapshot: the source's columns, read from its headers); touches no data rows."""
     setup_logging()
+    from stx_migrate.migration.prepare import project_context
+    from stx_migrate.migration.protocol.project_protocol import compile_project_protocol, protocol_file_of
+    from stx_migrate.migration.snapshot import KIND as SNAPSHOTS
+    from stx_migrate.migration.snapshot import Snapshot
+    from stx_migrate.migration.workspace import Workspace
+
     loaded = open_project(project)
     config = loaded.config
     protocol_file = protocol_file_of(loaded) or f"pass-through protocol of {config.source.path}"
@@ -47,6 +46,11 @@ def prepare(
     Exit 1 when the gate refuses; the deliverable folder is the last line of output either way.
     """
     setup_logging()
+    from stx_migrate.migration.errors import ConfigError, GateRefused, StxError
+    from stx_migrate.migration.prepare import DELIVERABLES
+    from stx_migrate.migration.snapshot import KIND as SNAPSHOTS
+    from stx_migrate.migration.workspace import Workspace
+
     loaded = open_project(project)
     workspace = Workspace(loaded.config.name)
     if snapshot is None and workspace.latest(SNAPSHOTS) is None:   # say it before any flow starts

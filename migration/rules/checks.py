@@ -8,11 +8,11 @@ CONFIG rows unless the rule is about them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from itertools import permutations
 
 import numpy as np
 import pandas as pd
-import pycountry
 
 from ..format import CLEAR
 from .context import FILE_OPERATIONS, Context
@@ -21,13 +21,27 @@ Check = Callable[[Context, str], np.ndarray]
 CHECKS: dict[str, Check] = {}
 
 UNSUPPORTED_OPERATIONS = ("UPDATEACT", "DELETE", "INVALIDATE", "ANONYMIZE", "DROP")  # secutix-format §3.1, §13 Q4
-ISO_COUNTRIES = frozenset(c.alpha_2 for c in pycountry.countries)
-ISO_LANGUAGES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
 ADDR_TYPES = frozenset("".join(p) for k in (1, 2, 3) for p in permutations("MSB", k))
 EMAIL_PATTERN = r"[0-9a-z+$_-]+(\.[0-9a-z+$_-]+)*@[0-9a-z+_-]+(\.[0-9a-z+_-]+)+"  # secutix-format §5.6, verbatim
 # optional leading +, then 6 to 15 digits among separators (space . - / parentheses): one RE2 match
 PHONE_PATTERN = r"\+?[ ./()-]*([0-9][ ./()-]*){6,15}"
 TITLE_PATTERN = r"[A-Z0-9_]{1,200}"
+
+
+@cache
+def iso_countries() -> frozenset[str]:
+    """ISO 3166 alpha-2 codes: read when a check needs them (pycountry's tables take ~0.2 s to load)."""
+    import pycountry
+
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@cache
+def iso_languages() -> frozenset[str]:
+    """ISO 639-1 codes, read when a check needs them."""
+    import pycountry
+
+    return frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
 
 
 def check(code: str) -> Callable[[Check], Check]:
@@ -161,7 +175,7 @@ def _birthdate_future(ctx: Context, column: str) -> np.ndarray:
 
 @check("PREF_LANG_FORMAT")
 def _language_format(ctx: Context, column: str) -> np.ndarray:
-    return _not_in(ctx, column, ISO_LANGUAGES)
+    return _not_in(ctx, column, iso_languages())
 
 
 @check("PREF_LANG_NOT_SET_UP")
@@ -302,7 +316,7 @@ def _addr_type(ctx: Context, column: str) -> np.ndarray:
 @check("COUNTRY_UNKNOWN")
 def _country(ctx: Context, column: str) -> np.ndarray:
     names = ctx.reference.country_names if ctx.reference else frozenset()
-    return _not_in(ctx, column, ISO_COUNTRIES | names)
+    return _not_in(ctx, column, iso_countries() | names)
 
 
 # --- communication means ---
