@@ -63,20 +63,50 @@ CRITERIA = {"GENRE": ["Opéra", "Théâtre", "Danse", "Jazz", "Classique"], "ABO
 # of them rare, and few people share a street number: above SCALE_ROWS the pools grow with the
 # rows (the demo's own size keeps its small, readable pools and its exact output).
 SCALE_ROWS = 20_000
+# Distinct surnames grow like rows^0.6 (Heaps' law), through France's ~1.3M surnames for 67M
+# people: ~100k at 1M clients, ~270k at 5M. A fixed pool would make every name block 5× larger
+# at 5× the rows, and the candidate pairs grow with the square of the blocks.
+SURNAMES_PER_ROWS_POW = (26.0, 0.6)
 _SYLLABLES = (["Ber", "Cha", "Dela", "Fon", "Gau", "Lam", "Mar", "Per", "Rou", "Vui", "Bon", "Cla", "Dur", "Fav",
                "Gir", "Jac", "Mor", "Rey", "Sch", "Zur", "Aub", "Bri", "Cor", "Dum", "Esc", "Gro", "Hen", "Lau",
                "Mey", "Pit"],
               ["det", "nier", "rand", "taz", "mann", "ller", "chet", "bert", "lin", "mond", "seau", "court", "vaz",
                "oud", "enet", "ard", "ier", "uz", "ey", "oz"],
               ["", "i", "on", "el", "y", "in", "ot", "az", "er", "et"])
+# Particles and endings that make the rarer names (Lemaître, Vandenberg, Kerouac; Bonvinaz):
+# 16 × 11 × 6,000 ≈ 1M names, the first 6,000 the plain three-syllable ones.
+_PARTICLES = ["", "Le", "La", "De", "Du", "Des", "Van", "Von", "Di", "Mac", "Saint", "Ker", "Bel", "Mont", "Roc", "Val"]
+_ENDINGS = ["", "ini", "mann", "aud", "ez", "ier", "oux", "ac", "elli", "sen", "ault"]
 _STREET_KINDS = ["rue", "avenue", "chemin", "route", "place", "impasse", "boulevard", "allée", "quai", "sentier"]
 
 
 def _surnames(count: int) -> list[str]:
-    """``count`` made-up surnames (three syllables), always the same ones in the same order."""
+    """``count`` made-up surnames, always the same ones in the same order: the three-syllable
+    ones first, then with an ending, then with a particle (both)."""
     a, b, c = _SYLLABLES
-    names = [x + y + z for z in c for y in b for x in a]
+    base = [x + y + z for z in c for y in b for x in a]
+    names: list[str] = []
+    for ending in _ENDINGS:
+        for particle in _PARTICLES:
+            names += [particle + (n.lower() if particle else n) + ending for n in base]
+            if len(names) >= count:
+                return names[:count]
     return names[:count]
+
+
+def _surname_count(rows: int) -> int:
+    k, power = SURNAMES_PER_ROWS_POW
+    return int(k * rows ** power)
+
+
+def _communes(zipcode: pd.Series, towns: pd.Series) -> pd.Series:
+    """The town of each postcode of a big base: the big town's own postcodes keep its name, the
+    others are the communes around it (one made-up name per postcode, the same for everyone there)."""
+    codes, uniques = pd.factorize(zipcode)
+    names = np.asarray(_surnames(6000), dtype=object)   # reused as place names: Fontaine-style communes
+    commune = pd.Series(names[np.asarray(codes) % len(names)], index=zipcode.index, dtype="str")
+    own = zipcode.str.slice(-3).astype(int) < 20          # tail 000–019: the town's own districts
+    return towns.where(own, commune)
 
 
 def _zipf(n: int) -> np.ndarray:
@@ -90,8 +120,8 @@ def _pools(rows: int) -> dict:
     if rows <= SCALE_ROWS:
         return {"first": FIRST_NAMES, "last": LAST_NAMES, "streets": STREETS, "numbers": 120, "mail_numbers": 99,
                 "first_p": None, "last_p": None, "big": False}
-    last = LAST_NAMES + _surnames(min(6000, rows // 100))
-    first = FIRST_NAMES + [f"{x}-{y}" for x in FIRST_NAMES[:30] for y in FIRST_NAMES[:30] if x != y][: rows // 2000]
+    last = LAST_NAMES + _surnames(_surname_count(rows))
+    first = FIRST_NAMES + [f"{x}-{y}" for x in FIRST_NAMES for y in FIRST_NAMES if x != y][: rows // 2000]
     streets = STREETS + [f"{k} {w.lower()}" for k in _STREET_KINDS for w in _surnames(60)]
     return {"first": first, "last": last, "streets": streets, "numbers": 400, "mail_numbers": 9999,
             "first_p": _zipf(len(first)), "last_p": _zipf(len(last)), "big": True}
@@ -172,6 +202,7 @@ def demo_tables(seed: int = 20270301, rows: int = 2000, orders_per_client: float
         head = zipcode.str.slice(0, 2).where(country == "FR", zipcode.str.slice(0, 1))
         tail = pd.Series(rng.integers(0, 1000, n_base)).astype("str").str.zfill(3)
         zipcode = head + tail
+        town = _communes(zipcode, town)
     street = pd.Series(rng.integers(1, pools["numbers"], n_base)).astype("str") + " " \
         + pd.Series(_pick(rng, pools["streets"], n_base), dtype="str")
     local = _strip_accents(first.str.lower() + "." + last.str.lower()).str.replace(r"[^a-z.\-]", "", regex=True)

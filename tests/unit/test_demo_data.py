@@ -72,3 +72,19 @@ def materialise_demo_project_config_only():
     for name in ("project.yaml", "protocol.yaml", "reference.yaml"):
         (folder / name).write_bytes(resources.files("stx_migrate.config").joinpath("demo", name).read_bytes())
     return folder
+
+
+def test_a_bigger_base_has_more_surnames_and_towns():
+    """A real base's surnames keep growing with its size (rows^0.6): 5× the rows must not make every
+    name block 5× larger (the candidate pairs would grow with their square). Towns follow the postcodes."""
+    from stx_migrate.config.demo_data import SCALE_ROWS, _pools
+
+    small, big = _pools(1_000_000)["last"], _pools(5_000_000)["last"]
+    small, big = set(small), set(big)                                          # (a few spelled alike twice)
+    assert 2.3 * len(small) < len(big) < 3.0 * len(small)                      # 5^0.6 = 2.6
+    assert 90_000 < len(small) < 120_000                                       # France: 1.3M for 67M people
+    assert _pools(SCALE_ROWS)["last"] == _pools(10)["last"]                     # the demo keeps its own names
+    clients = demo_tables(rows=3 * SCALE_ROWS)["clients"]
+    assert clients["VILLE"].nunique() > 1000
+    per_postcode = clients.groupby("CP")["VILLE"].nunique()
+    assert per_postcode.median() == 1 and per_postcode.max() <= 6              # a postcode covers a few places at most
