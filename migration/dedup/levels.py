@@ -94,9 +94,9 @@ def rule_bits(rules: dict[str, np.ndarray], applied: set[str]) -> np.ndarray:
 def _address_levels(rec: Records, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """One comparison for postcode, street and town together (they move together: a moved person
     differs in all three, which independent fields would count three times)."""
-    zip_ = _text_levels(rec.zip, rec.zip_text, a, b, Levenshtein.distance, 1, at_most=True)
-    street = _text_levels(rec.street, rec.street_text, a, b, JaroWinkler.normalized_similarity, 0.88)
-    town = _text_levels(rec.town, rec.town_text, a, b, JaroWinkler.normalized_similarity, 0.88)
+    zip_ = _text_levels(rec, "zip", a, b, Levenshtein.distance, 1, at_most=True)
+    street = _text_levels(rec, "street", a, b, JaroWinkler.normalized_similarity, 0.88)
+    town = _text_levels(rec, "town", a, b, JaroWinkler.normalized_similarity, 0.88)
     place_same, place_close = (zip_ == 1) | (town == 1), np.isin(zip_, (1, 2)) | np.isin(town, (1, 2))
     street_close = np.isin(street, (1, 2))
     level = pick([
@@ -125,12 +125,13 @@ def _name_levels(rec: Records, xa: np.ndarray, xb: np.ndarray, first: bool) -> t
     if not len(todo):
         return level, other_form
     pair_codes, inverse = distinct_pairs(xa[todo], xb[todo])
-    x = rec.fn_text.iloc[pair_codes[:, 0]].reset_index(drop=True)
-    y = rec.fn_text.iloc[pair_codes[:, 1]].reset_index(drop=True)
-    xl, yl = x.tolist(), y.tolist()
+    xc, yc = pair_codes[:, 0], pair_codes[:, 1]
+    xl, yl = rec.texts_at("fn_text", xc), rec.texts_at("fn_text", yc)
     jw = process.cpdist(xl, yl, scorer=JaroWinkler.normalized_similarity, workers=-1)
     prefix = process.cpdist(xl, yl, scorer=Prefix.similarity, workers=-1)
-    x_len, y_len = x.str.len().to_numpy(), y.str.len().to_numpy()
+    # per name, once: its length, and whether it is a short form of the table
+    lengths = rec.derived("name lengths", lambda: rec.fn_text.str.len().to_numpy(dtype=np.int64))
+    x_len, y_len = lengths[xc], lengths[yc]
     shorter = np.minimum(x_len, y_len)
     ph_a, ph_b = _phonetic_of(rec, pair_codes[:, 0]), _phonetic_of(rec, pair_codes[:, 1])
     same_sound = (ph_a == ph_b) & (ph_a >= 0)
@@ -139,25 +140,26 @@ def _name_levels(rec: Records, xa: np.ndarray, xb: np.ndarray, first: bool) -> t
         # a suffixed form starts with the other name and is 1–4 letters longer (Jean / Jeanne, Louis /
         # Louise; "Sar" / "Sara" is a letter lost); a nickname needs a name of the table; initials are 2 letters.
         gap = np.abs(x_len - y_len)
-        variant = _on_pairs(x, y, (prefix == shorter) & (shorter >= 4) & (gap >= 1) & (gap <= 4), _gender_variant)
-        nickname = _on_pairs(x, y, x.isin(NICKNAMES.keys()).to_numpy() | y.isin(NICKNAMES.keys()).to_numpy(), _nickname)
-        initials = _on_pairs(x, y, (x_len == 2) | (y_len == 2), _initials_match)
+        variant = _on_pairs(rec, xc, yc, (prefix == shorter) & (shorter >= 4) & (gap >= 1) & (gap <= 4), _gender_variant)
+        short_form = rec.derived("nickname names", lambda: rec.fn_text.isin(NICKNAMES.keys()).to_numpy())
+        nickname = _on_pairs(rec, xc, yc, short_form[xc] | short_form[yc], _nickname)
+        initials = _on_pairs(rec, xc, yc, (x_len == 2) | (y_len == 2), _initials_match)
         short = ((prefix == shorter) & ((shorter >= 3) | (shorter == 1))) | nickname | initials
-        distinct = pick([(variant, 5), (jw >= 0.92, 2), ((jw >= 0.88) | (same_sound & (jw >= 0.80)), 3), (short, 4)], 5, len(x))
+        distinct = pick([(variant, 5), (jw >= 0.92, 2), ((jw >= 0.88) | (same_sound & (jw >= 0.80)), 3), (short, 4)], 5, len(xc))
         other_form[todo] = variant[inverse]
     else:
         partial = (prefix == shorter) & (shorter >= 4)           # Dupont / Dupont-Martin
-        distinct = pick([(jw >= 0.92, 2), ((jw >= 0.80) | (same_sound & (jw >= 0.70)), 3), (partial, 4)], 5, len(x))
+        distinct = pick([(jw >= 0.92, 2), ((jw >= 0.80) | (same_sound & (jw >= 0.70)), 3), (partial, 4)], 5, len(xc))
     level[todo] = distinct[inverse]
     return level, other_form
 
 
-def _on_pairs(x: pd.Series, y: pd.Series, possible: np.ndarray, test) -> np.ndarray:
-    """``test(x, y)`` on the pairs where it is ``possible``, False elsewhere."""
-    out = np.zeros(len(x), dtype=bool)
+def _on_pairs(rec: Records, xc: np.ndarray, yc: np.ndarray, possible: np.ndarray, test) -> np.ndarray:
+    """``test(x, y)`` on the name pairs (codes ``xc``, ``yc``) where it is ``possible``, False elsewhere."""
+    out = np.zeros(len(xc), dtype=bool)
     idx = np.flatnonzero(possible)
     if len(idx):
-        out[idx] = test(x.iloc[idx].reset_index(drop=True), y.iloc[idx].reset_index(drop=True))
+        out[idx] = test(rec.fn_text.iloc[xc[idx]].reset_index(drop=True), rec.fn_text.iloc[yc[idx]].reset_index(drop=True))
     return out
 
 
@@ -187,11 +189,15 @@ def _initials_match(x: pd.Series, y: pd.Series) -> np.ndarray:
 
 def _phonetic_of(rec: Records, wanted: np.ndarray) -> np.ndarray:
     """Phonetic code of each name code (first and last names share codes and keys)."""
+    return rec.derived("phonetic of name", lambda: _name_phonetic(rec))[wanted]
+
+
+def _name_phonetic(rec: Records) -> np.ndarray:
     holder = np.full(len(rec.fn_text), -1, dtype=np.int64)
     for codes, phonetic in ((rec.fn, rec.fn_ph), (rec.ln, rec.ln_ph)):
         valid = codes >= 0
         holder[codes[valid]] = phonetic[valid]
-    return holder[wanted]
+    return holder
 
 
 def _date_levels(da: np.ndarray, db: np.ndarray) -> np.ndarray:
@@ -220,16 +226,19 @@ def _date_levels(da: np.ndarray, db: np.ndarray) -> np.ndarray:
     return level
 
 
-def _text_levels(codes: np.ndarray, texts: pd.Series, a: np.ndarray, b: np.ndarray, scorer, bound: float,
+def _text_levels(rec: Records, field: str, a: np.ndarray, b: np.ndarray, scorer, bound: float,
                  at_most: bool = False) -> np.ndarray:
-    """Exact (same code), close (scorer within ``bound``, per distinct pair), different; 0 when missing."""
+    """Exact (same code), close (scorer within ``bound``, per distinct pair), different; 0 when missing.
+
+    ``field``: the codes' attribute of ``rec`` (``zip``), its texts are ``<field>_text``."""
+    codes = getattr(rec, field)
     ca, cb = codes[a], codes[b]
     level = np.where((ca < 0) | (cb < 0), 0, np.where(ca == cb, 1, 3)).astype(np.int8)
     todo = np.flatnonzero(level == 3)
     if len(todo):
         pair_codes, inverse = distinct_pairs(ca[todo], cb[todo])
-        value = process.cpdist(texts.iloc[pair_codes[:, 0]].tolist(), texts.iloc[pair_codes[:, 1]].tolist(),
-                               scorer=scorer, workers=-1)
+        value = process.cpdist(rec.texts_at(field + "_text", pair_codes[:, 0]),
+                               rec.texts_at(field + "_text", pair_codes[:, 1]), scorer=scorer, workers=-1)
         close = value <= bound if at_most else value >= bound
         level[todo] = np.where(close[inverse], 2, 3)
     return level

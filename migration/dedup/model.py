@@ -121,7 +121,9 @@ def fit(levels: dict[str, np.ndarray], u: dict[str, np.ndarray], fixed: np.ndarr
     pattern = np.asarray(penalty_codes, dtype=np.int64)
     for field, size in zip(FIELDS, sizes):
         pattern = pattern * size + levels[field]
-    uniq, count = np.unique(pattern, return_counts=True)
+    counts = np.bincount(pattern)       # a few thousand patterns: counting, not sorting the pairs
+    uniq = np.flatnonzero(counts)
+    count = counts[uniq]
     columns, rest = [], uniq
     for size in reversed(sizes):
         columns.append(rest % size)
@@ -157,11 +159,16 @@ def _level_shares(level: np.ndarray, weight: np.ndarray, prior: np.ndarray) -> n
 
 def tf_bits(rec: Records, field: str, codes: np.ndarray) -> np.ndarray:
     """Term-frequency bits for an exact agreement on ``codes``: ``log2(Σ f² / f_value)``, bounded."""
+    f, people = rec.derived("name frequencies:" + field, lambda: _frequencies(rec, field))
+    if people < TF_MIN_NAMES:      # a few names say nothing about how common a name is
+        return np.zeros(len(codes))
+    collision = float((f * f).sum())
+    value = np.maximum(f[np.maximum(codes, 0)], 1 / people)
+    return np.clip(np.log2(collision / value), -TF_BOUND, TF_BOUND)
+
+
+def _frequencies(rec: Records, field: str) -> tuple[np.ndarray, int]:
+    """Each name code's share among the persons' names, and how many persons have one."""
     all_codes = getattr(rec, TF_FIELDS[field])
     people = all_codes[(rec.kind == INDIVIDUAL) & (all_codes >= 0)]
-    if len(people) < TF_MIN_NAMES:      # a few names say nothing about how common a name is
-        return np.zeros(len(codes))
-    f = np.bincount(people, minlength=int(max(all_codes.max(initial=0), codes.max(initial=0))) + 1) / len(people)
-    collision = float((f * f).sum())
-    value = np.maximum(f[np.maximum(codes, 0)], 1 / len(people))
-    return np.clip(np.log2(collision / value), -TF_BOUND, TF_BOUND)
+    return np.bincount(people, minlength=int(all_codes.max(initial=0)) + 1) / max(len(people), 1), len(people)

@@ -6,8 +6,10 @@ run on numpy integer arrays instead of strings.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,9 +75,23 @@ class Records:
     org_ph: np.ndarray          # code of organisation_key(OFFICIAL_NAME)
     structure_key: np.ndarray   # code of the 10 folded structure fields (+ the relay's name)
     admin: np.ndarray           # code of ADMIN_NUMBER (digits and letters only)
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.refs)
+
+    def derived(self, name: str, make: Callable[[], Any]) -> Any:
+        """``make()``, computed once for these records: what every chunk of pairs looks up (computed
+        per chunk, a value over all records costs records × chunks, quadratic in the input)."""
+        if name not in self._derived:
+            self._derived[name] = make()
+        return self._derived[name]
+
+    def texts_at(self, name: str, codes: np.ndarray) -> list[str]:
+        """``getattr(self, name)[codes]`` (a text pool, e.g. ``"street_text"``) as a list of str, for
+        rapidfuzz: through one object array per pool, made once (an Arrow take and ``tolist`` per
+        chunk of pairs cost 3–7× more)."""
+        return self.derived("objects:" + name, lambda: getattr(self, name).to_numpy(dtype=object))[codes].tolist()
 
 
 def build_records(contacts: pd.DataFrame, existing: pd.DataFrame | None, country: str) -> Records:

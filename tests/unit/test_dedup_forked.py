@@ -42,7 +42,7 @@ def test_forked_records_pairs_and_scores_are_the_in_process_ones(contacts, monke
     # many chunks of pairs, every other one compared in the child (the in-process run above had one)
     monkeypatch.setattr(compare, "CHUNK_PAIRS", 997)
     rec2 = build_records(contacts, None, "FR")
-    for name in rec.__dataclass_fields__:
+    for name in (n for n in rec.__dataclass_fields__ if not n.startswith("_")):   # not the derived values' cache
         _same(getattr(rec, name), getattr(rec2, name))
     pairs2 = candidate_pairs(rec2, list(settings.rules), settings.block_window)
     assert len(pairs) > 500
