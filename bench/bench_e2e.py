@@ -1,6 +1,6 @@
 """The real path, end to end: every ``stx-migrate`` command in a process of its own, files between stages.
 
-    .venv/bin/python bench/bench_e2e.py --rows 1000000 [--work DIR] [--no-baselines] [--no-fixed-cost]
+    .venv/bin/python bench/bench_e2e.py --rows 1000000 [--work DIR [--reuse]] [--no-baselines] [--no-fixed-cost]
 
 On the demo project generated at ``--rows`` clients (bench/e2e_project.py), runs as a user
 does: receive → check → prepare → import --env dev → import --env preprod → decide →
@@ -199,6 +199,8 @@ def main() -> int:
     parser.add_argument("--no-plain-functions", action="store_true",
                         help="skip the same steps as plain functions in one process (on a second copy of the project)")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--reuse", action="store_true", help="with --work: reuse the project generated there by an "
+                                                            "earlier run of the same --rows (generation takes minutes at 5M)")
     parser.add_argument("--until", default=None, help="stop after this stage (e.g. prepare: the 5M memory check); "
                                                       "no baselines nor plain functions then")
     args = parser.parse_args()
@@ -210,6 +212,7 @@ def main() -> int:
 
     if not args.no_fixed_cost:
         small = root / "fixed-cost"
+        shutil.rmtree(small, ignore_errors=True)
         env = user_env(small)
         generate_in_child(small, 10)
         stages = procedure(small / "project", 10, env, small / "commands.log")
@@ -222,9 +225,16 @@ def main() -> int:
     env = user_env(big)
     started = time.perf_counter()
     pristine = root / "pristine"   # generated once, copied for the commands and for the plain functions
-    generate_in_child(pristine, args.rows)
+    stamp = pristine / "rows"
+    reused = args.reuse and stamp.exists() and stamp.read_text().strip() == str(args.rows)
+    if not reused:
+        shutil.rmtree(pristine, ignore_errors=True)
+        generate_in_child(pristine, args.rows)
+        stamp.write_text(f"{args.rows}\n")
+    shutil.rmtree(big, ignore_errors=True)
     shutil.copytree(pristine / "project", big / "project")
-    print(f"\nproject generated in {time.perf_counter() - started:.0f} s (not counted); mode: {run_mode_of(env)}",
+    print(f"\nproject {'reused from ' + str(pristine) if reused else 'generated'} in {time.perf_counter() - started:.0f} s "
+          f"(not counted); mode: {run_mode_of(env)}",
           flush=True)
     stages = procedure(big / "project", args.rows, env, big / "commands.log", until=args.until,
                        on_stage=lambda s: print(f"  {s.name}: {s.wall:.1f} s, rc {s.rc}", flush=True))
@@ -235,6 +245,7 @@ def main() -> int:
     plain = None
     if not args.no_plain_functions and not any(s.rc for s in stages):
         other = root / "plain-functions"
+        shutil.rmtree(other, ignore_errors=True)
         plain_env = user_env(other)
         shutil.copytree(pristine / "project", other / "project")
         plain = run_measured("same steps as plain functions", [sys.executable, str(HERE / "e2e_plain.py"),
