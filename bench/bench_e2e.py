@@ -179,7 +179,8 @@ def byte_compile_package() -> None:
 
     An editable install has no byte code, and with PYTHONDONTWRITEBYTECODE (set on this
     machine) none is ever written: each command would compile ~160 modules again (~0.5 s
-    of CPU), a cost a user's installation never pays and the one-process plain run pays once.
+    of CPU), which the one-process plain run pays once. scripts/setup.sh compiles them too; this
+    covers a checkout set up otherwise (a helper's worktree, a venv made by hand).
     """
     import compileall
     import importlib.util
