@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 COLUMN_CHANGES_FILE = "column_changes.json"
@@ -17,6 +18,15 @@ COLUMN_CHANGES_FILE = "column_changes.json"
 
 def _text(values: pd.Series, index: pd.Index) -> pd.Series:
     return values.reindex(index).astype("string").fillna("")
+
+
+def _text_at(values: pd.Series, positions: np.ndarray, index: pd.Index) -> pd.Series:
+    """``_text(values, index)`` given where each label of ``index`` is in ``values`` (-1: not there)."""
+    if not len(values):
+        return pd.Series("", index=index, dtype="string")
+    out = values.iloc[np.maximum(positions, 0)].astype("string").fillna("")
+    out.index = index
+    return out.where(positions >= 0, "")
 
 
 def measure_column_changes(columns, source: pd.DataFrame, contacts: pd.DataFrame) -> list[dict]:
@@ -27,6 +37,9 @@ def measure_column_changes(columns, source: pd.DataFrame, contacts: pd.DataFrame
     several inputs, a joined dataset or a pivot has its fill rate only.
     """
     entries = []
+    # each output row's source row, found once: one lookup of millions of references per column
+    # costs more per row as the index outgrows the cache
+    positions = None
     for column in columns:
         if column.code not in contacts:
             continue
@@ -35,7 +48,9 @@ def measure_column_changes(columns, source: pd.DataFrame, contacts: pd.DataFrame
                  "source_filled": None, "changed": None, "emptied": None}
         name = column.inputs[0] if len(column.inputs) == 1 else None
         if name in source.columns:
-            before = _text(source[name], contacts.index)
+            if positions is None:
+                positions = source.index.get_indexer(contacts.index)
+            before = _text_at(source[name], positions, contacts.index)
             had = before != ""
             entry.update(source=name, source_filled=int(had.sum()), changed=int((had & (out != before)).sum()),
                          emptied=int((had & (out == "")).sum()))
