@@ -21,7 +21,7 @@ import pandas as pd
 from stx_migrate.migration.delivery import DeliveredFile
 from stx_migrate.migration.errors import ConfigError
 from stx_migrate.migration.settings.project import Project
-from stx_migrate.migration.store import ContactStore, ImportResult, import_contacts, open_store
+from stx_migrate.migration.store.store import ContactStore, open_store
 
 from .secrets import redact, resolve
 
@@ -123,6 +123,8 @@ class SqlEnvironment(_Environment):
 
     def import_contacts(self, contacts: pd.DataFrame, *, run_id: str, deliverable_id: str,
                         on_batch: Callable[[int, int], None] | None = None) -> ImportResult:
+        from stx_migrate.migration.store.importer import import_contacts
+
         store = open_environment_store(self.project, self.name)
         try:
             return import_contacts(store, contacts, run_id=run_id, deliverable_id=deliverable_id,

@@ -21,6 +21,12 @@ from stx_migrate.migration.snapshot import ReadAgain
 from ..secrets import redact
 
 
+
+def quote_identifier(name: str, quote: str = '"') -> str:
+    """``name`` quoted with the database's quote character (a quote inside doubled); never pasted raw into SQL."""
+    quote = (quote or '"').strip() or '"'
+    return f"{quote}{name.replace(quote, quote * 2)}{quote}"
+
 @dataclass(frozen=True)
 class DatasetInfo:
     """What a dataset holds, known before reading it.

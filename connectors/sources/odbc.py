@@ -17,14 +17,8 @@ from stx_migrate.migration.errors import ConfigError, InputError, SourceUnavaila
 from stx_migrate.migration.settings.source import DatasetSettings
 
 from ..secrets import resolve
-from .base import DatasetInfo, Source, order_by_key
+from .base import DatasetInfo, Source, order_by_key, quote_identifier
 from .rows import python_type_to_arrow, rows_to_table
-
-
-def quote_identifier(name: str, quote: str) -> str:
-    """``name`` quoted with the driver's quote character (a quote inside doubled)."""
-    quote = (quote or '"').strip() or '"'
-    return f"{quote}{name.replace(quote, quote * 2)}{quote}"
 
 
 def with_password(connection_string: str, password: str) -> str:

@@ -20,22 +20,18 @@ from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from stx_migrate.migration.errors import InputError
 from stx_migrate.migration.settings.source import DatasetSettings
 from stx_migrate.migration.snapshot import ReadAgain
 
 from . import sqlite_adbc, sqlite_ranges
-from .base import DatasetInfo, Source, order_by_key
+from .base import DatasetInfo, Source, order_by_key, quote_identifier
 from .rows import rows_to_table
 
-_PREPARER = sqlite_dialect.dialect().identifier_preparer
-
-
 def quote(name: str) -> str:
-    """An identifier quoted by SQLAlchemy's SQLite dialect (never pasted raw into SQL)."""
-    return _PREPARER.quote_identifier(name)
+    """An identifier in SQLite's double quotes (as SQLAlchemy's SQLite dialect quotes it, without loading it)."""
+    return quote_identifier(name, '"')
 
 
 class SqliteSource(Source):

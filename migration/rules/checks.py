@@ -30,18 +30,18 @@ TITLE_PATTERN = r"[A-Z0-9_]{1,200}"
 
 @cache
 def iso_countries() -> frozenset[str]:
-    """ISO 3166 alpha-2 codes: read when a check needs them (pycountry's tables take ~0.2 s to load)."""
-    import pycountry
+    """ISO 3166 alpha-2 codes: read when a check needs them (from the cached name tables)."""
+    from ..protocol.lookups import country_codes
 
-    return frozenset(c.alpha_2 for c in pycountry.countries)
+    return country_codes()
 
 
 @cache
 def iso_languages() -> frozenset[str]:
     """ISO 639-1 codes, read when a check needs them."""
-    import pycountry
+    from ..protocol.lookups import language_codes
 
-    return frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+    return language_codes()
 
 
 def check(code: str) -> Callable[[Check], Check]:

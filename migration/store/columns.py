@@ -12,6 +12,7 @@ ADDRESS_FIELDS = list(_FORMAT.group("address"))
 MEAN_COLUMNS = list(_FORMAT.group("means"))
 AUTH_COLUMNS = list(_FORMAT.group("authorizations"))
 CODEVALUE_COLUMNS = list(_FORMAT.group("codevalues"))
+USE_BITS = {"M": 1, "S": 2, "B": 4}  # address.uses: the set of uses an address serves
 FIELDS_OF_KIND = {"individual": PERSON_FIELDS, "relay": PERSON_FIELDS, "structure": STRUCTURE_FIELDS}
 
 

@@ -14,8 +14,7 @@ import pandas as pd
 
 from ..format import extended_format
 from .bulk import fetch_frame
-from .models import USE_BITS
-from .columns import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, MEAN_COLUMNS, auth_col, db, mean_col
+from .columns import ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, MEAN_COLUMNS, USE_BITS, auth_col, db, mean_col
 
 if TYPE_CHECKING:   # store.py opens connections and reads through this module: no import back at run time
     from .store import ContactStore

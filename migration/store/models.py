@@ -48,7 +48,6 @@ CONTACT_KINDS = ("individual", "structure", "relay")
 CONTACT_STATUSES = ("active", "inactive", "anonymized")
 CRITERION_CONTACT_TYPES = ("individual", "structure", "both")
 ADDRESS_TYPES = ("M", "S", "B")
-USE_BITS = {"M": 1, "S": 2, "B": 4}  # address.uses: the set of uses an address serves
 
 
 class Base(DeclarativeBase):

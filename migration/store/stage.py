@@ -16,10 +16,9 @@ import pyarrow.compute as pc
 from ..dates import parse_birthdates
 from ..format.catalogue import CLEAR
 from ..text_arrays import is_given, text_isin
-from .columns import (ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, FIELDS_OF_KIND, MEAN_COLUMNS, NEW_STRUCTURE_FIELDS, auth_col,
-                      db, mean_col)
+from .columns import (ADDRESS_FIELDS, AUTH_COLUMNS, CONTACT_FIELDS, FIELDS_OF_KIND, MEAN_COLUMNS, NEW_STRUCTURE_FIELDS,
+                      USE_BITS, auth_col, db, mean_col)
 from .decide import Decision, Keys
-from .models import USE_BITS
 
 @dataclass
 class Stage:

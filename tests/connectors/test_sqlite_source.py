@@ -227,3 +227,12 @@ def test_key_ranges_find_the_key_span_without_scanning_the_table(tmp_path):
     assert ranges[0][0] == 1 and ranges[-1][1] == 600_000
     plans = [step[-1] for sql in statements for step in conn.execute("EXPLAIN QUERY PLAN " + sql)]
     assert plans and all(plan.startswith("SEARCH") for plan in plans), plans
+
+
+@pytest.mark.parametrize("name", [HOSTILE, 'we"ird; col', "plain", "with space", "é", '""', "x]y`z"])
+def test_names_are_quoted_as_sqlalchemys_sqlite_dialect_quotes_them(name):
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+    from stx_migrate.connectors.sources.sqlite import quote
+
+    assert quote(name) == sqlite_dialect.dialect().identifier_preparer.quote_identifier(name)

@@ -126,3 +126,32 @@ def test_upgrade_moves_means_into_contact_columns_and_back(empty_url):
     engine.dispose()
     assert rows == [(1, "CELLPHONE", "+41 79"), (1, "EMAIL1", "a@example.com"), (3, "TELEPHONE", "+41 31")]
     assert "email1" not in columns
+
+
+def test_head_revision_is_alembics_own_head():
+    from alembic.script import ScriptDirectory
+
+    from stx_migrate.migration.store.store import HEAD_REVISION
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    assert ScriptDirectory.from_config(cfg).get_heads() == [HEAD_REVISION]
+
+
+def test_a_store_at_head_opens_without_alembic_and_an_older_one_is_upgraded(tmp_path):
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'env.sqlite'}"
+    migrate(url, "0003")
+    opened = ("import sys; from stx_migrate.migration.store import open_store; "
+              f"s = open_store({url!r}); print(s.count('contact'), 'alembic' in sys.modules)")
+    run = [sys.executable, "-c", opened]
+    older = subprocess.run(run, capture_output=True, text=True, check=True).stdout.split()
+    at_head = subprocess.run(run, capture_output=True, text=True, check=True).stdout.split()
+    assert older == ["0", "True"]        # 0003 → head: Alembic ran
+    assert at_head == ["0", "False"]     # already at head: nothing to run, nothing imported
+    engine = create_engine(url)
+    with engine.connect() as c:
+        assert _current(c) == "0004"
+    engine.dispose()
