@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("prefect", "pandas", "pyarrow", "numpy", "sqlalchemy", "duckdb", "openpyxl", "xlsxwriter")
+HEAVY = ("prefect", "pandas", "pyarrow", "numpy", "sqlalchemy", "alembic", "duckdb", "openpyxl", "xlsxwriter")
 RUN = ("import json, sys; from stx_migrate.cli.main import main; code = main(sys.argv[2:]); "
        f"print(json.dumps([code, [m for m in {HEAVY!r} if m in sys.modules]]), file=open(sys.argv[1], 'w'))")
 
@@ -36,8 +36,10 @@ def test_a_plain_run_never_imports_prefect(tmp_path, demo_project, workspace_hom
     project = ["--project", str(demo_project)]
     code, loaded = _loaded(tmp_path, "receive", *project)
     assert code == 0 and "pandas" in loaded and "prefect" not in loaded
+    assert "sqlalchemy" not in loaded   # a SQLite source is read through sqlite3 and ADBC
     code, loaded = _loaded(tmp_path, "prepare", *project)
     assert code == 0 and "prefect" not in loaded
+    assert "alembic" not in loaded      # the dev store is at the newest schema: read, never migrated
     code, loaded = _loaded(tmp_path, "decide", "--step", "transformations", "--approve", "--by", "ADI", *project)
     assert code == 0 and "prefect" not in loaded
     code, loaded = _loaded(tmp_path, "import", "--env", "dev", *project)
