@@ -49,13 +49,14 @@ def start_flows() -> None:
     (no temporary server per command; see deployments/run_mode.py). On a server, the project's
     runs that a killed command left RUNNING are marked Crashed first."""
     from stx_migrate.deployments.run_mode import choose_run_mode
+    from stx_migrate.tasks.orchestrator import prefect_loaded
 
     mode = choose_run_mode()
     if mode == "server" and _opened:
         from stx_migrate.tasks.run_marker import crash_abandoned_runs
 
         crash_abandoned_runs(_opened[0].config.name)
-    elif mode == "plain" and "prefect" not in sys.modules:
+    elif mode == "plain" and not prefect_loaded():
         from .failures import plain_run_console
 
         plain_run_console()

@@ -25,6 +25,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from stx_migrate.tasks.orchestrator import prefect_loaded
+
 MODE_VARIABLE = "STX_MIGRATE_RUNS"
 SERVER_RECORD = "prefect-server.json"
 
@@ -70,7 +72,7 @@ def choose_run_mode() -> str:
         run_plainly()
         return "plain"
     # Prefect already imported: its settings may have been changed in-process (a test harness); ask it
-    if forced == "prefect" or "prefect" in sys.modules or _prefect_may_name_an_api():
+    if forced == "prefect" or prefect_loaded() or _prefect_may_name_an_api():
         from prefect.settings import PREFECT_API_URL
 
         if PREFECT_API_URL.value() or forced == "prefect":
@@ -137,7 +139,7 @@ def run_plainly() -> None:
 
     if is_plain():
         return
-    if "prefect" not in sys.modules:
+    if not prefect_loaded():
         set_plain()
         return
     import prefect

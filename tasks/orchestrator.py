@@ -94,8 +94,9 @@ def get_run_logger():
 
 
 def prefect_loaded() -> bool:
-    """Whether Prefect was imported in this process (if not, no flow or task run can exist in it)."""
-    return "prefect.context" in sys.modules
+    """Whether Prefect was imported in this process (if not, no flow or task run can exist in it, and
+    no setting of it can have been changed in-process). The one test of it everywhere."""
+    return "prefect" in sys.modules
 
 
 def flow_run_id() -> str | None:
