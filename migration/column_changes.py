@@ -16,12 +16,12 @@ import pandas as pd
 COLUMN_CHANGES_FILE = "column_changes.json"
 
 
-def _text(values: pd.Series, index: pd.Index) -> pd.Series:
-    return values.reindex(index).astype("string").fillna("")
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype("string").fillna("")
 
 
 def _text_at(values: pd.Series, positions: np.ndarray, index: pd.Index) -> pd.Series:
-    """``_text(values, index)`` given where each label of ``index`` is in ``values`` (-1: not there)."""
+    """``values`` as text at the labels of ``index``, given where each label is in ``values`` (-1: not there: "")."""
     if not len(values):
         return pd.Series("", index=index, dtype="string")
     out = values.iloc[np.maximum(positions, 0)].astype("string").fillna("")
@@ -43,7 +43,7 @@ def measure_column_changes(columns, source: pd.DataFrame, contacts: pd.DataFrame
     for column in columns:
         if column.code not in contacts:
             continue
-        out = _text(contacts[column.code], contacts.index)
+        out = _text(contacts[column.code])   # a column of contacts: already on its index
         entry = {"column": column.code, "rows": len(out), "filled": int((out != "").sum()), "source": None,
                  "source_filled": None, "changed": None, "emptied": None}
         name = column.inputs[0] if len(column.inputs) == 1 else None
