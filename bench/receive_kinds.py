@@ -140,7 +140,15 @@ def postgresql_kind(server) -> Kind:
         url = f"postgresql://{server.user}:{server.password}@{server.host}:{server.port}/{server.dbname}"
         return cx.read_sql(url, "SELECT * FROM clients", return_type="arrow").num_rows
 
-    return Kind("postgresql", make, {"COPY → Arrow": copy_arrow, "ConnectorX → Arrow": connectorx})
+    def adbc() -> int:
+        import adbc_driver_postgresql.dbapi as adbc_pg
+        from psycopg.conninfo import make_conninfo
+
+        with adbc_pg.connect(make_conninfo(**server.connect_kwargs())) as conn, conn.cursor() as cur:
+            cur.execute("SELECT * FROM clients")
+            return cur.fetch_arrow_table().num_rows
+
+    return Kind("postgresql", make, {"COPY → Arrow": copy_arrow, "ConnectorX → Arrow": connectorx, "ADBC → Arrow": adbc})
 
 
 def mariadb_kind(server) -> Kind:

@@ -1,8 +1,12 @@
-"""kind ``postgresql``: the fast path, ``COPY (SELECT …) TO STDOUT``
-streamed into pyarrow's CSV reader with the column types PostgreSQL announces.
+"""kind ``postgresql``: psycopg describes, the ADBC driver reads (postgresql_adbc.py).
 
-All datasets are read in one REPEATABLE READ, read-only transaction: they are one
-consistent picture of the database even while the customer's application writes.
+All datasets are read in one picture of the database, even while the customer's
+application writes: psycopg's connection opens a REPEATABLE READ, read-only transaction
+and exports its snapshot, which the ADBC connection's own transaction imports. When the
+ADBC connection cannot be had (a role limited to one connection, a pooler, a standby that
+cannot export), every dataset is read the slower way instead, in psycopg's transaction:
+``COPY (SELECT …) TO STDOUT`` streamed into pyarrow's CSV reader with the column types
+PostgreSQL announces. Both give the same values, hence the same snapshot.
 Identifiers are composed with ``psycopg.sql.Identifier`` (the driver's quoting).
 Types: integers, booleans, float4/8, numeric with a precision (decimal128), date,
 timestamp, timestamptz (UTC), time keep their type; numeric without precision, bytea
@@ -11,6 +15,7 @@ timestamp, timestamptz (UTC), time keep their type; numeric without precision, b
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -20,9 +25,11 @@ from stx_migrate.migration.errors import ConfigError, InputError, SourceUnavaila
 from stx_migrate.migration.settings.source import DatasetSettings
 
 from ..secrets import resolve
+from . import postgresql_adbc
 from .base import DatasetInfo, Source, order_by_key
 
-BLOCK_BYTES = 8 << 20
+log = logging.getLogger("stx_migrate.receive")
+BLOCK_BYTES = 8 << 20   # a batch of either reader
 
 _OID_TYPES = {
     16: pa.bool_(), 20: pa.int64(), 21: pa.int16(), 23: pa.int32(), 26: pa.int64(),
@@ -56,6 +63,8 @@ class PostgresSource(Source):
     def __init__(self, settings, base_dir):
         super().__init__(settings, base_dir)
         self.conn = None
+        self.arrow = None   # the ADBC connection, inside self.conn's snapshot; None: read by COPY
+        self._columns: dict[str, list[tuple[str, int, str | None]]] = {}   # dataset → (column, type oid, output function)
 
     def connect(self) -> None:
         import psycopg
@@ -80,11 +89,31 @@ class PostgresSource(Source):
             raise self.fail(SourceUnavailable, f"postgresql {target}: cannot connect ({_reason(e)})") from None
         self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         self.conn.read_only = True
+        self.arrow = self._open_arrow(kwargs, target)   # first: its export takes the transaction's snapshot
         self.conn.execute("SET TimeZone TO 'UTC'")
         self.conn.execute("SET DateStyle TO ISO, YMD")
         self.conn.execute("SET extra_float_digits TO 3")  # floats as text without losing a digit
 
+    def _open_arrow(self, kwargs: dict, target: str):
+        """The ADBC connection sharing this transaction's snapshot, or None (then COPY reads)."""
+        from psycopg.conninfo import make_conninfo
+
+        try:
+            snapshot = self.conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+            conninfo = make_conninfo(**kwargs, client_encoding="UTF8")   # libpq's quoting: a password with ' or \ survives
+            return postgresql_adbc.connect(conninfo, snapshot)
+        except Exception as e:  # a role limited to one connection, a pooler, no driver…: nothing was read yet
+            self.conn.rollback()
+            log.warning("postgresql %s: reading by COPY, the fast reader is unavailable (%s)", target, self.scrub(_reason(e)))
+            return None
+
     def close(self) -> None:
+        if self.arrow is not None:
+            try:
+                self.arrow.close()
+            except Exception:  # closing drops the transaction anyway
+                pass
+            self.arrow = None
         if self.conn is not None:
             try:
                 self.conn.rollback()
@@ -117,6 +146,9 @@ class PostgresSource(Source):
                         (self._relation(dataset).as_string(self.conn),),
                     )
                     key = [r[0] for r in cur.fetchall()] or None
+                oids = sorted({d.type_code for d in description} - postgresql_adbc.NATIVE)
+                cur.execute("SELECT oid, typoutput::regproc::text FROM pg_type WHERE oid = ANY(%s)", (oids,))
+                output = dict(cur.fetchall())
         except psycopg.errors.UndefinedTable:
             self.conn.rollback()
             raise InputError(f"no table {dataset.table!r} (tables: {', '.join(self._tables()) or 'none'})", dataset=name) from None
@@ -128,6 +160,7 @@ class PostgresSource(Source):
             raise InputError("the query gives two columns the same name (alias one of them)", dataset=name)
         fields = [pa.field(d.name, arrow_type(d.type_code, d.precision, d.scale)) for d in description]
         types = {d.name: _type_name(self.conn, d.type_code) for d in description}
+        self._columns[name] = [(d.name, d.type_code, output.get(d.type_code)) for d in description]
         return DatasetInfo(name=name, schema=pa.schema(fields), origin=origin, key=key, source_types=types)
 
     def _tables(self) -> list[str]:
@@ -136,17 +169,50 @@ class PostgresSource(Source):
             " WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1 LIMIT 50").fetchall()
         return [r[0] for r in rows]
 
-    def copy_statement(self, info: DatasetInfo, dataset: DatasetSettings):
-        """The COPY statement for a dataset (composed, never pasted): columns quoted, ordered by the key."""
+    def select_statement(self, info: DatasetInfo, dataset: DatasetSettings, arrow: bool = False):
+        """The SELECT for a dataset (composed, never pasted): columns quoted, ordered by the key.
+
+        ``arrow``: each column as the ADBC reader needs it (postgresql_adbc.column_expression).
+        """
         from psycopg import sql
 
-        select = sql.SQL("SELECT {} FROM {} AS q").format(
-            sql.SQL(", ").join(sql.Identifier(c) for c in info.columns), self._relation(dataset))
+        if arrow:
+            columns = [postgresql_adbc.column_expression(*c) for c in self._columns[info.name]]
+        else:
+            columns = [sql.Identifier(c) for c in info.columns]
+        select = sql.SQL("SELECT {} FROM {} AS q").format(sql.SQL(", ").join(columns), self._relation(dataset))
         if order_by_key(info, dataset):
-            select = sql.SQL("{} ORDER BY {}").format(select, sql.SQL(", ").join(sql.Identifier(k) for k in info.key))
-        return sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(select)
+            # q."key", the column itself: a bare name would sort the text an arrow read asks for
+            select = sql.SQL("{} ORDER BY {}").format(select, sql.SQL(", ").join(sql.Identifier("q", k) for k in info.key))
+        return select
+
+    def copy_statement(self, info: DatasetInfo, dataset: DatasetSettings):
+        """The COPY statement for a dataset: its SELECT, as CSV."""
+        from psycopg import sql
+
+        return sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(self.select_statement(info, dataset))
 
     def read_batches(self, info: DatasetInfo, dataset: DatasetSettings, chunk_rows: int) -> Iterator[pa.RecordBatch]:
+        if self.arrow is not None:
+            return self._read_arrow(info, dataset)
+        return self._read_copy(info, dataset)
+
+    def _read_arrow(self, info: DatasetInfo, dataset: DatasetSettings) -> Iterator[pa.RecordBatch]:
+        from adbc_driver_manager import OperationalError
+        from adbc_driver_manager import Error as AdbcError
+
+        statement = self.select_statement(info, dataset, arrow=True).as_string(self.conn)
+        try:
+            yield from postgresql_adbc.read_batches(self.arrow, statement, info.schema, BLOCK_BYTES)
+        except (pa.ArrowInvalid, postgresql_adbc.ValueOutOfRange) as e:
+            raise self.fail(InputError, f"a value does not fit its column's type ({str(e).split(':')[0]})",
+                            dataset=info.name) from None
+        except OperationalError as e:
+            raise self.fail(SourceUnavailable, f"postgresql: the connection broke while reading {info.origin} ({_reason(e)})") from None
+        except AdbcError as e:
+            raise self.fail(InputError, f"the {info.origin} cannot be read: {_reason(e)}", dataset=info.name) from None
+
+    def _read_copy(self, info: DatasetInfo, dataset: DatasetSettings) -> Iterator[pa.RecordBatch]:
         import psycopg
 
         with self.conn.cursor() as cur:
