@@ -23,7 +23,7 @@ texts that need an ``_xHHHH_`` escape (rare) are built in Python.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -63,27 +63,46 @@ def xml_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def cell_xml(reference: str, text: str) -> str:
+def cell_xml(reference: str, text: str, style: int = 0) -> str:
+    """One text cell; ``style``: its index in the workbook's cellXfs (0: none)."""
     space = ' xml:space="preserve"' if text.startswith(_XML_SPACE) or text.endswith(_XML_SPACE) else ""
-    return f'<c r="{reference}" t="inlineStr"><is><t{space}>{xml_text(text)}</t></is></c>'
+    styled = f' s="{style}"' if style else ""
+    return f'<c r="{reference}"{styled} t="inlineStr"><is><t{space}>{xml_text(text)}</t></is></c>'
 
 
-def sheet_start(last_column: int, last_row: int) -> bytes:
+def sheet_start(last_column: int, last_row: int, *, selected: bool = True, columns: str = "") -> bytes:
+    """The sheet XML up to ``<sheetData>``; ``selected``: the tab shown on opening (one per workbook);
+    ``columns``: a ``<cols>`` element (widths)."""
+    view = '<sheetView tabSelected="1" workbookViewId="0"/>' if selected else '<sheetView workbookViewId="0"/>'
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
             f'<dimension ref="A1:{column_letter(last_column)}{last_row}"/>'
-            '<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>'
-            '<sheetFormatPr defaultRowHeight="15"/><sheetData>').encode("utf-8")
+            f'<sheetViews>{view}</sheetViews>'
+            f'<sheetFormatPr defaultRowHeight="15"/>{columns}<sheetData>').encode("utf-8")
 
 
 def python_rows_xml(rows: Sequence[Sequence[str]], first_row: int = 1) -> bytes:
     """Rows built cell by cell in Python (the header rows: a few hundred cells)."""
+    return numbered_rows_xml(enumerate(rows, start=first_row))
+
+
+def numbered_rows_xml(rows: Iterable[tuple[int, Sequence]]) -> bytes:
+    """Rows built cell by cell in Python, each given with its sheet row number. A cell is a text
+    (``""`` left out), a ``(text, style)`` pair, or an int or float: a number cell."""
     parts = []
-    for number, row in enumerate(rows, start=first_row):
-        cells = "".join(cell_xml(f"{column_letter(i)}{number}", v) for i, v in enumerate(row, start=1) if v != "")
+    for number, row in rows:
+        cells = []
+        for i, value in enumerate(row, start=1):
+            reference = f"{column_letter(i)}{number}"
+            if isinstance(value, tuple):
+                cells.append(cell_xml(reference, *value))
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                cells.append(f'<c r="{reference}"><v>{value:.16G}</v></c>')
+            elif value != "":
+                cells.append(cell_xml(reference, value))
         if cells:
-            parts.append(f'<row r="{number}">{cells}</row>')
+            parts.append(f'<row r="{number}">{"".join(cells)}</row>')
     return "".join(parts).encode("utf-8")
 
 

@@ -100,7 +100,7 @@ def write_xlsx(frame: pd.DataFrame, header_rows: list[list[str]], path: Path, *,
             for name, body in _PARTS.items():
                 package.add(name, body.encode("utf-8"))
             head = sheet_start(max(len(codes), 1), last_row) + python_rows_xml([*header_rows, codes])
-            package.add_deflated(SHEET, _sheet_pieces(head, columns, len(frame), chunk_rows, workers))
+            package.add_deflated(SHEET, sheet_pieces(head, columns, HEADER_ROWS + 1, SHEET_END, chunk_rows, workers))
             package.close()
         os.replace(partial, path)
     finally:
@@ -113,11 +113,13 @@ def text_columns(frame: pd.DataFrame) -> list[pa.ChunkedArray]:
     return [text_column(frame[code]) for code in frame.columns]
 
 
-def _sheet_pieces(head: bytes, columns: list[pa.ChunkedArray], count: int, chunk_rows: int, workers: int | None):
-    """(deflated chunk, CRC-32, raw length) of the sheet XML, in order; data chunks built by a thread pool."""
+def sheet_pieces(head: bytes, columns: list[pa.ChunkedArray], first_row: int, tail: bytes,
+                 chunk_rows: int = CHUNK_ROWS, workers: int | None = None):
+    """(deflated chunk, CRC-32, raw length) of a sheet's XML, in order, for :meth:`.ZipWriter.add_deflated`:
+    ``head``, then the text ``columns`` as rows from sheet row ``first_row`` (chunks built by a
+    thread pool), then ``tail`` (it ends the sheet)."""
     yield _deflated(head)
-    first_row = HEADER_ROWS + 1
-    bounds = chunk_bounds(count, first_row, chunk_rows)
+    bounds = chunk_bounds(len(columns[0]) if columns else 0, first_row, chunk_rows)
     threads = workers or max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="xlsx") as pool:
         pending: deque = deque()
@@ -131,7 +133,7 @@ def _sheet_pieces(head: bytes, columns: list[pa.ChunkedArray], count: int, chunk
         finally:
             for future in pending:
                 future.cancel()
-    yield _deflated(SHEET_END)
+    yield _deflated(tail)
 
 
 _scratch = threading.local()  # one XML buffer per worker thread, reused chunk after chunk

@@ -37,6 +37,24 @@ def convert_to_rows(paths: list[Path], timeout: float = 240) -> dict[Path, list[
         return rows
 
 
+def convert_every_sheet(path: Path, timeout: float = 240) -> dict[str, list[list[str]]]:
+    """Every sheet of one xlsx as LibreOffice reads it (sheet name → rows of cell texts), in sheet order."""
+    with tempfile.TemporaryDirectory(prefix="stx-lo.") as work:
+        out, profile = Path(work) / "out", Path(work) / "profile"
+        command = [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+                   "--convert-to", f"{CSV_FILTER},-1", "--outdir", str(out), str(path)]   # -1: each sheet to its file
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        prefix = "Writing sheet "
+        names = [line[len(prefix):].split(" -> ")[0] for line in done.stdout.splitlines() if line.startswith(prefix)]
+        if not names:
+            raise AssertionError(f"LibreOffice did not convert {path}: {done.stdout[-500:]} {done.stderr[-500:]}")
+        sheets = {}
+        for name in names:
+            with open(out / f"{Path(path).stem}-{name}.csv", encoding="utf-8", newline="") as handle:
+                sheets[name] = list(csv.reader(handle))
+        return sheets
+
+
 def padded(rows: list[list[str]], width: int) -> list[list[str]]:
     """Rows cut or padded to ``width`` cells, trailing empty rows dropped (what both readers agree on)."""
     out = [(list(r) + [""] * width)[:width] for r in rows]
