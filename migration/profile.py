@@ -18,7 +18,8 @@ count in the sample: a lower bound). Memory stays at the sample.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -175,6 +176,7 @@ class StreamProfile:
         self.step = 1                       # every step-th row goes into the sample
         self.sample: list[pa.Table] = []
         self.sampled = 0
+        self._counted: Future | None = None  # the result, counted in the background (:meth:`finish`)
 
     def add(self, chunk: pa.Table) -> None:
         for i, column in enumerate(chunk.columns):
@@ -197,7 +199,26 @@ class StreamProfile:
             halved = joined.take(np.arange(0, joined.num_rows, 2))
             self.sample, self.sampled, self.step = [halved], halved.num_rows, self.step * 2
 
+    def finish(self) -> None:
+        """No more chunks: count the result in a background thread (read by :meth:`result`), so that
+        it runs beside what the caller still has to do (the snapshot writer's last row groups, its hash)."""
+        if self._counted is not None:
+            return
+        self._counted = Future()
+
+        def count() -> None:
+            try:
+                self._counted.set_result(self._count())
+            except BaseException as error:  # raised by result(), in the caller's thread
+                self._counted.set_exception(error)
+
+        threading.Thread(target=count, name="profile-result", daemon=True).start()
+
     def result(self) -> DatasetProfile:
+        """The profile of every chunk added (waits for the one :meth:`finish` started, if any)."""
+        return self._counted.result() if self._counted is not None else self._count()
+
+    def _count(self) -> DatasetProfile:
         sample = pa.concat_tables(self.sample) if self.sample else self.schema.empty_table()
         exact = self.step == 1
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-RANGE_ROWS = 131_072      # rows per range (about, for keys without big gaps)
+RANGE_ROWS = 131_072      # keys per range: the snapshot's row group (ROW_GROUP_ROWS), for keys without gaps
 MIN_ROWS = 4 * RANGE_ROWS  # smaller tables are read with one statement
 MAX_RANGES = 512           # keys with big gaps: never more statements than this
 
@@ -31,5 +31,7 @@ def split_key_range(low: object, high: object, rows: int | None = None) -> list[
     span = high - low + 1
     if min(span, span if rows is None else rows) < MIN_ROWS:
         return None
-    step = math.ceil(span / min(math.ceil(span / RANGE_ROWS), MAX_RANGES))
+    # ranges of RANGE_ROWS keys, the last one shorter: on dense keys a range is a snapshot row group
+    # (RANGE_ROWS rows), written as soon as it is read, and the last one, written after the read, is short
+    step = max(RANGE_ROWS, math.ceil(span / MAX_RANGES))
     return [(start, min(high, start + step - 1)) for start in range(low, high + 1, step)]

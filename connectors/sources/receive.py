@@ -39,6 +39,7 @@ def _spec(source: Source, name: str, chunk_rows: int, profiles: dict[str, Stream
         schema=info.schema,
         chunks=source.read(name, chunk_rows),
         on_chunk=profiles[name].add if profiles is not None else None,  # beside the Parquet writer, off the reading thread
+        on_end=profiles[name].finish if profiles is not None else None,  # counted while the last row groups are written
         again=lambda: _spec(source, name, chunk_rows, profiles),
         **description(info),
     )

@@ -68,7 +68,9 @@ class SourceSettings(StrictModel):
     sheet: str | None = None           # secutix-file: the import sheet (the first one when absent)
     encoding: str | None = None        # secutix-file (.csv): forced encoding; detected when absent
     datasets: dict[str, DatasetSettings]
-    chunk_rows: int = Field(default=100_000, gt=0)
+    # rows per chunk read (memory bound); the default is the snapshot's row group (128 Ki rows), so that a
+    # chunk read is a row group written at once instead of waiting for part of the next chunk
+    chunk_rows: int = Field(default=131_072, gt=0)
 
     _url_without_password = field_validator("url")(check_no_literal_password)
 

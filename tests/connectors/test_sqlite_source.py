@@ -205,7 +205,8 @@ def test_key_ranges_cover_the_span_and_stay_bounded_whatever_the_keys():
 
     dense = split_key_range(1, 1_000_000)
     assert dense[0][0] == 1 and dense[-1][1] == 1_000_000 and len(dense) == 8
-    assert all(b - a + 1 <= RANGE_ROWS for a, b in dense)
+    assert all(b - a + 1 == RANGE_ROWS for a, b in dense[:-1]) and dense[-1][1] - dense[-1][0] + 1 < RANGE_ROWS
+    assert all(prev[1] + 1 == nxt[0] for prev, nxt in zip(dense, dense[1:]))  # each range a row group of dense keys
     sparse = split_key_range(1, 10**12)  # keys with huge gaps: never more than MAX_RANGES statements
     assert len(sparse) == MAX_RANGES and sparse[-1][1] == 10**12
     assert all(prev[1] + 1 == nxt[0] for prev, nxt in zip(sparse, sparse[1:]))

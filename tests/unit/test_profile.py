@@ -6,6 +6,7 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from stx_migrate.migration.profile import profile_column, profile_parquet, profile_table_rows
 
@@ -64,6 +65,34 @@ def test_a_big_dataset_counts_rows_and_empties_exactly_and_the_rest_on_a_bounded
     for start in range(0, len(batches), 5):
         pieces.add(pa.Table.from_batches(batches[start:start + 5]))
     assert pieces.result() == profile
+
+
+def test_a_profile_finished_in_the_background_is_the_one_counted_in_place():
+    """finish() counts the result in a thread beside the snapshot writer; result() gives the same profile."""
+    from stx_migrate.migration.profile import StreamProfile
+
+    table = pa.table({"code": [f"C{i % 50}" if i % 9 else "" for i in range(5_000)], "n": list(range(5_000))})
+    in_place, background = (StreamProfile("d", table.schema, sample_rows=1_000) for _ in range(2))
+    for profile in (in_place, background):
+        for start in range(0, table.num_rows, 700):
+            profile.add(table.slice(start, 700))
+    background.finish()
+    background.finish()  # a second call changes nothing
+    assert background.result() == in_place.result() and background.result().sampled_rows is not None
+
+
+def test_a_failure_while_counting_in_the_background_is_raised_by_result(monkeypatch):
+    from stx_migrate.migration import profile as profile_module
+
+    def broken(name, values):
+        raise RuntimeError("kernel failed")
+
+    monkeypatch.setattr(profile_module, "profile_column", broken)
+    profile = profile_module.StreamProfile("d", pa.schema([("a", pa.string())]))
+    profile.add(pa.table({"a": ["x"]}))
+    profile.finish()
+    with pytest.raises(RuntimeError, match="kernel failed"):
+        profile.result()
 
 
 def test_empty_text_is_counted_from_the_offsets_apart_from_nulls():

@@ -174,3 +174,26 @@ def test_a_dictionary_only_for_columns_repeating_their_values_whatever_the_chunk
     assert "RLE_DICTIONARY" in encodings["country"]
     assert "RLE_DICTIONARY" not in encodings["email"] and "RLE_DICTIONARY" not in encodings["id"]
     assert written[0].read_arrow("clients").equals(table)
+
+
+def test_the_end_of_the_chunks_is_told_before_the_last_row_groups_are_written(workspace, monkeypatch):
+    """on_end (the profile's result, counted beside the writer) comes once, after every chunk was seen,
+    before the rows still pending are written."""
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(snap, "ROW_GROUP_ROWS", 64)
+    events = []
+    written = pq.ParquetWriter.write_table
+
+    def write_table(self, table, *args, **kwargs):
+        events.append(("group", table.num_rows))
+        return written(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", write_table)
+    spec = DatasetSpec("clients", SCHEMA, _chunks(150, 40), on_chunk=lambda chunk: events.append(("chunk", chunk.num_rows)),
+                       on_end=lambda: events.append(("end", 0)))
+    write_snapshot(workspace, "p", {}, [spec])
+    assert events.count(("end", 0)) == 1
+    end = events.index(("end", 0))
+    assert [e for e in events[:end] if e[0] == "chunk"] == [("chunk", 40)] * 3 + [("chunk", 30)]
+    assert events[end + 1:] == [("group", 22)]  # 150 = 64 + 64 + 22: the last group written after the end

@@ -16,7 +16,14 @@ def test_design_example_loads():
     s = _load({"kind": "sqlite", "path": "data/legacy.sqlite",
                "datasets": {"clients": {"table": "CLIENT"}, "companies": {"table": "SOCIETE", "key": ["ID"]}}})
     assert s.datasets["companies"].key_columns == ["ID"] and s.datasets["clients"].key_columns is None
-    assert s.datasets["clients"].ordered is True and s.chunk_rows == 100_000
+    assert s.datasets["clients"].ordered is True
+
+
+def test_chunks_are_read_as_the_snapshot_writes_its_row_groups():
+    """The default chunk is one row group: a chunk read is written at once (no wait for the next chunk)."""
+    from stx_migrate.migration.snapshot import ROW_GROUP_ROWS
+
+    assert _load({"kind": "csv", "datasets": {"c": {"file": "c.csv"}}}).chunk_rows == ROW_GROUP_ROWS
 
 
 @pytest.mark.parametrize("block, message", [
