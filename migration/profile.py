@@ -115,11 +115,14 @@ def value_patterns(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     data = np.frombuffer(text.buffers()[2], dtype=np.uint8) if text.buffers()[2] is not None else np.zeros(0, np.uint8)
     first, last = int(offsets[0]), int(offsets[-1])
     raw = data[first:last]
-    keep = (raw & 0xC0) != 0x80  # drop UTF-8 continuation bytes: one character, one symbol
-    shaped = _SHAPE[raw][keep]
-    dropped = np.flatnonzero(~keep)  # few: only accented and other non-ASCII characters
     relative = offsets - first
-    new_offsets = (relative - np.searchsorted(dropped, relative)).astype(np.int32)
+    if not len(raw) or raw.max() < 0x80:  # ASCII only (codes, numbers, e-mails): one byte, one symbol
+        shaped, new_offsets = _SHAPE[raw], relative.astype(np.int32)
+    else:
+        keep = (raw & 0xC0) != 0x80  # drop UTF-8 continuation bytes: one character, one symbol
+        shaped = _SHAPE[raw][keep]
+        dropped = np.flatnonzero(~keep)  # few: only accented and other non-ASCII characters
+        new_offsets = (relative - np.searchsorted(dropped, relative)).astype(np.int32)
     result = pa.StringArray.from_buffers(len(text), pa.py_buffer(new_offsets), pa.py_buffer(shaped.tobytes()))
     return pc.utf8_slice_codeunits(result, 0, PATTERN_LENGTH)
 
@@ -157,10 +160,13 @@ def _top_patterns(distinct: pa.StructArray) -> list[PatternCount]:
     """Top shapes from ``value_counts`` output: each distinct value shaped once, counts added per shape."""
     if not len(distinct):
         return []
-    shapes = pa.table({"shape": value_patterns(distinct.field("values")), "n": distinct.field("counts")})
-    totals = shapes.group_by("shape").aggregate([("n", "sum")]).sort_by([("n_sum", "descending"), ("shape", "ascending")])
-    top = totals.slice(0, TOP_PATTERNS).to_pylist()
-    return [PatternCount(pattern=row["shape"], count=row["n_sum"]) for row in top]
+    # counts added per shape with numpy: a group_by through Arrow's query engine costs ~2.5 ms a column
+    shapes = pc.dictionary_encode(value_patterns(distinct.field("values")))
+    sums = np.bincount(shapes.indices.to_numpy(zero_copy_only=False), minlength=len(shapes.dictionary),
+                       weights=distinct.field("counts").to_numpy(zero_copy_only=False))
+    totals = pa.table({"shape": shapes.dictionary, "n": pa.array(sums.round().astype(np.int64))})  # exact below 2**53
+    top = totals.sort_by([("n", "descending"), ("shape", "ascending")]).slice(0, TOP_PATTERNS).to_pylist()
+    return [PatternCount(pattern=row["shape"], count=row["n"]) for row in top]
 
 
 SAMPLE_ROWS = 25_000  # 25k-50k rows: top-5 shapes hold; the sample costs ~1 % of a receive
