@@ -296,8 +296,8 @@ def write_deliverable(prepared: PreparedContacts, folder: Path, config: ProjectC
     """Write every deliverable file into ``folder``; same inputs → byte-identical files."""
     folder = Path(folder)
     # The import files and the reports do not depend on each other: on a big input the reports
-    # are written by a forked child meanwhile (the writers hold the GIL: review.xlsx is
-    # pure-Python XlsxWriter, ~5 s at 1M contacts); same files either way. The import files
+    # are written by a forked child meanwhile (their CSV writers and review.xlsx's XlsxWriter hold
+    # the GIL; report.xlsx is vectorised, ~2 s at 1M source rows); same files either way. The import files
     # stay here: a child reading the 94 columns as well took the bench's RSS sum over 4 GB.
     jobs = [partial(_write_import_files, prepared, folder, config), partial(_write_reports, prepared, folder, snapshot),
             partial(_write_customer_report, prepared, folder, config, snapshot, compiled)]
