@@ -199,7 +199,7 @@ class StreamProfile:
         picked = batch if self.step == 1 else batch.take(np.arange(first, batch.num_rows, self.step))
         self.sample.append(pa.Table.from_batches([picked]))
         self.sampled += picked.num_rows
-        if self.sampled >= 2 * self.sample_rows:  # keep every other sampled row: memory stays bounded
+        while self.sampled >= 2 * self.sample_rows:  # every other sampled row, as often as a big batch needs
             joined = pa.concat_tables(self.sample).combine_chunks()
             # the sample holds exactly the rows at multiples of step: every other one = multiples of 2×step
             halved = joined.take(np.arange(0, joined.num_rows, 2))

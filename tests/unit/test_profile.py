@@ -67,6 +67,15 @@ def test_a_big_dataset_counts_rows_and_empties_exactly_and_the_rest_on_a_bounded
     assert pieces.result() == profile
 
 
+def test_the_sample_does_not_depend_on_the_size_of_the_batches():
+    """One batch many times the sample (an xlsx sheet, a 131,072-row chunk) gives the sample that small
+    batches give: the rows at multiples of the same stride, 25k-50k of them."""
+    n = 9_000
+    table = pa.table({"code": [f"C{i % 1_500}" for i in range(n)], "n": list(range(n))})
+    whole, small = _fed(table, n, sample_rows=1_000), _fed(table, 250, sample_rows=1_000)
+    assert whole == small and 1_000 <= whole.sampled_rows < 2_000
+
+
 def test_a_profile_finished_in_the_background_is_the_one_counted_in_place():
     """finish() counts the result in a thread beside the snapshot writer; result() gives the same profile."""
     from stx_migrate.migration.profile import StreamProfile
