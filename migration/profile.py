@@ -192,18 +192,23 @@ class StreamProfile:
 
     def _sample(self, batch: pa.RecordBatch) -> None:
         # batch by batch: a take on a table of several batches first joins them (a copy of every row)
-        first = (-self.rows) % self.step    # the sample's stride runs on across chunks
+        start = self.rows
         self.rows += batch.num_rows
+        step = self.step
+        while -(-self.rows // step) >= 2 * self.sample_rows:  # the rows at multiples of step: under 2× the sample
+            step *= 2
+        if step != self.step:  # the sample holds the rows at multiples of the old step: keep those of the new one
+            if self.sample:
+                joined = pa.concat_tables(self.sample).combine_chunks()
+                self.sample = [joined.take(np.arange(0, joined.num_rows, step // self.step))]
+            self.sampled, self.step = sum(t.num_rows for t in self.sample), step
+        first = (-start) % step    # the sample's stride runs on across chunks
         if first >= batch.num_rows:
             return
-        picked = batch if self.step == 1 else batch.take(np.arange(first, batch.num_rows, self.step))
+        # picked once with the final stride: a big batch is not copied whole, then halved
+        picked = batch if step == 1 else batch.take(np.arange(first, batch.num_rows, step))
         self.sample.append(pa.Table.from_batches([picked]))
         self.sampled += picked.num_rows
-        while self.sampled >= 2 * self.sample_rows:  # every other sampled row, as often as a big batch needs
-            joined = pa.concat_tables(self.sample).combine_chunks()
-            # the sample holds exactly the rows at multiples of step: every other one = multiples of 2×step
-            halved = joined.take(np.arange(0, joined.num_rows, 2))
-            self.sample, self.sampled, self.step = [halved], halved.num_rows, self.step * 2
 
     def finish(self) -> None:
         """No more chunks: count the result in a background thread (read by :meth:`result`), so that
