@@ -211,7 +211,13 @@ def excel_kind() -> Kind:
 
         return fastexcel.read_excel(str(state["path"])).load_sheet(0).to_arrow().num_rows
 
-    return Kind("excel", make, {"calamine (fastexcel) → Arrow": calamine}, note="xlsx written by XlsxWriter")
+    def calamine_eager() -> int:  # straight into Arrow: 2-5 % faster than the lazy sheet (python-calamine's lists: 1.5× slower)
+        import fastexcel
+
+        return fastexcel.read_excel(str(state["path"])).load_sheet(0, eager=True).num_rows
+
+    return Kind("excel", make, {"calamine (fastexcel) → Arrow": calamine, "calamine eager → Arrow": calamine_eager},
+                note="xlsx written by XlsxWriter; the baselines type columns on 1,000 rows, the command on every row")
 
 
 # -- Access: no writer exists here (mdbtools reads only), so the largest bundled file ------------------
