@@ -130,15 +130,15 @@ def write_dataset(folder: Path, spec: DatasetSpec, chunks: Iterable[pa.Table] | 
     groups = _row_groups(spec, prefetch(spec.chunks) if chunks is None else chunks)
     first = next(groups, None)
     rows = 0
-    with pq.ParquetWriter(path, spec.schema, compression=COMPRESSION, write_statistics=False,
-                          use_dictionary=dictionary_columns(first)) as writer:
+    with _HashingFile(path) as sink, pq.ParquetWriter(sink, spec.schema, compression=COMPRESSION, write_statistics=False,
+                                                      use_dictionary=dictionary_columns(first)) as writer:
         for group in itertools.chain([first] if first is not None else [], groups):
             writer.write_table(group, row_group_size=ROW_GROUP_ROWS)
             rows += group.num_rows
     return DatasetManifest(
         rows=rows,
         columns=list(spec.schema.names),
-        sha256=file_sha256(path),
+        sha256=sink.digest.hexdigest(),
         file=path.name,
         types={f.name: str(f.type) for f in spec.schema},
         **description(spec),
@@ -188,6 +188,35 @@ def dictionary_columns(first: pa.Table | None) -> list[str] | bool:
         if distinct <= DICTIONARY_SHARE * first.num_rows:
             chosen.append(name)
     return chosen
+
+
+class _HashingFile:
+    """A file hashing its bytes as they are written: the Parquet writer only appends, so the digest is
+    the file's sha256 without reading it again once closed (which came after the last row group)."""
+
+    def __init__(self, path: Path):
+        self.handle, self.digest = open(path, "wb"), hashlib.sha256()
+
+    closed = property(lambda self: self.handle.closed)
+
+    def write(self, data) -> int:
+        self.digest.update(data)  # lets go of the GIL for more than 2 KB
+        return self.handle.write(data)
+
+    def tell(self) -> int:
+        return self.handle.tell()
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+    def close(self) -> None:
+        self.handle.close()
+
+    def __enter__(self) -> "_HashingFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def file_sha256(path: Path) -> str:
