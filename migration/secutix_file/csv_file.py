@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ import pyarrow.csv as pacsv
 
 from ..errors import InputError
 from ..format import HEADER_ROWS
+from .staged_file import staged_file
 
 BOM = codecs.BOM_UTF8
 _CHECK_CHUNK = 16 << 20
@@ -211,29 +211,23 @@ def write_csv(frame: pd.DataFrame, header_rows: list[list[str]], path: Path, enc
     a quote, CR or LF, double their quotes, join the cells): no Python string per cell.
     """
     path = Path(path)
-    partial = path.with_name(f".{path.name}.partial")
     codes = list(frame.columns)
-    try:
-        with open(partial, "w", encoding=encoding, newline="", errors="strict") as handle:
-            writer = csv.writer(handle, delimiter=",", quotechar='"', quoting=csv.QUOTE_MINIMAL,
-                                lineterminator="\r\n", doublequote=True)
-            writer.writerows(header_rows)
-            writer.writerow(codes)
-            handle.flush()
-            for start in range(0, len(frame), _WRITE_CHUNK):
-                chunk = frame.iloc[start:start + _WRITE_CHUNK]
-                data = _csv_rows(chunk)
-                if encoding.startswith("utf-8"):
-                    handle.buffer.write(data)
-                    continue
-                try:
-                    handle.buffer.write(bytes(data).decode("utf-8").encode(encoding))
-                except UnicodeEncodeError:
-                    raise _unencodable(chunk, encoding, path) from None
-        os.replace(partial, path)
-    finally:
-        if partial.exists():
-            partial.unlink()
+    with staged_file(path) as partial, open(partial, "w", encoding=encoding, newline="", errors="strict") as handle:
+        writer = csv.writer(handle, delimiter=",", quotechar='"', quoting=csv.QUOTE_MINIMAL,
+                            lineterminator="\r\n", doublequote=True)
+        writer.writerows(header_rows)
+        writer.writerow(codes)
+        handle.flush()
+        for start in range(0, len(frame), _WRITE_CHUNK):
+            chunk = frame.iloc[start:start + _WRITE_CHUNK]
+            data = _csv_rows(chunk)
+            if encoding.startswith("utf-8"):
+                handle.buffer.write(data)
+                continue
+            try:
+                handle.buffer.write(bytes(data).decode("utf-8").encode(encoding))
+            except UnicodeEncodeError:
+                raise _unencodable(chunk, encoding, path) from None
 
 
 _TEXT = pa.large_string()

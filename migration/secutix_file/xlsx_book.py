@@ -12,7 +12,6 @@ The file appears only when complete (written under a partial name, then renamed)
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .staged_file import staged_file
 from .xlsx_sheet import SHEET_END, numbered_rows_xml, sheet_start
 from .xlsx_writer import CHUNK_ROWS, EXCEL_CELL_LIMIT, EXCEL_ROW_LIMIT, sheet_pieces
 from .xlsx_zip import ZipWriter
@@ -68,22 +68,16 @@ def write_book(path: Path, sheets: list[BookSheet], *, title: str = "", created:
     refused = [name for name in names if not name or set(name) & set("[]:*?/\\")]
     if refused or len(set(names)) < len(names):   # Excel would not open the file
         raise ValueError(f"sheet name(s) Excel refuses (empty, []:*?/\\, or twice): {refused or names}")
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with open(partial, "wb") as handle:
-            package = ZipWriter(handle)
-            for name, body in _package_parts(names, title, created).items():
-                package.add(name, body.encode("utf-8"))
-            for number, sheet in enumerate(sheets, start=1):
-                head, tail = _around_table(sheet, selected=number == 1)
-                package.add_deflated(f"xl/worksheets/sheet{number}.xml",
-                                     sheet_pieces(head, [cut_to_cell_limit(c) for c in sheet.table], sheet.table_row,
-                                                  tail, chunk_rows))
-            package.close()
-        os.replace(partial, path)
-    finally:
-        if partial.exists():
-            partial.unlink()
+    with staged_file(path) as partial, open(partial, "wb") as handle:
+        package = ZipWriter(handle)
+        for name, body in _package_parts(names, title, created).items():
+            package.add(name, body.encode("utf-8"))
+        for number, sheet in enumerate(sheets, start=1):
+            head, tail = _around_table(sheet, selected=number == 1)
+            package.add_deflated(f"xl/worksheets/sheet{number}.xml",
+                                 sheet_pieces(head, [cut_to_cell_limit(c) for c in sheet.table], sheet.table_row,
+                                              tail, chunk_rows))
+        package.close()
     return path
 
 

@@ -29,6 +29,7 @@ from ..errors import InputError
 from ..format import HEADER_ROWS
 from ..text_arrays import text_column
 from .xlsx_sheet import SHEET_END, chunk_bounds, python_rows_xml, rows_xml, sheet_start
+from .staged_file import staged_file
 from .xlsx_zip import ZipWriter, deflate_chunk
 
 EXCEL_CELL_LIMIT = 32_767          # characters in one cell (Excel's limit)
@@ -93,19 +94,13 @@ def write_xlsx(frame: pd.DataFrame, header_rows: list[list[str]], path: Path, *,
     _check_writable(frame, columns, path)
     codes = [str(c) for c in frame.columns]
     last_row = HEADER_ROWS + _last_row_with_a_value(columns, len(frame))
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with open(partial, "wb") as handle:
-            package = ZipWriter(handle)
-            for name, body in _PARTS.items():
-                package.add(name, body.encode("utf-8"))
-            head = sheet_start(max(len(codes), 1), last_row) + python_rows_xml([*header_rows, codes])
-            package.add_deflated(SHEET, sheet_pieces(head, columns, HEADER_ROWS + 1, SHEET_END, chunk_rows, workers))
-            package.close()
-        os.replace(partial, path)
-    finally:
-        if partial.exists():
-            partial.unlink()
+    with staged_file(path) as partial, open(partial, "wb") as handle:
+        package = ZipWriter(handle)
+        for name, body in _PARTS.items():
+            package.add(name, body.encode("utf-8"))
+        head = sheet_start(max(len(codes), 1), last_row) + python_rows_xml([*header_rows, codes])
+        package.add_deflated(SHEET, sheet_pieces(head, columns, HEADER_ROWS + 1, SHEET_END, chunk_rows, workers))
+        package.close()
 
 
 def text_columns(frame: pd.DataFrame) -> list[pa.ChunkedArray]:
