@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 
-RANGE_ROWS = 131_072      # keys per range: the snapshot's row group (ROW_GROUP_ROWS), for keys without gaps
+from stx_migrate.migration.snapshot import ROW_GROUP_ROWS
+
+RANGE_ROWS = ROW_GROUP_ROWS  # keys per range: a snapshot row group, for keys without gaps
 MIN_ROWS = 4 * RANGE_ROWS  # smaller tables are read with one statement
 MAX_RANGES = 512           # keys with big gaps: never more statements than this
 

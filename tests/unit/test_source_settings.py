@@ -46,3 +46,10 @@ def test_refusals_name_the_path_and_the_fix(block, message):
 
 def test_a_tab_delimiter_can_be_written_as_text():
     assert _load({"kind": "csv", "datasets": {"c": {"file": "c.tsv", "delimiter": "\\t"}}}).datasets["c"].delimiter == "\t"
+
+
+def test_a_chunk_read_is_by_default_a_snapshot_row_group():
+    from stx_migrate.migration.settings.source import SourceSettings
+    from stx_migrate.migration.snapshot import ROW_GROUP_ROWS
+
+    assert SourceSettings.model_fields["chunk_rows"].default == ROW_GROUP_ROWS
