@@ -14,7 +14,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from .column_changes import change_warnings, read_column_changes
@@ -27,6 +30,7 @@ from .protocol.numbers import as_number_set
 from .reference import ReferenceData
 from .settings.gate import GateSettings
 from .settings.prepare import ContactNumberPolicy
+from .text_arrays import text_column, text_isin, to_bool
 from .yaml_load import parse_yaml
 
 CheckKind = Literal["threshold", "reconciliation", "precondition"]
@@ -83,15 +87,20 @@ def _pct(x: float) -> str:
     return f"{100 * x:.2f}%"
 
 
+def _distinct_text(contacts: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """The distinct non-empty cells of ``columns``, hashed by Arrow (a Python set of a million cells takes seconds)."""
+    found = [pc.unique(text_column(contacts[c])) for c in columns if c in contacts]
+    if not found:
+        return pd.Series([], dtype="str")
+    cells = pc.unique(pa.chunked_array(found, type=pa.large_string()))
+    return pd.Series(pd.array(cells.filter(pc.not_equal(cells, "")), dtype="str"))
+
+
 def _criteria_used(contacts: pd.DataFrame) -> pd.DataFrame:
     """(code, element) pairs used in CRITnn cells (``CODE=v1|v2``)."""
-    crit = [c for c in contacts.columns if c.startswith("CRIT")]
-    if not crit or contacts.empty:
+    cells = _distinct_text(contacts, [c for c in contacts.columns if c.startswith("CRIT")])
+    if cells.empty:   # no CRITnn column, or every cell blank: no pair to split
         return pd.DataFrame({"code": pd.Series([], dtype="str"), "element": pd.Series([], dtype="str")})
-    cells = pd.concat([contacts[c] for c in crit], ignore_index=True)
-    cells = cells[cells != ""].drop_duplicates()
-    if cells.empty:   # CRITnn columns mapped but every cell blank: no pair to split
-        return _criteria_used(contacts.iloc[0:0])
     split = cells.str.split("=", n=1, expand=True, regex=False)
     if split.shape[1] < 2:
         split[1] = ""
@@ -102,9 +111,32 @@ def _criteria_used(contacts: pd.DataFrame) -> pd.DataFrame:
 def _config_created(contacts: pd.DataFrame) -> tuple[set[str], set[str]]:
     """Structure types and criterion codes named by CONFIG rows of the file (secutix-format §3.2)."""
     config = contacts[contacts["OPERATION"] == "CONFIG"] if "OPERATION" in contacts else contacts.iloc[0:0]
-    types = set(config.get("STRUCT_TYPE", pd.Series([], dtype="str"))) - {""}
+    types = set(_distinct_text(config, ["STRUCT_TYPE"]))
     codes = set(_criteria_used(config)["code"]) - {""}
     return types, codes
+
+
+def _people(contacts: pd.DataFrame) -> pd.DataFrame:
+    """The rows that are contacts (not CONFIG rows), with only the columns the preconditions read."""
+    columns = [c for c in contacts.columns if c in ("OPERATION", "STRUCT_TYPE", "CONTACT_NR") or c.startswith("CRIT")]
+    if "OPERATION" not in contacts:
+        return contacts[columns]
+    config = to_bool(pc.equal(text_column(contacts["OPERATION"]), "CONFIG"))
+    return contacts.loc[~config, columns] if config.any() else contacts[columns]
+
+
+def _numbers_outside(numbers: pd.Series, first: int, last: int) -> int:
+    """Numbers not inside ``first``–``last``, text that is no number counting as outside.
+
+    Plain digits are cast by Arrow; anything else (rare) goes through pandas' reading.
+    """
+    text = pc.utf8_trim_whitespace(text_column(numbers))
+    digits = to_bool(pc.match_substring_regex(text, r"^[0-9]{1,18}$"))
+    values = np.full(len(numbers), np.nan)
+    values[digits] = pc.cast(pc.filter(text, pa.array(digits)), pa.int64()).to_numpy(zero_copy_only=False)
+    if not digits.all():
+        values[~digits] = pd.to_numeric(numbers[~digits], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return int((~((values >= first) & (values <= last))).sum())
 
 
 def evaluate_gate(
@@ -197,8 +229,8 @@ def _preconditions(contacts: pd.DataFrame, reference: ReferenceData | None, poli
                    existing: Iterable | None) -> list[GateCheck]:
     checks: list[GateCheck] = []
     created_types, created_codes = _config_created(contacts)
-    data = contacts[contacts["OPERATION"] != "CONFIG"] if "OPERATION" in contacts else contacts
-    used_types = set(data.get("STRUCT_TYPE", pd.Series([], dtype="str"))) - {""}
+    data = _people(contacts)
+    used_types = set(_distinct_text(data, ["STRUCT_TYPE"]))
     if reference is None:
         used = bool(used_types) or not _criteria_used(data).empty
         checks.append(GateCheck(name="reference data", kind="precondition", passed=not used, value="unknown",
@@ -225,15 +257,14 @@ def _preconditions(contacts: pd.DataFrame, reference: ReferenceData | None, poli
                                     value=str(len(pairs)), detail=f"unknown in the target: {_listed(bad)}" if bad else "all known"))
     numbers = data["CONTACT_NR"][data["CONTACT_NR"] != ""] if "CONTACT_NR" in data else pd.Series([], dtype="str")
     inserts = numbers[data.loc[numbers.index, "OPERATION"].isin(["INSERT", ""])] if "OPERATION" in data else numbers
-    taken = inserts[inserts.isin(as_number_set(existing))]
-    checks.append(GateCheck(name="contact numbers free", kind="precondition", passed=taken.empty,
-                            value=str(len(taken)), limit="0", detail=f"{len(taken)} numbers already exist in the target"))
-    repeated = int(numbers.duplicated().sum())
+    taken = int(text_isin(inserts, as_number_set(existing)).sum())
+    checks.append(GateCheck(name="contact numbers free", kind="precondition", passed=taken == 0,
+                            value=str(taken), limit="0", detail=f"{taken} numbers already exist in the target"))
+    repeated = len(numbers) - pc.count_distinct(text_column(numbers), mode="all").as_py()
     checks.append(GateCheck(name="contact numbers unique", kind="precondition", passed=repeated == 0,
                             value=str(repeated), limit="0", detail="numbers given twice in the file"))
     if policy.reserved_range is not None:
-        as_int = pd.to_numeric(inserts, errors="coerce")
-        outside = int((~as_int.between(policy.reserved_range.first, policy.reserved_range.last)).sum())
+        outside = _numbers_outside(inserts, policy.reserved_range.first, policy.reserved_range.last)
         checks.append(GateCheck(name="contact numbers in reserved range", kind="precondition", passed=outside == 0,
                                 value=str(outside), limit="0",
                                 detail=f"range {policy.reserved_range.first}-{policy.reserved_range.last}"))
