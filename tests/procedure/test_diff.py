@@ -43,3 +43,15 @@ def test_type_change_and_identical_frames():
     assert [c.what for c in d.columns] == ["type date → text"]
     same = diff_deliverables(old, old.copy())
     assert (same.new, same.vanished, same.changed, same.columns, same.new_rejects) == ([], [], {}, [], [])
+
+
+def test_row_order_does_not_matter_and_new_contacts_are_not_changed():
+    old = frame({f"c:{i}": {"LASTNAME": f"N{i}", "ZIP": "1000"} for i in range(6)})
+    new = frame({f"c:{i}": {"LASTNAME": f"N{i}", "ZIP": "2000" if i == 4 else "1000"} for i in range(1, 9)})
+    new.loc["c:7", "LASTNAME"] = ""                     # a new contact with an empty cell: new, not changed
+    shuffled = new.iloc[[5, 3, 0, 7, 2, 6, 1, 4]]
+    for candidate in (new, shuffled):
+        d = diff_deliverables(old, candidate)
+        assert d.new == ["c:6", "c:7", "c:8"] and d.vanished == ["c:0"]
+        assert d.changed == {"c:4": ["ZIP"]}
+        assert d.counts["unchanged"] == 4
