@@ -62,6 +62,16 @@ def test_sums_are_exact_decimals_and_distinct_sorts_ties_once():
         ["b", "AMOUNT_UNPARSED", "b"], ["b", "AMOUNT_UNPARSED", "a"], ["b", "AMOUNT_UNPARSED", "b"]]
 
 
+@pytest.mark.parametrize("amounts, text", [
+    (["0.05", "-0.1"], "-0.05"), (["1.50", "0"], "1.5"), (["-12.30"], "-12.3"), (["99.99", "0.01"], "100"),
+    (["1000000"], "1000000"), (["-0.001", "0.001"], "0"), (["123456789.125"], "123456789.125"),
+])
+def test_sums_are_written_as_exact_decimal_text(amounts, text):
+    child = pa.table({"C": ["a"] * len(amounts), "X": amounts})
+    result = compute_aggregate(child, aggregate({"sum": {"op": "sum", "column": "X"}}), pd.Series(["a"], dtype="str"))
+    assert as_dict(result, ["a"])["s.sum"] == [text]
+
+
 @pytest.mark.parametrize("value, label", [("-1", "NONE"), ("0.99", "NONE"), ("1", "NEW"), ("2.5", "NEW"), ("3", "OCCASIONAL"),
                                           ("9", "OCCASIONAL"), ("10", "LOYAL"), ("1e6", "LOYAL"), ("", "")])
 def test_bucket_edges_belong_to_the_interval_above(value, label):
