@@ -84,8 +84,8 @@ def normalise_phones(values: pd.Series, regions: pd.Series) -> pd.Series:
     """E.164 per row ('' for empty or invalid). ``regions``: ISO alpha-2 per row."""
     original = values.index
     values, regions = values.reset_index(drop=True), regions.reset_index(drop=True)   # positions: cheap lookups
-    cleaned = re_replace(re_replace(values, WHITESPACE + r"|[.\-/()]", ""), r"^00", "+")
     regions = regions.str.upper()
+    cleaned = _international_as_plus(re_replace(values, WHITESPACE + r"|[.\-/()]", ""), regions)
     out = pd.Series("", index=values.index, dtype="str")
     done = cleaned == ""
     for region in regions[~done].unique():
@@ -99,6 +99,7 @@ def normalise_phones(values: pd.Series, regions: pd.Series) -> pd.Series:
         hit = ok[ok].index
         out.loc[hit] = "+" + code + national[ok]
         done.loc[hit] = True
+        done.loc[_surely_invalid(cleaned[rows][~ok], national[~ok], region, general, types)] = True
     _international_fast_path(cleaned, out, done)
     rest = ~done
     if rest.any():
@@ -108,6 +109,44 @@ def normalise_phones(values: pd.Series, regions: pd.Series) -> pd.Series:
         parsed = np.array([_parse_one(*key.split("\x00", 1)) for key in uniques], dtype=object)
         out.loc[pairs.index] = parsed[codes] if len(uniques) else []
     return out.astype("str").set_axis(original)
+
+
+def _surely_invalid(written: pd.Series, national: pd.Series, region: str, general, types) -> pd.Index:
+    """Rows of digits, written nationally, that phonenumbers would find invalid too (no parse needed).
+
+    phonenumbers strips the trunk ``0`` (or keeps it when only the unstripped number fits
+    the general pattern), then checks the same patterns as the fast path: a number that
+    fits with neither is invalid. One starting like the region's international prefix
+    would be read as international: it goes the slow way.
+    """
+    prefix = _international_prefix(region) or "(?!)"
+    candidates = written.str.fullmatch(r"[0-9]+") & ~written.str.match(f"^(?:{prefix})")
+    written = written[candidates]
+    invalid = ~_valid_national(written, general, types) & ~_valid_national(national[candidates], general, types)
+    return invalid[invalid].index
+
+
+def _international_as_plus(cleaned: pd.Series, regions: pd.Series) -> pd.Series:
+    """``00`` then a calling code written ``+``, where ``00`` is the region's international prefix.
+
+    Elsewhere (``0011`` in Australia, ``810`` in Russia) a leading ``00`` is not international:
+    the number keeps it and phonenumbers reads it with the region's own rules. A region
+    phonenumbers does not know keeps the common ``00``. A ``0`` after ``00`` starts no
+    calling code, as phonenumbers has it.
+    """
+    distinct = regions.unique()
+    plain = [r for r in distinct if not isinstance(r, str) or _international_prefix(r) in ("00", "")]
+    rows = regions.isin(plain) & cleaned.str.match(r"^00[1-9]")
+    if not rows.any():
+        return cleaned
+    return cleaned.where(~rows, re_replace(cleaned, r"^00", "+"))
+
+
+@lru_cache(maxsize=None)
+def _international_prefix(region: str) -> str:
+    """The region's international dialling prefix (a pattern); "" for a region phonenumbers does not know."""
+    meta = PhoneMetadata.metadata_for_region(region, None)
+    return "" if meta is None else meta.international_prefix or ""
 
 
 def _valid_national(national: pd.Series, general, types) -> pd.Series:
@@ -151,3 +190,7 @@ def _international_fast_path(cleaned: pd.Series, out: pd.Series, done: pd.Series
         hit = ok[ok].index
         out.loc[hit] = "+" + calling_code + national[ok]
         done.loc[hit] = True
+        # phonenumbers may strip a trunk 0 after the calling code: invalid with and without it is invalid
+        rest = national[~ok][national[~ok].str.fullmatch(r"[0-9]+")]
+        invalid = ~_valid_national(rest.str.replace(r"^0", "", regex=True), general, types)
+        done.loc[invalid[invalid].index] = True

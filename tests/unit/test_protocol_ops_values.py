@@ -69,18 +69,33 @@ def test_phone_never_adds_or_removes_digits_beyond_the_trunk_prefix():
     assert normalise_phones(pd.Series(["022 345 67 899"], dtype="str"), pd.Series(["CH"], dtype="str")).tolist() == [""]
 
 
-def test_phone_fast_path_agrees_with_phonenumbers():
-    rng = random.Random(4)
+def test_a_leading_00_is_international_only_where_the_region_dials_00():
+    numbers = ["0041 22 345 67 89", "0041 22 345 67 89", "0011 41 22 345 67 89", "000041223456789"]
+    regions = ["CH", "AU", "AU", "CH"]
+    got = normalise_phones(pd.Series(numbers, dtype="str"), pd.Series(regions, dtype="str")).tolist()
+    assert got == ["+41223456789", "", "+41223456789", ""]     # Australia dials 0011; 00 then 0 is no calling code
+    assert got == [_parse_one(n, r) for n, r in zip(numbers, regions)]
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_phone_fast_path_agrees_with_phonenumbers(seed):
+    """Valid and invalid numbers alike: the fast paths (either verdict) give what phonenumbers gives."""
+    rng = random.Random(seed)
     numbers, regions = [], []
-    for _ in range(3000):
-        region = rng.choice(["FR", "CH", "BE", "DE", "AT", "NL"])
-        digits = "".join(rng.choice("0123456789") for _ in range(rng.choice([8, 9, 10, 11])))
-        prefix = rng.choice(["0", "0", "+41", "+33", "+32", "+49", "+1", "+44", "0041 ", "+39 0"])
+    for _ in range(6000):
+        region = rng.choice(["FR", "CH", "BE", "DE", "AT", "NL", "GB", "IT", "AU", "BR", "RU"])
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.choice([5, 7, 8, 9, 10, 11, 13])))
+        prefix = rng.choice(["0", "0", "0", "00", "+41", "+33", "+32", "+320", "+49", "+1", "+44", "0041 ", "+39 0",
+                             "+61", "+7", "01", "0011", "8"])
         numbers.append(prefix + digits)
         regions.append(region)
+    for region in ("FR", "CH", "BE", "DE", "GB", "NL"):        # real numbers, and each with one digit more or less
+        example = phonenumbers.national_significant_number(phonenumbers.example_number(region))
+        numbers += ["0" + example, "0" + example[:-1], "0" + example + "5", "0" + example[:-1] + "X"]
+        regions += [region] * 4
     fast = normalise_phones(pd.Series(numbers, dtype="str"), pd.Series(regions, dtype="str")).tolist()
     slow = [_parse_one(n, r) for n, r in zip(numbers, regions)]
-    assert fast == slow
+    assert [(n, r, f, s) for n, r, f, s in zip(numbers, regions, fast, slow) if f != s] == []
     assert sum(1 for v in fast if v) > 100   # the sample exercises valid numbers too
 
 
