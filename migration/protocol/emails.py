@@ -2,7 +2,8 @@
 
 Fast path: an address of plain ASCII letters, digits and ``._+-`` with an ordinary
 domain is accepted by one vectorised regex (email-validator accepts every such
-address too; a test keeps the two in step). Anything else goes through
+address too; a test keeps the two in step), and one without quotes whose ``@`` is not
+exactly one is refused as email-validator refuses it. Anything else goes through
 ``email_validator.validate_email(..., check_deliverability=False)`` once per distinct value.
 """
 from __future__ import annotations
@@ -40,7 +41,10 @@ def normalise_emails(values: pd.Series) -> pd.Series:
         & ~text.str.contains(r"[@.][a-z0-9]{2}--", regex=True)  # IDNA rules: let the library decide
     )
     out = text.where(plain, "")
-    rest = ~plain & (text != "")
+    # without quotes or backslashes, an address whose @ is not exactly one is refused: no call needed
+    unquoted = ~text.str.contains(r'["\\]', regex=True)
+    surely_bad = unquoted & (text.str.count("@") != 1)
+    rest = ~plain & ~surely_bad & (text != "")
     if rest.any():
         codes, uniques = pd.factorize(text[rest])
         checked = np.array([_validate_one(u) for u in uniques], dtype=object)
