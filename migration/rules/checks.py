@@ -13,8 +13,11 @@ from itertools import permutations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..format import CLEAR
+from ..text_arrays import text_array
 from .context import FILE_OPERATIONS, Context
 
 Check = Callable[[Context, str], np.ndarray]
@@ -296,7 +299,11 @@ def _criterion_contact_type(ctx: Context, column: str) -> np.ndarray:
 
 
 def _wrong_contact_type(ctx: Context, rows: np.ndarray, code: pd.Series, text: pd.Series, known: np.ndarray) -> np.ndarray:
-    contact_type = code.map({c: crit.contact_type for c, crit in ctx.reference.criteria.items()}).to_numpy(dtype=object)
+    criteria = ctx.reference.criteria
+    names = list(criteria)
+    # each cell's criterion by position (Arrow hash), its contact type by lookup: no Python call per cell
+    at = pc.index_in(text_array(code), value_set=pa.array(names, pa.large_string())).fill_null(len(names))
+    contact_type = np.array([criteria[c].contact_type for c in names] + [None], dtype=object)[at.to_numpy()]
     kinds = ctx.kinds[rows]
     wrong = ((kinds == "individual") & (contact_type == "structure")) | ((kinds == "structure") & (contact_type == "individual"))
     return known & wrong

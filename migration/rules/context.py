@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from ..dates import BIRTHDATE_FORMATS, birthdate_problems
 from ..format import CLEAR, extended_format
-from ..protocol.arrow_text import re_replace
+from ..protocol.arrow_text import split_at_first
 from ..reference import ReferenceData
 
 KIND_INDIVIDUAL, KIND_STRUCTURE, KIND_RELAY, KIND_CONFIG, KIND_NONE = (
@@ -183,9 +183,9 @@ class Context:
         v = self.frame[column][rows]
         has_eq = v.str.contains("=", regex=False)
         configured = self.configured_code(column)[rows]
-        # regex replacements run by Arrow: pandas sends a (?s) pattern to Python's re, row by row
-        code = re_replace(v, r"(?s)=.*", "").where(has_eq, configured).astype("str")
-        text = re_replace(v, r"(?s)^[^=]*=", "").where(has_eq, v).astype("str")
+        before, after = split_at_first(v, "=")
+        code = before.where(has_eq, configured).astype("str")
+        text = after.astype("str")                      # the whole cell when it has no "="
         self._codevalues[column] = (code, text, self.codevalue_ok(column))
         return self._codevalues[column]
 
