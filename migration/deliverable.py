@@ -66,9 +66,10 @@ class Deliverable:
     def summary(self) -> Summary:
         return read_summary(self.path / "summary.json")
 
-    def contacts(self) -> pd.DataFrame:
-        """The import file as a SecuTix frame (read from contacts.csv)."""
-        return read_secutix_file(self.path / "contacts.csv").frame
+    def contacts(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """The import file as a SecuTix frame (read from contacts.csv); ``columns``: only these
+        (every data row kept, see :func:`read_secutix_file`)."""
+        return read_secutix_file(self.path / "contacts.csv", columns=columns).frame
 
     def rejects(self) -> pd.DataFrame:
         return _read_text_csv(self.path / "rejects.csv", FINDING_COLUMNS)

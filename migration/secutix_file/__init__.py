@@ -57,10 +57,14 @@ def source_refs(name: str, count: int) -> pd.Index:
     return pd.Index(pd.arrays.ArrowStringArray(pa.chunked_array([joined], type=text)), dtype="str", name="source_ref")
 
 
-def read_secutix_file(path: Path | str, *, encoding: str | None = None, sheet: str | None = None) -> SecutixFile:
+def read_secutix_file(path: Path | str, *, encoding: str | None = None, sheet: str | None = None,
+                      columns: list[str] | None = None) -> SecutixFile:
     """Read a SecuTix import file (``.xlsx``/``.xls`` or ``.csv``; the content decides).
 
     ``sheet``: the workbook's import sheet by name (the first sheet when None).
+    ``columns``: only these codes (those the file has), for a reader that needs a few; a
+    CSV then builds no text for the others. Every data row is kept, trailing empty rows
+    included: whether a row is empty depends on the columns not read.
     ``encoding`` forces a CSV encoding; by default it is detected (BOM → UTF-8, valid
     UTF-8, else Windows-1252). Raises InputError when the file cannot be read as a
     whole; bad *values* are not checked here (that is :func:`check_contacts`).
@@ -77,7 +81,7 @@ def read_secutix_file(path: Path | str, *, encoding: str | None = None, sheet: s
     if head.startswith((xlsx_file.ZIP_MAGIC, xlsx_file.OLE_MAGIC)):
         check_zip_inflation(path)
         frame, rows, with_role = xlsx_file.read_xlsx(path, sheet)
-        frame = without_trailing_empty_rows(frame)
+        frame = without_trailing_empty_rows(frame) if columns is None else frame[[c for c in frame if c in columns]]
         frame.index = source_refs(path.name, len(frame))
         return SecutixFile(path, "xlsx", frame, None, with_role, rows[:3])
     if suffix in XLSX_SUFFIXES:
@@ -87,19 +91,21 @@ def read_secutix_file(path: Path | str, *, encoding: str | None = None, sheet: s
         csv_file.detect_encoding(path, head)  # raises the UTF-16 message
     chosen = _checked_encoding(encoding, path) if encoding else csv_file.guess_encoding(path, head)
     try:
-        frame, records, codes, with_role = _read_csv(path, chosen)
+        frame, records, codes, with_role = _read_csv(path, chosen, columns)
     except csv_file.NotUtf8:  # the guess from the first 64 KB was wrong: detect on the whole file
         chosen = csv_file.detect_encoding(path, head)
-        frame, records, codes, with_role = _read_csv(path, chosen)
-    names = list(frame.columns)
-    for position in range(len(codes), len(names)):  # columns without a code (trailing blank headers) must be empty
-        filled = (frame[names[position]] != "").to_numpy(dtype=bool)
+        frame, records, codes, with_role = _read_csv(path, chosen, columns)
+    for name in frame.columns:  # columns without a code (trailing blank headers) must be empty
+        if not name.startswith(_PADDING):
+            continue
+        filled = (frame[name] != "").to_numpy(dtype=bool)
         if filled.any():
             row = int(np.argmax(filled))
             raise InputError("a value sits in a column without a code in row 4", file=path,
                              row=f"{HEADER_ROWS + 1 + row} (data row {row + 1})",
-                             column=column_name(position + 1), value=frame[names[position]].iloc[row])
-    frame = without_trailing_empty_rows(frame[codes])
+                             column=column_name(int(name.removeprefix(_PADDING)) + 1), value=frame[name].iloc[row])
+    kept = [c for c in codes if c in frame.columns]
+    frame = without_trailing_empty_rows(frame[kept]) if columns is None else frame[kept]
     frame.index = source_refs(path.name, len(frame))
     header_rows = [(r + [""] * len(codes))[: len(codes)] for r in records[:3]]
     return SecutixFile(path, "csv", frame, chosen, with_role, header_rows)
@@ -118,11 +124,15 @@ def without_trailing_empty_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[: int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0]
 
 
-def _read_csv(path: Path, encoding: str):
+_PADDING = "__padding_"   # a column past the codes (its position follows): it must be empty
+
+
+def _read_csv(path: Path, encoding: str, columns: list[str] | None = None):
     records, offset = csv_file.read_header(path, encoding)
     codes, with_role = check_codes_row(records[3], path)
-    names = codes + [f"__padding_{i}" for i in range(len(codes), len(records[3]))]
-    return csv_file.read_data(path, encoding, offset, names), records, codes, with_role
+    names = codes + [f"{_PADDING}{i}" for i in range(len(codes), len(records[3]))]
+    only = None if columns is None else [n for n in names if n in columns or n.startswith(_PADDING)]
+    return csv_file.read_data(path, encoding, offset, names, only), records, codes, with_role
 
 
 def _checked_encoding(encoding: str, path: Path) -> str:

@@ -147,8 +147,12 @@ def _count_records(text: str) -> int:
         return 0
 
 
-def read_data(path: Path, encoding: str, offset: int, names: list[str]) -> pd.DataFrame:
-    """Data rows (row 5 on) as a frame of ``str`` columns named ``names``; "" for empty cells."""
+def read_data(path: Path, encoding: str, offset: int, names: list[str], only: list[str] | None = None) -> pd.DataFrame:
+    """Data rows (row 5 on) as a frame of ``str`` columns named ``names``; "" for empty cells.
+
+    ``only``: the names to convert (every row is still parsed and counted; the other
+    columns' text is never built, which is most of a read's cost).
+    """
     bad_rows: list[object] = []
 
     def on_invalid(row) -> str:
@@ -163,13 +167,13 @@ def read_data(path: Path, encoding: str, offset: int, names: list[str]) -> pd.Da
                 read_options=pacsv.ReadOptions(column_names=names, encoding="utf8" if encoding.startswith("utf-8") else encoding,
                                                block_size=block_size),
                 parse_options=pacsv.ParseOptions(delimiter=",", newlines_in_values=True, invalid_row_handler=on_invalid),
-                convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names}, include_columns=only,
                                                      strings_can_be_null=False, quoted_strings_can_be_null=False,
                                                      null_values=[], check_utf8=True),
             )
 
     if path.stat().st_size <= offset:
-        table = pa.table({n: pa.array([], pa.large_string()) for n in names})
+        table = pa.table({n: pa.array([], pa.large_string()) for n in (names if only is None else only)})
     else:
         try:
             table = parse(_BLOCK_SIZE)

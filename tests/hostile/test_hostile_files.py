@@ -182,6 +182,8 @@ def test_trailing_blank_columns_are_allowed_only_while_empty(tmp_path):
     filled = tmp_path / "filled.csv"
     filled.write_text(csv_text([row() + ["", "oops"]], codes=CODES + ["", ""]), encoding="utf-8")
     refused(filled, "row 5 (data row 1)", f"column {WIDTH + 2}", "value 'oops'", "without a code")
+    with pytest.raises(InputError, match=f"column {WIDTH + 2}"):   # a reader of a few columns checks them too
+        read_secutix_file(filled, columns=["LASTNAME"])
 
 
 # --- empty and not-a-file cases ---

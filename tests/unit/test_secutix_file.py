@@ -203,3 +203,22 @@ def test_csv_data_rows_are_what_the_csv_module_writes_whatever_columns_are_empty
         data = path.read_bytes().decode("utf-8-sig")
         codes_at = data.index("\r\n".join([",".join(layout)]))
         assert data[codes_at:] == expected.getvalue(), f"case {case}"
+
+
+@pytest.mark.parametrize("name", ["s.csv", "s.xlsx"])
+def test_a_read_of_some_columns_gives_them_as_the_whole_read_does(tmp_path, name):
+    frame = make_contacts(200, seed=5, duplicate_rate=0.05)
+    frame = pd.concat([frame, frame_for(name, [TRICKY])])
+    frame.index = source_refs(name, len(frame))
+    write_secutix_file(frame, tmp_path / name)
+    wanted = ["LASTNAME", "CRIT01", "CONTACT_NR", "NOT_A_CODE"]
+    some = read_secutix_file(tmp_path / name, columns=wanted).frame
+    assert list(some.columns) == [c for c in frame.columns if c in wanted]       # template order, unknown codes left out
+    pd.testing.assert_frame_equal(some, frame[list(some.columns)])
+
+
+def test_a_read_of_some_columns_keeps_trailing_empty_rows(tmp_path):
+    frame = frame_for("t.csv", [{"LASTNAME": "A"}, {"FIRSTNAME": "only a first name"}, {}])
+    write_secutix_file(frame, tmp_path / "t.csv")
+    assert len(read_secutix_file(tmp_path / "t.csv").frame) == 2            # the empty last row dropped
+    assert read_secutix_file(tmp_path / "t.csv", columns=["LASTNAME"]).frame["LASTNAME"].tolist() == ["A", "", ""]
