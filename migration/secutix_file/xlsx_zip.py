@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from isal import isal_zlib
+
 _LOCAL = struct.Struct("<4s5H3L2H")          # local file header, without name and extra
 _CENTRAL = struct.Struct("<4s6H3L5H2L")      # central directory header, without name and extra
 _END = struct.Struct("<4s4H2LH")             # end of central directory
@@ -31,9 +33,15 @@ DEFLATE_END = zlib.compressobj(1, zlib.DEFLATED, -15).flush()  # one final empty
 
 
 def deflate_chunk(data, level: int = 1) -> bytes:
-    """``data`` raw-deflated, ending byte-aligned and not final: chunks concatenate into one stream."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+    """``data`` raw-deflated, ending byte-aligned and not final: chunks concatenate into one stream.
+
+    ISA-L's deflate (isal), not zlib's: the same stream format and about the same size at
+    level 1, in a quarter of the CPU (a million contacts' sheet is ~1 GB of XML). It releases
+    the GIL, as zlib does, so the chunks still compress in parallel threads. ISA-L has levels
+    0–3: zlib's levels above 3 are asked as 3.
+    """
+    compressor = isal_zlib.compressobj(min(level, 3), isal_zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(isal_zlib.Z_FULL_FLUSH)
 
 
 @dataclass
