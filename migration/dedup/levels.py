@@ -17,6 +17,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler, Levenshtein, Prefix
 
 from .households import generation_apart
+from .letters import letter_counts, may_reach
 from .records import COUPLE, Records
 
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -126,11 +127,15 @@ def _name_levels(rec: Records, xa: np.ndarray, xb: np.ndarray, first: bool) -> t
         return level, other_form
     pair_codes, inverse = distinct_pairs(xa[todo], xb[todo])
     xc, yc = pair_codes[:, 0], pair_codes[:, 1]
-    xl, yl = rec.texts_at("fn_text", xc), rec.texts_at("fn_text", yc)
-    jw = process.cpdist(xl, yl, scorer=JaroWinkler.normalized_similarity, workers=-1)
-    prefix = process.cpdist(xl, yl, scorer=Prefix.similarity, workers=-1)
-    # per name, once: its length, and whether it is a short form of the table
-    lengths = rec.derived("name lengths", lambda: rec.fn_text.str.len().to_numpy(dtype=np.int64))
+    # Names whose letters cannot reach the lowest Jaro-Winkler threshold below skip rapidfuzz: jw 0 and
+    # no prefix (a name that starts with the other always can: the cap is then above 0.8).
+    counts, lengths = rec.derived("letter counts:fn_text", lambda: letter_counts(rec.fn_text))   # per name, once
+    scored = np.flatnonzero(may_reach(counts, lengths, xc, yc, JaroWinkler.normalized_similarity, _LOWEST_JW[first]))
+    xl, yl = rec.texts_at("fn_text", xc[scored]), rec.texts_at("fn_text", yc[scored])
+    # float32 as rapidfuzz returns it: the thresholds compare in float32 as they always did (0.88 rounds down)
+    jw, prefix = np.zeros(len(xc), dtype=np.float32), np.full(len(xc), -1, dtype=np.int64)
+    jw[scored] = process.cpdist(xl, yl, scorer=JaroWinkler.normalized_similarity, workers=-1)
+    prefix[scored] = process.cpdist(xl, yl, scorer=Prefix.similarity, workers=-1)
     x_len, y_len = lengths[xc], lengths[yc]
     shorter = np.minimum(x_len, y_len)
     ph_a, ph_b = _phonetic_of(rec, pair_codes[:, 0]), _phonetic_of(rec, pair_codes[:, 1])
@@ -152,6 +157,11 @@ def _name_levels(rec: Records, xa: np.ndarray, xb: np.ndarray, first: bool) -> t
         distinct = pick([(jw >= 0.92, 2), ((jw >= 0.80) | (same_sound & (jw >= 0.70)), 3), (partial, 4)], 5, len(xc))
     level[todo] = distinct[inverse]
     return level, other_form
+
+
+# The lowest Jaro-Winkler threshold each branch above tests (first names: same sound and 0.80;
+# last names: same sound and 0.70): below it a pair's jw decides nothing.
+_LOWEST_JW = {True: 0.80, False: 0.70}
 
 
 def _on_pairs(rec: Records, xc: np.ndarray, yc: np.ndarray, possible: np.ndarray, test) -> np.ndarray:
@@ -235,6 +245,9 @@ def _text_levels(rec: Records, field: str, a: np.ndarray, b: np.ndarray, scorer,
     ca, cb = codes[a], codes[b]
     level = np.where((ca < 0) | (cb < 0), 0, np.where(ca == cb, 1, 3)).astype(np.int8)
     todo = np.flatnonzero(level == 3)
+    if len(todo):   # only the pairs whose letters allow a close score are scored (most are far apart)
+        counts, lengths = rec.derived("letter counts:" + field, lambda: letter_counts(getattr(rec, field + "_text")))
+        todo = todo[may_reach(counts, lengths, ca[todo], cb[todo], scorer, bound)]
     if len(todo):
         pair_codes, inverse = distinct_pairs(ca[todo], cb[todo])
         value = process.cpdist(rec.texts_at(field + "_text", pair_codes[:, 0]),
