@@ -21,6 +21,8 @@ import sqlalchemy as sa
 
 from stx_migrate.migration.snapshot import ReadAgain
 
+from .key_ranges import read_in_order
+
 _AS_TEXT = (pa.types.is_date32, pa.types.is_decimal128)
 
 
@@ -94,18 +96,20 @@ def read_stream(reader: pa.RecordBatchReader, schema: pa.Schema, dataset: str) -
 
 def read_ranges(url: str, select: Callable[[int, int], str], ranges: list[tuple[int, int]], schema: pa.Schema,
                 dataset: str) -> Iterator[pa.RecordBatch]:
-    """Each key range of ``select(low, high)`` read whole by ConnectorX, in range order.
+    """Each key range of ``select(low, high)`` read whole by ConnectorX, given back in range order.
 
     ConnectorX's stream holds the GIL while it fetches (nothing else of the process runs: not the
     snapshot writer either); a whole read lets go of it. So a big table is read a range at a time,
-    the writer encoding one range while the next one arrives. ReadAgain when a range cannot be
-    given in ``schema``.
+    the writer encoding one range while the next ones arrive. Two ranges are read at once, each on
+    its own connection: ConnectorX decodes a statement's rows on one core, and that core was the
+    receive's slowest part (the server and the writer share the other). ReadAgain when a range
+    cannot be given in ``schema``.
     """
-    import connectorx
+    def read(sql: str) -> list[pa.RecordBatch]:
+        import connectorx
 
-    for low, high in ranges:
         try:
-            table = connectorx.read_sql(url, select(low, high), return_type="arrow")
+            table = connectorx.read_sql(url, sql, return_type="arrow")
         except (KeyboardInterrupt, SystemExit, GeneratorExit):
             raise
         except BaseException:  # unreachable, or a value it cannot convert (a Rust panic is a BaseException)
@@ -113,7 +117,14 @@ def read_ranges(url: str, select: Callable[[int, int], str], ranges: list[tuple[
         if table.schema.names != schema.names or not all(_fits(g.type, w.type) for g, w in zip(table.schema, schema)):
             raise ReadAgain(dataset, "ConnectorX gives a column in another type")
         try:
-            batches = table.cast(schema).to_batches()
+            return table.cast(schema).to_batches()
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             raise ReadAgain(dataset, "a value does not fit its column's type as ConnectorX gives it") from None
-        yield from batches
+
+    # the statements are compiled here, in the caller's thread (SQLAlchemy's dialect is not the readers')
+    reading = read_in_order(read, (select(low, high) for low, high in ranges), name="mysql-range")
+    try:
+        for batches in reading:
+            yield from batches
+    finally:
+        reading.close()

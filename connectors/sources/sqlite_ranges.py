@@ -15,15 +15,13 @@ before (which has its own way back to the exact reader). Memory stays at a few r
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
 
 from . import sqlite_adbc
-from .key_ranges import split_key_range
+from .key_ranges import read_in_order, split_key_range
 
 READERS = 2
 
@@ -55,17 +53,11 @@ def read_ranges(path: Path, select: Callable[[int, int], str], ranges: list[tupl
         statement = sqlite_adbc.ArrowStatement(local.conn, select(*bounds))
         return list(sqlite_adbc.read_arrow(statement, schema, dataset))
 
-    pool = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="sqlite-range")
-    waiting = deque(ranges)
-    reading: deque = deque()
+    reading = read_in_order(read, ranges, READERS, "sqlite-range")
     try:
-        while waiting or reading:
-            while waiting and len(reading) < READERS + 1:
-                reading.append(pool.submit(read, waiting.popleft()))
-            yield from reading.popleft().result()
+        for batches in reading:
+            yield from batches
     finally:
-        for future in reading:
-            future.cancel()
-        pool.shutdown(wait=True)
+        reading.close()  # the readers stopped first: then their connections close
         for conn in connections:
             conn.close()

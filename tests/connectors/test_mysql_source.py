@@ -3,6 +3,7 @@ and a value it cannot carry sends the dataset back to mysql-connector."""
 from __future__ import annotations
 
 import os
+import threading
 
 import pyarrow as pa
 import pytest
@@ -90,7 +91,8 @@ def test_a_value_connectorx_cannot_carry_sends_the_dataset_to_mysql_connector(se
 
 def test_a_big_table_is_read_by_key_ranges_giving_what_one_statement_gives(server, tmp_path, monkeypatch):
     """ConnectorX's stream holds the GIL while it fetches: a big table is read a key range at a time
-    (whole reads let go of it). Tiny ranges here: the same rows, types and order as mysql-connector."""
+    (whole reads let go of it), two ranges at once. Tiny ranges here: the same rows, types and order
+    as mysql-connector."""
     from stx_migrate.connectors.sources import key_ranges, mysql_arrow
 
     import mysql.connector
@@ -106,9 +108,22 @@ def test_a_big_table_is_read_by_key_ranges_giving_what_one_statement_gives(serve
     original = mysql_arrow.read_ranges
     monkeypatch.setattr(mysql_arrow, "read_ranges", lambda url, select, ranges, *a: ranges_read.append(list(ranges))
                         or original(url, select, ranges, *a))
+    import connectorx
+
+    first_two = threading.Barrier(2, timeout=10)  # read one range at a time, the first would wait here in vain
+    read_sql = connectorx.read_sql
+    calls = []
+
+    def two_at_once(*args, **kwargs):
+        calls.append(args[1])
+        if len(calls) <= 2:
+            first_two.wait()
+        return read_sql(*args, **kwargs)
+
+    monkeypatch.setattr(connectorx, "read_sql", two_at_once)
     with _source(server, tmp_path, {"t": {"table": "typed"}}) as source:
         fast, exact = _both_ways(source, "t", 2)
-    assert ranges_read == [[(1, 1), (2, 2), (3, 3)]]
+    assert ranges_read == [[(1, 1), (2, 2), (3, 3)]] and len(calls) == 3
     assert fast.equals(exact) and fast.column("id").to_pylist() == [1, 2, 3]
 
 
