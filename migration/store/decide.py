@@ -83,6 +83,9 @@ class Decision:
     admin: pd.DataFrame                # row, target, code, number ("=" = clear)
     errors: pd.DataFrame               # findings (error)
     warnings: pd.DataFrame             # findings (warning)
+    # the row position (in the decided rows) of each criteria / admin line: targets without a text lookup
+    criteria_rows: np.ndarray | None = None
+    admin_rows: np.ndarray | None = None
 
 
 def decide_rows(rows: pd.DataFrame, keys: Keys, found: Lookups, cat: Catalogue, *, taken_numbers: pd.Series) -> Decision:
@@ -164,14 +167,19 @@ def decide_rows(rows: pd.DataFrame, keys: Keys, found: Lookups, cat: Catalogue, 
     target_id[is_update] = stored_id[is_update]
     structure_id = existing.copy()
     structure_id[~((is_insert & is_relay) | relay_update)] = pd.NA
-    criteria = criteria[ok[criteria_rows]] if len(criteria) else criteria
-    admin = admin[ok[admin_rows]] if len(admin) else admin
+    if len(criteria):
+        kept = ok[criteria_rows]
+        criteria, criteria_rows = criteria[kept], criteria_rows[kept]
+    if len(admin):
+        kept = ok[admin_rows]
+        admin, admin_rows = admin[kept], admin_rows[kept]
     return Decision(outcome=pd.Series(outcome, index=idx), kind=pd.Series(as_str(kind), index=idx, name=keys.kind.name),
                     target_id=pd.Series(target_id, index=idx, name="id"),
                     structure_id=pd.Series(structure_id, index=idx, name="id"),
                     new_structure=pd.Series(first & is_relay, index=idx), first_creator=pd.Series(first, index=idx),
                     criteria=criteria, admin=admin, errors=err.findings(),
-                    warnings=findings_of(rows, [part_where(w, ok[w[0]]) for w in warnings]))
+                    warnings=findings_of(rows, [part_where(w, ok[w[0]]) for w in warnings]),
+                    criteria_rows=np.asarray(criteria_rows, dtype=np.int64), admin_rows=np.asarray(admin_rows, dtype=np.int64))
 
 
 def resolve_round_structures(keys: Keys, d: Decision, self_ids: pd.Series, structure_ids: pd.Series) -> None:

@@ -172,15 +172,17 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
     # administrative numbers and criteria: to the row's own contact or to the structure it creates
     structure_of_row = np.where(creates, struct_new, -1)  # a relay joining a structure leaves it as it is
 
-    def targets(lines: pd.DataFrame) -> np.ndarray:
-        """Each line's contact id (−1: none) from its row and target (self | structure)."""
-        p = index.get_indexer(lines["row"])
-        return np.where(lines["target"].to_numpy(dtype=object) == "self", self_id[p], structure_of_row[p])
+    def targets(lines: pd.DataFrame, at: np.ndarray | None) -> np.ndarray:
+        """Each line's contact id (−1: none) from its row (``at``: its position, when the decision kept it) and
+        target (self | structure)."""
+        p = at if at is not None and len(at) == len(lines) else index.get_indexer(lines["row"])
+        is_self = pc.equal(pa.array(lines["target"].array, type=STRING, from_pandas=True), "self")
+        return np.where(pc.fill_null(is_self, False).to_numpy(zero_copy_only=False), self_id[p], structure_of_row[p])
 
     admin = d.admin
     if len(admin):
         number = admin["number"].to_numpy(dtype=object)
-        frame = pd.DataFrame({"contact_id": targets(admin), "code": admin["code"].to_numpy(dtype=object),
+        frame = pd.DataFrame({"contact_id": targets(admin, d.admin_rows), "code": admin["code"].to_numpy(dtype=object),
                               "number": number})
         frame = frame[(frame["contact_id"] >= 0).to_numpy() & (number != CLEAR)]
         frame = frame.drop_duplicates(["contact_id", "code"], keep="last")
@@ -192,7 +194,7 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
     if len(crit):
         element = crit["element_id"].to_numpy(dtype="float64", na_value=np.nan)
         criterion = crit["criterion_id"].to_numpy(dtype="float64", na_value=np.nan)
-        tid = targets(crit)
+        tid = targets(crit, d.criteria_rows)
         keep = (tid >= 0) & ~np.isnan(element)  # no element: "clear this criterion", nothing to clear on INSERT
         frame = pd.DataFrame({"contact_id": tid[keep], "element_id": element[keep].astype(np.int64),
                               "criterion_id": criterion[keep].astype(np.int64)}).drop_duplicates()
