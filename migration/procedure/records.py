@@ -58,8 +58,12 @@ def _one_line_per_row(frame: pd.DataFrame) -> pd.DataFrame:
     """A row with several errors appears once: its first error, the other codes named in the message."""
     if frame.empty:
         return frame
-    others = frame.groupby("source_ref", sort=False)["code"].agg(lambda codes: ", ".join(dict.fromkeys(codes[1:])))
+    repeated = frame["source_ref"].duplicated(keep=False).to_numpy()
     first = frame.drop_duplicates("source_ref", keep="first").copy()
+    if not repeated.any():  # the usual case: one error per row, nothing to name (no Python call per row)
+        return first
+    several = frame[repeated]  # only rows with several errors are grouped
+    others = several.groupby("source_ref", sort=False)["code"].agg(lambda codes: ", ".join(dict.fromkeys(codes[1:])))
     more = first["source_ref"].map(others).fillna("")
     first["message"] = first["message"].where(more == "", first["message"] + " (also: " + more + ")")
     return first
