@@ -65,7 +65,7 @@ class InFlight:
             self.contacts.append(pd.DataFrame({"contact_nr": new.contact_nr, "id": new.ids, "kind": new.kinds,
                                                "status": "active",
                                                "structure_id": pd.array(new.structure_ids, dtype="Int64")}))
-            created = new.kinds == "structure"
+            created = np.asarray(new.kinds == "structure", dtype=bool)
             self.structures.append(pd.DataFrame({"match_key": new.match_keys[created], "id": new.ids[created],
                                                  "contact_nr": new.contact_nr[created]}))
             self.max_id = max(self.max_id, int(new.ids.max()))
@@ -83,9 +83,10 @@ class InFlight:
                 overlay.add(r.stage, r.auto_range)
         return overlay
 
-    def numbers(self) -> np.ndarray:
-        return np.concatenate([c["contact_nr"].to_numpy(dtype=object) for c in self.contacts]) if self.contacts \
-            else np.array([], dtype=object)
+    def numbers(self) -> pd.Series:
+        """The contact numbers these rounds take (text; no Python string per number when they come from Arrow)."""
+        return pd.concat([c["contact_nr"].astype("str") for c in self.contacts], ignore_index=True) if self.contacts \
+            else pd.Series([], dtype="str")
 
 
 @dataclass
@@ -275,7 +276,7 @@ def _allocate_numbers(conn: Connection, n: int, overlay: InFlight, own: np.ndarr
         row = conn.exec_driver_sql("SELECT first, last, next_value FROM contact_number_range WHERE name = 'auto'").first()
         first, last, next_value = row if row is not None else (DEFAULT_AUTO_RANGE[1], DEFAULT_AUTO_RANGE[2],
                                                                 DEFAULT_AUTO_RANGE[1])
-    flying = np.concatenate([overlay.numbers(), np.asarray(own, dtype=object)])
+    flying = pd.concat([overlay.numbers(), pd.Series(own, dtype="str")], ignore_index=True)
     taken_out: list[str] = []
     start = next_value
     while len(taken_out) < n and start <= last:

@@ -36,11 +36,11 @@ NULL_STRING = pa.scalar(None, STRING)
 class NewContacts:
     """A round's new contacts, as the next plans must see them before they are written (``batches.InFlight``)."""
 
-    contact_nr: np.ndarray     # object (str)
-    ids: np.ndarray            # int64
-    kinds: np.ndarray          # object (str)
-    structure_ids: np.ndarray  # float64 (NaN: none)
-    match_keys: np.ndarray     # object (str; "" unless a structure)
+    contact_nr: pd.api.extensions.ExtensionArray  # str (Arrow-backed: handed over without a Python string each)
+    ids: np.ndarray                                # int64
+    kinds: pd.api.extensions.ExtensionArray       # str
+    structure_ids: np.ndarray                      # float64 (NaN: none)
+    match_keys: pd.api.extensions.ExtensionArray  # str ("" unless a structure)
 
 
 def _strings(s: pd.Series) -> pa.Array:
@@ -212,12 +212,17 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
         "action": _constant("insert", len(own_pos))})
     tables = {t: rows_ for t, rows_ in tables.items() if rows_.num_rows}
     check_rows(tables)
-    created = NewContacts(contact_nr=np.asarray(tables["contact"]["contact_nr"].to_numpy(zero_copy_only=False), dtype=object)
-                          if "contact" in tables else np.array([], dtype=object),
-                          ids=out_id, kinds=np.asarray(out_kind.to_numpy(zero_copy_only=False), dtype=object),
+    created = NewContacts(contact_nr=_str_array(tables["contact"]["contact_nr"] if "contact" in tables else pa.array([], STRING)),
+                          ids=out_id, kinds=_str_array(out_kind),
                           structure_ids=np.where(sid >= 0, sid, np.nan).astype("float64"),
-                          match_keys=np.asarray(match_keys.to_numpy(zero_copy_only=False), dtype=object))
+                          match_keys=_str_array(match_keys))
     return tables, created
+
+
+def _str_array(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    """Arrow text as pandas' ``str`` array, without a copy (nulls read as "")."""
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    return pd.array(pc.fill_null(values.cast(STRING), ""), dtype="str")
 
 
 def check_rows(tables: dict[str, pa.Table]) -> None:
