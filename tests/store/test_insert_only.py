@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from store_helpers import frame, one
 
 from stx_migrate.migration.store import import_contacts, open_store
@@ -163,3 +165,13 @@ def test_sqlite_parent_checks_stand_in_for_foreign_keys(tmp_path, sqlite_templat
         c.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
     assert store.count("contact") == 2
     store.dispose()
+
+
+def test_the_journal_is_written_in_row_key_order(store):
+    """Each batch's journal lands sorted by its random key (one pass over the key's index)."""
+    if store.dialect != "sqlite":
+        pytest.skip("rowid order is SQLite's")
+    rows = [dict(CONTACT_NR=str(500 + i), LASTNAME=f"Name{i}") for i in range(40)]
+    import_contacts(store, frame(*rows), run_id="r1", deliverable_id="d1")
+    keys = [r[0] for r in one(store, "SELECT row_key FROM import_row ORDER BY rowid")]
+    assert len(keys) == 40 and keys == sorted(keys)
