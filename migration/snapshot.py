@@ -40,12 +40,11 @@ from .workspace import Workspace, final_path
 MANIFEST = "manifest.json"
 PROFILE = "profile.json"
 ROW_GROUP_ROWS = 128 * 1024
-# LZ4 (raw blocks): 30 % less writing CPU than zstd (level 1) for a file about 1.5× larger. Written
-# uncompressed, the encoding took half the CPU (1M MariaDB clients: 0.33 against 0.68 s) but the
-# command's time did not move when measured back to back, and the file doubled (75 → 150 MB per
-# million clients): snapshots hold personal data and are kept, so disk wins. Statistics off:
-# snapshots are read whole, and they cost 20 % of the write CPU
-COMPRESSION = "lz4_raw"
+# Uncompressed: while a database is read its server and its client keep both cores busy, so the
+# writer's CPU is the receive's time. LZ4 took half of the Parquet encoding (1M MariaDB clients:
+# 0.68 → 0.33 s of CPU; zstd before it 1.0 s) to halve a file read back whole and soon (75 → 150 MB;
+# reading it back is cheaper too). Statistics off: snapshots are read whole, and they cost 20 % of the write CPU
+COMPRESSION = "none"
 DICTIONARY_SHARE = 0.1  # a column gets a dictionary when its first DICTIONARY_ROWS rows have at most 10 % distinct values
 DICTIONARY_ROWS = 32 * 1024  # enough to tell a column of codes from one of names, at a quarter of a row group's hashing
 KIND = "snapshots"
