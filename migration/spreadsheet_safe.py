@@ -14,10 +14,11 @@ import io
 from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from .csv_rows import TEXT, joined_lines, quoted
 
 FORMULA_START = r"^[=+\-@\t\r]"
 
@@ -56,7 +57,6 @@ def write_people_csv(frame: pd.DataFrame, path: Path | str) -> None:
         handle.write(data)
 
 
-_TEXT = pa.large_string()
 
 
 def _text_csv(frame: pd.DataFrame) -> bytes | None:
@@ -72,29 +72,14 @@ def _text_csv(frame: pd.DataFrame) -> bytes | None:
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow([str(c) for c in frame.columns])
     try:
-        columns = [_one_array(pa.array(frame[c].array, type=_TEXT, from_pandas=True)) for c in frame.columns]
+        columns = [_one_array(pa.array(frame[c].array, type=TEXT, from_pandas=True)) for c in frame.columns]
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # an object column holding something else than text
         return None
     if not len(frame):
         return header.getvalue().encode("utf-8")
-    cells = [_quoted(pc.fill_null(v, "")) for v in columns]
-    cells[-1] = pc.binary_join_element_wise(cells[-1], pa.scalar("\n", _TEXT), pa.scalar("", _TEXT))
-    text = pc.binary_join_element_wise(*cells, pa.scalar(",", _TEXT))
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset:text.offset + len(text) + 1]
-    return header.getvalue().encode("utf-8") + memoryview(text.buffers()[2])[int(offsets[0]):int(offsets[-1])]
+    cells = [quoted(pc.fill_null(v, ""), (",", '"', "\n")) for v in columns]
+    return header.getvalue().encode("utf-8") + joined_lines(cells, "\n")
 
 
 def _one_array(values) -> pa.Array:
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-
-
-def _quoted(values: pa.Array) -> pa.Array:
-    """Cells holding a comma, a quote or LF quoted, their quotes doubled (Python's QUOTE_MINIMAL with LF lines)."""
-    needs = pc.match_substring(values, ",")
-    for char in ('"', "\n"):
-        needs = pc.or_(needs, pc.match_substring(values, char))
-    if not pc.any(needs).as_py():
-        return values
-    doubled = pc.binary_join_element_wise(pa.scalar('"', _TEXT), pc.replace_substring(values, '"', '""'),
-                                          pa.scalar('"', _TEXT), pa.scalar("", _TEXT))
-    return pc.if_else(needs, doubled, values)

@@ -21,9 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from . import sqlite_adbc
-from .key_ranges import read_in_order, split_key_range
-
-READERS = 2
+from .key_ranges import READERS, read_in_order, split_key_range
 
 
 def key_ranges(conn, relation: str, key: str) -> list[tuple[int, int]] | None:

@@ -3,8 +3,9 @@
 Reading: the encoding is detected (BOM → UTF-8; valid UTF-8 → UTF-8; else Windows-1252;
 else an error naming the byte and its line), the 4 header rows are parsed in Python (they
 may hold quoted newlines), and the data rows are parsed by pyarrow, every column as text,
-from the byte right after row 4. Writing: Python's csv writer in chunks, into a temporary
-file renamed into place, so a failed write never leaves a half-written file.
+from the byte right after row 4. Writing: the header rows by Python's csv writer, the data
+rows built in Arrow a chunk at a time (``csv_rows``), into a temporary file renamed into place,
+so a failed write never leaves a half-written file.
 """
 from __future__ import annotations
 
@@ -13,13 +14,12 @@ import csv
 import io
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputError
+from ..csv_rows import TEXT, joined_lines, quoted
 from ..format import HEADER_ROWS
 from .staged_file import staged_file
 
@@ -234,46 +234,11 @@ def write_csv(frame: pd.DataFrame, header_rows: list[list[str]], path: Path, enc
                 raise _unencodable(chunk, encoding, path) from None
 
 
-_TEXT = pa.large_string()
-
-
-def _needs_quotes(values: pa.ChunkedArray) -> np.ndarray | None:
-    """Cells holding a comma, a quote, CR or LF (None when there is none, the usual case).
-
-    Only non-empty cells are looked at, with four plain substring searches (cheaper than one regex).
-    """
-    filled = pc.binary_length(values).to_numpy() > 0
-    if not filled.any():
-        return None
-    subset = pc.filter(values, pa.array(filled))
-    found = pc.match_substring(subset, ",")
-    for char in ('"', "\r", "\n"):
-        found = pc.or_(found, pc.match_substring(subset, char))
-    found = found.to_numpy(zero_copy_only=False)
-    if not found.any():
-        return None
-    needs = np.zeros(len(values), dtype=bool)
-    needs[filled] = found
-    return needs
-
-
 def _csv_rows(chunk: pd.DataFrame) -> memoryview:
     """The UTF-8 bytes of ``chunk``'s rows as CSV (RFC 4180 minimal quoting, comma, CRLF)."""
-    empty, quote, crlf = (pa.scalar(v, _TEXT) for v in ("", '"', "\r\n"))
-    cells = []
-    for code in chunk.columns:
-        values = pa.chunked_array(chunk[code].array.__arrow_array__()).cast(_TEXT)
-        needs = _needs_quotes(values)
-        if needs is not None:
-            doubled = pc.replace_substring(values, '"', '""')
-            values = pc.if_else(pa.array(needs), pc.binary_join_element_wise(quote, doubled, quote, empty), values)
-        cells.append(values)
-    cells[-1] = pc.binary_join_element_wise(cells[-1], crlf, empty)
-    lines = pc.binary_join_element_wise(*cells, pa.scalar(",", _TEXT)).combine_chunks()
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
-    if not len(lines):
-        return memoryview(b"")
-    return memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])]
+    cells = [quoted(pa.chunked_array(chunk[code].array.__arrow_array__()).cast(TEXT), (",", '"', "\r", "\n"))
+             for code in chunk.columns]
+    return joined_lines(cells, "\r\n")
 
 
 def _unencodable(chunk: pd.DataFrame, encoding: str, path: Path) -> InputError:
