@@ -14,8 +14,11 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..findings import concat_findings, findings_frame
+from ..text_arrays import text_isin
 from ..settings.prepare import ContactNumberPolicy, NumberRange
 from .codes import reason
 
@@ -30,7 +33,8 @@ def as_number_set(existing: Iterable | None) -> pd.Index:
     """Existing target numbers as a text index (compared exactly, as SecuTix stores them)."""
     if existing is None:
         return pd.Index([], dtype="str")
-    return pd.Index(pd.Series(list(existing), dtype="str").str.strip(), dtype="str").unique()
+    stripped = pc.utf8_trim_whitespace(pa.array(pd.array(list(existing), dtype="str")))
+    return pd.Index(pd.array(pc.unique(stripped), dtype="str"))
 
 
 def keep_source_numbers(source_numbers: pd.Series, policy: ContactNumberPolicy, existing: Iterable | None) -> tuple[pd.Series, pd.DataFrame]:
@@ -46,7 +50,7 @@ def keep_source_numbers(source_numbers: pd.Series, policy: ContactNumberPolicy, 
         outside = valid & ~as_int.between(policy.reserved_range.first, policy.reserved_range.last).fillna(False)
         parts.append(_finding(outside, "CONTACT_NR_OUT_OF_RANGE", numbers))
         valid &= ~outside
-    clash = valid & numbers.isin(taken)
+    clash = valid & text_isin(numbers, taken)    # Arrow's hash lookup: pandas' isin on text walks in Python
     parts.append(_finding(clash, "CONTACT_NR_TAKEN", numbers))
     return numbers, concat_findings(parts)
 

@@ -70,7 +70,13 @@ class ContactStore:
     def existing_contact_numbers(self) -> frozenset[str]:
         """Every contact number in the store (active, inactive or anonymized)."""
         with self.engine.connect() as c:
-            return frozenset(r[0] for r in c.exec_driver_sql("SELECT contact_nr FROM contact"))
+            # the driver's own cursor: a SQLAlchemy Row per contact took 3 s for 660k numbers
+            cursor = c.connection.dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT contact_nr FROM contact")
+                return frozenset(number for number, in cursor.fetchall())
+            finally:
+                cursor.close()
 
     def count(self, table: str, where: str = "") -> int:
         """Rows of a store table (tests and reports); ``where`` is trusted SQL."""

@@ -235,6 +235,7 @@ def test_numbers_are_allocated_when_contact_nr_is_empty(store):
     assert result.counts()["imported"] == 2
     numbers = sorted(r[0] for r in one(store, "SELECT contact_nr FROM contact"))
     assert len(set(numbers)) == 2 and all(n.isdigit() for n in numbers)
+    assert store.existing_contact_numbers() == frozenset(numbers)   # what prepare and the gate check against
 
 
 def test_rerunning_the_same_deliverable_changes_nothing(store):
