@@ -25,7 +25,9 @@ from .staged_file import staged_file
 
 BOM = codecs.BOM_UTF8
 _CHECK_CHUNK = 16 << 20
-_BLOCK_SIZE = 16 << 20
+# 4 MB blocks: a 1M-contact file (190 MB) read in 2.5–3.2 s against 3.4–4.9 s with 16 MB blocks (less
+# CPU: each block's parse stays in cache); a cell larger than a block is read again in one block
+_BLOCK_SIZE = 4 << 20
 _WRITE_CHUNK = 100_000
 
 

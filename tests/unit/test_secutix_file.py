@@ -222,3 +222,19 @@ def test_a_read_of_some_columns_keeps_trailing_empty_rows(tmp_path):
     write_secutix_file(frame, tmp_path / "t.csv")
     assert len(read_secutix_file(tmp_path / "t.csv").frame) == 2            # the empty last row dropped
     assert read_secutix_file(tmp_path / "t.csv", columns=["LASTNAME"]).frame["LASTNAME"].tolist() == ["A", "", ""]
+
+
+def test_a_file_of_many_blocks_with_a_cell_larger_than_a_block_reads_whole(tmp_path, monkeypatch):
+    """Blocks are small (a parse stays in cache); a cell longer than a block, or a quoted line end
+    on a block's edge, must still come back exactly."""
+    from stx_migrate.migration.secutix_file import csv_file
+
+    frame = make_contacts(3000, seed=8, duplicate_rate=0.05)
+    frame.index = source_refs("m.csv", len(frame))
+    big = dict(TRICKY, REMARK="long, \"quoted\"\r\nremark " * 4000)              # ~100 KB in one cell
+    frame = pd.concat([frame.iloc[:1500], frame_for("m.csv", [big, TRICKY]), frame.iloc[1500:]])
+    frame.index = source_refs("m.csv", len(frame))
+    write_secutix_file(frame, tmp_path / "m.csv")
+    monkeypatch.setattr(csv_file, "_BLOCK_SIZE", 16 << 10)
+    assert (tmp_path / "m.csv").stat().st_size > 20 * csv_file._BLOCK_SIZE
+    pd.testing.assert_frame_equal(read_secutix_file(tmp_path / "m.csv").frame, frame)
