@@ -37,12 +37,32 @@ def quoted(values: pa.Array | pa.ChunkedArray, specials: tuple[str, ...]) -> pa.
 
 def joined_lines(cells: list, line_end: str) -> memoryview:
     """The UTF-8 bytes of rows whose cells are ``cells`` (one text column each, already quoted)."""
-    cells = list(cells)
+    if not len(cells[0]):
+        return memoryview(b"")
+    cells = _empty_runs_as_commas(cells)
     cells[-1] = pc.binary_join_element_wise(cells[-1], pa.scalar(line_end, TEXT), pa.scalar("", TEXT))
     lines = pc.binary_join_element_wise(*cells, pa.scalar(",", TEXT))
     if isinstance(lines, pa.ChunkedArray):
         lines = lines.combine_chunks()
-    if not len(lines):
-        return memoryview(b"")
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
     return memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])]
+
+
+def _empty_runs_as_commas(cells: list) -> list:
+    """Each run of columns empty in every row as one constant of its commas (the first column stays).
+
+    An import file has ~90 columns of which most are empty in every row (70 of 93 in the demo's):
+    joining them cell by cell was 40 % of writing a million contacts.
+    """
+    out, run = [cells[0]], 0
+    for cell in cells[1:]:
+        if pc.max(pc.binary_length(cell)).as_py() == 0:
+            run += 1
+            continue
+        if run:
+            out.append(pa.scalar("," * (run - 1), TEXT))
+            run = 0
+        out.append(cell)
+    if run:
+        out.append(pa.scalar("," * (run - 1), TEXT))
+    return out
