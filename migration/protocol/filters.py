@@ -17,7 +17,7 @@ from pydantic import Field
 from ..settings.base import StrictModel
 from .ops_dates import ParseDateParams, parse_dates
 from .registry import ProjectContext
-from .unique import by_unique
+from .unique import by_unique, distinct_values
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,10 @@ class ExcludeParams(StrictModel):
 def drop_by_values(columns: dict[str, pd.Series], params: ExcludeParams, project: ProjectContext) -> pd.Series:
     """True for rows whose column (trimmed, case-folded) is one of ``values``."""
     wanted = {v.strip().casefold() for v in params.values}
-    return columns[params.column].str.strip().str.casefold().isin(wanted).astype(bool)
+    values = columns[params.column]
+    codes, distinct = distinct_values(values)     # casefold runs in Python: once per distinct value, not per row
+    hit = distinct.str.strip().str.casefold().isin(wanted).to_numpy(dtype=bool)
+    return pd.Series(hit[codes], index=values.index)
 
 
 FILTER_RULES["retention"] = FilterRule("retention", drop_by_retention, RetentionParams, lambda p: [p.column], needs_cutoff=True)
