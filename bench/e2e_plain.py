@@ -39,7 +39,7 @@ def plain_steps(project_dir: Path, before_refresh=None) -> None:
         second = receive_snapshot(load_project(project_dir)).snapshot.id
         refreshed = build_deliverable.fn(pdir, second, "prod")
         run_quality_gate.fn(pdir, refreshed, "prod")
-        publish_refresh_diff.fn(pdir, validated, refreshed, tempfile.mkdtemp(prefix="stx-bench-diff."))
+        publish_refresh_diff.fn(pdir, validated, refreshed, tempfile.mkdtemp(prefix="diff.", dir=project_dir.parent))
         production = import_deliverable(pdir, "prod", refreshed)
         write_production_files(project_dir, refreshed, production)
 
@@ -55,7 +55,7 @@ def write_production_files(project_dir: Path, deliverable_id: str, import_folder
 
     project = load_project(project_dir)
     folder = Workspace(project.config.name).path("deliverables", deliverable_id)
-    counts, out = import_summary(Path(import_folder)), Path(tempfile.mkdtemp(prefix="stx-bench-production."))
+    counts, out = import_summary(Path(import_folder)), Path(tempfile.mkdtemp(prefix="production.", dir=project_dir.parent))   # beside the project: it holds personal data
     write_production_record(out, read_deliverable_ref(folder), folder, Path(import_folder), counts)
     write_customer_report(project, deliverable_id, folder, Path(import_folder), counts, out)
 

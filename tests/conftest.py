@@ -1,12 +1,16 @@
 """Session fixtures shared by every test folder: real database servers on loopback."""
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import shutil
 import tempfile
 
 # Prefect reads its settings at import: keep tests off ~/.prefect and off any real server.
-os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="stx-prefect-home."))
+if "PREFECT_HOME" not in os.environ:
+    os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="stx-prefect-home.")
+    atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], True)     # no litter in /tmp after a run
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
