@@ -23,6 +23,7 @@ from stx_migrate.migration.settings.source import DatasetSettings
 from stx_migrate.migration.zip_guard import check_zip_inflation
 
 from .base import DatasetInfo, Source, unique_column_names
+from .xlsx_halves import read_in_halves
 
 
 class ExcelSource(Source):
@@ -42,6 +43,11 @@ class ExcelSource(Source):
         if not path.is_file():
             raise InputError("file not found", file=path, dataset=name)
         check_zip_inflation(path, name)
+        sheet = dataset.sheet if dataset.sheet is not None else 0
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            halves = read_in_halves(path, sheet, dataset.header_row)  # None: not split, read whole below
+            if halves is not None:
+                return _nullable(halves)
         try:
             workbook = fastexcel.read_excel(str(path))
         except Exception as e:  # calamine's errors name the problem, not the cells
@@ -49,7 +55,6 @@ class ExcelSource(Source):
                 return read_xls_with_xlrd(path, dataset.sheet, dataset.header_row, name), {}
             raise InputError(f"not a workbook fastexcel can read ({type(e).__name__}: {str(e).splitlines()[0]})",
                              file=path, dataset=name) from None
-        sheet = dataset.sheet if dataset.sheet is not None else 0
         if isinstance(sheet, str) and sheet not in workbook.sheet_names:
             raise InputError(f"no sheet {sheet!r} (sheets: {', '.join(workbook.sheet_names)})", file=path, dataset=name)
         try:
@@ -59,11 +64,7 @@ class ExcelSource(Source):
         except Exception as e:
             raise InputError(f"sheet {sheet!r} cannot be read ({type(e).__name__}: {str(e).splitlines()[0]})",
                              file=path, dataset=name) from None
-        names, renamed = unique_column_names([None if n.startswith("__UNNAMED__") else n for n in table.column_names])
-        table = table.rename_columns(names)
-        # nullable fields: one schema for every chunk, whatever the chunk holds
-        schema = pa.schema([pa.field(f.name, f.type) for f in table.schema])
-        return table.cast(schema), renamed
+        return _nullable(table)
 
     def describe_dataset(self, name: str, dataset: DatasetSettings) -> DatasetInfo:
         table, renamed = self._load(name, dataset)
@@ -79,6 +80,13 @@ class ExcelSource(Source):
             table, _ = self._load(info.name, dataset)
         for start in range(0, table.num_rows, chunk_rows):
             yield table.slice(start, chunk_rows)
+
+
+def _nullable(table: pa.Table) -> tuple[pa.Table, dict[str, str]]:
+    """fastexcel's columns named for a snapshot, every field nullable: one schema for every chunk."""
+    names, renamed = unique_column_names([None if n.startswith("__UNNAMED__") else n for n in table.column_names])
+    table = table.rename_columns(names)
+    return table.cast(pa.schema([pa.field(f.name, f.type) for f in table.schema])), renamed
 
 
 def read_xls_with_xlrd(path, sheet: str | int | None, header_row: int, dataset: str) -> pa.Table:
