@@ -10,6 +10,9 @@ then measures, in the same run and on the same data:
 - the same command on a 10-row project of the same kind: the command's fixed cost
   (interpreter, imports, Prefect), which does not grow with the data.
 
+Each round (baselines, then the command) prints its own ratio too: on a shared machine the
+best-of figures below can pair a lucky baseline with a lucky command.
+
 The ratio is ``fastest baseline / (command − fixed cost)``: the speed of the command's
 work relative to the plain read (goal ≥ 0.80×). ``whole`` is the same ratio without the
 fixed cost taken off. On a shared machine wall times swing: ratios within one run hold
@@ -130,6 +133,9 @@ def bench_kind(kind: receive_kinds.Kind, rows: int, repeat: int, home: Path) -> 
         if unordered_project:
             unordered_runs.append(run_command(unordered_project, env, expected))
         loads.append(os.getloadavg()[0])
+        fastest_now = min(runs[-1].wall for runs in base_runs.values())
+        print(f"   round {len(command_runs)}: fastest plain read {fastest_now:.2f} s, work {command_runs[-1].work:.2f} s "
+              f"→ {fastest_now / command_runs[-1].work:.2f}× (load {loads[-1]:.1f})", flush=True)
     baselines = {label: best(runs) for label, runs in base_runs.items()}
     for label, t in baselines.items():
         print(f"   baseline {label:<34} {t.wall:7.2f} s  CPU {t.cpu:6.2f} s", flush=True)
