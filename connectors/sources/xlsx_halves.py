@@ -52,23 +52,25 @@ def read_in_halves(path: Path, sheet: str | int, header_row: int) -> pa.Table | 
     if (target is None or target.file_size < SPLIT_BYTES or target.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
             or any(m.flag_bits & 1 or max(m.file_size, m.compress_size, m.header_offset) >= 0xFFFFFFFF for m in members)):
         return None
-    with open(path, "rb") as handle:
-        others = [(m, _raw(handle, m)) for m in members if m is not target]
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="xlsx-half") as pool:
-            halves = _halves(handle, target, header_row, others)
-            try:
-                first = next(halves)
-            except StopIteration:
-                return None
-            first_read = pool.submit(_load, first, sheet, header_row)
-            del first
-            second = next(halves, None)
-            if second is None:
-                first_read.cancel()
-                return None
-            second_read = pool.submit(_load, second, sheet, header_row)
-            del second
-            a, b = first_read.result(), second_read.result()
+    try:
+        with open(path, "rb") as handle:
+            others = [(m, _raw(handle, m)) for m in members if m is not target]
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="xlsx-half") as pool:
+                halves = _halves(handle, target, header_row, others)
+                first = next(halves, None)
+                if first is None:
+                    return None
+                first_read = pool.submit(_load, first, sheet, header_row)
+                del first
+                second = next(halves, None)
+                halves.close()  # lets go of its reference to the second half
+                if second is None:
+                    return None
+                second_read = pool.submit(_load, second, sheet, header_row)
+                del second
+                a, b = first_read.result(), second_read.result()
+    except (OSError, ValueError, isal_zlib.error):  # a damaged zip: the whole read says what is wrong
+        return None
     return _joined(a, b)
 
 
@@ -161,11 +163,15 @@ def _halves(handle, member: zipfile.ZipInfo, header_row: int, others: list):
     cut = cut if cut >= 0 else last.rfind(b'<row r="', floor)
     if cut < 0 or len(chunks) == 1 and cut <= head:
         return
-    header = memoryview(chunks[0])[:head]
-    yield _workbook(member.filename, [*chunks[:-1], memoryview(last)[:cut], _SHEET_END], others)
-    tail = [memoryview(last)[cut:], *inflating]
-    del chunks, last
-    yield _workbook(member.filename, [header, *tail], others)
+    header = bytes(memoryview(chunks[0])[:head])
+    first = _workbook(member.filename, [*chunks[:-1], memoryview(last)[:cut], _SHEET_END], others)
+    rest = bytes(memoryview(last)[cut:])
+    del chunks, last  # memory: each half's inflated XML is held once, in its workbook
+    yield first
+    del first
+    second = [header, rest, *inflating]
+    second = _workbook(member.filename, second, others)
+    yield second
 
 
 def _header_end(first: bytes, header_row: int) -> int | None:

@@ -116,3 +116,21 @@ def test_a_sheet_name_it_cannot_find_or_a_small_sheet_is_left_to_the_whole_read(
     assert read_in_halves(path, "Nope", 1) is None and read_in_halves(path, 5, 1) is None
     monkeypatch.setattr(xlsx_halves, "SPLIT_BYTES", 1 << 40)
     assert read_in_halves(path, "Clients", 1) is None
+
+
+def test_a_damaged_sheet_is_left_to_the_whole_read_which_says_what_is_wrong(tmp_path):
+    import zipfile
+
+    path = tmp_path / "c.xlsx"
+    write(path, clients(300))
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+    data = bytearray(path.read_bytes())
+    start = sheet.header_offset + 30 + len(sheet.filename)
+    data[start + 40: start + 400] = b"\xff" * 360  # the deflated XML broken in its middle
+    path.write_bytes(bytes(data))
+    assert read_in_halves(path, "Clients", 1) is None
+    block = {"kind": "excel", "datasets": {"clients": {"file": "c.xlsx", "sheet": "Clients"}}}
+    with pytest.raises(Exception) as error, open_source(SourceSettings.model_validate(block), tmp_path) as source:
+        source.describe()
+    assert type(error.value).__name__ == "InputError"
