@@ -10,7 +10,8 @@ not a sample, so the schema does not depend on the chunk size.
 
 A sheet is loaded whole (calamine has no streaming mode; Excel caps a sheet at
 1,048,576 rows; ≈ 4–5 GB peak was measured for a million rows) and
-then handed over in chunks.
+then handed over in chunks. An .xlsx/.xlsm sheet of 16 MB of XML or more is parsed as two
+halves at once (:mod:`.xlsx_halves`), with the same result, or whole when the halves disagree.
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from stx_migrate.migration.settings.source import DatasetSettings
 from stx_migrate.migration.snapshot import ReadAgain
 
-from . import mysql_arrow
+from . import key_ranges, mysql_arrow
 from .base import DatasetInfo, order_by_key
 from .key_ranges import split_key_range
 from .sqlalchemy_source import SqlAlchemySource
@@ -81,7 +81,9 @@ class MysqlSource(SqlAlchemySource):
                           schema="information_schema")
         rows = self.conn.execute(sa.select(tables.c.TABLE_ROWS).where(
             tables.c.TABLE_SCHEMA == (dataset.schema_ or sa.func.database()), tables.c.TABLE_NAME == dataset.table)).scalar()
-        return split_key_range(low, high, rows)
+        # ranges of a quarter of a row group: the two readers finish their last ranges together, and what
+        # is left to write after the read (the drain, one core idle) is then at most a row group, not two
+        return split_key_range(low, high, rows, range_rows=max(1, key_ranges.RANGE_ROWS // 4))
 
     def _arrow_select(self, info: DatasetInfo, dataset: DatasetSettings, bounds: tuple[int, int] | None = None) -> sa.Select:
         if dataset.table:

@@ -92,12 +92,12 @@ def test_a_value_connectorx_cannot_carry_sends_the_dataset_to_mysql_connector(se
 def test_a_big_table_is_read_by_key_ranges_giving_what_one_statement_gives(server, tmp_path, monkeypatch):
     """ConnectorX's stream holds the GIL while it fetches: a big table is read a key range at a time
     (whole reads let go of it), two ranges at once. Tiny ranges here: the same rows, types and order
-    as mysql-connector."""
+    as mysql-connector. Ranges of a quarter of RANGE_ROWS keys (a short drain after the read)."""
     from stx_migrate.connectors.sources import key_ranges, mysql_arrow
 
     import mysql.connector
 
-    monkeypatch.setattr(key_ranges, "RANGE_ROWS", 1)
+    monkeypatch.setattr(key_ranges, "RANGE_ROWS", 4)
     monkeypatch.setattr(key_ranges, "MIN_ROWS", 2)
     c = mysql.connector.connect(**server.connect_kwargs())
     cursor = c.cursor()
