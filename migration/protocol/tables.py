@@ -7,6 +7,8 @@ The main dataset is indexed by ``source_ref`` (``dataset:key``, architecture §4
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pandas as pd
 import pyarrow as pa
 
@@ -25,7 +27,32 @@ def text_frame(table: pa.Table) -> pd.DataFrame:
 
 def load_tables(snapshot: Snapshot, compiled: CompiledProtocol) -> dict:
     """The datasets the protocol reads (only their needed columns), the main one indexed by source_ref;
-    each aggregate's result (:class:`AggregateResult`) under :func:`aggregate_table`."""
+    each aggregate's result (:class:`AggregateResult`) under :func:`aggregate_table`.
+
+    The aggregates are computed in a thread while the datasets load: both are mostly Arrow and
+    numpy work that lets go of the GIL (the 3M orders of the demo's sales: 1.8 s beside 1.1 s of loading).
+    """
+    main = compiled.main
+    aggregates = compiled.model.datasets.aggregates
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="aggregate") as pool:
+        pending = {}
+        if aggregates:
+            main_keys = text_frame(snapshot.read_arrow(main, list(dict.fromkeys(a.main_key for a in aggregates))))
+            for aggregate in aggregates:   # the child table stays in Arrow: only its aggregate is kept
+                pending[aggregate_table(aggregate.name)] = pool.submit(
+                    _aggregate, snapshot, aggregate, main_keys[aggregate.main_key])
+        tables: dict = _datasets(snapshot, compiled)
+        for name, result in pending.items():
+            tables[name] = result.result()
+    return tables
+
+
+def _aggregate(snapshot: Snapshot, aggregate, main_keys: pd.Series):
+    read = list(dict.fromkeys([aggregate.key] + [m.column for m in aggregate.measures.values() if m.column]))
+    return compute_aggregate(snapshot.read_arrow(aggregate.dataset, read), aggregate, main_keys)
+
+
+def _datasets(snapshot: Snapshot, compiled: CompiledProtocol) -> dict[str, pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {}
     for name, columns in compiled.needed.items():
         wanted = list(columns)
@@ -42,9 +69,4 @@ def load_tables(snapshot: Snapshot, compiled: CompiledProtocol) -> dict:
         frame = text_frame(snapshot.read_arrow(main, key)) if key else pd.DataFrame(index=range(rows))
         frame.index = snapshot.source_refs(main, frame)
         tables[main] = frame
-    for aggregate in compiled.model.datasets.aggregates:   # the child table stays in Arrow: only its aggregate is kept
-        read = list(dict.fromkeys([aggregate.key] + [m.column for m in aggregate.measures.values() if m.column]))
-        tables[aggregate_table(aggregate.name)] = compute_aggregate(
-            snapshot.read_arrow(aggregate.dataset, read), aggregate, tables[main][aggregate.main_key])
     return tables
-
