@@ -119,7 +119,10 @@ def _sqlite_setup(engine: Engine) -> None:
     def _on_connect(dbapi_connection, _record):  # noqa: ANN001
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
         cur = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=60000",
+        # page_size first: it takes effect only in a file that holds no table yet (a store being created; an
+        # existing store keeps its own). 16 KB pages: the 1M import's SQLite statements (every random index
+        # leaf rewritten per batch, then copied into the WAL and the file) 9.1 → 7.6 s of CPU (docs/store.md)
+        for pragma in ("page_size=16384", "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=60000",
                        "temp_store=MEMORY", "cache_size=-200000", "secure_delete=ON"):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
