@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..findings import concat_findings, findings_frame
-from ..text_arrays import text_isin
+from ..text_arrays import text_array, text_isin
 from ..settings.prepare import ContactNumberPolicy, NumberRange
 from .codes import reason
 
@@ -46,13 +46,32 @@ def keep_source_numbers(source_numbers: pd.Series, policy: ContactNumberPolicy, 
     parts = [_finding(not_digits, "CONTACT_NR_INVALID", numbers)]
     valid = given & ~not_digits
     if policy.reserved_range is not None:
-        as_int = pd.to_numeric(numbers.where(valid, None), errors="coerce")
-        outside = valid & ~as_int.between(policy.reserved_range.first, policy.reserved_range.last).fillna(False)
+        outside = valid & ~_in_range(numbers, valid.to_numpy(dtype=bool), policy.reserved_range)
         parts.append(_finding(outside, "CONTACT_NR_OUT_OF_RANGE", numbers))
         valid &= ~outside
     clash = valid & text_isin(numbers, taken)    # Arrow's hash lookup: pandas' isin on text walks in Python
     parts.append(_finding(clash, "CONTACT_NR_TAKEN", numbers))
     return numbers, concat_findings(parts)
+
+
+_INT64_MAX = 2**63 - 1
+
+
+def _in_range(numbers: pd.Series, digits_only: np.ndarray, reserved: NumberRange) -> np.ndarray:
+    """Rows whose number (all digits, up to 20) lies in ``reserved``, compared exactly as integers.
+
+    Arrow casts numbers of up to 18 significant digits (pandas' ``to_numeric`` took 0.5 s per
+    million and went through floats past 2**64); longer ones, rare, are compared by Python's int.
+    """
+    significant = pc.utf8_ltrim(text_array(numbers), characters="0")
+    length = np.asarray(pc.utf8_length(significant).to_numpy(zero_copy_only=False))
+    short = digits_only & (length <= 18)
+    castable = pc.if_else(pa.array(short & (length > 0)), significant, pa.scalar("0", significant.type))
+    value = np.asarray(pc.cast(castable, pa.int64()).to_numpy(zero_copy_only=False))
+    inside = short & (value >= min(reserved.first, _INT64_MAX)) & (value <= min(reserved.last, _INT64_MAX))
+    for row in np.flatnonzero(digits_only & (length > 18)):
+        inside[row] = reserved.first <= int(numbers.iat[row]) <= reserved.last
+    return inside
 
 
 def allocate_numbers(index: pd.Index, reserved: NumberRange, existing: Iterable | None) -> tuple[pd.Series, pd.DataFrame]:

@@ -136,3 +136,15 @@ def test_snapshot_columns_become_text_without_float_or_time_noise():
         "ts": ["2020-01-02", "2020-01-02 03:04:05", ""], "b": ["true", "false", ""], "s": ["Zoë", "", ""],
     }
     assert all(str(t) == "str" for t in frame.dtypes)
+
+
+def test_the_reserved_range_compares_numbers_exactly_whatever_their_length():
+    """Leading zeros, 18 to 20 digits, bounds past int64: the range check is integer comparison."""
+    cases = ["0", "000", "100", "0100", "99", "1000", "1001", "00000000000000000000", "1" * 19, "1" * 20,
+             "9" * 20, "0" + "1" * 19, "123456789012345678", "1234567890123456789", "9223372036854775808"]
+    numbers = pd.Series(cases, index=[f"r{i}" for i in range(len(cases))], dtype="str")
+    for first, last in ((100, 1000), (0, 10**19), (10**18, 2**63 - 1), (5, 5), (10**19, 10**20), (0, 0)):
+        policy = ContactNumberPolicy(policy="keep", reserved_range=NumberRange(first=first, last=last))
+        _, findings = keep_source_numbers(numbers, policy, None)
+        outside = set(findings.loc[findings.code == "CONTACT_NR_OUT_OF_RANGE", "source_ref"])
+        assert outside == {f"r{i}" for i, c in enumerate(cases) if not first <= int(c) <= last}, (first, last)
