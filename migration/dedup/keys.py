@@ -8,8 +8,12 @@ alphabetical order of the names, and of the names read backwards for a typo in t
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .records import Records
 
@@ -18,11 +22,16 @@ def combine(*codes: np.ndarray) -> np.ndarray:
     """One code per distinct tuple of codes; ``-1`` when any part is ``-1``."""
     missing = np.zeros(len(codes[0]), dtype=bool)
     key = np.zeros(len(codes[0]), dtype=np.int64)
+    span = 1        # key < span
     for code in codes:
         code = np.asarray(code, dtype=np.int64)
         missing |= code < 0
-        key = key * (int(code.max(initial=0)) + 2) + (code + 1)
-        key = np.asarray(pd.factorize(key)[0], dtype=np.int64)  # keep the numbers small (hash, no sort)
+        radix = int(code.max(initial=0)) + 2
+        if span > (2**62) // radix:     # keep the numbers small (hash, no sort); else one hash at the end
+            key, span = np.asarray(pd.factorize(key)[0], dtype=np.int64), int(key.size) + 1
+        key, span = key * radix + (code + 1), span * radix
+    # numbered in order of first occurrence: the same codes whatever intermediate numbering was used
+    key = np.asarray(pd.factorize(key)[0], dtype=np.int64)
     return np.where(missing, -1, key)
 
 
@@ -47,7 +56,8 @@ def text_rank(codes: np.ndarray, texts: pd.Series, reverse: bool = False) -> np.
         return np.full(len(codes), -1, dtype=np.int64)
     keys = texts.str.slice(step=-1) if reverse else texts
     rank = np.empty(len(keys), dtype=np.int64)
-    rank[np.argsort(keys.to_numpy(dtype=object), kind="stable")] = np.arange(len(keys))
+    # Arrow's stable sort of UTF-8 bytes: code point order, as Python sorts str (no object array)
+    rank[pc.sort_indices(pa.array(keys)).to_numpy()] = np.arange(len(keys))
     return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
 
 
@@ -61,14 +71,15 @@ def name_orders(rec: Records) -> list[np.ndarray]:
     return [order(ln, fn), order(fn, ln), order(ln_back, fn)]
 
 
-def dob_name_keys(rec: Records) -> list[np.ndarray]:
-    """Two-part dates with a name key, and the day/month-sorted date alone (see the module docstring)."""
+def dob_name_keys(rec: Records) -> list[Callable[[], np.ndarray]]:
+    """Two-part dates with a name key, and the day/month-sorted date alone (see the module docstring);
+    each as a function that makes it (the passes run in two processes: each makes its own keys)."""
     parts = date_parts(rec)
     return [
-        parts["swapped"],
-        combine(parts["ym"], rec.ln_ph), combine(parts["ym"], rec.fn_ph),
-        combine(parts["yd"], rec.ln_ph), combine(parts["yd"], rec.fn_ph),
-        combine(parts["md"], rec.ln_ph), combine(parts["md"], rec.fn_ph),
+        lambda: parts["swapped"],
+        lambda: combine(parts["ym"], rec.ln_ph), lambda: combine(parts["ym"], rec.fn_ph),
+        lambda: combine(parts["yd"], rec.ln_ph), lambda: combine(parts["yd"], rec.fn_ph),
+        lambda: combine(parts["md"], rec.ln_ph), lambda: combine(parts["md"], rec.fn_ph),
     ]
 
 
@@ -76,7 +87,10 @@ def house_number(rec: Records) -> np.ndarray:
     """Code of the first number of the street line (``-1`` when none): a typo in the street name keeps it."""
     if not len(rec.street_text):
         return np.full(len(rec.street), -1, dtype=np.int64)
-    number = rec.street_text.str.extract(r"(\d+)")[0].fillna("")
+    # in Arrow's regex engine (pandas runs str.extract in Python per value); folded text is ASCII,
+    # where RE2's \d is Python's
+    found = pc.extract_regex(pa.array(rec.street_text), r"(?P<n>\d+)").field("n")
+    number = pd.Series(pd.array(pc.fill_null(found, ""), dtype="str"))
     codes, uniques = pd.factorize(number)
     codes = np.asarray(codes, dtype=np.int64)
     empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")

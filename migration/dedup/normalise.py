@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Letters NFKD does not decompose into a base letter + accent.
 _LIGATURES = {"ß": "SS", "ẞ": "SS", "æ": "AE", "Æ": "AE", "œ": "OE", "Œ": "OE", "ø": "O", "Ø": "O",
@@ -55,9 +57,9 @@ def compact(values: pd.Series) -> pd.Series:
 def normalise_email(values: pd.Series) -> pd.Series:
     """Trimmed and lower-cased; anything without one ``@`` and a dot after it is no key ("")."""
     text = values.fillna("").astype("str").str.strip().str.lower()
-    # cheap shape check (no regex): something@something.something, no space
-    at = text.str.find("@")
-    valid = (at > 0) & (text.str.rfind(".") > at + 1) & (text.str.rfind("@") == at) & ~text.str.contains(" ", regex=False)
+    # something@something.something, no space: one "@" not first, a "." at least two characters
+    # after it, no " " (in Arrow's regex engine: ``str.rfind`` runs in Python once per value)
+    valid = pc.match_substring_regex(pa.array(text), r"^[^@ ]+@[^@ ]+\.[^@ ]*$").to_numpy(zero_copy_only=False)
     return text.where(valid, "")
 
 
@@ -92,7 +94,8 @@ def normalise_street(values: pd.Series) -> pd.Series:
     text = fold_text(values)
     for pattern, repl in _STREET_WORDS:
         text = text.str.replace(pattern, repl, regex=True)
-    return text.str.replace(r"\s+", " ", regex=True).str.strip()
+    # folded text has no whitespace but single spaces (r"\s+" would run in Python once per value)
+    return text.str.replace(" +", " ", regex=True).str.strip()
 
 
 def normalise_zip(values: pd.Series) -> pd.Series:

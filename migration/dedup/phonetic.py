@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .arrow_text import collapse_runs
+
+_RUNS = r"(.)\1+"
 _REWRITES: list[tuple[str, str]] = [
     (r"[^A-Z]", ""),
     (r"(.)\1+", "$1"),
@@ -43,9 +46,10 @@ def phonetic_key(compact_names: pd.Series) -> pd.Series:
     """The French/German phonetic key of names already passed through ``compact`` ("" stays "")."""
     text = compact_names.astype("str")
     for pattern, repl in _REWRITES:
-        text = text.str.replace(pattern, _python_repl(repl), regex=True)
+        # doubled letters: no backreference in Arrow's regex engine, so not one Python call per name
+        text = collapse_runs(text) if pattern == _RUNS else text.str.replace(pattern, _python_repl(repl), regex=True)
     first = text.str.slice(0, 1)
-    rest = text.str.slice(1).str.replace(r"[AEIOU]", "", regex=True).str.replace(r"(.)\1+", r"\1", regex=True)
+    rest = collapse_runs(text.str.slice(1).str.replace(r"[AEIOU]", "", regex=True))
     return (first + rest).astype("str")
 
 

@@ -166,13 +166,21 @@ def _name_codes(col, org: np.ndarray, n: int, n_new: int, refs: np.ndarray) -> t
     structure_key = np.full(n, -1, dtype=np.int64)
     is_structure = np.flatnonzero(org >= 0)     # kind == STRUCTURE
     if len(is_structure):
-        parts = [fold_text(col(c).iloc[is_structure]) for c in STRUCTURE_FIELDS + ("FIRSTNAME", "LASTNAME")]
-        joined = parts[0]
-        for part in parts[1:]:
-            joined = joined + "|" + part
-        structure_key[is_structure] = pd.factorize(joined)[0]
+        structure_key[is_structure] = _structure_codes([col(c).iloc[is_structure] for c in STRUCTURE_FIELDS + ("FIRSTNAME", "LASTNAME")])
     return (fn, ln, name_text, fn_initial, fn_ph, ln_ph, org_ph, nr_codes, nr_raw, stable_key, sex, zip_codes, street,
             town, admin, structure_key, zip_text, street_text, town_text)
+
+
+def _structure_codes(columns: list[pd.Series]) -> np.ndarray:
+    """Code of each row's folded fields taken together, numbered in order of first occurrence: the
+    codes ``pd.factorize`` gives the fields folded and joined by "|" (folded text holds no "|"), with
+    each column folded once per distinct value instead of once per row."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, _ = codes_of_unique(column, fold_text)       # equal folded text, equal code; "" is -1
+        key = key * (int(codes.max(initial=-1)) + 2) + (codes + 1)
+        key = np.asarray(pd.factorize(key)[0], dtype=np.int64)   # small numbers, one per distinct tuple so far
+    return key
 
 
 def _channel_codes(col, country: str) -> tuple:
