@@ -65,11 +65,11 @@ def score_pairs(rec: Records, pairs: Pairs, households: bool = True) -> Scored:
     ind = np.flatnonzero(kind == INDIVIDUAL)
     applied: set[str] = set()
     if len(ind):
-        levels, rules = _levels_in_chunks(rec, left, right, ind)
+        levels, rules, u = _levels_in_chunks(rec, left, right, ind)
         applied = applied_rules(rec, levels, rules, households)
         fixed = _compact(rule_bits(rules, applied))
         del rules
-        model = fit(levels, estimate_u(rec), fixed)
+        model = fit(levels, u, fixed)
         for start in range(0, len(ind), CHUNK_PAIRS):
             part = slice(start, start + CHUNK_PAIRS)
             rows = ind[part]
@@ -88,8 +88,9 @@ CHUNK_PAIRS = 1_000_000
 
 
 def _levels_in_chunks(rec: Records, left: np.ndarray, right: np.ndarray,
-                      ind: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Levels (int8) and where each contact rule holds (bool) for the pairs ``ind``."""
+                      ind: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Levels (int8) and where each contact rule holds (bool) for the pairs ``ind``; and the
+    model's starting ``u`` (:func:`estimate_u`, seeded: the same wherever it runs)."""
     starts = list(range(0, len(ind), CHUNK_PAIRS))
 
     def chunks(mine: list[int]) -> list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
@@ -101,13 +102,15 @@ def _levels_in_chunks(rec: Records, left: np.ndarray, right: np.ndarray,
         return out
 
     if len(rec) < forked.PARALLEL_MIN_ROWS or len(starts) < 2:
-        parts = chunks(starts)
-    else:   # every other chunk in the child: both sides get the same mix of pairs
-        even, odd = forked.run_jobs([partial(chunks, starts[0::2]), partial(chunks, starts[1::2])])
+        parts, u = chunks(starts), estimate_u(rec)
+    else:   # every other chunk in the child: both sides get the same mix of pairs; the child, which
+        # has no more chunks than this process and the last (partial) one when they are even, samples u
+        even, (odd, u) = forked.run_jobs([partial(chunks, starts[0::2]), lambda: (chunks(starts[1::2]), estimate_u(rec))])
         parts = [None] * len(starts)
         parts[0::2], parts[1::2] = even, odd
         del even, odd
-    return tuple({k: np.concatenate([p[i][k] for p in parts]) for k in parts[0][i]} for i in (0, 1))
+    levels, rules = ({k: np.concatenate([p[i][k] for p in parts]) for k in parts[0][i]} for i in (0, 1))
+    return levels, rules, u
 
 
 def _compact(fixed: np.ndarray) -> np.ndarray:

@@ -107,13 +107,13 @@ def build_records(contacts: pd.DataFrame, existing: pd.DataFrame | None, country
 
     org, org_text = codes_of_unique(col("OFFICIAL_NAME"), compact)
     # Two independent halves; on a big input the second runs in a forked child meanwhile (its
-    # results are integer arrays, cheap to send back). Same codes either way.
+    # results are integer arrays and the distinct streets, cheap to send back). Same codes either way.
     names, channels = forked.run_jobs([partial(_name_codes, col, org, n, n_new, refs), partial(_channel_codes, col, country)],
                                       processes=None if n >= forked.PARALLEL_MIN_ROWS else 1)
-    (fn, ln, name_text, fn_initial, fn_ph, ln_ph, org_ph, nr_codes, nr_raw, stable_key, sex, zip_codes, street, town, admin,
-     structure_key, zip_text, street_text, town_text) = names
+    (fn, ln, name_text, fn_initial, fn_ph, ln_ph, org_ph, nr_codes, nr_raw, stable_key, sex, zip_codes, town, admin,
+     structure_key, zip_text, town_text, emails) = names
     fn_text = ln_text = name_text
-    dob, dob_year, dob_int, emails, phones = channels
+    dob, dob_year, dob_int, phones, street, street_text = channels
     # A row without OFFICIAL_NAME is a person even with no name left (a typo-ridden copy can
     # still match on birth date and address); prepare's rules reject such rows before dedup.
     kind = np.where(org >= 0, STRUCTURE, INDIVIDUAL).astype(np.int8)
@@ -129,7 +129,7 @@ def build_records(contacts: pd.DataFrame, existing: pd.DataFrame | None, country
 
 
 def _name_codes(col, org: np.ndarray, n: int, n_new: int, refs: np.ndarray) -> tuple:
-    """Names (by text and by sound), contact numbers and keys, title, address codes, the structure key."""
+    """Names (by text and by sound), contact numbers and keys, title, postcode and town, the structure key, e-mails."""
     # First and last names share one code space, so swapped names compare equal.
     name_codes, name_text = codes_of_unique(pd.concat([col("FIRSTNAME"), col("LASTNAME")], ignore_index=True), compact)
     fn, ln = name_codes[:n].copy(), name_codes[n:].copy()
@@ -159,7 +159,6 @@ def _name_codes(col, org: np.ndarray, n: int, n_new: int, refs: np.ndarray) -> t
     sex = title_sex[np.asarray(title_codes)] if len(title_sex) else np.zeros(n, np.int8)
 
     zip_codes, zip_text = codes_of_unique(col("ZIPCODE"), normalise_zip)
-    street, street_text = codes_of_unique(col("LINE1"), normalise_street)
     town, town_text = codes_of_unique(col("TOWN"), compact)
     admin, _ = codes_of_unique(col("ADMIN_NUMBER"), lambda s: compact(s.str.replace(r"^[^=]*=", "", regex=True)))
 
@@ -167,8 +166,9 @@ def _name_codes(col, org: np.ndarray, n: int, n_new: int, refs: np.ndarray) -> t
     is_structure = np.flatnonzero(org >= 0)     # kind == STRUCTURE
     if len(is_structure):
         structure_key[is_structure] = _structure_codes([col(c).iloc[is_structure] for c in STRUCTURE_FIELDS + ("FIRSTNAME", "LASTNAME")])
-    return (fn, ln, name_text, fn_initial, fn_ph, ln_ph, org_ph, nr_codes, nr_raw, stable_key, sex, zip_codes, street,
-            town, admin, structure_key, zip_text, street_text, town_text)
+    emails = _shared_codes([col(c) for c in EMAIL_FIELDS], normalise_email)
+    return (fn, ln, name_text, fn_initial, fn_ph, ln_ph, org_ph, nr_codes, nr_raw, stable_key, sex, zip_codes,
+            town, admin, structure_key, zip_text, town_text, emails)
 
 
 def _structure_codes(columns: list[pd.Series]) -> np.ndarray:
@@ -184,17 +184,18 @@ def _structure_codes(columns: list[pd.Series]) -> np.ndarray:
 
 
 def _channel_codes(col, country: str) -> tuple:
-    """Birth dates, e-mails, phones: integer arrays only (the half a forked child computes)."""
+    """Birth dates, phones, streets (codes and their distinct texts): the half a forked child computes
+    (e-mails are on the other side, streets here: the halves take about the same time)."""
     dob, dob_text = codes_of_unique(col("BIRTHDATE"), birthdate_key)
     years = pd.to_numeric(dob_text.str.slice(0, 4), errors="coerce").fillna(0).astype(np.int32).to_numpy()
     dob_year = np.where(dob >= 0, years[np.maximum(dob, 0)] if len(years) else 0, 0).astype(np.int32)
     whole = pd.to_numeric(dob_text, errors="coerce").fillna(0).astype(np.int64).to_numpy()
     dob_int = np.where(dob >= 0, whole[np.maximum(dob, 0)] if len(whole) else 0, 0)
 
-    emails = _shared_codes([col(c) for c in EMAIL_FIELDS], normalise_email)
     calling = _calling_codes(col("COUNTRY"), country)
     phones = _phone_codes([col(c) for c in PHONE_FIELDS], calling)
-    return dob, dob_year, dob_int, emails, phones
+    street, street_text = codes_of_unique(col("LINE1"), normalise_street)
+    return dob, dob_year, dob_int, phones, street, street_text
 
 
 _LEGAL_FORMS = r"\b(SA|SARL|SAS|SASU|SCI|SNC|EURL|AG|GMBH|EV|E V|ASBL|SPRL|SRL|SC|LTD|INC|CIE|ET CIE)\b"
