@@ -188,6 +188,28 @@ def test_criteria_are_loaded_in_contact_then_element_order(store, monkeypatch):
     rows = [dict(CONTACT_NR=str(700 + i), LASTNAME=f"Name{i}", CRIT01="PREFCOL=Red|Green|Red", CRIT02="SEGMENT=ABO")
             for i in range(5)]
     import_contacts(store, frame(*rows), run_id="r1", deliverable_id="d1")
-    crit = loaded[0]["criterion_assignment"]
+    crit = next(tables["criterion_assignment"] for tables in loaded if "criterion_assignment" in tables)
     lines = list(zip(crit["contact_id"].to_pylist(), crit["element_id"].to_pylist()))
     assert len(lines) == 15 and lines == sorted(set(lines)) and store.count("criterion_assignment") == 15
+
+
+def test_planning_ahead_the_writer_loads_the_criterion_lines_itself(store, monkeypatch):
+    """The planner's scratch files hold no criterion lines: the writer writes those (the planner is the slower)."""
+    if store.dialect != "sqlite":
+        pytest.skip("the SQLite scratch file is what is looked at")
+    import threading
+
+    from stx_migrate.migration.store import bulk
+
+    calls, write = [], bulk.write_scratch
+    monkeypatch.setattr(bulk, "write_scratch", lambda path, tables: calls.append(
+        (threading.current_thread().name, sorted(tables))) or write(path, tables))
+    rows = [dict(CONTACT_NR=str(800 + i), LASTNAME=f"Name{i}", CRIT01="PREFCOL=Red|Green", CRIT02="SEGMENT=ABO")
+            for i in range(12)]
+    result = import_contacts(store, frame(*rows), run_id="r1", deliverable_id="d1", batch_rows=3)
+    assert result.imported == 12 and store.count("criterion_assignment") == 36
+    planner = [tables for thread, tables in calls if thread.startswith("stx-plan")]
+    writer = [tables for thread, tables in calls if thread == threading.main_thread().name]
+    assert planner and all("criterion_assignment" not in t and "contact" in t for t in planner)
+    assert len(writer) == len(planner) and all(t == ["criterion_assignment"] for t in writer)
+    assert not bulk.scratch_files(str(store.engine.url.database))
