@@ -16,7 +16,6 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
 from typing import Any, TypeVar
 
 R = TypeVar("R")
@@ -42,18 +41,6 @@ def can_fork() -> bool:
 
 def _run_job(number: int) -> Any:
     return _JOBS[number]()
-
-
-def halves(rows: int) -> int:
-    """Rows per chunk to give each core one chunk; all of them when forking does not pay."""
-    if rows < PARALLEL_MIN_ROWS or not can_fork():
-        return max(rows, 1)
-    return max(-(-rows // cores()), 1)
-
-
-def map_chunks(stage: Callable[[Any], R], chunks: Sequence[Any], name: str = "") -> list[R]:
-    """``[stage(c) for c in chunks]`` over the cores, in chunk order (a ``MapChunks`` without a task runner)."""
-    return run_jobs([partial(stage, chunk) for chunk in chunks])
 
 
 def run_jobs(jobs: Sequence[Callable[[], R]], processes: int | None = None) -> list[R]:

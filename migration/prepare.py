@@ -75,33 +75,20 @@ def project_context(config: ProjectConfig) -> ProjectContext:
 
 # -- the calls owned by other modules, each in one place -----------------------------------
 
-def _runner(map_chunks: MapChunks | None, chunk_rows: int, rows: int) -> tuple[MapChunks, int]:
-    """The task runner's chunks, or without one this process and a forked child per other core.
-
-    The protocol holds the GIL between Arrow kernels, so threads cannot share it; a forked child
-    reads the tables from this process's memory and only its result comes back (pickled: 170 MB,
-    a tenth of a second, for each half of a million source rows; the protocol takes 8 s of CPU).
-    """
-    if map_chunks is not None:
-        return map_chunks, chunk_rows
-    return forked.map_chunks, forked.halves(rows)
-
-
 def _apply_to_tables(tables: dict[str, pd.DataFrame], compiled: CompiledProtocol, project: ProjectContext) -> ProtocolResult:
     return apply_protocol(compiled, tables, project)
 
 
 def _apply_protocol(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame], project: ProjectContext,
                     chunk_rows: int, map_chunks: MapChunks | None) -> ProtocolResult:
-    """The protocol, over chunks of the main table: a task runner's (``map_chunks``), else one per core.
+    """The protocol, over chunks of the main table when ``map_chunks`` is given (a parallel runner).
 
     Every operation and filter works row by row (joined and pivoted tables are looked up
     whole in each chunk), so the chunks' results put end to end are the whole-table result;
     the log lines are put in row order later (:func:`_order_findings`).
     """
     main = tables[compiled.main]
-    map_chunks, chunk_rows = _runner(map_chunks, chunk_rows, len(main))
-    if len(main) <= chunk_rows:
+    if map_chunks is None or len(main) <= chunk_rows:
         return apply_protocol(compiled, tables, project)
     chunks = [{**tables, compiled.main: main.iloc[start:start + chunk_rows]} for start in range(0, len(main), chunk_rows)]
     parts = map_chunks(partial(_apply_to_tables, compiled=compiled, project=project), chunks, "apply-protocol")
@@ -119,9 +106,7 @@ def _check_rules(contacts: pd.DataFrame, reference: ReferenceData | None, config
     """The rule engine: (contacts with dropped/truncated fields applied, findings).
 
     With ``map_chunks`` (a parallel task runner) the rules run over chunks of
-    ``execution.chunk_rows`` rows; the result is the whole-frame one either way. Without one they
-    run here on the whole frame: forked halves measured slower (the checked frame comes back
-    pickled, 200 MB per 350k rows, for 2–4 s of rules).
+    ``execution.chunk_rows`` rows; the result is the whole-frame one either way.
     """
     result = check_contacts_in_chunks(
         contacts, chunk_rows=config.execution.chunk_rows if map_chunks else max(len(contacts), 1),

@@ -77,29 +77,3 @@ def test_the_prepare_flow_forks_safely_under_prefect(demo_project, demo_snapshot
     assert in_children != sequential
     for name in ("contacts.csv", "rejects.csv", "duplicates.csv", "review.xlsx", "summary.json"):
         assert (in_children / name).read_bytes() == (sequential / name).read_bytes(), name
-
-
-@linux_only
-def test_the_protocol_runs_one_chunk_per_core_with_the_whole_frames_result(demo_project, demo_snapshot,
-                                                                          monkeypatch, tmp_path):
-    """Without a task runner, the protocol splits the rows over the cores (a forked child each beyond
-    the first); the deliverable is the one of a run that splits nothing."""
-    sequential = _prepare(demo_project, demo_snapshot)
-    calls = tmp_path / "calls"
-
-    def spying(stage, fn):
-        def spy(chunk, *args, **kwargs):
-            with calls.open("a") as f:     # a child's list would not come back: a file does
-                f.write(f"{stage} {os.getpid()}\n")
-            return fn(chunk, *args, **kwargs)
-        return spy
-
-    monkeypatch.setattr(forked, "PARALLEL_MIN_ROWS", 0)
-    monkeypatch.setattr(forked, "cores", lambda: 2)
-    monkeypatch.setattr(prep, "_apply_to_tables", spying("protocol", prep._apply_to_tables))
-    split = _prepare(demo_project, demo_snapshot)
-    seen = [line.split() for line in calls.read_text().splitlines()]
-    pids = {pid for _, pid in seen}
-    assert len(seen) == 2 and len(pids) == 2 and str(os.getpid()) in pids, seen
-    for name in sorted(prep.FILES) + ["manifest.json"]:
-        assert (split / name).read_bytes() == (sequential / name).read_bytes(), name
