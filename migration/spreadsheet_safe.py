@@ -57,8 +57,6 @@ def write_people_csv(frame: pd.DataFrame, path: Path | str) -> None:
         handle.write(data)
 
 
-
-
 def _text_csv(frame: pd.DataFrame) -> bytes | None:
     """The bytes ``to_csv`` writes for a frame of text columns (minimal quoting, LF), built in Arrow.
 
