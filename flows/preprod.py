@@ -143,8 +143,12 @@ def give_decision(project_dir: str, approved: bool, by: str, comment: str = ""):
     if deliverable_id is None:
         imported = state.imported("preprod")
         if not imported:
-            raise GuardRefused("nothing to decide on: no deliverable was imported into pre-production yet")
+            raise GuardRefused("nothing to decide on: no deliverable was imported into pre-production yet "
+                               "(or since its last env reset)")
         deliverable_id = imported[-1]
+    if state.import_event("preprod", deliverable_id) is None:   # the paused run's import was reset since
+        raise GuardRefused(f"deliverable {deliverable_id} is no longer in pre-production (stx-migrate env reset "
+                           "emptied it): import it again, then decide")
     ref = read_deliverable_ref(ws.path("deliverables", deliverable_id))
     decision = record_decision(ws.procedure_dir, Decision(
         approved=approved, by=by, comment=comment, deliverable_id=ref.deliverable_id, protocol_hash=ref.protocol_hash,

@@ -18,6 +18,8 @@ def production_guard(state: ProcedureState, deliverable: DeliverableRef, again: 
     3. a pre-production import of a deliverable with this protocol hash succeeded — the
        J-1 refresh produces a new deliverable with the validated protocol, so the
        customer judged the same protocol on the pre-production data;
+       an ``env reset`` of pre-production voids its imports and the decisions given on them
+       (:func:`.state.decisions_in_force`): both must be made again;
     4. production was not imported before, unless ``again`` (``--again``) says it is meant.
     """
     reasons: list[str] = []
@@ -29,7 +31,10 @@ def production_guard(state: ProcedureState, deliverable: DeliverableRef, again: 
         why = f" ({'; '.join(deliverable.gate_reasons)})" if deliverable.gate_reasons else ""
         reasons.append(f"the quality gate failed on deliverable {did}{why}")
     on_hash = [d for d in state.decisions if d.protocol_hash == h]
-    if not on_hash:
+    if not on_hash and any(d.protocol_hash == h for d in state.withdrawn):
+        reasons.append(f"the customer's decision on protocol {h[:12]} was withdrawn: pre-production was reset since "
+                       "(stx-migrate env reset); import into pre-production again and get a new decision")
+    elif not on_hash:
         reasons.append(f"the customer has not approved protocol {h[:12]} (no decision recorded for it)")
     elif not on_hash[-1].approved:
         last = on_hash[-1]

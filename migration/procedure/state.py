@@ -1,10 +1,14 @@
 """The procedure state: what happened to which deliverable, rebuilt from an append-only journal.
 
 Every step that matters for a guard appends one event to ``<procedure_dir>/events.jsonl``
-(``gate`` results, ``import`` into an environment, ``refresh``, ``closed``); decisions
-live in their own record (:mod:`.decisions`). :func:`load_state` folds both into a
+(``gate`` results, ``import`` into an environment, ``env-reset``, ``refresh``, ``closed``);
+decisions live in their own record (:mod:`.decisions`). :func:`load_state` folds both into a
 :class:`ProcedureState`. Nothing is ever rewritten, so the state after a crash is the
 state of the last finished step, and a resumed procedure can skip what is done.
+
+An ``env-reset`` emptied an environment: the imports into it before the reset no longer
+count, and a reset of pre-production withdraws the customer's decisions on what it held
+(a decision counts only after a pre-production import still in force; docs/procedure.md).
 """
 from __future__ import annotations
 
@@ -21,7 +25,9 @@ from stx_migrate.migration.deliverable import read_manifest_identity
 from .decisions import Decision, append_jsonl, read_decisions, read_jsonl, validated_decision
 
 EVENTS_FILE = "events.jsonl"
-EventKind = Literal["receive", "prepare", "gate", "import", "decision-requested", "refresh", "ticket", "closed", "service"]
+EventKind = Literal["receive", "prepare", "gate", "import", "decision-requested", "refresh", "ticket", "closed", "service",
+                    "env-reset"]
+PREPROD = "preprod"   # the environment the customer validates
 
 
 class Event(BaseModel):
@@ -80,10 +86,14 @@ class ProcedureState:
     """Everything the guards and a resumed procedure need, folded from the journals."""
 
     events: list[Event] = field(default_factory=list)
-    decisions: list[Decision] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)   # in force (see decisions_in_force)
+    withdrawn: list[Decision] = field(default_factory=list)   # given on a pre-production since reset
 
     def _ok(self, kind: str, env: str | None = None) -> list[Event]:
-        return [e for e in self.events if e.kind == kind and e.ok and (env is None or e.env == env)]
+        """Successful ``kind`` events (into ``env``); an import followed by a reset of its environment is void."""
+        resets = {e.env: i for i, e in enumerate(self.events) if e.kind == "env-reset" and e.ok}
+        return [e for i, e in enumerate(self.events) if e.kind == kind and e.ok and (env is None or e.env == env)
+                and not (kind == "import" and i < resets.get(e.env, -1))]
 
     def gate_passed(self, deliverable_id: str) -> bool | None:
         """The latest gate verdict recorded for the deliverable (None: never recorded)."""
@@ -120,7 +130,7 @@ class ProcedureState:
         """The state since the last closing: what a re-run of the whole procedure may reuse."""
         closes = [i for i, e in enumerate(self.events) if e.kind == "closed"]
         return ProcedureState(events=self.events[closes[-1] + 1:] if closes else list(self.events),
-                              decisions=self.decisions)
+                              decisions=self.decisions, withdrawn=self.withdrawn)
 
     @property
     def closed(self) -> bool:
@@ -131,4 +141,17 @@ def load_state(procedure_dir: Path) -> ProcedureState:
     """The procedure state of a project from its journals (empty for a new project)."""
     procedure_dir = Path(procedure_dir)
     events = [Event.model_validate(r) for r in read_jsonl(procedure_dir / EVENTS_FILE)]
-    return ProcedureState(events=events, decisions=read_decisions(procedure_dir))
+    decisions = read_decisions(procedure_dir)
+    in_force = decisions_in_force(decisions, events)
+    return ProcedureState(events=events, decisions=in_force, withdrawn=[d for d in decisions if d not in in_force])
+
+
+def decisions_in_force(decisions: list[Decision], events: list[Event]) -> list[Decision]:
+    """The decisions that still count: all of them until pre-production is reset; after a reset, only
+    those given after a pre-production import of their deliverable made since that reset (what the
+    customer judged is then still there; a decision on emptied data proves nothing)."""
+    resets = [i for i, e in enumerate(events) if e.kind == "env-reset" and e.ok and e.env == PREPROD]
+    if not resets:
+        return list(decisions)
+    imports = [e for e in events[resets[-1] + 1:] if e.kind == "import" and e.ok and e.env == PREPROD]
+    return [d for d in decisions if any(e.deliverable_id == d.deliverable_id and e.at <= d.at for e in imports)]

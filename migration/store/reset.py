@@ -1,0 +1,56 @@
+"""Emptying a store of what imports and services put in it (``stx-migrate env reset``), its set-up kept.
+
+Removed: contacts with their addresses, administrative numbers and criteria, and the import
+journal (``import_run``, ``import_row``: the idempotence keys that would make a re-import count
+its rows ``unchanged``); number ranges go back to their first number. Kept: institutions,
+organizations, code lists, types, criteria and their elements, the ranges' bounds (what
+``env setup`` writes). All in one transaction: the store is emptied, or left as it was.
+"""
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from ..errors import GuardRefused
+from .importer import WRITER_LOCK
+from .store import ContactStore
+
+# the journal first, the contacts last: contacts are what other rows point to
+JOURNAL = ("import_row", "import_run")
+CONTACT_DATA = ("criterion_assignment", "admin_number", "address", "contact")
+COUNTED = {"contacts": "contact", "addresses": "address", "admin numbers": "admin_number",
+           "criteria": "criterion_assignment", "import runs": "import_run", "import rows": "import_row"}
+
+
+def reset_store(store: ContactStore, expected_contacts: int | None = None) -> dict[str, int]:
+    """Empty ``store`` of imported data (see the module); returns the rows removed, by kind.
+
+    ``expected_contacts``: the count the user confirmed; if the store holds another number
+    by the time the write lock is taken (an import ran meanwhile), nothing is removed.
+    """
+    with store.transaction() as c:
+        if store.dialect == "postgresql":   # an import holding the writers' lock finishes first
+            c.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+        counts = {what: c.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar_one() for what, table in COUNTED.items()}
+        if expected_contacts is not None and counts["contacts"] != expected_contacts:
+            raise GuardRefused(f"{store.name} now holds {counts['contacts']} contact(s), not the {expected_contacts} "
+                               "confirmed (an import ran meanwhile?): nothing removed; run the reset again")
+        _empty(c, store.dialect, JOURNAL)
+        _empty(c, store.dialect, CONTACT_DATA)
+        c.exec_driver_sql("UPDATE contact_number_range SET next_value = first")
+    if store.dialect == "sqlite":
+        _checkpoint(store)
+    return counts
+
+
+def _empty(c: Connection, dialect: str, tables: tuple[str, ...]) -> None:
+    if dialect == "postgresql":   # one TRUNCATE: the tables pointing at contact go with it (never CASCADE: a
+        c.exec_driver_sql("TRUNCATE " + ", ".join(tables))   # table we do not know about must stop the reset)
+    else:
+        for table in tables:
+            c.exec_driver_sql(f"DELETE FROM {table}")
+
+
+def _checkpoint(store: ContactStore) -> None:
+    """SQLite: copy the emptied pages into the file and truncate the WAL, so the removed people do not linger there."""
+    with store.engine.connect() as c:
+        c.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
