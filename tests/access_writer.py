@@ -91,37 +91,38 @@ class _Layout:
             offset += _TYPES[columns[i].kind][1]
         self.fixed_size = offset
         self.mask_bytes = (len(columns) + 7) // 8
-        self.encoders = [_FIXED_ENCODERS[c.kind] if c.fixed else encode_text for c in columns]
+        self.var_start = 2 + self.fixed_size
+        self.count = struct.pack("<H", len(columns))
+        self.kinds = [c.kind if c.fixed else None for c in columns]
+        self.zeros = {kind: bytes(size) for kind, (_, size) in _TYPES.items()}
 
     def row(self, values: Sequence) -> bytes:
-        n = len(self.columns)
-        if len(values) != n:
-            raise ValueError(f"a row has {len(values)} values, the table {n} columns")
-        mask = 0
-        fixed_parts = []
-        for i in self.fixed:
-            value = values[i]
-            if value is None:
-                fixed_parts.append(bytes(_TYPES[self.columns[i].kind][1]))
-            else:
-                fixed_parts.append(self.encoders[i](value))
-                mask |= 1 << i
-        row = [struct.pack("<H", n), *fixed_parts]
-        if self.var:
-            position = 2 + self.fixed_size
-            offsets = []
-            for i in self.var:
+        if len(values) != len(self.columns):
+            raise ValueError(f"a row has {len(values)} values, the table {len(self.columns)} columns")
+        # one pass in column order (fixed columns first in the row, then text): this runs a million times
+        mask, bit, position = 0, 1, self.var_start
+        fixed: list[bytes] = []
+        var: list[bytes] = []
+        offsets: list[int] = []
+        for value, kind in zip(values, self.kinds):
+            if kind is None:                    # text
                 offsets.append(position)
-                value = values[i]
                 if value is not None:
                     part = encode_text(value)
-                    row.append(part)
+                    var.append(part)
                     position += len(part)
-                    mask |= 1 << i
-            offsets.reverse()  # stored last column first, then the count
-            row.append(struct.pack(f"<H{len(offsets)}HH", position, *offsets, len(offsets)))
-        row.append(mask.to_bytes(self.mask_bytes, "little"))
-        return b"".join(row)
+                    mask |= bit
+            elif value is None:
+                fixed.append(self.zeros[kind])
+            else:
+                fixed.append(_FIXED_ENCODERS[kind](value))
+                mask |= bit
+            bit <<= 1
+        tail = mask.to_bytes(self.mask_bytes, "little")
+        if offsets:
+            offsets.reverse()  # stored last column first, after the end of the data; then their count
+            tail = struct.pack(f"<H{len(offsets)}HH", position, *offsets, len(offsets)) + tail
+        return b"".join((self.count, *fixed, *var, tail))
 
 
 _FIXED_ENCODERS = {"long": lambda v: struct.pack("<i", v), "datetime": encode_datetime}
