@@ -8,6 +8,9 @@ organizations, code lists, types, criteria and their elements, the ranges' bound
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from sqlalchemy import Connection
 
 from ..errors import GuardRefused
@@ -27,7 +30,7 @@ def reset_store(store: ContactStore, expected_contacts: int | None = None) -> di
     ``expected_contacts``: the count the user confirmed; if the store holds another number
     by the time the write lock is taken (an import ran meanwhile), nothing is removed.
     """
-    with store.transaction() as c:
+    with _connection(store) as conn, store.transaction(conn) as c:
         if store.dialect == "postgresql":   # an import holding the writers' lock finishes first
             c.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
         counts = {what: c.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar_one() for what, table in COUNTED.items()}
@@ -36,10 +39,40 @@ def reset_store(store: ContactStore, expected_contacts: int | None = None) -> di
                                "confirmed (an import ran meanwhile?): nothing removed; run the reset again")
         _empty(c, store.dialect, JOURNAL)
         _empty(c, store.dialect, CONTACT_DATA)
+        if store.dialect == "sqlite":
+            _nothing_points_at_contacts(c)
         c.exec_driver_sql("UPDATE contact_number_range SET next_value = first")
     if store.dialect == "sqlite":
         _checkpoint(store)
     return counts
+
+
+@contextlib.contextmanager
+def _connection(store: ContactStore) -> Iterator[Connection]:
+    """The reset's connection. SQLite: foreign keys off, for this connection only (checked once at the end
+    instead): row by row, their cascades took 13 s of a million contacts' reset, against 0.2 s without."""
+    conn = store.engine.connect()
+    try:
+        if store.dialect == "sqlite":
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")   # outside a transaction only
+        yield conn
+    finally:
+        if store.dialect == "sqlite":
+            try:
+                conn.rollback()
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            except Exception:
+                conn.invalidate()   # never hand a connection without foreign keys back to the pool
+        conn.close()
+
+
+def _nothing_points_at_contacts(c: Connection) -> None:
+    """SQLite: what the foreign keys would have refused: a row of a table the reset does not empty still
+    pointing at a removed contact (a table this tool does not know). The transaction is then rolled back."""
+    dangling = sorted({row[0] for row in c.exec_driver_sql("PRAGMA foreign_key_check") if row[2] == "contact"})
+    if dangling:
+        raise GuardRefused(f"rows of {', '.join(dangling)} hold foreign keys to the contacts the reset removes "
+                           "(a table this tool does not empty): nothing removed")
 
 
 def _empty(c: Connection, dialect: str, tables: tuple[str, ...]) -> None:
