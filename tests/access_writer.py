@@ -10,6 +10,8 @@ type 1 with bitmap pages). The format is the public one described in mdbtools' H
 Column kinds: ``long`` (Long Integer), ``text`` (Text, up to 255 characters), ``datetime``.
 Text is stored as JET4 compressed unicode when every character fits in one byte, else UCS-2.
 Not a product feature: no indexes, no memo, no Access-side compaction or locking metadata.
+What mdbtools 1.0 itself reads differently (so the tests avoid it): a zero-length text prints as
+NULL, characters beyond U+FFFF as "?", and DateTimes before 1899-12-30 as "1900-01-00".
 """
 from __future__ import annotations
 
@@ -53,6 +55,8 @@ def encode_text(value: str) -> bytes:
     U+0001–U+00FF, else plain UCS-2 (mdbtools would read a leading U+FEFF as the compression mark)."""
     if len(value) > 255:
         raise ValueError("a Text column holds at most 255 characters")
+    if not value:
+        return b""  # zero-length, not NULL (the null mask says which)
     try:
         if "\x00" not in value:
             return b"\xff\xfe" + value.encode("latin-1")
