@@ -42,8 +42,7 @@ def reset(
 ) -> None:
     """Remove what imports put in ENV (contacts, the import journal) for a new trial; its set-up is kept.
 
-    Refused (exit 1) for production (prod, or production: true) and for environments that are not an
-    emulated sql store. Asks first, naming the contacts it removes, unless --yes.
+    Refused (exit 1) for production (prod, or production: true) and for non-sql environments. Asks first unless --yes.
     """
     setup_logging(verbose)
     loaded = open_project(project)
