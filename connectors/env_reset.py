@@ -50,12 +50,18 @@ def reset_environment(project: Project, env: str, expected_contacts: int | None 
     if not store_exists(project, env):
         return {}
     procedure_dir = Workspace(project.config.name).procedure_dir
-    record_event(procedure_dir, Event(kind="env-reset", env=env, detail="started"))
+    started: list[Event] = []
+
+    def reset(store):   # once the store is open: an unreachable server voids nothing
+        started.append(record_event(procedure_dir, Event(kind="env-reset", env=env, detail="started")))
+        return reset_store(store, expected_contacts)
+
     try:
-        counts = read_environment_store(project, env, lambda store: reset_store(store, expected_contacts))
+        counts = read_environment_store(project, env, reset)
     except Exception as e:
-        record_event(procedure_dir, Event(kind="env-reset", ok=False, env=env,
-                                          detail=f"failed ({type(e).__name__}): nothing removed"))
+        if started:
+            record_event(procedure_dir, Event(kind="env-reset", ok=False, env=env,
+                                              detail=f"failed ({type(e).__name__}): nothing removed"))
         raise
     record_event(procedure_dir, Event(kind="env-reset", env=env,
                                       detail=", ".join(f"{what} {n}" for what, n in counts.items())))

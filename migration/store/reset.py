@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Iterator
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import NotSupportedError
 
 from ..errors import GuardRefused
 from .importer import WRITER_LOCK
@@ -71,13 +72,18 @@ def _nothing_points_at_contacts(c: Connection) -> None:
     pointing at a removed contact (a table this tool does not know). The transaction is then rolled back."""
     dangling = sorted({row[0] for row in c.exec_driver_sql("PRAGMA foreign_key_check") if row[2] == "contact"})
     if dangling:
-        raise GuardRefused(f"rows of {', '.join(dangling)} hold foreign keys to the contacts the reset removes "
+        raise GuardRefused(f"{', '.join(dangling)}: it holds foreign keys to the contacts the reset removes "
                            "(a table this tool does not empty): nothing removed")
 
 
 def _empty(c: Connection, dialect: str, tables: tuple[str, ...]) -> None:
     if dialect == "postgresql":   # one TRUNCATE: the tables pointing at contact go with it (never CASCADE: a
-        c.exec_driver_sql("TRUNCATE " + ", ".join(tables))   # table we do not know about must stop the reset)
+        try:                      # table we do not know about must stop the reset)
+            c.exec_driver_sql("TRUNCATE " + ", ".join(tables))
+        except NotSupportedError as e:   # "cannot truncate a table referenced in a foreign key constraint"
+            detail = getattr(getattr(e.orig, "diag", None), "message_detail", None) or "another table"
+            raise GuardRefused(f"{detail.rstrip('.')}: it holds foreign keys to the contacts the reset removes "
+                               "(a table this tool does not empty): nothing removed") from None
     else:
         for table in tables:
             c.exec_driver_sql(f"DELETE FROM {table}")
