@@ -171,6 +171,21 @@ def test_a_failed_reset_is_one_line_and_journalled_as_started_then_failed(projec
         (True, "started"), (False, "failed (GuardRefused): nothing removed")]   # the guards take it as done
 
 
+def test_decide_has_nothing_to_decide_on_once_preprod_was_reset(project, workspace_home, capsys, monkeypatch):
+    from test_cli_import import ROWS, make_deliverable
+
+    from stx_migrate.migration.procedure import Event, read_decisions, record_event
+
+    monkeypatch.setenv("STX_MIGRATE_RUNS", "plain")
+    procedure = workspace_home / "lac" / "procedure"
+    record_event(procedure, Event(kind="import", env="preprod", deliverable_id=make_deliverable(workspace_home, ROWS),
+                                  protocol_hash="h"))
+    record_event(procedure, Event(kind="env-reset", env="preprod", detail="contacts 4"))
+    assert main(["decide", "--project", str(project), "--approve", "--by", "Claire"]) == 1
+    assert "no deliverable was imported into pre-production yet (or since its last env reset)" in capsys.readouterr().err
+    assert read_decisions(procedure) == []
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
