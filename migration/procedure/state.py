@@ -87,7 +87,7 @@ class ProcedureState:
 
     events: list[Event] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)   # in force (see decisions_in_force)
-    withdrawn: list[Decision] = field(default_factory=list)   # given on a pre-production since reset
+    withdrawn: list[Decision] = field(default_factory=list)   # voided by a reset of pre-production
 
     def _ok(self, kind: str, env: str | None = None) -> list[Event]:
         """Successful ``kind`` events (into ``env``); an import followed by a reset of its environment is void."""
