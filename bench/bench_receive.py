@@ -174,7 +174,7 @@ def _source_order_copy(kind: receive_kinds.Kind, home: Path) -> Path | None:
     folder = home / kind.name
     config = yaml.safe_load((folder / "project.yaml").read_text(encoding="utf-8"))
     datasets = config["source"]["datasets"]
-    if config["source"]["kind"] not in ("sqlite", "postgresql", "mysql") or not all("table" in d for d in datasets.values()):
+    if config["source"]["kind"] not in ("sqlite", "postgresql", "mysql", "access") or not all("table" in d for d in datasets.values()):
         return None
     copy = home / f"{kind.name}-source-order"
     shutil.copytree(folder, copy, copy_function=os.link, ignore=shutil.ignore_patterns("project.yaml"), dirs_exist_ok=True)

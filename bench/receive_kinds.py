@@ -268,7 +268,8 @@ def access_kind() -> Kind:
 
         state["path"] = folder / "clients.mdb"
         written = write_mdb(state["path"], columns, values())
-        write_project(folder, {"kind": "access", "path": "clients.mdb", "datasets": {"clients": {"table": TABLE_NAME}}})
+        write_project(folder, {"kind": "access", "path": "clients.mdb",
+                                "datasets": {"clients": {"table": TABLE_NAME, "key": "NUM_CLIENT"}}})
         return {"clients": written}
 
     def argv() -> list[str]:

@@ -7,7 +7,8 @@ argument of the process (no shell, no SQL), so a hostile name cannot inject anyt
 Types come from ``mdb-schema``: Text/Memo → text, Byte/Integer/Long Integer → int64,
 Single/Double → float64, Currency → decimal(19, 4), DateTime → timestamp, Boolean →
 bool; anything else (Numeric, Replication ID, OLE) as mdb-export writes it.
-Datasets are whole tables (mdbtools has no reliable SQL): a ``query`` is refused.
+Datasets are whole tables (mdbtools has no reliable SQL): a ``query`` is refused. A table with a
+``key`` is sorted by it after the export (``ordered: false`` keeps the file's order).
 """
 from __future__ import annotations
 
@@ -17,14 +18,17 @@ import subprocess
 from collections.abc import Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from stx_migrate.migration.errors import ConfigError, InputError
 from stx_migrate.migration.settings.source import DatasetSettings
+from stx_migrate.migration.snapshot import ReadAgain
 
-from .base import DatasetInfo, Source
+from .base import DatasetInfo, Source, order_by_key
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+_BLOCK_SIZE = 4 << 20   # bytes of mdb-export's CSV parsed at a time
 _COLUMN_LINE = re.compile(r"^\s*\[(?P<name>[^\]]+)\]\s+(?P<type>.+?)(?:\s+NOT NULL)?\s*,?\s*$")
 _TYPES = {
     "text": pa.string(), "memo/hyperlink": pa.string(), "memo": pa.string(),
@@ -51,6 +55,7 @@ class AccessSource(Source):
         if not path.is_file():
             raise InputError("Access file not found", file=path)
         self.path = path
+        self._unsorted: set[str] = set()   # keyed datasets found out of key order in the file: sorted whole
         self.tables = self._run(["mdb-tables", "-1", str(path)], what="list its tables").splitlines()
 
     def _run(self, argv: list[str], what: str, dataset: str | None = None) -> str:
@@ -81,6 +86,35 @@ class AccessSource(Source):
                            source_types=declared)
 
     def read_batches(self, info: DatasetInfo, dataset: DatasetSettings, chunk_rows: int) -> Iterator[pa.RecordBatch]:
+        if not order_by_key(info, dataset):
+            yield from self._exported(info, dataset)
+        elif info.name not in self._unsorted and len(info.key) == 1:
+            # most files are stored in key order: stream them, checking it, and sort only a file that is not
+            yield from self._checked_in_order(info, info.key[0])
+        else:
+            # mdbtools cannot sort: the whole table is sorted here (stable: rows with the same key keep
+            # the file's order), so a compacted or rewritten file gives the same snapshot hash
+            table = pa.Table.from_batches(self._exported(info, dataset), schema=info.schema)
+            yield from table.sort_by([(k, "ascending") for k in info.key]).to_batches()
+
+    def _checked_in_order(self, info: DatasetInfo, key: str) -> Iterator[pa.RecordBatch]:
+        """The file's batches while its key never decreases (equal keys allowed: the stable sort keeps
+        them in the file's order too); ReadAgain, to be read again and sorted, at the first that does."""
+        last = None
+        for batch in self._exported(info, self.settings.datasets[info.name]):
+            keys = batch.column(key)
+            if len(keys):
+                if last is not None:
+                    keys = pa.concat_arrays([last, keys])
+                ascending = pc.all(pc.greater_equal(keys[1:], keys[:-1])).as_py() is not False  # one key: null
+                if keys.null_count or not ascending:
+                    self._unsorted.add(info.name)
+                    raise ReadAgain(info.name, "the table is not stored in key order: read again and sorted")
+                last = keys[-1:]
+            yield batch
+
+    def _exported(self, info: DatasetInfo, dataset: DatasetSettings) -> Iterator[pa.RecordBatch]:
+        """The table's rows in the file's order, as ``mdb-export`` writes them."""
         argv = ["mdb-export", "-H", "-D", DATETIME_FORMAT, "-T", DATETIME_FORMAT, str(self.path), dataset.table]
         process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         completed = False
@@ -89,7 +123,7 @@ class AccessSource(Source):
             if first:  # pyarrow refuses an empty stream; an empty table has no output at all
                 reader = pacsv.open_csv(
                     process.stdout,
-                    read_options=pacsv.ReadOptions(column_names=info.columns, block_size=4 << 20),
+                    read_options=pacsv.ReadOptions(column_names=info.columns, block_size=_BLOCK_SIZE),
                     parse_options=pacsv.ParseOptions(newlines_in_values=True),
                     convert_options=pacsv.ConvertOptions(
                         column_types={f.name: f.type for f in info.schema},
