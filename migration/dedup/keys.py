@@ -15,24 +15,26 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .first_seen import codes_by_first_occurrence, value_bits_that_fit
 from .records import Records
 
 
 def combine(*codes: np.ndarray) -> np.ndarray:
     """One code per distinct tuple of codes; ``-1`` when any part is ``-1``."""
-    missing = np.zeros(len(codes[0]), dtype=bool)
-    key = np.zeros(len(codes[0]), dtype=np.int64)
+    n = len(codes[0])
+    missing = np.zeros(n, dtype=bool)
+    key = np.zeros(n, dtype=np.int64)
     span = 1        # key < span
+    limit = 1 << value_bits_that_fit(n)     # numbered by one sort of values (first_seen), no hash
     for code in codes:
         code = np.asarray(code, dtype=np.int64)
         missing |= code < 0
         radix = int(code.max(initial=0)) + 2
-        if span > (2**62) // radix:     # keep the numbers small (hash, no sort); else one hash at the end
-            key, span = np.asarray(pd.factorize(key)[0], dtype=np.int64), int(key.size) + 1
+        if span > limit // radix:     # keep the numbers small: numbered here, then the next part
+            key, span = codes_by_first_occurrence(key), n + 1
         key, span = key * radix + (code + 1), span * radix
     # numbered in order of first occurrence: the same codes whatever intermediate numbering was used
-    key = np.asarray(pd.factorize(key)[0], dtype=np.int64)
-    return np.where(missing, -1, key)
+    return np.where(missing, -1, codes_by_first_occurrence(key))
 
 
 def date_parts(rec: Records) -> dict[str, np.ndarray]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stx_migrate.migration.dedup.blocking import _distinct_keys, _unite, sorted_neighbour_pairs
+from stx_migrate.migration.dedup.blocking import _unite, sorted_neighbour_pairs
 
 
 def test_a_block_larger_than_the_window_is_capped_and_counted():
@@ -24,8 +24,8 @@ def test_no_key_no_pairs_and_nothing_capped():
 
 
 def test_passes_are_united_at_each_pair_first_occurrence_with_the_strongest_rule():
-    """Pass by pass against the keys taken: the same pairs, order and rules as one concatenation
-    deduplicated at first occurrence (passes come in rule-priority order)."""
+    """The same pairs, order and rules as the concatenation of the passes deduplicated at first
+    occurrence by hashing (passes come in rule-priority order)."""
     rng = np.random.default_rng(3)
     n = 50
     passes = []
@@ -37,7 +37,7 @@ def test_passes_are_united_at_each_pair_first_occurrence_with_the_strongest_rule
     keys = np.concatenate([k for _, k in passes])
     first = ~pd.Series(keys).duplicated().to_numpy()
     expected_rule = np.concatenate([np.full(len(k), p, dtype=np.int8) for p, k in passes])[first]
-    united = _unite([(p, _distinct_keys(k)) for p, k in passes], n)
+    united = _unite(list(passes), n)
     np.testing.assert_array_equal(united.left * n + united.right, keys[first])
     np.testing.assert_array_equal(united.rule, expected_rule)
     assert len(united) < len(keys)          # repeats were there to drop
