@@ -63,12 +63,12 @@ def run_demo(folder: Path, keep_server: bool = False, port: int | None = None, t
     """
     from stx_migrate.config.demo_data import materialise_demo_project
     from stx_migrate.migration.settings.project import load_project
-    from stx_migrate.migration.workspace import Workspace
+    from stx_migrate.migration.workspace import HOME_VARIABLE, Workspace
 
     folder = Path(folder).resolve()
     _start_afresh(folder)
     project_dir = materialise_demo_project(folder / "project")
-    os.environ["STX_MIGRATE_HOME"] = str(folder / "workspace")   # the demo never touches a real workspace
+    os.environ[HOME_VARIABLE] = str(folder / "workspace")   # the demo never touches a real workspace
     name = load_project(project_dir).config.name
     seeded = seed_demo_environments(project_dir)
     _say(f"demo: environments {', '.join(seeded)} set up (stx-migrate env setup: dev and prod from reference.yaml, preprod copied from prod)")
@@ -104,6 +104,9 @@ def run_demo(folder: Path, keep_server: bool = False, port: int | None = None, t
                  f"{every.get('merged', '?')} merged into another contact, {every.get('dropped', '?')} left out by a "
                  f"rule, {every.get('refused by the import', '?')} refused by the import); the customer's report: "
                  f"{production.get('run_folder', '?')}/report.xlsx, the rows: not_imported.csv")
+            # the demo's workspace is its own: a command run by hand sees this run's journal only through the variable
+            _say(f"demo: to go on by hand (run, decide, env reset ...): export {HOME_VARIABLE}={folder / 'workspace'}, "
+                 f"then stx-migrate COMMAND --project {project_dir}")
             if not keep_server:
                 _say("demo: the server stops now; `stx-migrate demo --keep-server` keeps the UI up to browse these pages")
         if then is not None:
