@@ -90,19 +90,19 @@ class AccessSource(Source):
             yield from self._exported(info, dataset)
         elif info.name not in self._unsorted and len(info.key) == 1:
             # most files are stored in key order: stream them, checking it, and sort only a file that is not
-            yield from self._checked_in_order(info, info.key[0])
+            yield from self._checked_in_order(info, dataset)
         else:
             # mdbtools cannot sort: the whole table is sorted here (stable: rows with the same key keep
             # the file's order), so a compacted or rewritten file gives the same snapshot hash
             table = pa.Table.from_batches(self._exported(info, dataset), schema=info.schema)
             yield from table.sort_by([(k, "ascending") for k in info.key]).to_batches()
 
-    def _checked_in_order(self, info: DatasetInfo, key: str) -> Iterator[pa.RecordBatch]:
+    def _checked_in_order(self, info: DatasetInfo, dataset: DatasetSettings) -> Iterator[pa.RecordBatch]:
         """The file's batches while its key never decreases (equal keys allowed: the stable sort keeps
         them in the file's order too); ReadAgain, to be read again and sorted, at the first that does."""
         last = None
-        for batch in self._exported(info, self.settings.datasets[info.name]):
-            keys = batch.column(key)
+        for batch in self._exported(info, dataset):
+            keys = batch.column(info.key[0])
             if len(keys):
                 if last is not None:
                     keys = pa.concat_arrays([last, keys])
