@@ -59,7 +59,8 @@ def reset(
             if not typer.confirm(f"Remove the {held} contact(s) and the import journal of {env}? "
                                  "Its set-up is kept.", default=False, err=True):
                 raise GuardRefused(f"{env} not reset (not confirmed)")
-        counts = reset_environment(loaded, env, expected_contacts=held)
+        counts = reset_environment(loaded, env, expected_contacts=held, on_wait=lambda: typer.echo(
+            f"{env}: an import is writing into it; the reset waits for it to end (Ctrl-C to give up)", err=True))
         typer.echo(f"{env}: reset; removed " + ", ".join(f"{n} {what}" for what, n in counts.items()), err=True)
     _finish_at_store(loaded, env)
 

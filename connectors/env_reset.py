@@ -9,6 +9,8 @@ recorded in the procedure journal (``env-reset``: the environment and the counts
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from stx_migrate.migration.errors import GuardRefused
 from stx_migrate.migration.procedure.state import Event, record_event
 from stx_migrate.migration.settings.environments import is_production
@@ -36,10 +38,12 @@ def contacts_held(project: Project, env: str) -> int | None:
     return read_environment_store(project, env, lambda store: store.count("contact"))
 
 
-def reset_environment(project: Project, env: str, expected_contacts: int | None = None) -> dict[str, int]:
+def reset_environment(project: Project, env: str, expected_contacts: int | None = None,
+                      on_wait: Callable[[], None] | None = None) -> dict[str, int]:
     """Empty ``env`` (one transaction) and journal it; returns the rows removed, by kind ({}: no store yet).
 
     ``expected_contacts`` (what the user confirmed) must still be the count, or nothing is removed.
+    An import running into ``env`` ends first (``on_wait()`` is called once if the reset waits for one).
     The journal hears of the reset before the store is touched: a reset killed right after its
     commit must still void the imports it removed (the guards err on the safe side: a reset that
     failed voids them too, and the environment is imported again).
@@ -54,7 +58,7 @@ def reset_environment(project: Project, env: str, expected_contacts: int | None 
 
     def reset(store):   # once the store is open: an unreachable server voids nothing
         started.append(record_event(procedure_dir, Event(kind="env-reset", env=env, detail="started")))
-        return reset_store(store, expected_contacts)
+        return reset_store(store, expected_contacts, on_wait)
 
     try:
         counts = read_environment_store(project, env, reset)

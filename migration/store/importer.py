@@ -30,9 +30,9 @@ from ..findings import concat_findings, empty_findings
 from .batches import BatchPlan, InFlight, deliverable_journaled, journaled, plan_batch, row_keys, timestamp, write_batch  # noqa: F401 (row_keys: services)
 from .codevalues import resolve_config_rows
 from .store import ContactStore
+from .writers import WRITER_LOCK, writers_lock
 
 DEFAULT_BATCH_ROWS = 100_000  # 1M new contacts into SQLite: 50k → 100k per batch took 41 → 33 s (docs/store.md)
-WRITER_LOCK = 4242002  # PostgreSQL advisory lock key of the store's writers (4242001: schema upgrades)
 
 
 @dataclass
@@ -72,25 +72,38 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
     duplicated = contacts.index.duplicated()
     if duplicated.any():  # the journal keys rows by source_ref: a file must name each row once
         raise InputError("the same source_ref names two rows", row=str(contacts.index[duplicated][0]))
-    started = datetime.now(timezone.utc)
     frame, n_config = resolve_config_rows(contacts)
     result = ImportResult(run_id=run_id, deliverable_id=deliverable_id, rows_in=len(contacts), config_rows=n_config)
+    bounds = _batch_bounds(len(frame), batch_rows)  # the same with or without planning ahead: the same ids
+    names = {"run_id": run_id, "deliverable_id": deliverable_id}
+    writer = store.engine.connect()  # one connection for every batch: PostgreSQL holds the import's lock on it
+    try:
+        # the whole run, its journal entry included: a reset or another import waits for it to end (writers.py);
+        # taken first, before any transaction (SQLite: never wait for it while holding BEGIN IMMEDIATE)
+        with writers_lock(store, writer):
+            started = datetime.now(timezone.utc)  # not while it waited for another writer
+            findings = _write_batches(store, writer, frame, bounds, names, result, operation=operation, started=started,
+                                      on_batch=on_batch, plan_ahead=plan_ahead)
+            result.findings = concat_findings(findings)
+            _record_run(store, result, operation, started)
+    finally:
+        writer.close()
+    return result
+
+
+def _write_batches(store: ContactStore, writer: Connection, frame: pd.DataFrame, bounds: list[tuple[int, int]],
+                   names: dict, result: ImportResult, *, operation: str, started: datetime,
+                   on_batch: Callable[[int, int], None] | None, plan_ahead: bool) -> list[pd.DataFrame]:
+    """Every batch, one transaction each, counted into ``result``; the findings. The caller holds the writers' lock."""
     findings: list[pd.DataFrame] = []
     total = len(frame)
-    bounds = _batch_bounds(total, batch_rows)  # the same with or without planning ahead: the same ids
-    names = {"run_id": run_id, "deliverable_id": deliverable_id}
     planner = _Planner(store, frame, names) if plan_ahead and len(bounds) > 1 else None
-    writer = store.engine.connect()  # one connection for every batch: PostgreSQL holds the import's lock on it
-    locked = bool(planner) and store.dialect == "postgresql"
     unchecked = store.dialect == "sqlite" and not _has_updates(frame)
     checkpointer = _Checkpointer(store, writer) if planner and store.dialect == "sqlite" else None
     batch = (0, 0)
     try:
         if unchecked:  # new contacts only: insert_only.py checks the rows instead, set-wise
             _row_checks(writer, on=False)
-        if locked:  # plans made ahead stay true: no other writer until we end
-            writer.exec_driver_sql(f"SELECT pg_advisory_lock({WRITER_LOCK})")
-            writer.commit()
         ahead: tuple[Future, object] | None = None
         if planner:  # the first batch too: its fence is taken before the planner reads anything
             fence = _fence(writer)
@@ -130,14 +143,9 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
             planner.close()
         if checkpointer:
             checkpointer.close()
-        if locked:
-            _unlock(writer)
         if unchecked:
             _row_checks(writer, on=True)  # the pool hands this connection out again
-        writer.close()
-    result.findings = concat_findings(findings)
-    _record_run(store, result, operation, started)
-    return result
+    return findings
 
 
 def _record_run(store: ContactStore, result: ImportResult, operation: str, started: datetime,
@@ -216,17 +224,6 @@ def _row_checks(writer: Connection, *, on: bool) -> None:
         raw.execute(f"PRAGMA ignore_check_constraints={'OFF' if on else 'ON'}")
     except Exception:
         writer.invalidate()  # never hand out a connection whose enforcement is unknown
-        raise
-
-
-def _unlock(writer: Connection) -> None:
-    """Release the import's writer lock: the pool keeps the session open, so the lock would outlive the import."""
-    try:
-        writer.rollback()
-        writer.exec_driver_sql(f"SELECT pg_advisory_unlock({WRITER_LOCK})")
-        writer.commit()
-    except Exception:  # a broken connection: discarding its session releases the lock too
-        writer.invalidate()
         raise
 
 
@@ -331,7 +328,8 @@ def _discard_pending(ahead: tuple[Future, object] | None) -> None:
 def _fence(conn: Connection):
     """Taken inside a batch's transaction: lets the next batch tell whether anyone else wrote in between.
 
-    SQLite: ``data_version`` changes when another connection commits. PostgreSQL: no other
+    SQLite: ``data_version`` changes when another connection commits (imports and resets wait
+    for the writers' lock, but ``env setup`` or a hand-made write does not). PostgreSQL: no other
     writer can, the import holds ``WRITER_LOCK`` for its whole run (``_lock`` waits for it).
     """
     if conn.dialect.name == "sqlite":
@@ -352,8 +350,8 @@ def _ts(conn: Connection, value: datetime):
 def _lock(conn: Connection) -> None:
     """One writer at a time (SQLite: BEGIN IMMEDIATE already holds the write lock).
 
-    PostgreSQL: also waits for an import that plans ahead (it holds ``WRITER_LOCK`` on its
-    session from start to end; the same session takes it again at once).
+    PostgreSQL: also waits for an import (it holds ``WRITER_LOCK`` on its session from start
+    to end, writers.py; the same session takes it again at once).
     """
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")

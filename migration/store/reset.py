@@ -5,18 +5,22 @@ journal (``import_run``, ``import_row``: the idempotence keys that would make a 
 its rows ``unchanged``); number ranges go back to their first number. Kept: institutions,
 organizations, code lists, types, criteria and their elements, the ranges' bounds (what
 ``env setup`` writes). All in one transaction: the store is emptied, or left as it was.
+
+It first takes the store's writers' lock (``writers.py``), on SQLite as on PostgreSQL: a reset
+asked while an import runs waits for the import to end (never lands between two of its
+batches), then refuses if the contact count is no longer the one confirmed.
 """
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import NotSupportedError
 
 from ..errors import GuardRefused
-from .importer import WRITER_LOCK
 from .store import ContactStore
+from .writers import writers_lock
 
 # the journal first, the contacts last: contacts are what other rows point to
 JOURNAL = ("import_row", "import_run")
@@ -25,15 +29,23 @@ COUNTED = {"contacts": "contact", "addresses": "address", "admin numbers": "admi
            "criteria": "criterion_assignment", "import runs": "import_run", "import rows": "import_row"}
 
 
-def reset_store(store: ContactStore, expected_contacts: int | None = None) -> dict[str, int]:
+def reset_store(store: ContactStore, expected_contacts: int | None = None,
+                on_wait: Callable[[], None] | None = None) -> dict[str, int]:
     """Empty ``store`` of imported data (see the module); returns the rows removed, by kind.
 
     ``expected_contacts``: the count the user confirmed; if the store holds another number
-    by the time the write lock is taken (an import ran meanwhile), nothing is removed.
+    by the time the writers' lock is taken (an import ran meanwhile), nothing is removed.
+    ``on_wait()``: called once if an import (or another reset) holds the lock; the reset then waits for it.
     """
-    with _connection(store) as conn, store.transaction(conn) as c:
-        if store.dialect == "postgresql":   # an import holding the writers' lock finishes first
-            c.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+    with _connection(store) as conn, writers_lock(store, conn, on_wait):   # before the transaction, always
+        counts = _reset(store, conn, expected_contacts)
+        if store.dialect == "sqlite":   # still under the lock: no import's batches land in the WAL meanwhile
+            _checkpoint(store)
+    return counts
+
+
+def _reset(store: ContactStore, conn: Connection, expected_contacts: int | None) -> dict[str, int]:
+    with store.transaction(conn) as c:
         counts = {what: c.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar_one() for what, table in COUNTED.items()}
         if expected_contacts is not None and counts["contacts"] != expected_contacts:
             raise GuardRefused(f"{store.name} now holds {counts['contacts']} contact(s), not the {expected_contacts} "
@@ -43,8 +55,6 @@ def reset_store(store: ContactStore, expected_contacts: int | None = None) -> di
         if store.dialect == "sqlite":
             _nothing_points_at_contacts(c)
         c.exec_driver_sql("UPDATE contact_number_range SET next_value = first")
-    if store.dialect == "sqlite":
-        _checkpoint(store)
     return counts
 
 

@@ -37,6 +37,7 @@ from ..service_input import SERVICE_OPERATIONS
 from ..text_arrays import text_isin
 from .columns import AUTH_COLUMNS, MEAN_COLUMNS, auth_col, mean_col
 from .store import ContactStore
+from .writers import writers_lock
 
 CRIT_COLUMNS = list(extended_format().group("criteria"))
 BASIC_UPDATE_COLUMNS = ["FIRSTNAME", "LASTNAME", *CRIT_COLUMNS, *AUTH_COLUMNS]
@@ -223,14 +224,28 @@ def _delete(conn: Connection, params: dict) -> None:
     conn.exec_driver_sql("DELETE FROM contact WHERE id IN (SELECT id FROM stx_ids)")
 
 
-def _by_number(store: ContactStore, rows: pd.DataFrame, *, run_id: str, service_id: str, operation: str,
-               apply: Callable[[Connection, dict], None], already: str | None, keep_source_ref: bool = True) -> ImportResult:
-    """Apply a status service to the contacts named by CONTACT_NR, in one transaction, journaled."""
+def _by_number(store: ContactStore, rows: pd.DataFrame, **service) -> ImportResult:
+    """Apply a status service to the contacts named by CONTACT_NR, in one transaction, journaled.
+
+    Under the writers' lock (writers.py) for both of its transactions: a reset never lands
+    between the changes and the run's journal entry.
+    """
+    writer = store.engine.connect()   # PostgreSQL holds the lock on it
+    try:
+        with writers_lock(store, writer):
+            return _by_number_locked(store, writer, rows, **service)
+    finally:
+        writer.close()
+
+
+def _by_number_locked(store: ContactStore, writer: Connection, rows: pd.DataFrame, *, run_id: str, service_id: str,
+                      operation: str, apply: Callable[[Connection, dict], None], already: str | None,
+                      keep_source_ref: bool = True) -> ImportResult:
     started = datetime.now(timezone.utc)
     result = ImportResult(run_id=run_id, deliverable_id=service_id, rows_in=len(rows))
     keys = pd.Series(row_keys(service_id, rows.index), index=rows.index)
     findings = []
-    with store.transaction() as conn:
+    with store.transaction(writer) as conn:
         _lock(conn)
         done = _journaled(conn, keys)
         result.unchanged += int(done.sum())
@@ -269,7 +284,7 @@ def _by_number(store: ContactStore, rows: pd.DataFrame, *, run_id: str, service_
         result.unchanged += int(ids.isin(unchanged_ids).sum())
         result.not_imported += int((~ok).sum())
     result.findings = concat_findings(findings)
-    with store.transaction() as conn:
+    with store.transaction(writer) as conn:
         conn.execute(text("INSERT INTO import_run (run_id, deliverable_id, operation, started_at, finished_at, counts) "
                           "VALUES (:run, :d, :op, :s, :f, :c)"),
                      {"run": run_id, "d": service_id, "op": f"service:{operation}", "s": _ts(conn, started),

@@ -223,3 +223,41 @@ def test_it_asks_naming_the_env_and_the_count_and_never_waits_without_a_terminal
     assert main(reset) == 0
     assert "dev: reset; removed 4 contacts" in capsys.readouterr().err
 
+
+
+def test_a_reset_waits_for_a_writer_holding_the_lock_and_says_so(project, workspace_home, capsys, monkeypatch):
+    import threading
+
+    from test_cli_import import ROWS, make_deliverable
+
+    from stx_migrate.connectors.environments import open_environment_store
+    from stx_migrate.migration.settings.project import load_project
+    from stx_migrate.migration.store import reset as reset_module
+    from stx_migrate.migration.store.writers import writers_lock
+
+    _import(project, capsys, make_deliverable(workspace_home, ROWS))
+    held, asked = threading.Event(), threading.Event()
+    reset_store = reset_module.reset_store
+
+    def noticing(store, expected, on_wait):   # the command's own on_wait, and the writer hears of it
+        return reset_store(store, expected, lambda: (on_wait(), asked.set()))
+
+    def writer():   # an import's stand-in: holds the lock until the reset waits for it
+        store = open_environment_store(load_project(project), "dev")
+        with store.engine.connect() as conn, writers_lock(store, conn):
+            held.set()
+            asked.wait(60)
+        store.dispose()
+
+    monkeypatch.setattr(reset_module, "reset_store", noticing)
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert held.wait(60)
+        assert main(["env", "reset", "--project", str(project), "--env", "dev", "--yes"]) == 0
+    finally:
+        asked.set()
+        thread.join()
+    err = capsys.readouterr().err
+    assert "dev: an import is writing into it; the reset waits for it to end (Ctrl-C to give up)" in err
+    assert "dev: reset; removed 4 contacts" in err

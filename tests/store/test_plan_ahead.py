@@ -54,7 +54,11 @@ def test_plan_ahead_equals_serial(store):
 
 
 def test_a_write_by_someone_else_between_batches_is_seen(tmp_path, sqlite_template):
-    """SQLite: another connection commits between two batches; the batch planned ahead is planned again."""
+    """SQLite: another connection commits between two batches; the batch planned ahead is planned again.
+
+    Not another import: it waits for the writers' lock (writers.py). A write that does not take it
+    (``env setup``, a hand-made one) still can.
+    """
     import shutil
 
     path = tmp_path / "env.sqlite"
@@ -65,7 +69,11 @@ def test_a_write_by_someone_else_between_batches_is_seen(tmp_path, sqlite_templa
 
     def meanwhile(done: int, total: int) -> None:
         if done == 1:  # batch 2 is being planned (or already planned) without this contact
-            import_contacts(other, frame(dict(CONTACT_NR="2", LASTNAME="Someone else")), run_id="x", deliverable_id="x")
+            with other.transaction() as c:   # contact 1 copied as contact 2
+                first = c.exec_driver_sql("SELECT * FROM contact WHERE contact_nr = '1'").mappings().one()
+                row = {**first, "id": first["id"] + 1000, "contact_nr": "2", "lastname": "Someone else"}
+                c.exec_driver_sql(f"INSERT INTO contact ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                                  tuple(row.values()))
 
     result = import_contacts(store, rows, run_id="r", deliverable_id="d", batch_rows=1, on_batch=meanwhile)
     assert result.counts() == {"imported": 2, "updated": 0, "unchanged": 0, "not_imported": 1}
