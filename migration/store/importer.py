@@ -7,6 +7,8 @@ Contract (docs/store.md):
   blake2b(deliverable_id, source_ref), in the same transaction as its changes: a re-run
   of the same deliverable skips those rows (counted ``unchanged``), so it creates and
   changes nothing; a killed run leaves whole batches only, and the re-run completes it;
+- the run holds the store's writers' lock from before its first batch to after its journal
+  entry (``writers.py``): another import, a service or ``env reset`` waits for it to end;
 - each row ends in exactly one count: ``imported`` (INSERT), ``updated`` (UPDATE that
   changed something), ``unchanged`` (UPDATE that changed nothing, a structure §7 found
   already there, or a row a previous run of this deliverable applied) or
