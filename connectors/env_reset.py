@@ -44,7 +44,8 @@ def reset_environment(project: Project, env: str, expected_contacts: int | None 
 
     ``expected_contacts`` (what the user confirmed) must still be the count, or nothing is removed.
     An import running into ``env`` ends first (``on_wait()`` is called once if the reset waits for one).
-    The journal hears of the reset before the store is touched: a reset killed right after its
+    The journal hears of the reset before the store is touched (once its writers' lock is held: a wait
+    given up touched nothing, so it voids nothing): a reset killed right after its
     commit must still void the imports it removed (the guards err on the safe side: a reset that
     failed voids them too, and the environment is imported again).
     """
@@ -56,9 +57,9 @@ def reset_environment(project: Project, env: str, expected_contacts: int | None 
     procedure_dir = Workspace(project.config.name).procedure_dir
     started: list[Event] = []
 
-    def reset(store):   # once the store is open: an unreachable server voids nothing
-        started.append(record_event(procedure_dir, Event(kind="env-reset", env=env, detail="started")))
-        return reset_store(store, expected_contacts, on_wait)
+    def reset(store):   # once the store is open and its writers' lock held: an unreachable server, or a wait
+        return reset_store(store, expected_contacts, on_wait, on_locked=lambda: started.append(   # given up, voids nothing
+            record_event(procedure_dir, Event(kind="env-reset", env=env, detail="started"))))
 
     try:
         counts = read_environment_store(project, env, reset)

@@ -29,15 +29,18 @@ COUNTED = {"contacts": "contact", "addresses": "address", "admin numbers": "admi
            "criteria": "criterion_assignment", "import runs": "import_run", "import rows": "import_row"}
 
 
-def reset_store(store: ContactStore, expected_contacts: int | None = None,
-                on_wait: Callable[[], None] | None = None) -> dict[str, int]:
+def reset_store(store: ContactStore, expected_contacts: int | None = None, on_wait: Callable[[], None] | None = None,
+                on_locked: Callable[[], None] | None = None) -> dict[str, int]:
     """Empty ``store`` of imported data (see the module); returns the rows removed, by kind.
 
     ``expected_contacts``: the count the user confirmed; if the store holds another number
     by the time the writers' lock is taken (an import ran meanwhile), nothing is removed.
     ``on_wait()``: called once if an import (or another reset) holds the lock; the reset then waits for it.
+    ``on_locked()``: called once the lock is held, before the store is touched (given up while waiting: never).
     """
     with _connection(store) as conn, writers_lock(store, conn, on_wait):   # before the transaction, always
+        if on_locked:
+            on_locked()
         counts = _reset(store, conn, expected_contacts)
         if store.dialect == "sqlite":   # still under the lock: no import's batches land in the WAL meanwhile
             _checkpoint(store)

@@ -80,8 +80,11 @@ def _advisory(conn: Connection, on_wait: Callable[[], None] | None) -> Iterator[
     conn.commit()
     try:
         yield
-    finally:
-        _unlock(conn)
+    except BaseException:
+        with contextlib.suppress(Exception):   # never hide the holder's own error (_unlock discards a broken session)
+            _unlock(conn)
+        raise
+    _unlock(conn)
 
 
 def _unlock(conn: Connection) -> None:

@@ -239,8 +239,15 @@ def test_a_reset_waits_for_a_writer_holding_the_lock_and_says_so(project, worksp
     held, asked = threading.Event(), threading.Event()
     reset_store = reset_module.reset_store
 
-    def noticing(store, expected, on_wait):   # the command's own on_wait, and the writer hears of it
-        return reset_store(store, expected, lambda: (on_wait(), asked.set()))
+    journal = workspace_home / "lac" / "procedure" / "events.jsonl"
+    resets_when_waiting = []
+
+    def noticing(store, expected, on_wait, on_locked):   # the command's own on_wait, and the writer hears of it
+        def waiting():
+            on_wait()
+            resets_when_waiting.append(journal.read_text().count("env-reset"))
+            asked.set()
+        return reset_store(store, expected, waiting, on_locked)
 
     def writer():   # an import's stand-in: holds the lock until the reset waits for it
         store = open_environment_store(load_project(project), "dev")
@@ -261,3 +268,6 @@ def test_a_reset_waits_for_a_writer_holding_the_lock_and_says_so(project, worksp
     err = capsys.readouterr().err
     assert "dev: an import is writing into it; the reset waits for it to end (Ctrl-C to give up)" in err
     assert "dev: reset; removed 4 contacts" in err
+    assert resets_when_waiting == [0]   # "started" once the lock is held: a wait given up (Ctrl-C) voids nothing
+    assert [e["detail"][:7] for e in map(json.loads, journal.read_text().splitlines()) if e["kind"] == "env-reset"] == [
+        "started", "contact"]
