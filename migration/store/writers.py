@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 from collections.abc import Callable, Iterator
 
 from sqlalchemy import Connection
@@ -27,6 +28,7 @@ from .store import ContactStore
 
 WRITER_LOCK = 4242002  # PostgreSQL advisory lock key of the store's writers (4242001: schema upgrades)
 LOCK_SUFFIX = ".writer-lock"
+_held = threading.local()   # the keys this thread holds
 
 
 @contextlib.contextmanager
@@ -34,17 +36,22 @@ def writers_lock(store: ContactStore, conn: Connection, on_wait: Callable[[], No
     """Hold the store's writers' lock while the block runs; ``conn`` (no transaction open) holds it on PostgreSQL.
 
     ``on_wait()`` is called once if another holder has it (then this waits for it to end).
+    Taken again by the thread that holds it (an import started from another's ``on_batch``), it
+    would wait for itself for ever: RuntimeError instead.
     """
-    if store.dialect == "postgresql":
-        with _advisory(conn, on_wait):
+    key = lock_path(store) if store.dialect == "sqlite" else store.engine.url.render_as_string()
+    if key is None:
+        yield
+        return
+    held = _held.__dict__.setdefault("keys", set())
+    if key in held:
+        raise RuntimeError(f"{store.name}: a writer started inside another's run into the same store would wait for it for ever")
+    held.add(key)
+    try:
+        with _advisory(conn, on_wait) if store.dialect == "postgresql" else _flock(key, on_wait):
             yield
-        return
-    path = lock_path(store)
-    if path is None:
-        yield
-        return
-    with _flock(path, on_wait):
-        yield
+    finally:
+        held.discard(key)
 
 
 def lock_path(store: ContactStore) -> str | None:

@@ -162,6 +162,17 @@ def test_a_service_by_number_holds_the_lock_until_its_journal_entry(store, monke
     assert seen == [True] * 3 and not held(store)
 
 
+@pytest.mark.timeout(60)
+def test_an_import_started_inside_another_ones_run_is_refused_not_left_waiting_for_itself(store):
+    def nested(done: int, total: int) -> None:
+        import_contacts(store, large_contacts(3, name="inner"), run_id="inner", deliverable_id="inner")
+
+    with pytest.raises(RuntimeError, match="would wait for it for ever"):
+        import_contacts(store, large_contacts(10), run_id="R1", deliverable_id="D1", batch_rows=5, on_batch=nested)
+    assert not held(store)
+    assert import_contacts(store, large_contacts(10), run_id="R2", deliverable_id="D1").imported == 5   # the rest
+
+
 def test_the_lock_file_is_beside_the_sqlite_file_and_an_in_memory_store_has_none(tmp_path):
     from sqlalchemy import create_engine
 
