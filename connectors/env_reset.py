@@ -44,8 +44,8 @@ def reset_environment(project: Project, env: str, expected_contacts: int | None 
 
     ``expected_contacts`` (what the user confirmed) must still be the count, or nothing is removed.
     An import running into ``env`` ends first (``on_wait()`` is called once if the reset waits for one).
-    The journal hears of the reset before the store is touched (once its writers' lock is held: a wait
-    given up touched nothing, so it voids nothing): a reset killed right after its
+    The journal hears of the reset before the store is touched (once its writers' lock is held and the
+    count confirmed: a wait given up, or a count that changed, touched nothing and voids nothing): a reset killed right after its
     commit must still void the imports it removed (the guards err on the safe side: a reset that
     failed voids them too, and the environment is imported again).
     """

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .text_arrays import text_positions
+
 COLUMN_CHANGES_FILE = "column_changes.json"
 
 
@@ -29,11 +31,12 @@ def _text_at(values: pd.Series, positions: np.ndarray, index: pd.Index) -> pd.Se
     return out.where(positions >= 0, "")
 
 
-def measure_column_changes(columns, source: pd.DataFrame, contacts: pd.DataFrame) -> list[dict]:
+def measure_column_changes(columns, source: pd.DataFrame, contacts: pd.DataFrame, kept: np.ndarray | None = None) -> list[dict]:
     """One entry per output column of ``columns`` (compiled protocol columns) found in ``contacts``.
 
     ``source`` is the main dataset as read (index source_ref); ``contacts`` the protocol's
-    output, before rules and dedup (same index, filtered rows gone). A column made from
+    output, before rules and dedup (same index, filtered rows gone). ``kept``: which source rows
+    ``contacts`` holds, in order (the protocol's filter mask), if known. A column made from
     several inputs, a joined dataset or a pivot has its fill rate only.
     """
     entries = []
@@ -49,13 +52,23 @@ def measure_column_changes(columns, source: pd.DataFrame, contacts: pd.DataFrame
         name = column.inputs[0] if len(column.inputs) == 1 else None
         if name in source.columns:
             if positions is None:
-                positions = source.index.get_indexer(contacts.index)
+                positions = _source_positions(source.index, contacts.index, kept)
             before = _text_at(source[name], positions, contacts.index)
             had = before != ""
             entry.update(source=name, source_filled=int(had.sum()), changed=int((had & (out != before)).sum()),
                          emptied=int((had & (out == "")).sum()))
         entries.append(entry)
     return entries
+
+
+def _source_positions(source: pd.Index, rows: pd.Index, kept: np.ndarray | None) -> np.ndarray:
+    """Where each of ``rows`` is in ``source``: from the filter mask when it names these very rows (a
+    positional check), else by label (pandas' get_indexer took 2 s at 5M rows, 0.3 s at 1M)."""
+    if kept is not None and len(kept) == len(source) and int(kept.sum()) == len(rows):
+        positions = np.flatnonzero(kept)
+        if source[positions].equals(rows):
+            return positions
+    return text_positions(rows, source)
 
 
 def write_column_changes(entries: list[dict], path: Path) -> None:

@@ -31,6 +31,7 @@ from .protocol.numbers import as_number_set
 from .reference import ReferenceData
 from .settings.gate import GateSettings
 from .settings.prepare import ContactNumberPolicy
+from .rows import as_mask
 from .text_arrays import text_column, text_isin, to_bool
 from .yaml_load import parse_yaml
 
@@ -111,7 +112,7 @@ def _criteria_used(contacts: pd.DataFrame) -> pd.DataFrame:
 
 def _config_created(contacts: pd.DataFrame) -> tuple[set[str], set[str]]:
     """Structure types and criterion codes named by CONFIG rows of the file (secutix-format §3.2)."""
-    config = contacts[contacts["OPERATION"] == "CONFIG"] if "OPERATION" in contacts else contacts.iloc[0:0]
+    config = contacts[as_mask(contacts["OPERATION"] == "CONFIG")] if "OPERATION" in contacts else contacts.iloc[0:0]
     types = set(_distinct_text(config, ["STRUCT_TYPE"]))
     codes = set(_criteria_used(config)["code"]) - {""}
     return types, codes
@@ -263,8 +264,12 @@ def _preconditions(contacts: pd.DataFrame, reference: ReferenceData | None, poli
                     bad += [f"{code}={e}" for e in set(elements) - set(crit.elements) - {""}]
             checks.append(GateCheck(name="criterion elements exist", kind="precondition", passed=not bad,
                                     value=str(len(pairs)), detail=f"unknown in the target: {_listed(bad)}" if bad else "all known"))
-    numbers = data["CONTACT_NR"][data["CONTACT_NR"] != ""] if "CONTACT_NR" in data else pd.Series([], dtype="str")
-    inserts = numbers[data.loc[numbers.index, "OPERATION"].isin(["INSERT", ""])] if "OPERATION" in data else numbers
+    numbers = inserts = pd.Series([], dtype="str")
+    if "CONTACT_NR" in data:    # positional masks: a label lookup of millions of source_refs costs seconds
+        given = as_mask(data["CONTACT_NR"] != "")
+        numbers = data["CONTACT_NR"][given]
+        inserted = as_mask(data["OPERATION"].isin(["INSERT", ""])) if "OPERATION" in data else True
+        inserts = data["CONTACT_NR"][given & inserted]
     taken = int(text_isin(inserts, as_number_set(existing)).sum())
     checks.append(GateCheck(name="contact numbers free", kind="precondition", passed=taken == 0,
                             value=str(taken), limit="0", detail=f"{taken} numbers already exist in the target"))

@@ -30,14 +30,17 @@ from datetime import date, datetime, timezone
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import __version__, forked
 from .findings import FINDING_COLUMNS, concat_findings, write_findings
 from .dedup import DedupResult, ReviewDecisions, find_duplicates, keep_decisions, pending_decisions, write_review_workbook
 from .dedup.result import REVIEW_COLUMNS
 from .format.catalogue import extended_format
-from .text_arrays import text_isin
+from .text_arrays import text_array, text_isin, text_positions
 from .report.workbook import DROPPED_FILE, REPORT_FILE, ReportInput, write_dropped, write_report
 from .rows import select_rows
 from .column_changes import COLUMN_CHANGES_FILE, measure_column_changes, write_column_changes
@@ -98,6 +101,7 @@ def _apply_protocol(compiled: CompiledProtocol, tables: dict[str, pd.DataFrame],
         dropped=pd.concat([p.dropped for p in parts]),
         source_numbers=pd.concat([p.source_numbers for p in parts]),
         aggregates=parts[0].aggregates,      # computed once over the whole child tables: the same in every chunk
+        kept=np.concatenate([p.kept for p in parts]),
     )
 
 
@@ -142,14 +146,27 @@ def timed(stage: str, rows: int) -> Iterator[None]:
              time.perf_counter() - wall, time.process_time() - cpu)
 
 
+def _numbers_of(findings: pd.DataFrame, number_of: pd.Series) -> pd.Series:
+    """Each log line's contact number as finally given to its row (``number_of``: source_ref → number),
+    else the number the line already had. Arrow lookups: no Python object per line."""
+    at = text_positions(findings["source_ref"], number_of.index)
+    found = at >= 0
+    if not found.any():
+        return findings["contact_nr"].astype("str")
+    given = text_array(number_of).take(pa.array(np.where(found, at, 0)))
+    given = pc.if_else(pa.array(found), given, pa.scalar(None, given.type))
+    numbers = pc.coalesce(given, text_array(findings["contact_nr"]))     # as map + fillna: a missing number too
+    return pd.Series(pd.array(numbers, dtype="str"), index=findings.index)
+
+
 def _order_findings(findings: pd.DataFrame, order: pd.Index) -> pd.DataFrame:
     """Log lines in source row order, then column order, then code: stable across replays."""
     if findings.empty:
         return findings[FINDING_COLUMNS]
-    position = pd.Series(range(len(order)), index=order)
+    row = text_positions(findings["source_ref"], order)
     columns = {c: i for i, c in enumerate(extended_format().layout(with_role=True))}
     keyed = findings.assign(
-        _row=findings["source_ref"].map(position).fillna(len(order)).astype("int64"),
+        _row=np.where(row >= 0, row, len(order)),
         _col=findings["column"].map(columns).fillna(len(columns)).astype("int64"),
     )
     keyed = keyed.sort_values(["_row", "_col", "code", "value"], kind="stable")
@@ -185,7 +202,7 @@ def prepare_contacts(
     order = tables[compiled.main].index
     with timed("protocol", len(order)):
         result = _apply_protocol(compiled, tables, ctx, config.execution.chunk_rows, map_chunks)
-    column_changes = measure_column_changes(compiled.columns, tables[compiled.main], result.contacts)
+    column_changes = measure_column_changes(compiled.columns, tables[compiled.main], result.contacts, result.kept)
     del tables
     contacts, dropped, parts, aggregates = result.contacts, result.dropped, [result.findings], result.aggregates
     policy = config.contact_numbers
@@ -223,7 +240,7 @@ def prepare_contacts(
         duplicates = duplicates.assign(survivor_contact_nr=duplicates["survivor_ref"].map(survivor_numbers).fillna(duplicates["survivor_contact_nr"]))
         number_of = number_of.copy()
         number_of.loc[survivors.index] = survivors["CONTACT_NR"]
-    findings = findings.assign(contact_nr=findings["source_ref"].map(number_of).fillna(findings["contact_nr"]).astype("str"))
+    findings = findings.assign(contact_nr=_numbers_of(findings, number_of))
     in_order = order[text_isin(order, survivors.index)]
     if not survivors.index.equals(in_order):
         survivors = survivors.reindex(in_order)

@@ -27,6 +27,18 @@ def text_index_unique(index: pd.Index) -> bool:
     return pc.count_distinct(text_array(index), mode="all").as_py() == len(index)
 
 
+def text_positions(values, labels) -> np.ndarray:
+    """For each of ``values``, its position among ``labels`` (unique text; the first if not), -1 when absent.
+
+    One Arrow hash (``index_in``): pandas' ``get_indexer`` / ``Series.map`` on the same text first
+    checks the labels are unique and builds its own table, 0.3 s at 1M source refs and 4 s at 5M.
+    """
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    found = pc.index_in(text_array(values), value_set=text_array(labels))
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
 def text_isin(values, candidates) -> np.ndarray:
     """``values.isin(candidates)`` for text (an Index, Series or array-like) as a boolean array."""
     if not len(values):

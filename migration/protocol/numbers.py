@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..findings import concat_findings, findings_frame
+from ..rows import as_mask
 from ..text_arrays import text_array, text_isin
 from ..settings.prepare import ContactNumberPolicy, NumberRange
 from .codes import reason
@@ -25,8 +26,10 @@ from .codes import reason
 
 def _finding(mask: pd.Series, code: str, numbers: pd.Series) -> pd.DataFrame:
     info = reason(code)
-    refs = pd.Series(mask[mask].index, index=mask[mask].index, dtype="str")
-    return findings_frame(refs, numbers[mask], "CONTACT_NR", code, info.severity, info.message, numbers[mask])
+    rows = as_mask(mask)
+    found = numbers[rows]
+    refs = pd.Series(found.index, index=found.index, dtype="str")
+    return findings_frame(refs, found, "CONTACT_NR", code, info.severity, info.message, found)
 
 
 def as_number_set(existing: Iterable | None) -> pd.Index:

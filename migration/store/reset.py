@@ -36,23 +36,25 @@ def reset_store(store: ContactStore, expected_contacts: int | None = None, on_wa
     ``expected_contacts``: the count the user confirmed; if the store holds another number
     by the time the writers' lock is taken (an import ran meanwhile), nothing is removed.
     ``on_wait()``: called once if an import (or another reset) holds the lock; the reset then waits for it.
-    ``on_locked()``: called once the lock is held, before the store is touched (given up while waiting: never).
+    ``on_locked()``: called once the lock is held and the count confirmed, before the store is touched
+    (a wait given up, or a count that changed meanwhile: never).
     """
     with _connection(store) as conn, writers_lock(store, conn, on_wait):   # before the transaction, always
-        if on_locked:
-            on_locked()
-        counts = _reset(store, conn, expected_contacts)
+        counts = _reset(store, conn, expected_contacts, on_locked)
         if store.dialect == "sqlite":   # still under the lock: no import's batches land in the WAL meanwhile
             _checkpoint(store)
     return counts
 
 
-def _reset(store: ContactStore, conn: Connection, expected_contacts: int | None) -> dict[str, int]:
+def _reset(store: ContactStore, conn: Connection, expected_contacts: int | None,
+           on_locked: Callable[[], None] | None) -> dict[str, int]:
     with store.transaction(conn) as c:
         counts = {what: c.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar_one() for what, table in COUNTED.items()}
         if expected_contacts is not None and counts["contacts"] != expected_contacts:
             raise GuardRefused(f"{store.name} now holds {counts['contacts']} contact(s), not the {expected_contacts} "
                                "confirmed (an import ran meanwhile?): nothing removed; run the reset again")
+        if on_locked:
+            on_locked()
         _empty(c, store.dialect, JOURNAL)
         _empty(c, store.dialect, CONTACT_DATA)
         if store.dialect == "sqlite":

@@ -171,6 +171,20 @@ def test_a_failed_reset_is_one_line_and_journalled_as_started_then_failed(projec
         (True, "started"), (False, "failed (GuardRefused): nothing removed")]   # the guards take it as done
 
 
+def test_a_count_that_changed_since_the_confirmation_journals_nothing_and_voids_nothing(project, workspace_home, capsys):
+    from test_cli_import import ROWS, make_deliverable
+
+    from stx_migrate.connectors.env_reset import reset_environment
+    from stx_migrate.migration.errors import GuardRefused
+    from stx_migrate.migration.settings.project import load_project
+
+    _import(project, capsys, make_deliverable(workspace_home, ROWS))
+    with pytest.raises(GuardRefused, match="nothing removed"):
+        reset_environment(load_project(project), "dev", expected_contacts=3)    # the store holds 4
+    journal = (workspace_home / "lac" / "procedure" / "events.jsonl").read_text().splitlines()
+    assert [e for e in map(json.loads, journal) if e["kind"] == "env-reset"] == []   # the import still counts
+
+
 def test_decide_has_nothing_to_decide_on_once_preprod_was_reset(project, workspace_home, capsys, monkeypatch):
     from test_cli_import import ROWS, make_deliverable
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 
 from stx_migrate.migration.column_changes import change_warnings, measure_column_changes
@@ -27,3 +28,17 @@ def test_changes_are_counted_against_each_rows_own_source_row():
     assert both["source"] is None and both["filled"] == 1   # two inputs: its fill rate only
     assert change_warnings([phone, lastname], 0.5) == [
         "LASTNAME: the protocol changed 75.0% of the 4 filled values of NOM (warning above 50%)"]
+
+
+def test_the_filter_mask_gives_the_same_counts_as_the_labels_and_a_mask_for_other_rows_is_not_trusted():
+    source = pd.DataFrame({"TEL": ["0612", "", "0799", "0144"]}, index=pd.Index(["r1", "r2", "r3", "r4"], name="source_ref"))
+    kept = np.array([True, False, True, True])
+    contacts = pd.DataFrame({"PHONE": ["+33612", "0799", ""]}, index=pd.Index(["r1", "r3", "r4"], name="source_ref"))
+    columns = [_column("PHONE", "TEL")]
+    by_label = measure_column_changes(columns, source, contacts)
+    assert (by_label[0]["changed"], by_label[0]["emptied"]) == (2, 1)   # r1 reformatted, r4 emptied
+    assert measure_column_changes(columns, source, contacts, kept) == by_label
+    # the same number of rows kept, but not these rows (or not in this order): found by label instead
+    assert measure_column_changes(columns, source, contacts, np.array([True, True, False, True])) == by_label
+    reordered = contacts.loc[["r3", "r1", "r4"]]
+    assert measure_column_changes(columns, source, reordered, kept) == measure_column_changes(columns, source, reordered)
