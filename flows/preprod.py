@@ -13,7 +13,7 @@ from stx_migrate.tasks.orchestrator import flow, get_run_logger
 from stx_migrate.migration.approvals import WHO, latest_approval, preprod_requirements, read_approvals
 from stx_migrate.migration.errors import GuardRefused
 from stx_migrate.migration.procedure import (
-    Decision, Event, load_state, preprod_guard, read_deliverable_ref, record_decision,
+    Decision, Event, customer_answer_guard, load_state, preprod_guard, read_deliverable_ref, record_decision,
 )
 from stx_migrate.migration.settings.project import load_project
 from stx_migrate.tasks.logging import redact
@@ -109,6 +109,10 @@ def import_preprod(project_dir: str, deliverable_id: str | None = None,
     if answer is None:  # a plain run (no server to pause on): `stx-migrate decide` records the answer
         return {"deliverable_id": deliverable.deliverable_id, "verdict": "waiting",
                 "import_folder": str(folder) if folder else None}
+    # a reset of pre-production while the run waited voids the question: the answer (from the UI) records nothing
+    void = customer_answer_guard(load_state(procedure_dir), deliverable.deliverable_id, run_id)
+    if void:
+        refuse(project, "import-preprod", void)
     decision = record_customer_decision(project, deliverable, answer.approved, answer.by, answer.comment, source, run_id)
     log.info("customer decision on %s: %s", deliverable.deliverable_id, decision.verdict)
     return {**decision.model_dump(mode="json"), "import_folder": str(folder) if folder else None}
@@ -146,9 +150,9 @@ def give_decision(project_dir: str, approved: bool, by: str, comment: str = ""):
             raise GuardRefused("nothing to decide on: no deliverable was imported into pre-production yet "
                                "(or since its last env reset)")
         deliverable_id = imported[-1]
-    if state.import_event("preprod", deliverable_id) is None:   # the paused run's import was reset since
-        raise GuardRefused(f"deliverable {deliverable_id} is no longer in pre-production (stx-migrate env reset "
-                           "emptied it): import it again, then decide")
+    void = customer_answer_guard(state, deliverable_id, str(paused.id) if paused is not None else None)
+    if void:   # reset since: nothing recorded, the paused run left as it is (its own answer would be refused too)
+        raise GuardRefused(void)
     ref = read_deliverable_ref(ws.path("deliverables", deliverable_id))
     decision = record_decision(ws.procedure_dir, Decision(
         approved=approved, by=by, comment=comment, deliverable_id=ref.deliverable_id, protocol_hash=ref.protocol_hash,

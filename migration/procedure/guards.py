@@ -5,7 +5,7 @@ a non-empty list into ``GuardRefused`` (exit 1, Failed state with the reasons).
 """
 from __future__ import annotations
 
-from .state import DeliverableRef, ProcedureState
+from .state import PREPROD, DeliverableRef, ProcedureState
 
 
 def production_guard(state: ProcedureState, deliverable: DeliverableRef, again: bool = False) -> list[str]:
@@ -76,6 +76,24 @@ def preprod_guard(deliverable: DeliverableRef, state: ProcedureState) -> list[st
         return [f"no quality gate result for deliverable {deliverable.deliverable_id} (no gate.json): run prepare again"]
     if gate is False:
         return [f"the quality gate failed on deliverable {deliverable.deliverable_id}"]
+    return []
+
+
+def customer_answer_guard(state: ProcedureState, deliverable_id: str, flow_run_id: str | None = None) -> list[str]:
+    """Why the customer's answer on ``deliverable_id`` must not be recorded (empty: it may).
+
+    The deliverable must still be in pre-production (no ``env reset`` since its import), and when
+    the answer is to a run's question (``flow_run_id``), pre-production must not have been reset
+    since that run asked: the question was about data that is gone, even if it was imported again
+    since (the new import's own run asks again).
+    """
+    if state.import_event(PREPROD, deliverable_id) is None:
+        return [f"deliverable {deliverable_id} is no longer in pre-production (stx-migrate env reset emptied it): "
+                "no decision recorded; import it again, then the customer decides"]
+    if flow_run_id and state.reset_since_asked(flow_run_id):
+        return [f"pre-production was reset (stx-migrate env reset) after run {flow_run_id} asked the customer about "
+                f"deliverable {deliverable_id}: that question is void, no decision recorded; answer the one the new "
+                "import asks"]
     return []
 
 

@@ -108,6 +108,12 @@ class ProcedureState:
         found = [e for e in self._ok("import", env) if e.deliverable_id == deliverable_id]
         return found[-1] if found else None
 
+    def reset_since_asked(self, flow_run_id: str, env: str = PREPROD) -> bool:
+        """Whether ``env`` was reset after the run ``flow_run_id`` last asked for the customer's decision."""
+        asked = [i for i, e in enumerate(self.events)
+                 if e.kind == "decision-requested" and e.flow_run_id == flow_run_id and e.detail == ""]
+        return bool(asked) and any(e.kind == "env-reset" and e.ok and e.env == env for e in self.events[asked[-1] + 1:])
+
     def preprod_imports_of_hash(self, protocol_hash: str) -> list[str]:
         return [e.deliverable_id for e in self._ok("import", "preprod")
                 if e.protocol_hash == protocol_hash and e.deliverable_id]

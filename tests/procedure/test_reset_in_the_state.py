@@ -1,6 +1,7 @@
 """What an ``env reset`` means for the procedure's state and guards (no store, no Prefect)."""
 from stx_migrate.migration.procedure import (
-    Decision, DeliverableRef, Event, load_state, production_guard, record_decision, record_event, refresh_guard,
+    Decision, DeliverableRef, Event, customer_answer_guard, load_state, production_guard, record_decision, record_event,
+    refresh_guard,
 )
 
 H1 = "a" * 64
@@ -70,3 +71,27 @@ def test_a_reset_that_started_and_failed_still_voids_the_imports(tmp_path):
     reset(tmp_path, "preprod", ok=False, detail="failed (IntegrityError): nothing removed")
     state = load_state(tmp_path)
     assert state.imported("preprod") == [] and state.validated is None
+
+
+def asked(d, run_id, step=""):
+    record_event(d, Event(kind="decision-requested", flow_run_id=run_id, deliverable_id="D1", protocol_hash=H1,
+                          detail=step))
+
+
+def test_an_answer_to_a_question_asked_before_a_reset_of_preprod_is_refused(tmp_path):
+    imported(tmp_path, "preprod")
+    asked(tmp_path, "run-1")
+    assert customer_answer_guard(load_state(tmp_path), "D1", "run-1") == []
+    reset(tmp_path, "dev")                          # dev's reset leaves the question standing
+    assert customer_answer_guard(load_state(tmp_path), "D1", "run-1") == []
+    reset(tmp_path, "preprod", detail="started")    # a started reset counts as done
+    [reason] = customer_answer_guard(load_state(tmp_path), "D1", "run-1")
+    assert "D1 is no longer in pre-production" in reason and "no decision recorded" in reason
+    imported(tmp_path, "preprod")                   # imported again: still void for the run that asked before
+    [reason] = customer_answer_guard(load_state(tmp_path), "D1", "run-1")
+    assert "after run run-1 asked" in reason and "void" in reason
+    assert customer_answer_guard(load_state(tmp_path), "D1") == []   # no paused run: the import in force counts
+    asked(tmp_path, "run-2")                        # the new import's run asks anew
+    assert customer_answer_guard(load_state(tmp_path), "D1", "run-2") == []
+    asked(tmp_path, "run-3", step="gate")           # a gate sign-off's question is not the customer's
+    assert customer_answer_guard(load_state(tmp_path), "D1", "run-3") == []
