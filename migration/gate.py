@@ -29,9 +29,9 @@ from .protocol.compile import protocol_hash
 from .protocol.model import ProtocolModel
 from .protocol.numbers import as_number_set
 from .reference import ReferenceData
+from .rows import as_mask
 from .settings.gate import GateSettings
 from .settings.prepare import ContactNumberPolicy
-from .rows import as_mask
 from .text_arrays import text_column, text_isin, to_bool
 from .yaml_load import parse_yaml
 
