@@ -122,13 +122,14 @@ class SqlEnvironment(_Environment):
         return f"sql environment {self.name} ({redact(self.settings.url or '')})"
 
     def import_contacts(self, contacts: pd.DataFrame, *, run_id: str, deliverable_id: str,
-                        on_batch: Callable[[int, int], None] | None = None) -> ImportResult:
+                        on_batch: Callable[[int, int], None] | None = None,
+                        on_wait: Callable[[], None] | None = None) -> ImportResult:
         from stx_migrate.migration.store.importer import import_contacts
 
         store = open_environment_store(self.project, self.name)
         try:
             return import_contacts(store, contacts, run_id=run_id, deliverable_id=deliverable_id,
-                                   batch_rows=self.settings.batch_rows, on_batch=on_batch)
+                                   batch_rows=self.settings.batch_rows, on_batch=on_batch, on_wait=on_wait)
         finally:
             store.dispose()
 

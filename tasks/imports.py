@@ -67,7 +67,10 @@ def import_deliverable(project_dir: str, env: str, deliverable_id: str | None = 
                 contacts = pseudonymise_contacts(contacts, pseudonyms[0])
             progress = publish_progress(f"{key}-progress", len(contacts), f"import into {env}")
             result = environment.import_contacts(contacts, run_id=run_id, deliverable_id=deliverable.id,
-                                                 on_batch=lambda done, total: progress.advance(done - progress.done))
+                                                 on_batch=lambda done, total: progress.advance(done - progress.done),
+                                                 on_wait=lambda: log.warning(
+                                                     "%s: another import, service or env reset is writing into it; this "
+                                                     "import waits for it to end", env))
             progress.finish()
             summary = {**base, **_import_counts(result)}
             write_findings(result.findings, staging / "rejects.csv")

@@ -61,13 +61,16 @@ class ImportResult:
 
 def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str, deliverable_id: str,
                     batch_rows: int = DEFAULT_BATCH_ROWS, operation: str = "import",
-                    on_batch: Callable[[int, int], None] | None = None, plan_ahead: bool = True) -> ImportResult:
+                    on_batch: Callable[[int, int], None] | None = None, plan_ahead: bool = True,
+                    on_wait: Callable[[], None] | None = None) -> ImportResult:
     """Apply ``contacts`` (a SecuTix frame of valid rows, index source_ref) to ``store``.
 
     See the module docstring for the transaction, idempotence and counting contract.
     ``on_batch(done_rows, total_rows)`` is called after each committed batch (progress).
     ``plan_ahead``: plan the next batch on a second connection and thread while the
     current one is written (the database releases the GIL); the result is the same.
+    ``on_wait()`` is called once if another import, a service or a reset holds the store's
+    writers' lock: this import then waits for it to end (say so: a silent wait looks like a hang).
     """
     if batch_rows <= 0:
         raise ValueError("batch_rows must be positive")
@@ -82,7 +85,7 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
     try:
         # the whole run, its journal entry included: a reset or another import waits for it to end (writers.py);
         # taken first, before any transaction (SQLite: never wait for it while holding BEGIN IMMEDIATE)
-        with writers_lock(store, writer):
+        with writers_lock(store, writer, on_wait):
             started = datetime.now(timezone.utc)  # not while it waited for another writer
             findings = _write_batches(store, writer, frame, bounds, names, result, operation=operation, started=started,
                                       on_batch=on_batch, plan_ahead=plan_ahead)

@@ -180,3 +180,30 @@ def test_the_lock_file_is_beside_the_sqlite_file_and_an_in_memory_store_has_none
 
     assert lock_path(ContactStore(create_engine(f"sqlite:///{tmp_path}/env.sqlite"))) == f"{tmp_path}/env.sqlite.writer-lock"
     assert lock_path(ContactStore(create_engine("sqlite://"))) is None
+
+
+@pytest.mark.timeout(180)
+def test_an_import_that_must_wait_for_another_says_so_once_then_runs_after_it(store, tmp_path):
+    go = tmp_path / "go"
+    first = start(store, "import", "D1", str(go))
+    waited: list[int] = []
+
+    def waiting() -> None:   # what the import task logs; here it also lets the first import go on
+        waited.append(store.count("contact"))
+        go.touch()
+
+    try:
+        expect(first, "paused")
+        partial = store.count("contact")
+        second = import_contacts(store, large_contacts(120), run_id="R2", deliverable_id="D1", batch_rows=20,
+                                 on_wait=waiting)
+        assert finish(first, "done") == {"imported": 120, "updated": 0, "unchanged": 0, "not_imported": 0}
+    finally:
+        go.touch()
+        stop(first)
+    assert waited == [partial]                        # once, while the first import held the lock mid-run
+    assert (second.imported, second.unchanged) == (0, 120)   # it ran after the first one, whole
+    assert whole(store) == {**ALL, "dangling": 0, "imported": 120}
+    alone: list[int] = []
+    import_contacts(store, large_contacts(120), run_id="R3", deliverable_id="D1", on_wait=lambda: alone.append(1))
+    assert alone == []                                # nobody else writing: no wait, nothing said
