@@ -110,9 +110,16 @@ def _criteria_used(contacts: pd.DataFrame) -> pd.DataFrame:
     return pairs.fillna("").drop_duplicates().astype("str")
 
 
+def _is_config(contacts: pd.DataFrame) -> np.ndarray:
+    """Per row: a CONFIG row (secutix-format §3.2), as a numpy mask (compared in Arrow: no hash of the refs)."""
+    if "OPERATION" not in contacts:
+        return np.zeros(len(contacts), dtype=bool)
+    return to_bool(pc.equal(text_column(contacts["OPERATION"]), "CONFIG"))
+
+
 def _config_created(contacts: pd.DataFrame) -> tuple[set[str], set[str]]:
     """Structure types and criterion codes named by CONFIG rows of the file (secutix-format §3.2)."""
-    config = contacts[as_mask(contacts["OPERATION"] == "CONFIG")] if "OPERATION" in contacts else contacts.iloc[0:0]
+    config = contacts[_is_config(contacts)]
     types = set(_distinct_text(config, ["STRUCT_TYPE"]))
     codes = set(_criteria_used(config)["code"]) - {""}
     return types, codes
@@ -121,9 +128,7 @@ def _config_created(contacts: pd.DataFrame) -> tuple[set[str], set[str]]:
 def _people(contacts: pd.DataFrame) -> pd.DataFrame:
     """The rows that are contacts (not CONFIG rows), with only the columns the preconditions read."""
     columns = [c for c in contacts.columns if c in ("OPERATION", "STRUCT_TYPE", "CONTACT_NR") or c.startswith("CRIT")]
-    if "OPERATION" not in contacts:
-        return contacts[columns]
-    config = to_bool(pc.equal(text_column(contacts["OPERATION"]), "CONFIG"))
+    config = _is_config(contacts)
     return contacts.loc[~config, columns] if config.any() else contacts[columns]
 
 
@@ -178,7 +183,7 @@ def evaluate_gate(
     checks.append(GateCheck(name="files intact", kind="reconciliation", passed=not changed,
                             value=", ".join(changed) or "all", detail="sha256 of each file = manifest"))
 
-    people = int((contacts["OPERATION"] != "CONFIG").sum()) if "OPERATION" in contacts else len(contacts)
+    people = len(contacts) - int(_is_config(contacts).sum())
     checks.append(GateCheck(name="contacts to import", kind="reconciliation", passed=people > 0,
                             value=str(people), limit="> 0", detail="no contacts" if not people else "rows in contacts.csv"))
 

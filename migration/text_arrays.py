@@ -31,7 +31,8 @@ def text_positions(values, labels) -> np.ndarray:
     """For each of ``values``, its position among ``labels`` (unique text; the first if not), -1 when absent.
 
     One Arrow hash (``index_in``): pandas' ``get_indexer`` / ``Series.map`` on the same text first
-    checks the labels are unique and builds its own table, 0.3 s at 1M source refs and 4 s at 5M.
+    checks the labels are unique and builds its own table, 0.3 s at 1M source refs and 4 s at 5M
+    (1.4M criteria rows against 1M clients: 0.4 s here, 1.1 s through ``get_indexer``).
     """
     if not len(values):
         return np.zeros(0, dtype=np.int64)

@@ -2,6 +2,7 @@
 PostgreSQL; a reset or another import waits for it, never lands between two of its batches."""
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -51,6 +52,24 @@ def stop(*procs: subprocess.Popen) -> None:
         proc.stderr.close()
 
 
+@contextlib.contextmanager
+def paused_import(store, tmp_path):
+    """An import of D1 (large_contacts(120), batches of 20) in its own process, paused after its first
+    batch while it holds the writers' lock; ``go.touch()`` lets it go on. Yields (process, go, the
+    contacts committed so far, a list of other processes to stop at the end)."""
+    go = tmp_path / "go"
+    importer = start(store, "import", "D1", str(go))
+    others: list[subprocess.Popen] = []
+    try:
+        expect(importer, "paused")
+        partial = store.count("contact")
+        assert 0 < partial < ALL["contacts"]
+        yield importer, go, partial, others
+    finally:
+        go.touch()
+        stop(importer, *others)
+
+
 def whole(store) -> dict:
     """What the store holds of large_contacts(120), and whether its journal agrees with its contacts."""
     dangling = one(store, "SELECT COUNT(*) FROM import_row r LEFT JOIN contact c ON c.id = r.contact_id "
@@ -62,14 +81,9 @@ def whole(store) -> dict:
 
 @pytest.mark.timeout(180)
 def test_a_reset_during_an_import_waits_for_it_then_refuses_and_a_second_reset_and_import_make_it_whole(store, tmp_path):
-    go = tmp_path / "go"
-    importer = start(store, "import", "D1", str(go))
-    resetter = None
-    try:
-        expect(importer, "paused")                      # the first batch committed, the import holds the lock
-        partial = store.count("contact")
-        assert 0 < partial < ALL["contacts"]
+    with paused_import(store, tmp_path) as (importer, go, partial, others):   # the import holds the lock
         resetter = start(store, "reset", str(partial))  # confirmed on the partial count, as a user would
+        others.append(resetter)
         expect(resetter, "waiting")
         time.sleep(0.5)                                 # it would have emptied the store by now
         assert store.count("contact") == partial
@@ -77,9 +91,6 @@ def test_a_reset_during_an_import_waits_for_it_then_refuses_and_a_second_reset_a
         assert finish(importer, "done") == {"imported": 120, "updated": 0, "unchanged": 0, "not_imported": 0}
         assert "an import ran meanwhile" in expect(resetter, "refused: store now holds 138 contact(s), not the ")
         assert resetter.wait(timeout=60) == 0
-    finally:
-        go.touch()
-        stop(importer, *(p for p in [resetter] if p))
     assert whole(store) == {**ALL, "dangling": 0, "imported": 120}      # the whole import, journaled
     assert reset_store(store, expected_contacts=138)["contacts"] == 138
     assert whole(store) == {"contacts": 0, "rows": 0, "dangling": 0, "imported": 0}
@@ -89,21 +100,14 @@ def test_a_reset_during_an_import_waits_for_it_then_refuses_and_a_second_reset_a
 
 @pytest.mark.timeout(180)
 def test_two_imports_at_once_run_one_after_the_other(store, tmp_path):
-    go = tmp_path / "go"
-    first = start(store, "import", "D1", str(go))
-    second = None
-    try:
-        expect(first, "paused")
-        partial = store.count("contact")
+    with paused_import(store, tmp_path) as (first, go, partial, others):
         second = start(store, "import", "D1", "-")     # the same deliverable: today's result is one import
+        others.append(second)
         assert second.stdout.readline() == "ready\n", second.stderr.read()[-3000:]
         time.sleep(1.0)                                 # it would have committed batches by now
         assert store.count("contact") == partial
         go.touch()
         counts = [finish(first, "done"), finish(second, "done")]
-    finally:
-        go.touch()
-        stop(first, *(p for p in [second] if p))
     assert counts == [{"imported": 120, "updated": 0, "unchanged": 0, "not_imported": 0},
                       {"imported": 0, "updated": 0, "unchanged": 120, "not_imported": 0}]
     assert whole(store) == {**ALL, "dangling": 0, "imported": 120}
@@ -184,23 +188,16 @@ def test_the_lock_file_is_beside_the_sqlite_file_and_an_in_memory_store_has_none
 
 @pytest.mark.timeout(180)
 def test_an_import_that_must_wait_for_another_says_so_once_then_runs_after_it(store, tmp_path):
-    go = tmp_path / "go"
-    first = start(store, "import", "D1", str(go))
     waited: list[int] = []
+    with paused_import(store, tmp_path) as (first, go, partial, _):
 
-    def waiting() -> None:   # what the import task logs; here it also lets the first import go on
-        waited.append(store.count("contact"))
-        go.touch()
+        def waiting() -> None:   # what the import task logs; here it also lets the first import go on
+            waited.append(store.count("contact"))
+            go.touch()
 
-    try:
-        expect(first, "paused")
-        partial = store.count("contact")
         second = import_contacts(store, large_contacts(120), run_id="R2", deliverable_id="D1", batch_rows=20,
                                  on_wait=waiting)
         assert finish(first, "done") == {"imported": 120, "updated": 0, "unchanged": 0, "not_imported": 0}
-    finally:
-        go.touch()
-        stop(first)
     assert waited == [partial]                        # once, while the first import held the lock mid-run
     assert (second.imported, second.unchanged) == (0, 120)   # it ran after the first one, whole
     assert whole(store) == {**ALL, "dangling": 0, "imported": 120}
