@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import forked
-from .first_seen import first_occurrence
+from .first_seen import distinct_sorted
 from .keys import combine, dob_name_keys, house_number, name_orders
 from .records import EXISTING, INDIVIDUAL, STRUCTURE, Records
 
@@ -202,12 +202,19 @@ def _pair_keys(left: np.ndarray, right: np.ndarray, n: int, origin: np.ndarray) 
 
 
 def _unite(passes: list[tuple[int, np.ndarray]], n: int) -> Pairs:
-    """The passes' pairs without repeats, each at its first occurrence in pass order (so it carries
-    the strongest rule: passes come in rule-priority order; a multi-key pass meets a pair twice).
+    """The passes' pairs without repeats, ordered by (left, right); each carries the rule of its first
+    occurrence in pass order (the strongest: passes come in rule-priority order; a multi-key pass
+    meets a pair twice).
 
     One sort of every pass's keys at once by value (:mod:`.first_seen`): 4 s at 5M source rows where a
     sort per pass and a merge into the keys already taken took 13.5 s; the peak is every pass's keys
     once plus the kept ones, as it was with the keys taken and kept pass by pass.
+
+    Why (left, right) order: scoring gathers a dozen record fields at both ends of every pair. In pass
+    order the ends are anywhere among the records, and at 3.5M records each gather misses the
+    processor's cache; in this order the left ends walk the records forward. Measured on the 5M
+    run's dedup input: the comparison levels 64.6 → 55.5 s, the SecuTix-rule test 3.7 → 1.5 s, the
+    whole dedup 114 → 103 s, the same merges; the sort was already done.
     """
     sizes = [len(keys) for _, keys in passes]
     every = np.empty(sum(sizes), dtype=np.int64)
@@ -218,7 +225,8 @@ def _unite(passes: list[tuple[int, np.ndarray]], n: int) -> Pairs:
         every[at:at + len(keys)] = keys
         at += len(keys)
         del keys
-    keep = first_occurrence(every)
-    pair_id, rule = every[keep], rule[keep]
-    del every, keep
+    pair_id, first = distinct_sorted(every)
+    del every
+    rule = rule[first]
+    del first
     return Pairs(pair_id // n, pair_id % n, rule)

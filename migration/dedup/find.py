@@ -172,7 +172,8 @@ def _check_unique_refs(frame: pd.DataFrame, what: str) -> None:
 
 def _best_pair_per_clusters(idx: np.ndarray, score: np.ndarray, la: np.ndarray, lb: np.ndarray) -> np.ndarray:
     """Of the pairs ``idx`` (increasing; ``la``/``lb`` their clusters), one per two clusters, the
-    best-scoring one, in increasing order: a reviewer decides once."""
+    best-scoring one, in increasing order: a reviewer decides once. A tie goes to the first pair:
+    the pairs come in (left, right) order, so to the pair of the earliest records."""
     if len(idx) < 2:
         return idx
     low, high = np.minimum(la, lb), np.maximum(la, lb)

@@ -23,9 +23,9 @@ def test_no_key_no_pairs_and_nothing_capped():
     assert len(left) == len(right) == 0 and capped == 0
 
 
-def test_passes_are_united_at_each_pair_first_occurrence_with_the_strongest_rule():
-    """The same pairs, order and rules as the concatenation of the passes deduplicated at first
-    occurrence by hashing (passes come in rule-priority order)."""
+def test_passes_are_united_in_pair_order_with_the_rule_of_the_first_occurrence():
+    """Each pair once, ordered by (left, right), with the rule of its first occurrence in the
+    concatenation of the passes (they come in rule-priority order: the strongest), found by hashing."""
     rng = np.random.default_rng(3)
     n = 50
     passes = []
@@ -37,7 +37,9 @@ def test_passes_are_united_at_each_pair_first_occurrence_with_the_strongest_rule
     keys = np.concatenate([k for _, k in passes])
     first = ~pd.Series(keys).duplicated().to_numpy()
     expected_rule = np.concatenate([np.full(len(k), p, dtype=np.int8) for p, k in passes])[first]
+    order = np.argsort(keys[first])
     united = _unite(list(passes), n)
-    np.testing.assert_array_equal(united.left * n + united.right, keys[first])
-    np.testing.assert_array_equal(united.rule, expected_rule)
+    np.testing.assert_array_equal(united.left * n + united.right, keys[first][order])
+    np.testing.assert_array_equal(united.rule, expected_rule[order])
+    assert (united.left < united.right).all()
     assert len(united) < len(keys)          # repeats were there to drop

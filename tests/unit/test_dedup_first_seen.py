@@ -1,4 +1,4 @@
-"""first_seen: first occurrences by a sort of packed values give what hashing and a stable argsort gave,
+"""first_seen: first occurrences by a sort of packed values give what hashing and a stable sort give,
 also where value and position do not fit in one int64 together (the buckets) and past the buckets."""
 from __future__ import annotations
 
@@ -7,18 +7,16 @@ import pandas as pd
 import pytest
 
 from stx_migrate.migration.dedup import first_seen
-from stx_migrate.migration.dedup.first_seen import codes_by_first_occurrence, first_occurrence
-
-
-def _expected(values):
-    return ~pd.Series(values).duplicated().to_numpy(), pd.factorize(values)[0]
+from stx_migrate.migration.dedup.first_seen import codes_by_first_occurrence, distinct_sorted
 
 
 def _check(values):
     values = np.asarray(values, dtype=np.int64)
-    first, codes = _expected(values)
-    np.testing.assert_array_equal(first_occurrence(values), first)
-    np.testing.assert_array_equal(codes_by_first_occurrence(values), codes)
+    distinct, first = distinct_sorted(values)
+    expected_distinct, expected_first = np.unique(values, return_index=True)   # a stable sort's first index
+    np.testing.assert_array_equal(distinct, expected_distinct)
+    np.testing.assert_array_equal(first, expected_first)
+    np.testing.assert_array_equal(codes_by_first_occurrence(values), pd.factorize(values)[0])
 
 
 @pytest.mark.parametrize("values", [[], [0], [5], [3, 3], [3, 2], [2, 3, 2], [0, 0, 0, 1, 0]])
