@@ -18,11 +18,13 @@ the command, so nobody ever sees its UI. The commands therefore choose:
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import sys
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from stx_migrate.tasks.orchestrator import prefect_loaded
@@ -129,6 +131,10 @@ def _active_profile(path: Path) -> dict | None:
     return profile if isinstance(profile, dict) else None
 
 
+# What run_plainly changed in Prefect's classes and modules, to put back (end_plain_runs)
+_UNDO: list[Callable[[], None]] = []
+
+
 def run_plainly() -> None:
     """From now on in this process, calling a flow or a task calls its function (no API, no server).
 
@@ -148,14 +154,29 @@ def run_plainly() -> None:
     from prefect.flows import Flow
     from prefect.tasks import Task
 
-    Flow.__call__ = _call_fn
-    Task.__call__ = _call_fn
+    for cls in (Flow, Task):
+        _UNDO.append(functools.partial(setattr, cls, "__call__", cls.__call__))
+        cls.__call__ = _call_fn
     original = prefect.get_run_logger
     for module in [prefect, prefect.logging, prefect.logging.loggers] + [
             m for name, m in list(sys.modules.items()) if name.startswith("stx_migrate.") and m is not None]:
         if getattr(module, "get_run_logger", None) is original:
+            _UNDO.append(functools.partial(setattr, module, "get_run_logger", original))
             module.get_run_logger = _plain_logger
     set_plain()
+
+
+def end_plain_runs() -> None:
+    """Back to Prefect runs in this process: what :func:`run_plainly` changed, put back.
+
+    A command never needs this (its process ends with it). The tests do: they run commands plainly
+    in the process where other tests then run flows on a test server (tests/conftest.py).
+    """
+    from stx_migrate.tasks.plain import set_plain
+
+    while _UNDO:
+        _UNDO.pop()()
+    set_plain(False)
 
 
 def _call_fn(self, *args, **kwargs):

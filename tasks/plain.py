@@ -12,6 +12,6 @@ def is_plain() -> bool:
     return _plain
 
 
-def set_plain() -> None:
+def set_plain(plain: bool = True) -> None:
     global _plain
-    _plain = True
+    _plain = plain

@@ -5,6 +5,7 @@ import atexit
 import logging
 import os
 import shutil
+import sys
 import tempfile
 
 # Prefect reads its settings at import: keep tests off ~/.prefect and off any real server.
@@ -37,6 +38,24 @@ def mariadb_server():
         yield server
     finally:
         stop()
+
+
+@pytest.fixture(autouse=True)
+def _plain_runs_end_with_their_test():
+    """A command run plainly in the test's own process (``STX_MIGRATE_RUNS=plain``, or no server found)
+    turns every flow of the process into a plain call, and the flow modules it imports first are built
+    plain (no Prefect: plain calls, forms without Prefect's base). Both are undone after the test, so
+    that a later test's flows run on Prefect whatever order the tests run in."""
+    before = set(sys.modules)
+    yield
+    from stx_migrate.tasks.plain import is_plain
+
+    if is_plain():
+        from stx_migrate.deployments.run_mode import end_plain_runs
+
+        end_plain_runs()
+        for name in [n for n in sys.modules if n.startswith("stx_migrate.") and n not in before]:
+            del sys.modules[name]       # imported afresh, with Prefect, by the next test that needs it
 
 
 @pytest.fixture()

@@ -68,3 +68,28 @@ def test_every_command_runs_plainly_in_its_own_process(tmp_path):
     log = (tmp_path / "bench" / "run" / "commands.log").read_text()
     assert "Starting temporary server" not in log   # no command paid for a server
     assert "for the customer's decision: stx-migrate decide" in log
+
+
+def test_plain_runs_end_and_flows_run_on_prefect_again(prefect_api):
+    """A command run plainly in a test's process must not leave later tests' flows plain (conftest)."""
+    from prefect import flow
+    from prefect.flows import Flow
+
+    from stx_migrate.deployments.run_mode import end_plain_runs, run_plainly
+    from stx_migrate.tasks.orchestrator import flow_run_id, get_run_logger
+    from stx_migrate.tasks.plain import is_plain
+
+    @flow(name="where-am-i")
+    def where():
+        return flow_run_id(), get_run_logger().name
+
+    prefect_call = Flow.__call__
+    run_plainly()
+    try:
+        assert is_plain() and Flow.__call__ is not prefect_call
+        assert where() == (None, "stx_migrate.run")             # a plain call: no flow run, the terminal's logger
+    finally:
+        end_plain_runs()
+    assert not is_plain() and Flow.__call__ is prefect_call
+    run_id, logger = where()
+    assert run_id is not None and logger != "stx_migrate.run"   # a run on the test API again, with its run logger
