@@ -23,28 +23,11 @@ def value_bits_that_fit(n: int) -> int:
     return _BITS - _position_bits(n)
 
 
-def distinct_sorted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``values``' distinct values in increasing order, and where each one first occurs (``values`` ≥ 0)."""
-    # Written group by group into arrays as long as the input: the pages never written are never
-    # touched, so they cost no memory, and there is no list of parts to concatenate at the end.
-    distinct, first = np.empty(len(values), dtype=np.int64), np.empty(len(values), dtype=np.int64)
-    size = 0
-
-    def collect(pos: np.ndarray, starts: np.ndarray, ordered: np.ndarray) -> None:
-        nonlocal size
-        distinct[size:size + len(starts)] = ordered[starts]
-        first[size:size + len(starts)] = pos[starts]
-        size += len(starts)
-
-    _runs(values, collect)
-    return distinct[:size], first[:size]
-
-
 def codes_by_first_occurrence(values: np.ndarray) -> np.ndarray:
     """Dense codes numbered in order of first occurrence: ``pd.factorize(values)[0]`` (``values`` ≥ 0)."""
     first = np.empty(len(values), dtype=np.int64)
 
-    def spread(pos: np.ndarray, starts: np.ndarray, _ordered: np.ndarray) -> None:
+    def spread(pos: np.ndarray, starts: np.ndarray) -> None:
         first[pos] = np.repeat(pos[starts], np.diff(np.r_[starts, len(pos)]))
 
     _runs(values, spread)
@@ -57,9 +40,8 @@ def _position_bits(n: int) -> int:
 
 
 def _runs(values: np.ndarray, visit) -> None:
-    """Calls ``visit(pos, starts, ordered)`` per group of values sorted by (value, position): ``pos`` the
-    positions in that order, ``ordered`` the values in that order, ``starts`` where each value's run
-    begins. Every value lies in exactly one group; the groups come in increasing order of value."""
+    """Calls ``visit(pos, starts)`` per group of values sorted by (value, position): ``pos`` the positions
+    in that order, ``starts`` where each value's run begins (every value lies in exactly one group)."""
     values = np.asarray(values, dtype=np.int64)
     m = len(values)
     if m == 0:
@@ -68,12 +50,12 @@ def _runs(values: np.ndarray, visit) -> None:
     low_bits = _BITS - pos_bits
     high_bits = int(values.max()).bit_length() - low_bits
     if high_bits <= 0:
-        _sorted_run(values, np.arange(m, dtype=np.int64), pos_bits, 0, visit)
+        _sorted_run(values, np.arange(m, dtype=np.int64), pos_bits, visit)
         return
     if high_bits > _MAX_BUCKET_BITS:
         order = np.argsort(values, kind="stable")
         ordered = values[order]
-        visit(order, np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]), ordered)
+        visit(order, np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]))
         return
     bucket = (values >> low_bits).astype(np.uint16)
     by_bucket = np.argsort(bucket, kind="stable")     # positions grouped by bucket, increasing in each
@@ -81,20 +63,18 @@ def _runs(values: np.ndarray, visit) -> None:
     del bucket
     low_mask = (1 << low_bits) - 1
     start = 0
-    for high, end in enumerate(ends):
+    for end in ends:
         if end > start:
             where = by_bucket[start:end]
-            _sorted_run(values[where] & low_mask, where, pos_bits, high << low_bits, visit)
+            _sorted_run(values[where] & low_mask, where, pos_bits, visit)
         start = end
 
 
-def _sorted_run(low: np.ndarray, where: np.ndarray, pos_bits: int, base: int, visit) -> None:
+def _sorted_run(low: np.ndarray, where: np.ndarray, pos_bits: int, visit) -> None:
     packed = np.sort((low << pos_bits) | where)
     pos = packed & ((1 << pos_bits) - 1)
     packed >>= pos_bits
-    if base:
-        packed |= base      # the bucket's high bits back: the values themselves
     starts = np.empty(len(packed), dtype=bool)
     starts[0] = True
     np.not_equal(packed[1:], packed[:-1], out=starts[1:])
-    visit(pos, np.flatnonzero(starts), packed)
+    visit(pos, np.flatnonzero(starts))

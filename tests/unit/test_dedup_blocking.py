@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from stx_migrate.migration.dedup.blocking import _unite, sorted_neighbour_pairs
 
@@ -23,23 +24,27 @@ def test_no_key_no_pairs_and_nothing_capped():
     assert len(left) == len(right) == 0 and capped == 0
 
 
-def test_passes_are_united_in_pair_order_with_the_rule_of_the_first_occurrence():
-    """Each pair once, ordered by (left, right), with the rule of its first occurrence in the
-    concatenation of the passes (they come in rule-priority order: the strongest), found by hashing."""
+def test_passes_are_united_in_pair_order_each_pair_with_its_strongest_rule():
+    """Each pair once, ordered by (left, right), with the strongest (smallest) rule among the passes
+    that met it, found by hashing; whatever order the passes come in."""
     rng = np.random.default_rng(3)
     n = 50
     passes = []
-    for prio in (0, 2, 2, 5, 5, 5):
+    for prio in (5, 0, 2, 5, 2, 5):
         left, right = rng.integers(0, n, 300), rng.integers(0, n, 300)
         keep = left != right
         low, high = np.minimum(left, right)[keep], np.maximum(left, right)[keep]
         passes.append((prio, low * n + high))      # with repeats inside a pass and across passes
-    keys = np.concatenate([k for _, k in passes])
-    first = ~pd.Series(keys).duplicated().to_numpy()
-    expected_rule = np.concatenate([np.full(len(k), p, dtype=np.int8) for p, k in passes])[first]
-    order = np.argsort(keys[first])
+    met = pd.DataFrame({"key": np.concatenate([k for _, k in passes]),
+                        "rule": np.concatenate([np.full(len(k), p) for p, k in passes])})
+    expected = met.groupby("key")["rule"].min()          # sorted by key
     united = _unite(list(passes), n)
-    np.testing.assert_array_equal(united.left * n + united.right, keys[first][order])
-    np.testing.assert_array_equal(united.rule, expected_rule[order])
-    assert (united.left < united.right).all()
-    assert len(united) < len(keys)          # repeats were there to drop
+    np.testing.assert_array_equal(united.left * n + united.right, expected.index.to_numpy())
+    np.testing.assert_array_equal(united.rule, expected.to_numpy())
+    assert united.rule.dtype == np.int8 and (united.left < united.right).all()
+    assert len(united) < len(met)          # repeats were there to drop
+
+
+def test_pairs_of_more_records_than_64_bits_can_number_are_refused():
+    with pytest.raises(ValueError, match="too many"):
+        _unite([(0, np.array([1], dtype=np.int64))], 2**31)

@@ -1,4 +1,4 @@
-"""first_seen: first occurrences by a sort of packed values give what hashing and a stable sort give,
+"""first_seen: codes by first occurrence from a sort of packed values give what hashing gives,
 also where value and position do not fit in one int64 together (the buckets) and past the buckets."""
 from __future__ import annotations
 
@@ -7,15 +7,11 @@ import pandas as pd
 import pytest
 
 from stx_migrate.migration.dedup import first_seen
-from stx_migrate.migration.dedup.first_seen import codes_by_first_occurrence, distinct_sorted
+from stx_migrate.migration.dedup.first_seen import codes_by_first_occurrence
 
 
 def _check(values):
     values = np.asarray(values, dtype=np.int64)
-    distinct, first = distinct_sorted(values)
-    expected_distinct, expected_first = np.unique(values, return_index=True)   # a stable sort's first index
-    np.testing.assert_array_equal(distinct, expected_distinct)
-    np.testing.assert_array_equal(first, expected_first)
     np.testing.assert_array_equal(codes_by_first_occurrence(values), pd.factorize(values)[0])
 
 
@@ -41,10 +37,3 @@ def test_buckets_split_at_the_top_bits_keep_positions(monkeypatch):
     values = rng.integers(0, 2**24, 5000)
     values = np.r_[values, values[::-1], values[::7]]
     _check(values)
-
-
-def test_the_pair_keys_of_a_5m_run_fit_the_buckets():
-    """Pair keys below n² for 3.5M records (44 bits) among 60M keys: buckets, not the argsort fallback."""
-    n, keys = 3_500_000, 60_000_000
-    low_bits = first_seen.value_bits_that_fit(keys)
-    assert 0 < (n * n).bit_length() - low_bits <= first_seen._MAX_BUCKET_BITS
