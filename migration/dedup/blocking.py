@@ -110,7 +110,8 @@ def candidate_pairs(rec: Records, rules: list[str], window: int) -> Pairs:
     """Every pass of the enabled rules, united; pairs between two existing contacts are left out.
 
     The passes are independent: on a big input half of them run in a forked child meanwhile
-    (:mod:`migration.forked`; their results are integer arrays). United in rule order either way.
+    (:mod:`migration.forked`). Each side unites its own passes and only those pairs travel back;
+    the two sides are then merged: the same pairs and rules as one process gives.
     """
     passes: list[tuple[int, Callable[[], tuple[np.ndarray, np.ndarray, int]]]] = []
     kind = rec.kind
@@ -167,20 +168,26 @@ def candidate_pairs(rec: Records, rules: list[str], window: int) -> Pairs:
     makers = [make for _, make in passes]
     n, origin = len(rec), rec.origin
 
-    def keys_of(numbers) -> list[tuple[np.ndarray, int]]:
-        # only the pass's pair keys travel back, not two position arrays
-        return [(_pair_keys(left, right, n, origin), capped) for left, right, capped in (makers[i]() for i in numbers)]
+    if not _packable(n):
+        raise ValueError(f"{n} records: too many to number their pairs in 64 bits")
+
+    def united_keys(numbers) -> tuple[np.ndarray, int]:
+        # each side unites its own passes (only their pairs travel back, once each), then the two are merged
+        keys, capped = [], 0
+        for i in numbers:
+            left, right, pass_capped = makers[i]()
+            keys.append((passes[i][0], _pair_keys(left, right, n, origin)))
+            capped += pass_capped
+            del left, right
+        return _unite_passes(keys), capped
 
     # every other pass to the child: the heavy multi-key passes (e-mail, phone) land on both sides
     numbers = range(len(makers))
-    even, odd = forked.run_jobs([lambda: keys_of(numbers[0::2]), lambda: keys_of(numbers[1::2])],
-                                processes=None if n >= forked.PARALLEL_MIN_ROWS else 1)
-    found = [None] * len(makers)
-    found[0::2], found[1::2] = even, odd
-    capped = sum(c for _, c in found)
-    by_pass = [(prio, keys) for (prio, _), (keys, _) in zip(passes, found)]
-    del even, odd, found        # _unite drops each pass's keys once copied
-    united = _unite(by_pass, n)
+    sides = forked.run_jobs([lambda: united_keys(numbers[0::2]), lambda: united_keys(numbers[1::2])],
+                            processes=None if n >= forked.PARALLEL_MIN_ROWS else 1)
+    capped, keys = sum(c for _, c in sides), [k for k, _ in sides]
+    del sides       # _merge_sides drops each side's keys once copied
+    united = _pairs_of(_merge_sides(keys), n)
     united.capped = capped
     return united
 
@@ -205,24 +212,22 @@ _RULE_BITS = 3
 _STEP = 1 << 22
 
 
-def _unite(passes: list[tuple[int, np.ndarray]], n: int) -> Pairs:
-    """The passes' pairs without repeats, ordered by (left, right), each with its strongest rule (the
-    smallest priority code: the passes come in rule-priority order, so it is also the pair's first).
+def _packable(n: int) -> bool:
+    """Whether the pairs of ``n`` records, packed with their rule, fit a positive int64."""
+    return (n * n).bit_length() + _RULE_BITS <= 63
 
-    Each pass's keys are packed with their rule below them (``key << 3 | rule``) and all are sorted
-    at once as plain int64 values: equal pairs side by side, the strongest rule first. numpy sorts
-    plain integers several times faster than it argsorts them or than a hash table holds millions
-    of keys (at 5M source rows 2.7 s, where keeping each pair's first occurrence in pass order by a
-    sort of keys packed with their positions took 4.6 s); the peak is the keys once, sorted in place.
 
-    Why (left, right) order: scoring gathers a dozen record fields at both ends of every pair. In pass
-    order the ends are anywhere among the records, and at 3.5M records each gather misses the
-    processor's cache; in this order the left ends walk the records forward. Measured on the 5M
-    run's dedup input: the comparison levels 64.6 → 55.5 s, the SecuTix-rule test 3.7 → 1.5 s, the
-    same merges.
+def _unite_passes(passes: list[tuple[int, np.ndarray]]) -> np.ndarray:
+    """The passes' pairs without repeats, each with its strongest rule (the smallest priority code), as
+    sorted packed keys ``pair key << 3 | rule``.
+
+    All the keys are packed and sorted at once as plain int64 values: equal pairs side by side, the
+    strongest rule first. numpy sorts plain integers several times faster than it argsorts them or
+    than a hash table holds millions of keys; the peak is the keys once, sorted in place. At 5M
+    source rows, one such sort of every pass's keys took 2.7 s where keeping each pair's first
+    occurrence in pass order (a sort of keys packed with their positions) took 4.6 s; each side
+    sorting its own passes and a merge took blocking from 12.2 to 11.8 s (1M: 2.0 to 1.8 s).
     """
-    if n and (n * n).bit_length() + _RULE_BITS > 63:
-        raise ValueError(f"{n} records: too many to number their pairs in 64 bits")
     every = np.empty(sum(len(keys) for _, keys in passes), dtype=np.int64)
     at = 0
     while passes:
@@ -233,14 +238,39 @@ def _unite(passes: list[tuple[int, np.ndarray]], n: int) -> Pairs:
         at += len(keys)
         del keys
     every.sort()
-    first = np.empty(len(every), dtype=bool)
+    return _first_of_each_pair(every)
+
+
+def _merge_sides(sides: list[np.ndarray]) -> np.ndarray:
+    """Sorted packed keys of several sides as one: a stable sort of sorted runs is a merge (timsort)."""
+    if len(sides) == 1:
+        return sides[0]
+    every = np.concatenate(sides)
+    del sides[:]
+    every.sort(kind="stable")
+    return _first_of_each_pair(every)
+
+
+def _first_of_each_pair(packed: np.ndarray) -> np.ndarray:
+    """Of sorted packed keys, the first of each pair's run: the pair with its strongest rule."""
+    first = np.empty(len(packed), dtype=bool)
     first[:1] = True
-    for start in range(1, len(every), _STEP):    # a slice at a time: no temporaries as long as the keys
-        here = every[start:start + _STEP] >> _RULE_BITS
-        first[start:start + len(here)] = here != every[start - 1:start - 1 + len(here)] >> _RULE_BITS
-    kept = every[first]
-    del every, first
-    rule = (kept & ((1 << _RULE_BITS) - 1)).astype(np.int8)
-    pair_id = kept >> _RULE_BITS
-    del kept
+    for start in range(1, len(packed), _STEP):    # a slice at a time: no temporaries as long as the keys
+        here = packed[start:start + _STEP] >> _RULE_BITS
+        first[start:start + len(here)] = here != packed[start - 1:start - 1 + len(here)] >> _RULE_BITS
+    return packed[first]
+
+
+def _pairs_of(packed: np.ndarray, n: int) -> Pairs:
+    """Pairs from unique sorted packed keys: in (left, right) order, each with its rule.
+
+    Why (left, right) order: scoring gathers a dozen record fields at both ends of every pair. In pass
+    order the ends are anywhere among the records, and at 3.5M records each gather misses the
+    processor's cache; in this order the left ends walk the records forward. Measured on the 5M
+    run's dedup input: the comparison levels 64.6 → 55.5 s, the SecuTix-rule test 3.7 → 1.5 s, the
+    same merges.
+    """
+    rule = (packed & ((1 << _RULE_BITS) - 1)).astype(np.int8)
+    pair_id = packed >> _RULE_BITS
+    del packed
     return Pairs(pair_id // n, pair_id % n, rule)

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from stx_migrate.migration.dedup.blocking import _unite, sorted_neighbour_pairs
+from stx_migrate.migration.dedup.blocking import _merge_sides, _packable, _pairs_of, _unite_passes, sorted_neighbour_pairs
 
 
 def test_a_block_larger_than_the_window_is_capped_and_counted():
@@ -26,7 +25,8 @@ def test_no_key_no_pairs_and_nothing_capped():
 
 def test_passes_are_united_in_pair_order_each_pair_with_its_strongest_rule():
     """Each pair once, ordered by (left, right), with the strongest (smallest) rule among the passes
-    that met it, found by hashing; whatever order the passes come in."""
+    that met it, found by hashing; whatever order the passes come in, and whichever side (this process
+    or the forked child) united them."""
     rng = np.random.default_rng(3)
     n = 50
     passes = []
@@ -38,13 +38,18 @@ def test_passes_are_united_in_pair_order_each_pair_with_its_strongest_rule():
     met = pd.DataFrame({"key": np.concatenate([k for _, k in passes]),
                         "rule": np.concatenate([np.full(len(k), p) for p, k in passes])})
     expected = met.groupby("key")["rule"].min()          # sorted by key
-    united = _unite(list(passes), n)
+    united = _pairs_of(_merge_sides([_unite_passes(passes[0::2]), _unite_passes(passes[1::2])]), n)
+    _assert_pairs_equal(_pairs_of(_unite_passes(list(passes)), n), united)     # one side alone: the same
     np.testing.assert_array_equal(united.left * n + united.right, expected.index.to_numpy())
     np.testing.assert_array_equal(united.rule, expected.to_numpy())
     assert united.rule.dtype == np.int8 and (united.left < united.right).all()
     assert len(united) < len(met)          # repeats were there to drop
 
 
-def test_pairs_of_more_records_than_64_bits_can_number_are_refused():
-    with pytest.raises(ValueError, match="too many"):
-        _unite([(0, np.array([1], dtype=np.int64))], 2**31)
+def test_pairs_packed_with_their_rule_fit_64_bits_up_to_a_limit():
+    assert _packable(3_500_000) and _packable(2**29) and not _packable(2**31)
+
+
+def _assert_pairs_equal(a, b):
+    for field in ("left", "right", "rule"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
