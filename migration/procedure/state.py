@@ -91,7 +91,7 @@ class ProcedureState:
 
     def _ok(self, kind: str, env: str | None = None) -> list[Event]:
         """Successful ``kind`` events (into ``env``); an import followed by a reset of its environment is void."""
-        resets = {e.env: i for i, e in enumerate(self.events) if e.kind == "env-reset" and e.ok}
+        resets = last_resets(self.events)
         return [e for i, e in enumerate(self.events) if e.kind == kind and e.ok and (env is None or e.env == env)
                 and not (kind == "import" and i < resets.get(e.env, -1))]
 
@@ -112,7 +112,7 @@ class ProcedureState:
         """Whether ``env`` was reset after the run ``flow_run_id`` last asked for the customer's decision."""
         asked = [i for i, e in enumerate(self.events)
                  if e.kind == "decision-requested" and e.flow_run_id == flow_run_id and e.detail == ""]
-        return bool(asked) and any(e.kind == "env-reset" and e.ok and e.env == env for e in self.events[asked[-1] + 1:])
+        return bool(asked) and last_resets(self.events).get(env, -1) > asked[-1]
 
     def preprod_imports_of_hash(self, protocol_hash: str) -> list[str]:
         return [e.deliverable_id for e in self._ok("import", "preprod")
@@ -152,12 +152,19 @@ def load_state(procedure_dir: Path) -> ProcedureState:
     return ProcedureState(events=events, decisions=in_force, withdrawn=[d for d in decisions if d not in in_force])
 
 
+def last_resets(events: list[Event]) -> dict[str | None, int]:
+    """Per environment, the position in ``events`` of its last ``env-reset``. A reset counts from its
+    ``started`` entry, journalled before the store is touched: one that failed afterwards may have
+    emptied it, so it voids what came before it too (the safe side)."""
+    return {e.env: i for i, e in enumerate(events) if e.kind == "env-reset" and e.ok}
+
+
 def decisions_in_force(decisions: list[Decision], events: list[Event]) -> list[Decision]:
     """The decisions that still count: all of them until pre-production is reset; after a reset, only
     those given after a pre-production import of their deliverable made since that reset (what the
     customer judged is then still there; a decision on emptied data proves nothing)."""
-    resets = [i for i, e in enumerate(events) if e.kind == "env-reset" and e.ok and e.env == PREPROD]
-    if not resets:
+    reset = last_resets(events).get(PREPROD)
+    if reset is None:
         return list(decisions)
-    imports = [e for e in events[resets[-1] + 1:] if e.kind == "import" and e.ok and e.env == PREPROD]
+    imports = [e for e in events[reset + 1:] if e.kind == "import" and e.ok and e.env == PREPROD]
     return [d for d in decisions if any(e.deliverable_id == d.deliverable_id and e.at <= d.at for e in imports)]
