@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from stx_migrate.migration.settings.source import DatasetSettings
 from stx_migrate.migration.snapshot import ReadAgain
 
-from . import key_ranges, mysql_arrow
+from . import mysql_arrow
 from .base import DatasetInfo, order_by_key
 from .key_ranges import split_key_range
 from .sqlalchemy_source import SqlAlchemySource
@@ -81,9 +81,10 @@ class MysqlSource(SqlAlchemySource):
                           schema="information_schema")
         rows = self.conn.execute(sa.select(tables.c.TABLE_ROWS).where(
             tables.c.TABLE_SCHEMA == (dataset.schema_ or sa.func.database()), tables.c.TABLE_NAME == dataset.table)).scalar()
-        # ranges of a quarter of a row group: the two readers finish their last ranges together, and what
-        # is left to write after the read (the drain, one core idle) is then at most a row group, not two
-        return split_key_range(low, high, rows, range_rows=max(1, key_ranges.RANGE_ROWS // 4))
+        # ranges of a row group: each ConnectorX call opens its own connection and prepares its statement, so
+        # quarter ranges (31 calls per million rows, not 8) cost both sides CPU the read cannot spare. Measured
+        # through `stx-migrate receive` (docs/benchmarks.md, 2026-12-05 20:35): work median 2.20 s against 2.25 s
+        return split_key_range(low, high, rows)
 
     def _arrow_select(self, info: DatasetInfo, dataset: DatasetSettings, bounds: tuple[int, int] | None = None) -> sa.Select:
         if dataset.table:
