@@ -146,7 +146,9 @@ def run_contact_service(project_dir: str, operation: str, env: str, file: str, c
         store = open_environment_store(project, env)
         try:
             result = run_service(operation, store, rows, run_id=run_id, service_id=service_id,
-                                 batch_rows=environment.settings.batch_rows)
+                                 batch_rows=environment.settings.batch_rows,
+                                 on_wait=lambda: log.warning("%s: an import, another service or env reset is writing "
+                                                             "into it; this %s waits for it to end", env, operation))
         finally:
             store.dispose()
         write_findings(result.findings, staging / "rejects.csv")

@@ -62,7 +62,7 @@ class ImportResult:
 def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str, deliverable_id: str,
                     batch_rows: int = DEFAULT_BATCH_ROWS, operation: str = "import",
                     on_batch: Callable[[int, int], None] | None = None, plan_ahead: bool = True,
-                    on_wait: Callable[[], None] | None = None) -> ImportResult:
+                    on_wait: Callable[[], None] | None = None, writer: Connection | None = None) -> ImportResult:
     """Apply ``contacts`` (a SecuTix frame of valid rows, index source_ref) to ``store``.
 
     See the module docstring for the transaction, idempotence and counting contract.
@@ -71,6 +71,8 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
     current one is written (the database releases the GIL); the result is the same.
     ``on_wait()`` is called once if another import, a service or a reset holds the store's
     writers' lock: this import then waits for it to end (say so: a silent wait looks like a hang).
+    ``writer``: a connection on which the caller already holds the writers' lock (a service that
+    looked its contacts up under it); None: the import takes the lock on a connection of its own.
     """
     if batch_rows <= 0:
         raise ValueError("batch_rows must be positive")
@@ -81,16 +83,23 @@ def import_contacts(store: ContactStore, contacts: pd.DataFrame, *, run_id: str,
     result = ImportResult(run_id=run_id, deliverable_id=deliverable_id, rows_in=len(contacts), config_rows=n_config)
     bounds = _batch_bounds(len(frame), batch_rows)  # the same with or without planning ahead: the same ids
     names = {"run_id": run_id, "deliverable_id": deliverable_id}
+
+    def run(writer: Connection) -> None:
+        started = datetime.now(timezone.utc)  # not while it waited for another writer
+        findings = _write_batches(store, writer, frame, bounds, names, result, operation=operation, started=started,
+                                  on_batch=on_batch, plan_ahead=plan_ahead)
+        result.findings = concat_findings(findings)
+        _record_run(store, result, operation, started)
+
+    if writer is not None:
+        run(writer)
+        return result
     writer = store.engine.connect()  # one connection for every batch: PostgreSQL holds the import's lock on it
     try:
         # the whole run, its journal entry included: a reset or another import waits for it to end (writers.py);
         # taken first, before any transaction (SQLite: never wait for it while holding BEGIN IMMEDIATE)
         with writers_lock(store, writer, on_wait):
-            started = datetime.now(timezone.utc)  # not while it waited for another writer
-            findings = _write_batches(store, writer, frame, bounds, names, result, operation=operation, started=started,
-                                      on_batch=on_batch, plan_ahead=plan_ahead)
-            result.findings = concat_findings(findings)
-            _record_run(store, result, operation, started)
+            run(writer)
     finally:
         writer.close()
     return result

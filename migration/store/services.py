@@ -20,8 +20,9 @@ skipped through the journal (``import_row``).
 """
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 
 import numpy as np
@@ -61,8 +62,12 @@ ANONYMIZATION = {
 
 
 def run_service(operation: str, store: ContactStore, rows: pd.DataFrame, *, run_id: str, service_id: str,
-                batch_rows: int = DEFAULT_BATCH_ROWS) -> ImportResult:
-    """Dispatch ``operation`` (one of :data:`~stx_migrate.migration.service_input.SERVICE_OPERATIONS`) on ``rows``."""
+                batch_rows: int = DEFAULT_BATCH_ROWS, on_wait: Callable[[], None] | None = None) -> ImportResult:
+    """Dispatch ``operation`` (one of :data:`~stx_migrate.migration.service_input.SERVICE_OPERATIONS`) on ``rows``.
+
+    Every service holds the store's writers' lock (writers.py) from its first look at the contacts to
+    its journal entry; ``on_wait()`` is called once if another writer holds it (the service then waits).
+    """
     services: dict[str, Callable[..., ImportResult]] = {
         "create": create, "update": update, "update-by-email": update_by_email, "inactivate": inactivate,
         "anonymize": anonymize, "delete": delete, "qualify-contacts": qualify_contacts,
@@ -70,7 +75,7 @@ def run_service(operation: str, store: ContactStore, rows: pd.DataFrame, *, run_
     }
     if operation not in services:
         raise ValueError(f"unknown service {operation!r} (allowed: {', '.join(SERVICE_OPERATIONS)})")
-    return services[operation](store, rows, run_id=run_id, service_id=service_id, batch_rows=batch_rows)
+    return services[operation](store, rows, run_id=run_id, service_id=service_id, batch_rows=batch_rows, on_wait=on_wait)
 
 
 def _with_operation(rows: pd.DataFrame, op: str) -> pd.DataFrame:
@@ -79,14 +84,14 @@ def _with_operation(rows: pd.DataFrame, op: str) -> pd.DataFrame:
     return rows
 
 
-def create(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
+def create(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS, on_wait=None) -> ImportResult:
     return import_contacts(store, _with_operation(rows, "INSERT"), run_id=run_id, deliverable_id=service_id,
-                           batch_rows=batch_rows, operation="service:create")
+                           batch_rows=batch_rows, operation="service:create", on_wait=on_wait)
 
 
-def update(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
+def update(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS, on_wait=None) -> ImportResult:
     return import_contacts(store, _with_operation(rows, "UPDATE"), run_id=run_id, deliverable_id=service_id,
-                           batch_rows=batch_rows, operation="service:update")
+                           batch_rows=batch_rows, operation="service:update", on_wait=on_wait)
 
 
 def _only_columns(rows: pd.DataFrame, keep: list[str], operation: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -107,34 +112,44 @@ def _only_columns(rows: pd.DataFrame, keep: list[str], operation: str) -> tuple[
     return out, concat_findings(parts)
 
 
-def qualify_contacts(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
+def qualify_contacts(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS, on_wait=None) -> ImportResult:
     only, warnings = _only_columns(rows, CRIT_COLUMNS, "qualify-contacts")
     result = import_contacts(store, only, run_id=run_id, deliverable_id=service_id, batch_rows=batch_rows,
-                             operation="service:qualify-contacts")
+                             operation="service:qualify-contacts", on_wait=on_wait)
     result.findings = concat_findings([warnings, result.findings])
     return result
 
 
-def qualify_structures(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
+def qualify_structures(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS, on_wait=None) -> ImportResult:
     only, warnings = _only_columns(rows, ["STRUCT_TYPE"], "qualify-structures")
-    kinds = _kinds(store, only["CONTACT_NR"])
-    not_structure = kinds.notna() & (kinds != "structure")
-    refused = _errors(only, not_structure, "IMPORT_NOT_A_STRUCTURE", "CONTACT_NR")
-    result = import_contacts(store, only[~not_structure.to_numpy()], run_id=run_id, deliverable_id=service_id,
-                             batch_rows=batch_rows, operation="service:qualify-structures")
+    with _locked(store, on_wait) as writer:  # the kinds looked up are the ones the import then changes
+        kinds = _kinds(store, writer, only["CONTACT_NR"])
+        not_structure = kinds.notna() & (kinds != "structure")
+        refused = _errors(only, not_structure, "IMPORT_NOT_A_STRUCTURE", "CONTACT_NR")
+        result = import_contacts(store, only[~not_structure.to_numpy()], run_id=run_id, deliverable_id=service_id,
+                                 batch_rows=batch_rows, operation="service:qualify-structures", writer=writer)
     return _merge(result, rows, refused, warnings)
 
 
-def update_by_email(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
+def update_by_email(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS, on_wait=None) -> ImportResult:
     """The basic update (secutix-format §1, §9.2): key EMAIL1; first name, last name, criteria, authorizations."""
     email = rows["EMAIL1"].str.strip().str.lower()
-    with store.engine.connect() as c:
-        bulk.load_temp(c, "stx_emails", pd.DataFrame({"k": pd.Series(email.unique(), dtype="str")}))
-        found = pd.DataFrame(c.exec_driver_sql(
-            "SELECT c.email1, c.contact_nr FROM contact c JOIN stx_emails k ON c.email1 = k.k "
-            "WHERE c.status <> 'anonymized'").all(),
-            columns=["email", "contact_nr"]).astype("str")
-        c.rollback()
+    # the e-mails' owners are looked up under the writers' lock the import then keeps: no other writer can
+    # move an e-mail to another contact in between, so the update lands on the contact that owns it
+    with _locked(store, on_wait) as writer:
+        with store.transaction(writer) as c:
+            bulk.load_temp(c, "stx_emails", pd.DataFrame({"k": pd.Series(email.unique(), dtype="str")}))
+            found = pd.DataFrame(c.exec_driver_sql(
+                "SELECT c.email1, c.contact_nr FROM contact c JOIN stx_emails k ON c.email1 = k.k "
+                "WHERE c.status <> 'anonymized'").all(),
+                columns=["email", "contact_nr"]).astype("str")
+        return _update_owners(store, writer, rows, email, found, run_id=run_id, service_id=service_id,
+                              batch_rows=batch_rows)
+
+
+def _update_owners(store: ContactStore, writer: Connection, rows: pd.DataFrame, email: pd.Series, found: pd.DataFrame,
+                   *, run_id: str, service_id: str, batch_rows: int) -> ImportResult:
+    """The basic update's rows whose e-mail has exactly one owner, applied to that owner; the others refused."""
     owners = found.groupby("email")["contact_nr"].agg(["count", "first"])
     count = email.map(owners["count"]).fillna(0).astype(int)
     missing = _errors(rows, (count == 0) & (email != ""), "IMPORT_EMAIL_NOT_FOUND", "EMAIL1", rows["EMAIL1"])
@@ -143,13 +158,22 @@ def update_by_email(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH
     ok = (count == 1).to_numpy()
     chosen = rows[ok].copy()
     chosen["CONTACT_NR"] = email[ok].map(owners["first"]).astype("str")
-    keep_email = chosen["EMAIL1"]
-    chosen["EMAIL1"] = ""
+    chosen["EMAIL1"] = ""  # the key, not a change: no warning for it
     only, warnings = _only_columns(chosen, BASIC_UPDATE_COLUMNS, "the basic update")
-    del keep_email
     result = import_contacts(store, only, run_id=run_id, deliverable_id=service_id, batch_rows=batch_rows,
-                             operation="service:update-by-email")
+                             operation="service:update-by-email", writer=writer)
     return _merge(result, rows, concat_findings([missing, ambiguous]), warnings)
+
+
+@contextlib.contextmanager
+def _locked(store: ContactStore, on_wait: Callable[[], None] | None = None) -> Iterator[Connection]:
+    """A connection holding the store's writers' lock (writers.py) while the block runs."""
+    writer = store.engine.connect()  # PostgreSQL holds the lock on it
+    try:
+        with writers_lock(store, writer, on_wait):
+            yield writer
+    finally:
+        writer.close()
 
 
 def _merge(result: ImportResult, rows: pd.DataFrame, refused: pd.DataFrame, warnings: pd.DataFrame) -> ImportResult:
@@ -168,29 +192,29 @@ def _errors(rows: pd.DataFrame, mask: pd.Series, code: str, column: str, value: 
                           value[mask] if isinstance(value, pd.Series) else value)
 
 
-def _kinds(store: ContactStore, numbers: pd.Series) -> pd.Series:
-    with store.engine.connect() as c:
+def _kinds(store: ContactStore, writer: Connection, numbers: pd.Series) -> pd.Series:
+    with store.transaction(writer) as c:
         bulk.load_temp(c, "stx_numbers", pd.DataFrame({"k": pd.Series(numbers.unique(), dtype="str")}))
         found = dict(c.exec_driver_sql("SELECT c.contact_nr, c.kind FROM contact c JOIN stx_numbers k ON c.contact_nr = k.k").all())
-        c.rollback()
     return numbers.map(pd.Series(found, dtype="str"))
 
 
 # --- services on existing contacts by number: inactivate, anonymize, delete ----------------------------
-def inactivate(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
-    return _by_number(store, rows, run_id=run_id, service_id=service_id, operation="inactivate",
+def inactivate(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS, on_wait=None) -> ImportResult:
+    return _by_number(store, rows, run_id=run_id, service_id=service_id, on_wait=on_wait, operation="inactivate",
                       apply=_inactivate, already="status = 'inactive'")
 
 
-def anonymize(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
-    result = _by_number(store, rows, run_id=run_id, service_id=service_id, operation="anonymize",
+def anonymize(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS, on_wait=None) -> ImportResult:
+    result = _by_number(store, rows, run_id=run_id, service_id=service_id, on_wait=on_wait, operation="anonymize",
                         apply=_anonymize, already="status = 'anonymized'", keep_source_ref=False)
     _purge_old_versions(store)
     return result
 
 
-def delete(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS) -> ImportResult:
-    result = _by_number(store, rows, run_id=run_id, service_id=service_id, operation="delete", apply=_delete, already=None)
+def delete(store, rows, *, run_id, service_id, batch_rows=DEFAULT_BATCH_ROWS, on_wait=None) -> ImportResult:
+    result = _by_number(store, rows, run_id=run_id, service_id=service_id, on_wait=on_wait, operation="delete",
+                        apply=_delete, already=None)
     _purge_old_versions(store)
     return result
 
@@ -224,18 +248,15 @@ def _delete(conn: Connection, params: dict) -> None:
     conn.exec_driver_sql("DELETE FROM contact WHERE id IN (SELECT id FROM stx_ids)")
 
 
-def _by_number(store: ContactStore, rows: pd.DataFrame, **service) -> ImportResult:
+def _by_number(store: ContactStore, rows: pd.DataFrame, on_wait: Callable[[], None] | None = None,
+               **service) -> ImportResult:
     """Apply a status service to the contacts named by CONTACT_NR, in one transaction, journaled.
 
     Under the writers' lock (writers.py) for both of its transactions: a reset never lands
     between the changes and the run's journal entry.
     """
-    writer = store.engine.connect()   # PostgreSQL holds the lock on it
-    try:
-        with writers_lock(store, writer):
-            return _by_number_locked(store, writer, rows, **service)
-    finally:
-        writer.close()
+    with _locked(store, on_wait) as writer:
+        return _by_number_locked(store, writer, rows, **service)
 
 
 def _by_number_locked(store: ContactStore, writer: Connection, rows: pd.DataFrame, *, run_id: str, service_id: str,

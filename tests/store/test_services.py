@@ -123,3 +123,48 @@ def test_qualify_contacts_and_structures(store):
     assert r.counts() == {"imported": 0, "updated": 1, "unchanged": 0, "not_imported": 1}
     assert r.findings.set_index("source_ref").loc["in:2", "code"] == "IMPORT_NOT_A_STRUCTURE"
     assert one(store, "SELECT struct_type FROM contact WHERE contact_nr = :n", n=structure_nr) == [("SCHOOL",)]
+
+
+def _moved_while_waiting(store, op, row, move_sql):
+    """Run service ``op`` on ``row`` while another writer holds the store's lock; that writer runs ``move_sql``
+    only once the service has said it waits, then lets it go. The service's result."""
+    import threading
+
+    from stx_migrate.migration.store.writers import writers_lock
+
+    waiting, result = threading.Event(), {}
+
+    def run() -> None:
+        result["r"] = run_service(op, store, frame(row, dataset="in"), run_id=f"run-{op}", service_id="s-moved",
+                                  on_wait=waiting.set)
+
+    with store.engine.connect() as holder, writers_lock(store, holder):
+        worker = threading.Thread(target=run)
+        worker.start()
+        assert waiting.wait(60), "the service did not wait for the writer holding the lock"
+        with store.transaction(holder) as conn:
+            for statement in move_sql:
+                conn.exec_driver_sql(statement)
+    worker.join(60)
+    return result["r"]
+
+
+def test_the_basic_update_finds_the_e_mails_owner_after_the_writer_it_waited_for(store):
+    # the owner is looked up under the lock: an e-mail moved by the writer it waited for leads to its new owner
+    seeded(store)
+    r = _moved_while_waiting(store, "update-by-email", dict(EMAIL1="zoe@example.com", FIRSTNAME="Moved"), [
+        "UPDATE contact SET email1 = NULL WHERE contact_nr = '100'",
+        "UPDATE contact SET email1 = 'zoe@example.com' WHERE contact_nr = '200'"])
+    assert r.counts() == {"imported": 0, "updated": 1, "unchanged": 0, "not_imported": 0}
+    assert one(store, "SELECT contact_nr, firstname FROM contact WHERE contact_nr IN ('100', '200') ORDER BY contact_nr") \
+        == [("100", "Zoë"), ("200", "Moved")]
+
+
+def test_qualify_structures_judges_the_kind_after_the_writer_it_waited_for(store):
+    seeded(store)   # ACME is a structure until the writer the service waits for makes it an individual
+    acme = one(store, "SELECT contact_nr FROM contact WHERE kind = 'structure'")[0][0]
+    r = _moved_while_waiting(store, "qualify-structures", dict(CONTACT_NR=acme, STRUCT_TYPE="SCHOOL"),
+                             [f"UPDATE contact SET kind = 'individual' WHERE contact_nr = '{acme}'"])
+    assert r.counts() == {"imported": 0, "updated": 0, "unchanged": 0, "not_imported": 1}
+    assert set(r.findings["code"]) == {"IMPORT_NOT_A_STRUCTURE"}
+    assert one(store, "SELECT struct_type FROM contact WHERE contact_nr = :n", n=acme) != [("SCHOOL",)]
