@@ -45,6 +45,18 @@ def test_reset_empties_what_imports_wrote_and_the_same_import_then_gives_the_sam
     assert snapshot(store) == before                                  # the same auto-allocated numbers too
 
 
+def test_a_reset_sqlite_file_keeps_no_trace_of_the_people_it_removed(store):
+    # without secure_delete (store.py) deleted rows stay in SQLite's free pages until reused: the file would hold them
+    if store.dialect != "sqlite":
+        return   # PostgreSQL: TRUNCATE gives each table a new file and removes the old one
+    import_contacts(store, large_contacts(120), run_id="R1", deliverable_id="D1", batch_rows=50)
+    reset_store(store, expected_contacts=138)
+    path = store.engine.url.database
+    store.dispose()
+    data = b"".join(Path(p).read_bytes() for p in (path, path + "-wal") if os.path.exists(p))
+    assert b"Name117" not in data and b"p42@example.com" not in data and b"Company 3" not in data
+
+
 def test_a_reset_failing_halfway_leaves_the_store_as_it_was(store):
     import_contacts(store, large_contacts(30), run_id="R1", deliverable_id="D1")
     before = snapshot(store)
