@@ -83,7 +83,7 @@ class MysqlSource(SqlAlchemySource):
             tables.c.TABLE_SCHEMA == (dataset.schema_ or sa.func.database()), tables.c.TABLE_NAME == dataset.table)).scalar()
         # ranges of a row group: each ConnectorX call opens its own connection and prepares its statement, so
         # quarter ranges (31 calls per million rows, not 8) cost both sides CPU the read cannot spare. Measured
-        # through `stx-migrate receive` (docs/benchmarks.md, 2026-12-05 20:35): work median 2.20 s against 2.25 s
+        # through `stx-migrate receive` (docs/benchmarks.md, 2026-12-05 20:31): work median 2.20 s against 2.27 s
         return split_key_range(low, high, rows)
 
     def _arrow_select(self, info: DatasetInfo, dataset: DatasetSettings, bounds: tuple[int, int] | None = None) -> sa.Select:
