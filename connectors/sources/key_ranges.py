@@ -25,8 +25,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def split_key_range(low: object, high: object, rows: int | None = None,
-                    range_rows: int | None = None) -> list[tuple[int, int]] | None:
+def split_key_range(low: object, high: object, rows: int | None = None) -> list[tuple[int, int]] | None:
     """Consecutive inclusive ranges covering ``low..high`` (the key's min and max), or None when the
     table is too small to gain from them or the key is not an integer.
 
@@ -35,8 +34,7 @@ def split_key_range(low: object, high: object, rows: int | None = None,
     a MAX_RANGES-th of it: memory is bounded by a range, not by the table. ``rows``,
     a row estimate the database keeps for free, only says when a table with a wide span of keys
     is small anyway (counting the rows would scan the table, 0.1–0.4 s per million rows, before
-    the first one is read). ``range_rows`` (default RANGE_ROWS) sets smaller ranges for a reader
-    whose statements cost little; the tables they split, and MAX_RANGES, stay the same.
+    the first one is read).
     """
     if not isinstance(low, int) or not isinstance(high, int):
         return None
@@ -45,7 +43,7 @@ def split_key_range(low: object, high: object, rows: int | None = None,
         return None
     # ranges of RANGE_ROWS keys, the last one shorter: on dense keys a range is a snapshot row group
     # (RANGE_ROWS rows), written as soon as it is read, and the last one, written after the read, is short
-    step = max(range_rows or RANGE_ROWS, math.ceil(span / MAX_RANGES))
+    step = max(RANGE_ROWS, math.ceil(span / MAX_RANGES))
     return [(start, min(high, start + step - 1)) for start in range(low, high + 1, step)]
 
 

@@ -71,11 +71,11 @@ def test_closing_waits_for_the_reads_under_way_and_starts_no_other():
     assert sorted(finished) == sorted(started) and len(started) == count <= 4  # closed: connections may close now
 
 
-def test_smaller_ranges_split_the_same_tables_into_more_statements():
+def test_a_big_table_is_split_into_consecutive_ranges_of_a_row_group():
     from stx_migrate.connectors.sources.key_ranges import MIN_ROWS, RANGE_ROWS, split_key_range
 
-    quarter = split_key_range(1, 1_000_000, range_rows=RANGE_ROWS // 4)
-    assert quarter[0] == (1, RANGE_ROWS // 4) and quarter[-1][1] == 1_000_000
-    assert all(b - a + 1 == RANGE_ROWS // 4 for a, b in quarter[:-1])
-    assert all(a == b + 1 for (_, b), (a, _) in zip(quarter, quarter[1:]))  # consecutive, no key left out
-    assert split_key_range(1, MIN_ROWS - 1, range_rows=RANGE_ROWS // 4) is None  # a small table: still one statement
+    ranges = split_key_range(1, 1_000_000)
+    assert ranges[0] == (1, RANGE_ROWS) and ranges[-1][1] == 1_000_000
+    assert all(b - a + 1 == RANGE_ROWS for a, b in ranges[:-1])
+    assert all(a == b + 1 for (_, b), (a, _) in zip(ranges, ranges[1:]))  # consecutive, no key left out
+    assert split_key_range(1, MIN_ROWS - 1) is None  # a small table: still one statement
